@@ -33,7 +33,7 @@ def test_clean_squeezes_count_exactly_and_succeed():
     assert all(r.success for r in reps)
     for r in reps:
         assert r.peak_pct == pytest.approx(40, abs=2)
-        assert 0.25 < r.time_to_peak_s < 0.6
+        assert 0.15 < r.time_to_peak_s < 0.6
         assert r.hold_s >= 0.9
         assert r.release_s is not None and r.release_s < 1.0
         assert r.rfd_pct_per_s > 30
