@@ -57,7 +57,7 @@ class KeyboardBall:
         self._stage1 = 0.0
         self._force = 0.0
         self._roll = [0.0, 0.0]
-        self._next_t: float | None = None
+        self._next_t = clock.now()
 
     # -- controls (called by the game's input mapping, never by game objects) --
     def set_grip(self, held: bool) -> None:
@@ -92,8 +92,6 @@ class KeyboardBall:
         self._changes.clear()
 
     def poll(self) -> list[Sample]:
-        if self._next_t is None:
-            self.start()
         now = self._clock.now()
         out: list[Sample] = []
         dt = self._dt
@@ -101,7 +99,6 @@ class KeyboardBall:
         a_rel = 1.0 - math.exp(-dt / self.release_tau)
         a_roll = 1.0 - math.exp(-dt / 0.08)
         t = self._next_t
-        assert t is not None
         while t <= now + 1e-9:
             while self._changes and self._changes[0].t <= t + 1e-9:
                 change = self._changes.popleft()

@@ -39,6 +39,13 @@ class LowPass2:
         self._s1 += delta
         self._y += delta
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LowPass2):
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
     @property
     def value(self) -> float:
         return self._y

@@ -1,0 +1,247 @@
+"""The application: window, scene stack, the one event loop.
+
+Each frame: route events (the only ``pygame.event.get``), hand the new device
+samples to the top scene, run fixed 1/60 s updates, draw the stack once. Time
+comes from an injected clock; in headless runs a manual clock advances exactly
+one step per frame, so a run is the same every time and as fast as the CPU.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from game import __version__
+from game.audio import Audio
+from game.context import AppContext, PlaySettings
+from game.loop import STEP, FixedStep
+from game.scene import Pop, PopTo, Push, Quit, Replace, Scene, Transition
+from game.storage import Store
+from game.therapy.calibration import Calibration
+from hardware.clock import Clock, ManualClock, SystemClock
+from hardware.keyboard import FULL_SCALE, KeyboardBall
+from hardware.scripted import ScriptedSource, load_trace_csv
+from hardware.source import InputSource
+from hardware.traces import Squeeze, synth_trace
+
+WINDOW_SIZE = (1280, 720)
+SIM_BASELINE = 60.0
+SIM_MVC = 500.0
+
+
+@dataclass
+class AppOptions:
+    input: str = "keyboard"
+    data_dir: Path | None = None
+    fullscreen: bool = False
+    headless: bool = False
+    frames: int | None = None
+    seconds: float | None = None
+    exercise: str | None = None
+    screenshot: Path | None = None
+    window_size: tuple[int, int] = WINDOW_SIZE
+    seed: int = 0
+    kiosk: bool = False
+    sound: bool = True
+    play: PlaySettings = field(default_factory=PlaySettings)
+
+
+def demo_trace(seed: int = 0) -> np.ndarray:
+    """A patient's set as the simulator plays it: squeezes of varying strength and
+    pace (some short of the target), with rest noise and a little tremor."""
+    rng = np.random.default_rng(seed)
+    squeezes, t = [], 2.0
+    for _ in range(40):
+        peak = SIM_MVC * rng.uniform(0.14, 0.45)
+        rise, hold, release = rng.uniform(0.3, 0.8), rng.uniform(0.4, 1.5), rng.uniform(0.3, 2.0)
+        squeezes.append(Squeeze(t, peak, rise=rise, hold=hold, release=release))
+        t += rise + hold + release + rng.uniform(1.5, 3.0)
+    return synth_trace(squeezes, t + 2.0, baseline=SIM_BASELINE, noise_sd=2.0, tremor_hz=9.0,
+                       tremor_amp=4.0, seed=seed)
+
+
+def make_source(spec: str, clock: Clock, seed: int = 0) -> tuple[InputSource, Calibration]:
+    """Build the input device named on the command line, with its starting calibration."""
+    if spec == "keyboard":
+        return KeyboardBall(clock), Calibration(baseline=0.0, mvc=FULL_SCALE)
+    if spec == "sim":
+        src = ScriptedSource(clock, demo_trace(seed), loop=True, name="Simulator")
+        return src, Calibration(baseline=SIM_BASELINE, mvc=SIM_MVC, noise_sd=2.0)
+    if spec.endswith(".csv") and Path(spec).is_file():
+        trace = load_trace_csv(spec)
+        from game.therapy.calibration import estimate_from_signal
+
+        return ScriptedSource(clock, trace, name=f"Trace {Path(spec).name}"), estimate_from_signal(trace[:, 0], trace[:, 1])
+    raise ValueError(f"unknown input '{spec}': use keyboard, sim, or a trace .csv file")
+
+
+class App:
+    def __init__(
+        self,
+        opts: AppOptions,
+        *,
+        clock: Clock | None = None,
+        source: InputSource | None = None,
+        calibration: Calibration | None = None,
+        store: Store | None = None,
+        first_scene: Scene | None = None,
+    ) -> None:
+        if opts.headless:
+            os.environ["SDL_VIDEODRIVER"] = "dummy"
+            os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        import pygame
+
+        from game.input import InputHub, InputRouter
+        from game.ui import Canvas
+
+        self.pg = pygame
+        self.opts = opts
+        self.fixed_time = opts.headless or isinstance(clock, ManualClock)
+        self.clock: Clock = clock or (ManualClock() if opts.headless else SystemClock())
+        pygame.init()
+        pygame.display.set_caption("Squeeze Quest")
+        flags = pygame.RESIZABLE
+        if opts.fullscreen or opts.kiosk:
+            flags = pygame.FULLSCREEN
+        self.screen = pygame.display.set_mode(opts.window_size, flags)
+        self.canvas = Canvas(self.screen)
+        if source is None:
+            source, default_cal = make_source(opts.input, self.clock, opts.seed)
+            calibration = calibration or default_cal
+        assert calibration is not None, "a source given without its calibration"
+        keyboard = source if isinstance(source, KeyboardBall) else KeyboardBall(self.clock)
+        self.hub = InputHub(source, keyboard)
+        self.router = InputRouter(keyboard, self.canvas.to_logical)
+        self.store = store or Store.in_dir(opts.data_dir)
+        self.store.mark_unfinished_sessions_interrupted()
+        self.ctx = AppContext(
+            clock=self.clock, hub=self.hub, store=self.store, audio=Audio(enabled=opts.sound and not opts.headless),
+            calibration=calibration, patient_id=self.store.ensure_patient(), seed=opts.seed, play=opts.play,
+            kiosk=opts.kiosk, app_version=__version__,
+        )
+        self.loop = FixedStep()
+        self.stack: list[Scene] = []
+        self.frames = 0
+        self.running = True
+        self._pace = pygame.time.Clock()
+        self.hub.start()
+        self.apply(Push(first_scene or self._first_scene()))
+
+    def _first_scene(self) -> Scene:
+        if self.opts.exercise:
+            from game.scenes.menu import MenuScene
+            from game.scenes.play import PlayScene
+            from game.scenes.title import TitleScene
+
+            self.apply(Push(TitleScene()))
+            self.apply(Push(MenuScene()))
+            return PlayScene(self.opts.exercise)
+        from game.scenes.title import TitleScene
+
+        return TitleScene()
+
+    # --------------------------------------------------------- scene stack
+    @property
+    def top(self) -> Scene:
+        return self.stack[-1]
+
+    def apply(self, tr: Transition) -> None:
+        if tr is None:
+            return
+        if isinstance(tr, Push):
+            if self.stack:
+                self.top.pause()
+            tr.scene.ctx = self.ctx
+            self.stack.append(tr.scene)
+            tr.scene.enter()
+        elif isinstance(tr, Pop):
+            self.stack.pop().exit()
+            if not self.stack:
+                self.running = False
+            else:
+                self.top.resume()
+        elif isinstance(tr, Replace):
+            self.stack.pop().exit()
+            tr.scene.ctx = self.ctx
+            self.stack.append(tr.scene)
+            tr.scene.enter()
+        elif isinstance(tr, PopTo):
+            while self.stack and not isinstance(self.top, tr.scene_type):
+                self.stack.pop().exit()
+            if self.stack:
+                self.top.resume()
+            else:
+                self.running = False
+        elif isinstance(tr, Quit):
+            self.running = False
+
+    # --------------------------------------------------------------- frame
+    def frame(self) -> None:
+        from game.input import Act
+
+        pg = self.pg
+        for action in self.router.poll():
+            if action.kind is Act.QUIT:
+                if not self.ctx.kiosk:
+                    self.running = False
+                continue
+            if action.kind is Act.FULLSCREEN and not self.ctx.kiosk:
+                pg.display.toggle_fullscreen()
+                continue
+            self.apply(self.top.handle(action))
+            if not self.running:
+                return
+        self.apply(self.top.on_samples(self.hub.poll()))
+        steps, alpha = self.loop.advance(self.clock.now())
+        for _ in range(steps):
+            if not self.running:
+                return
+            self.apply(self.top.update(STEP))
+        if not self.running:
+            return
+        self.draw(alpha)
+        self.frames += 1
+
+    def draw(self, alpha: float) -> None:
+        surface = self.pg.display.get_surface()
+        if surface is not self.canvas.surface or surface.get_size() != self.canvas.surface.get_size():
+            self.canvas.set_surface(surface)
+        first = len(self.stack) - 1
+        while first > 0 and self.stack[first].overlay:
+            first -= 1
+        for scene in self.stack[first:]:
+            scene.draw(self.canvas, alpha)
+        self.pg.display.flip()
+
+    def run(self) -> int:
+        o = self.opts
+        max_frames = o.frames
+        if o.seconds is not None:
+            max_frames = round(o.seconds / STEP)
+        try:
+            while self.running and (max_frames is None or self.frames < max_frames):
+                if self.fixed_time and isinstance(self.clock, ManualClock):
+                    self.clock.advance(STEP)
+                self.frame()
+                if not self.fixed_time:
+                    self._pace.tick(60)
+            if o.screenshot:
+                self.save_screenshot(o.screenshot)
+        finally:
+            self.shutdown()
+        return 0
+
+    def save_screenshot(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.pg.image.save(self.screen, str(path))
+
+    def shutdown(self) -> None:
+        while self.stack:
+            self.stack.pop().exit()
+        self.hub.close()
+        self.store.close()
+        self.pg.quit()

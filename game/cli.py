@@ -1,0 +1,99 @@
+"""Command line: ``python main.py`` plays; subcommands are tools for therapists and makers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+# Subcommands register here: name -> (help, add_arguments, run). Each lives in its
+# own module so the play path never imports the tools.
+Subcommand = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(name: str, help: str):  # noqa: A002, ANN201
+    def register(add_args: Callable[[argparse.ArgumentParser], None]):  # noqa: ANN202
+        def with_run(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+            SUBCOMMANDS[name] = (help, add_args, run)
+            return run
+
+        return with_run
+
+    return register
+
+
+def _load_subcommands() -> None:
+    # Explicit list: each module registers its commands when imported.
+    import game.commands  # noqa: F401
+
+
+def build_parser() -> argparse.ArgumentParser:
+    _load_subcommands()
+    p = argparse.ArgumentParser(
+        prog="main.py",
+        description="Squeeze Quest: hand-therapy exercise games for a squeeze ball, keyboard or mouse.",
+    )
+    add_play_arguments(p)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_, add_args, _run) in SUBCOMMANDS.items():
+        sp = sub.add_parser(name, help=help_, description=help_)
+        add_args(sp)
+    return p
+
+
+def add_play_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", default="keyboard",
+                   help="input device: keyboard (default), sim (a simulated patient), or a trace .csv file")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="folder for the records database (default: the user's data folder)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--windowed", dest="fullscreen", action="store_false", help="play in a window (default)")
+    mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", help="play full screen")
+    p.set_defaults(fullscreen=False)
+    p.add_argument("--headless", action="store_true",
+                   help="no window; game time advances one 1/60 s step per frame (for tests and demos)")
+    run_for = p.add_mutually_exclusive_group()
+    run_for.add_argument("--frames", type=int, help="stop after this many frames")
+    run_for.add_argument("--seconds", type=float, help="stop after this many seconds of game time")
+    p.add_argument("--exercise", help="go straight to this exercise (e.g. power_grip)")
+    p.add_argument("--reps", type=int, default=10, help="repetitions in a set (default 10)")
+    p.add_argument("--screenshot", type=Path, help="save the last frame to this PNG file")
+    p.add_argument("--size", default="1280x720", help="window size, e.g. 1920x1080")
+    p.add_argument("--seed", type=int, default=0, help="seed for the games' randomness")
+    p.add_argument("--mute", action="store_true", help="no sound")
+
+
+def play(ns: argparse.Namespace) -> int:
+    from game.app import App, AppOptions
+    from game.context import PlaySettings
+    from game.exercises import BY_ID
+
+    if ns.exercise and ns.exercise not in BY_ID:
+        print(f"main.py: unknown exercise '{ns.exercise}'; choose from {', '.join(BY_ID)}", file=sys.stderr)
+        return 2
+    try:
+        w, h = (int(v) for v in ns.size.lower().split("x"))
+    except ValueError:
+        print(f"main.py: --size must look like 1280x720, got '{ns.size}'", file=sys.stderr)
+        return 2
+    opts = AppOptions(
+        input=ns.input, data_dir=ns.data_dir, fullscreen=ns.fullscreen, headless=ns.headless,
+        frames=ns.frames, seconds=ns.seconds, exercise=ns.exercise, screenshot=ns.screenshot,
+        window_size=(w, h), seed=ns.seed, sound=not ns.mute, play=PlaySettings(reps_per_set=ns.reps),
+    )
+    try:
+        app = App(opts)
+    except ValueError as exc:
+        print(f"main.py: {exc}", file=sys.stderr)
+        return 2
+    return app.run()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    if ns.command:
+        return SUBCOMMANDS[ns.command][2](ns)
+    return play(ns)

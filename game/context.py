@@ -1,0 +1,41 @@
+"""What every scene may use, handed to it by the app (no globals)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from game.audio import Audio
+from game.input import InputHub
+from game.storage import Store
+from game.therapy.calibration import Calibration
+from hardware.clock import Clock
+
+
+@dataclass
+class PlaySettings:
+    """How a set is played, until level files (and the session program) say otherwise."""
+
+    reps_per_set: int = 10
+    target_pct: float = 20.0
+    hold_s: float = 0.5
+    rest_between_reps_s: float = 2.5
+    hand: str = "right"
+
+
+@dataclass
+class AppContext:
+    clock: Clock
+    hub: InputHub
+    store: Store
+    audio: Audio
+    calibration: Calibration
+    patient_id: int
+    seed: int = 0
+    play: PlaySettings = field(default_factory=PlaySettings)
+    kiosk: bool = False
+    app_version: str = ""
+
+    def rng(self, salt: str) -> random.Random:
+        """A seeded generator per use, so one game's randomness never shifts another's."""
+        return random.Random(f"{self.seed}:{salt}")

@@ -1,0 +1,12 @@
+"""The mini-games, registered explicitly: one module per exercise."""
+
+from __future__ import annotations
+
+from game.games.base import GameSetup, MiniGame
+from game.games.power_grip import PowerGripGame
+
+GAMES: dict[str, type[MiniGame]] = {
+    PowerGripGame.exercise: PowerGripGame,
+}
+
+__all__ = ["GAMES", "GameSetup", "MiniGame"]

@@ -1,0 +1,176 @@
+"""Power grip: squeeze to make the bird climb through a ring, open the hand to glide down.
+
+Each ring asks for exactly one squeeze-and-release. A ring flies in and waits in
+front of the bird (a weak or slow hand is never rushed); the rep the detector
+reports resolves it: through the ring on success, a soft "almost" otherwise.
+The bird's height follows the force live, so the game visibly answers effort.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from game.games.base import GameSetup, MiniGame
+from game.therapy.force_reps import ForceRep
+from game.ui import LOGICAL_H, LOGICAL_W, Canvas, LRect, Theme, draw_cross, draw_tick
+
+BIRD_X = 400.0
+GROUND_Y = 620.0
+SKY_TOP = 150.0
+SPEED = 260.0  # logical px per second
+TOP_FACTOR = 1.4  # the top of the sky is this many times the target
+
+
+@dataclass
+class Ring:
+    x: float
+    resolved: bool = False
+    success: bool = False
+
+
+class PowerGripGame(MiniGame):
+    exercise = "power_grip"
+    title = "Power grip"
+    instruction = "Squeeze to fly up through the ring. Then open your hand."
+
+    def __init__(self, setup: GameSetup) -> None:
+        super().__init__(setup)
+        rng = setup.rng
+        self.alt = 0.0  # bird altitude 0 (ground) .. 1 (top)
+        self.prev_alt = 0.0
+        self.wing = 0.0
+        self.scroll = 0.0
+        self.prev_scroll = 0.0
+        self.spacing = SPEED * setup.rest_between_reps_s + 120
+        self.rings: list[Ring] = [Ring(BIRD_X + 520)]
+        self.clouds = [(rng.uniform(0, LOGICAL_W * 2), rng.uniform(170, 380), rng.uniform(0.6, 1.3)) for _ in range(7)]
+        self.hills = [(i * 320 + rng.uniform(-60, 60), rng.uniform(50, 110)) for i in range(10)]
+        self.cued = False
+
+    # ----------------------------------------------------------- geometry
+    def ring_span(self) -> tuple[float, float]:
+        """Altitudes (0..1) of the ring's opening: from the hold level to the top."""
+        s = self.detector.settings
+        low = s.hold_fraction * s.target_pct / (s.target_pct * TOP_FACTOR)
+        return low, 1.0
+
+    @staticmethod
+    def alt_to_y(alt: float) -> float:
+        return GROUND_Y - alt * (GROUND_Y - SKY_TOP)
+
+    @property
+    def waiting_ring(self) -> Ring | None:
+        return next((r for r in self.rings if not r.resolved), None)
+
+    # -------------------------------------------------------------- logic
+    def on_rep(self, rep: ForceRep) -> None:
+        ring = self.waiting_ring
+        if ring is not None:
+            ring.resolved = True
+            ring.success = rep.success
+            if ring.x > BIRD_X:
+                ring.x = BIRD_X  # an early squeeze resolves the ring as the bird reaches it
+        self.cued = False
+        remaining = self.setup.reps_target - self.reps_done
+        last = self.rings[-1]
+        if remaining > len([r for r in self.rings if not r.resolved]):
+            self.rings.append(Ring(max(last.x + self.spacing, BIRD_X + self.spacing)))
+
+    def step_world(self, dt: float) -> None:
+        s = self.detector.settings
+        self.prev_alt = self.alt
+        self.prev_scroll = self.scroll
+        # Over-squeezing is never rewarded: the bird stays inside the ring's opening.
+        goal = max(0.0, min(0.84, self.detector.display_pct / (s.target_pct * TOP_FACTOR)))
+        self.alt += (goal - self.alt) * (1.0 - math.exp(-dt / 0.08))
+        self.wing = (self.wing + dt * (4.0 + 18.0 * max(0.0, goal - self.alt + 0.1))) % (2 * math.pi)
+        ring = self.waiting_ring
+        moving = ring is None or ring.x > BIRD_X or self.set_complete
+        if moving:
+            dx = SPEED * dt
+            self.scroll += dx
+            for r in self.rings:
+                r.x -= dx
+            if ring is not None and not ring.resolved and ring.x <= BIRD_X:
+                ring.x = BIRD_X
+        if ring is not None and ring.x <= BIRD_X + SPEED * 0.5 and not self.cued:
+            self.cued = True
+            if self.last_sample_t is not None:
+                self.detector.cue(self.last_sample_t)
+        self.rings = [r for r in self.rings if r.x > -200]
+        if not self.rings and not self.set_complete:
+            self.rings.append(Ring(BIRD_X + self.spacing))
+
+    def hint(self) -> str | None:
+        """What to do right now, in a few plain words."""
+        if self.set_complete:
+            return None
+        if self.detector.awaiting_release:
+            return "Open your hand wide"
+        if self.detector.in_rep and self.detector.hold_progress >= 1.0:
+            return "Now open your hand"
+        if self.detector.in_rep:
+            return "Hold..."
+        ring = self.waiting_ring
+        if ring is not None and ring.x <= BIRD_X + 1:
+            return "Squeeze!"
+        return None
+
+    # ---------------------------------------------------------------- draw
+    def draw(self, c: Canvas, alpha: float) -> None:
+        scroll = self.prev_scroll + (self.scroll - self.prev_scroll) * alpha
+        alt = self.prev_alt + (self.alt - self.prev_alt) * alpha
+        c.clear((120, 190, 235))
+        c.rect((160, 210, 240), (0, 0, LOGICAL_W, 260))
+        for x, y, sz in self.clouds:
+            cx = (x - scroll * 0.3 * sz) % (LOGICAL_W + 300) - 150
+            for dx, dy, r in ((0, 0, 34), (34, -12, 40), (72, 0, 32)):
+                c.circle((250, 252, 255), (cx + dx * sz, y + dy * sz), r * sz)
+        for hx, hh in self.hills:
+            x = (hx - scroll * 0.5) % (LOGICAL_W + 320) - 160
+            c.ellipse((70, 150, 90), (x - 160, GROUND_Y - hh, 320, hh * 2))
+        c.rect((56, 120, 70), (0, GROUND_Y, LOGICAL_W, LOGICAL_H - GROUND_Y))
+        low, high = self.ring_span()
+        for ring in self.rings:
+            self._draw_ring(c, ring, low, high, back=True)
+        self._draw_bird(c, alt)
+        for ring in self.rings:
+            self._draw_ring(c, ring, low, high, back=False)
+        hint = self.hint()
+        if hint and not (self.feedback and self.t < self.feedback.until):
+            w = c.text_width(hint, 44, True) + 60
+            c.rect(Theme.BG, LRect(780 - w / 2, 520, w, 76), radius=20)
+            c.text(hint, (780, 558), size=44, bold=True, color=Theme.FOCUS)
+        c.rect(Theme.BG, (300, 664, 680, 46), radius=14)
+        c.text(self.instruction, (640, 687), size=26)
+        self.draw_hud(c)
+
+    def _draw_ring(self, c: Canvas, ring: Ring, low: float, high: float, *, back: bool) -> None:
+        y0, y1 = self.alt_to_y(high), self.alt_to_y(low)
+        x = ring.x
+        color = Theme.SUCCESS if ring.success else (Theme.NEAR if ring.resolved else Theme.FOCUS)
+        rect = LRect(x - 34, y0, 68, y1 - y0)
+        if back:
+            c.line((90, 90, 90), (x, y1), (x, GROUND_Y), 6)
+            c.arc(color, rect, math.pi / 2, 3 * math.pi / 2, 12)
+            return
+        c.arc(color, rect, -math.pi / 2, math.pi / 2, 12)
+        if not ring.resolved and ring.x <= BIRD_X + 1 and self.detector.in_rep:
+            # hold progress fills a band beside the ring
+            prog = self.detector.hold_progress
+            c.rect(Theme.PANEL, LRect(x + 50, y0, 16, y1 - y0), radius=6)
+            c.rect(Theme.SUCCESS, LRect(x + 50, y1 - (y1 - y0) * prog, 16, (y1 - y0) * prog), radius=6)
+        if ring.resolved:
+            (draw_tick if ring.success else draw_cross)(c, (x, (y0 + y1) / 2), 40, color)
+
+    def _draw_bird(self, c: Canvas, alt: float) -> None:
+        y = self.alt_to_y(alt)
+        x = BIRD_X
+        c.ellipse((250, 200, 40), (x - 36, y - 26, 72, 52))
+        c.ellipse(Theme.DARK_TEXT, (x - 36, y - 26, 72, 52), width=2)
+        flap = math.sin(self.wing) * 22
+        c.polygon((235, 150, 30), [(x - 14, y - 2), (x + 10, y - 2), (x - 6, y - 8 - flap)])
+        c.circle((255, 255, 255), (x + 18, y - 8), 9)
+        c.circle(Theme.DARK_TEXT, (x + 20, y - 8), 4)
+        c.polygon((230, 120, 20), [(x + 34, y - 4), (x + 52, y + 2), (x + 34, y + 8)])

@@ -1,0 +1,185 @@
+"""One event router, and the hub that gathers device samples.
+
+``InputRouter.poll`` is the only function that takes events from the pygame
+queue. It maps every device once: keys, mouse and gamepad become the same
+named actions (confirm, back, up...), and the grip and roll controls drive the
+:class:`~hardware.keyboard.KeyboardBall`, whose samples go through the same
+pipeline as the serial ball. Game objects never look at a device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import pygame
+
+from hardware.keyboard import KeyboardBall
+from hardware.sample import Sample
+from hardware.source import InputSource, SourceStatus
+
+
+class Act(Enum):
+    CONFIRM = "confirm"
+    BACK = "back"
+    PAUSE = "pause"
+    UP = "up"
+    DOWN = "down"
+    LEFT = "left"
+    RIGHT = "right"
+    CLICK = "click"
+    QUIT = "quit"  # the window's close button
+    EFFORT_UP = "effort_up"
+    EFFORT_DOWN = "effort_down"
+    FULLSCREEN = "fullscreen"
+    STAFF = "staff"  # the staff key chord
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    kind: Act
+    pos: tuple[float, float] | None = None  # logical coordinates, for clicks
+
+
+KEY_ACTIONS = {
+    pygame.K_RETURN: Act.CONFIRM,
+    pygame.K_KP_ENTER: Act.CONFIRM,
+    pygame.K_SPACE: Act.CONFIRM,
+    pygame.K_ESCAPE: Act.BACK,
+    pygame.K_BACKSPACE: Act.BACK,
+    pygame.K_p: Act.PAUSE,
+    pygame.K_UP: Act.UP,
+    pygame.K_DOWN: Act.DOWN,
+    pygame.K_LEFT: Act.LEFT,
+    pygame.K_RIGHT: Act.RIGHT,
+    pygame.K_EQUALS: Act.EFFORT_UP,
+    pygame.K_PLUS: Act.EFFORT_UP,
+    pygame.K_KP_PLUS: Act.EFFORT_UP,
+    pygame.K_MINUS: Act.EFFORT_DOWN,
+    pygame.K_KP_MINUS: Act.EFFORT_DOWN,
+    pygame.K_F11: Act.FULLSCREEN,
+}
+GRIP_KEYS = {pygame.K_SPACE}
+ROLL_KEYS = {pygame.K_LEFT: (-1, 0), pygame.K_RIGHT: (1, 0), pygame.K_UP: (0, -1), pygame.K_DOWN: (0, 1)}
+PAD_CONFIRM, PAD_BACK, PAD_PAUSE = 0, 1, 7
+
+
+class InputHub:
+    """The active device, plus the keyboard that always stands by."""
+
+    def __init__(self, source: InputSource, keyboard: KeyboardBall | None = None) -> None:
+        self.source = source
+        self.keyboard = keyboard if keyboard is not None else (source if isinstance(source, KeyboardBall) else None)
+
+    def start(self) -> None:
+        self.source.start()
+
+    def poll(self) -> list[Sample]:
+        samples = self.source.poll()
+        if self.keyboard is not None and self.keyboard is not self.source:
+            # The keyboard is polled so its clock keeps up; its samples are used
+            # only while the ball is away (so a patient is never stuck).
+            kb = self.keyboard.poll()
+            if self.source.status is not SourceStatus.CONNECTED:
+                samples = kb
+        return samples
+
+    @property
+    def connected(self) -> bool:
+        return self.source.status is SourceStatus.CONNECTED
+
+    @property
+    def message(self) -> str:
+        return self.source.status_message
+
+    def close(self) -> None:
+        self.source.close()
+
+
+class InputRouter:
+    def __init__(self, keyboard: KeyboardBall | None, to_logical) -> None:  # noqa: ANN001
+        self.keyboard = keyboard
+        self._to_logical = to_logical
+        self._roll_keys: set[int] = set()
+        self._mouse_grip = False
+        self._pads: dict[int, pygame.joystick.JoystickType] = {}
+
+    def poll(self) -> list[Action]:
+        actions: list[Action] = []
+        for ev in pygame.event.get():
+            actions.extend(self.translate(ev))
+        return actions
+
+    def translate(self, ev: pygame.event.Event) -> list[Action]:
+        kb = self.keyboard
+        out: list[Action] = []
+        if ev.type == pygame.QUIT:
+            out.append(Action(Act.QUIT))
+        elif ev.type == pygame.KEYDOWN:
+            mods = ev.mod
+            if ev.key == pygame.K_s and mods & pygame.KMOD_CTRL and mods & pygame.KMOD_ALT:
+                out.append(Action(Act.STAFF))
+            elif ev.key in KEY_ACTIONS:
+                out.append(Action(KEY_ACTIONS[ev.key]))
+            if kb is not None:
+                if ev.key in GRIP_KEYS:
+                    kb.set_grip(True)
+                if ev.key in ROLL_KEYS:
+                    self._roll_keys.add(ev.key)
+                    self._send_roll()
+                if ev.key in (pygame.K_EQUALS, pygame.K_PLUS, pygame.K_KP_PLUS):
+                    kb.change_effort(+1)
+                if ev.key in (pygame.K_MINUS, pygame.K_KP_MINUS):
+                    kb.change_effort(-1)
+        elif ev.type == pygame.KEYUP and kb is not None:
+            if ev.key in GRIP_KEYS:
+                kb.set_grip(False)
+            if ev.key in ROLL_KEYS:
+                self._roll_keys.discard(ev.key)
+                self._send_roll()
+        elif ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1:
+            out.append(Action(Act.CLICK, self._to_logical(ev.pos)))
+            if kb is not None:
+                self._mouse_grip = True
+                kb.set_grip(True)
+        elif ev.type == pygame.MOUSEBUTTONUP and ev.button == 1:
+            if kb is not None and self._mouse_grip:
+                self._mouse_grip = False
+                kb.set_grip(False)
+        elif ev.type == pygame.JOYDEVICEADDED:
+            pad = pygame.joystick.Joystick(ev.device_index)
+            self._pads[pad.get_instance_id()] = pad
+        elif ev.type == pygame.JOYDEVICEREMOVED:
+            self._pads.pop(ev.instance_id, None)
+        elif ev.type == pygame.JOYBUTTONDOWN:
+            if ev.button == PAD_CONFIRM:
+                out.append(Action(Act.CONFIRM))
+                if kb is not None:
+                    kb.set_grip(True)
+            elif ev.button == PAD_BACK:
+                out.append(Action(Act.BACK))
+            elif ev.button == PAD_PAUSE:
+                out.append(Action(Act.PAUSE))
+        elif ev.type == pygame.JOYBUTTONUP and ev.button == PAD_CONFIRM and kb is not None:
+            kb.set_grip(False)
+        elif ev.type == pygame.JOYHATMOTION:
+            hx, hy = ev.value
+            if hx:
+                out.append(Action(Act.RIGHT if hx > 0 else Act.LEFT))
+            if hy:
+                out.append(Action(Act.UP if hy > 0 else Act.DOWN))
+            if kb is not None:
+                kb.set_roll(hx, -hy)
+        elif ev.type == pygame.JOYAXISMOTION and kb is not None and ev.axis in (0, 1):
+            pad = self._pads.get(ev.instance_id)
+            if pad is not None:
+                x, y = pad.get_axis(0), pad.get_axis(1)
+                dead = 0.15
+                kb.set_roll(x if abs(x) > dead else 0.0, y if abs(y) > dead else 0.0)
+        return out
+
+    def _send_roll(self) -> None:
+        assert self.keyboard is not None
+        x = sum(ROLL_KEYS[k][0] for k in self._roll_keys)
+        y = sum(ROLL_KEYS[k][1] for k in self._roll_keys)
+        self.keyboard.set_roll(x, y)

@@ -1,0 +1,67 @@
+"""Choose an exercise: eight big tiles, the ones not built yet are marked."""
+
+from __future__ import annotations
+
+import math
+
+from game.exercises import EXERCISES
+from game.games import GAMES
+from game.input import Act, Action
+from game.scene import Pop, Push, Scene, Transition
+from game.therapy.switch import SqueezeSwitch
+from game.ui import Canvas, LRect, Theme
+from game.widgets import Button, ButtonGroup
+from hardware.sample import Sample
+
+
+def _icon_for(channel: str):  # noqa: ANN202
+    def force_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+        x, y = center
+        c.circle(Theme.NEAR, center, size * 0.45)
+        c.arc(Theme.TEXT, (x - size * 0.7, y - size * 0.7, size * 1.4, size * 1.4), -0.6, 0.6, 4)
+        c.arc(Theme.TEXT, (x - size * 0.7, y - size * 0.7, size * 1.4, size * 1.4), math.pi - 0.6, math.pi + 0.6, 4)
+
+    def roll_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+        x, y = center
+        c.circle(Theme.SKY, center, size * 0.45)
+        c.arc(Theme.TEXT, (x - size * 0.75, y - size * 0.75, size * 1.5, size * 1.5), 0.3, 2.6, 4)
+        c.polygon(Theme.TEXT, [(x - size * 0.75, y - size * 0.05), (x - size * 0.9, y - size * 0.3),
+                               (x - size * 0.55, y - size * 0.3)])
+
+    return force_icon if channel == "force" else roll_icon
+
+
+class MenuScene(Scene):
+    def enter(self) -> None:
+        buttons = []
+        for i, ex in enumerate(EXERCISES):
+            col, row = i % 4, i // 4
+            rect = LRect(70 + col * 290, 170 + row * 250, 270, 220)
+            ready = ex.id in GAMES
+            buttons.append(Button(ex.id, ex.name, rect, icon=_icon_for(ex.channel), enabled=ready,
+                                  note="" if ready else "coming soon"))
+        self.buttons = ButtonGroup(buttons, columns=4)
+        self.switch = SqueezeSwitch(self.ctx.calibration)
+
+    def _play(self, exercise_id: str) -> Transition:
+        from game.scenes.play import PlayScene
+
+        return Push(PlayScene(exercise_id))
+
+    def on_samples(self, samples: list[Sample]) -> Transition:
+        if self.switch.feed(samples) and (chosen := self.buttons.choose_focused()):
+            return self._play(chosen)
+        return None
+
+    def handle(self, action: Action) -> Transition:
+        if action.kind is Act.BACK:
+            return Pop()
+        chosen = self.buttons.handle(action)
+        return self._play(chosen) if chosen else None
+
+    def draw(self, c: Canvas, alpha: float) -> None:
+        c.clear()
+        c.text("Choose an exercise", (640, 80), size=56, bold=True)
+        self.buttons.draw(c, size=30)
+        c.text("Arrows to move, Space or a squeeze to choose, Esc to go back", (640, 680), size=24,
+               color=Theme.TEXT_DIM)

@@ -1,0 +1,51 @@
+"""Pause and stop: always one press away during play."""
+
+from __future__ import annotations
+
+from game.input import Act, Action
+from game.scene import Pop, Scene, Transition
+from game.ui import Canvas, LRect, Theme, draw_stop_icon
+from game.widgets import Button, ButtonGroup
+
+
+def _play_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+    x, y = center
+    c.polygon(Theme.SUCCESS, [(x - size * 0.3, y - size * 0.4), (x + size * 0.4, y), (x - size * 0.3, y + size * 0.4)])
+
+
+def _stop_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+    draw_stop_icon(c, center, size, Theme.STOP)
+
+
+class PauseScene(Scene):
+    """Overlay on the game. ``on_stop`` tells the game below to end the set."""
+
+    overlay = True
+
+    def __init__(self, on_stop, title: str = "Paused") -> None:  # noqa: ANN001
+        self.on_stop = on_stop
+        self.title = title
+
+    def enter(self) -> None:
+        self.buttons = ButtonGroup([
+            Button("resume", "Keep going", LRect(250, 330, 360, 200), icon=_play_icon),
+            Button("stop", "Stop for today", LRect(670, 330, 360, 200), icon=_stop_icon),
+        ])
+
+    def handle(self, action: Action) -> Transition:
+        if action.kind in (Act.BACK, Act.PAUSE):
+            return Pop()
+        chosen = self.buttons.handle(action)
+        if chosen == "resume":
+            return Pop()
+        if chosen == "stop":
+            self.on_stop("stopped")
+            return Pop()
+        return None
+
+    def draw(self, c: Canvas, alpha: float) -> None:
+        c.rect(Theme.BG, LRect(180, 120, 920, 480), radius=30)
+        c.rect(Theme.FOCUS, LRect(180, 120, 920, 480), radius=30, width=4)
+        c.text(self.title, (640, 200), size=60, bold=True)
+        c.text("Stop if anything hurts.", (640, 270), size=32, color=Theme.TEXT_DIM)
+        self.buttons.draw(c, size=34)

@@ -1,0 +1,136 @@
+"""Playing one set of one exercise: the mini-game, the record, pause and stop."""
+
+from __future__ import annotations
+
+from game import __version__
+from game.games import GAMES, GameSetup, MiniGame
+from game.input import Act, Action
+from game.scene import Push, Replace, Scene, Transition
+from game.scenes.pause import PauseScene
+from game.scenes.results import ResultsScene, SetSummary
+from game.storage import RepRow
+from game.therapy.force_reps import ForceRepSettings
+from game.ui import Canvas, LRect, Theme, draw_pause_icon, draw_stop_icon
+from hardware.sample import Sample
+
+PAUSE_BUTTON = LRect(1040, 20, 100, 84)
+STOP_BUTTON = LRect(1156, 20, 104, 84)
+
+
+class DisconnectedScene(Scene):
+    """Shown over the game while the ball is away; it goes by itself when it is back."""
+
+    overlay = True
+
+    def update(self, dt: float) -> Transition:
+        from game.scene import Pop
+
+        return Pop() if self.ctx.hub.connected else None
+
+    def handle(self, action: Action) -> Transition:
+        return None
+
+    def draw(self, c: Canvas, alpha: float) -> None:
+        c.rect(Theme.BG, LRect(200, 150, 880, 420), radius=30)
+        c.rect(Theme.NEAR, LRect(200, 150, 880, 420), radius=30, width=5)
+        # a ball with its cable unplugged
+        c.circle(Theme.NEAR, (520, 330), 70)
+        c.line(Theme.TEXT, (590, 330), (700, 330), 8)
+        c.rect(Theme.TEXT_DIM, (730, 310, 60, 40), radius=6)
+        c.text("Ball disconnected", (640, 450), size=52, bold=True)
+        c.text("Plug it back in. Your squeezes are saved.", (640, 510), size=32, color=Theme.TEXT_DIM)
+
+
+class PlayScene(Scene):
+    def __init__(self, exercise: str, set_number: int = 1) -> None:
+        self.exercise = exercise
+        self.set_number = set_number
+        self.session_id: int | None = None
+        self.ended: str | None = None
+
+    def enter(self) -> None:
+        ctx = self.ctx
+        p = ctx.play
+        setup = GameSetup(
+            calibration=ctx.calibration,
+            detector=ForceRepSettings(target_pct=p.target_pct, hold_s=p.hold_s),
+            reps_target=p.reps_per_set,
+            rng=ctx.rng(f"{self.exercise}:{self.set_number}"),
+            hand=p.hand,
+            rest_between_reps_s=p.rest_between_reps_s,
+        )
+        self.game: MiniGame = GAMES[self.exercise](setup)
+        self.session_id = ctx.store.start_session(
+            ctx.patient_id, input_device=ctx.hub.source.info.name, app_version=__version__
+        )
+        ctx.store.log_event(self.session_id, "set_start", {"exercise": self.exercise, "set": self.set_number})
+
+    # ------------------------------------------------------------- events
+    def _stop(self, reason: str) -> None:
+        self.ended = reason
+
+    def on_samples(self, samples: list[Sample]) -> Transition:
+        if not self.ctx.hub.connected:
+            self.ctx.store.log_event(self.session_id, "disconnected", {"device": self.ctx.hub.source.info.name})
+            return Push(DisconnectedScene())
+        for rep in self.game.feed(samples):
+            self._record(rep)
+            self.ctx.audio.play("success" if rep.success else "near")
+        return None
+
+    def _record(self, rep) -> None:  # noqa: ANN001
+        assert self.session_id is not None
+        m = rep.as_record()
+        m["failure"] = m["failure"]
+        m["filter"] = {"detect_hz": self.game.detector.settings.detect_cutoff_hz,
+                       "display_hz": self.game.detector.settings.display_cutoff_hz}
+        m["baseline_device"] = self.game.detector.baseline
+        m["difficulty_before"] = m["difficulty_after"] = rep.target_pct
+        self.ctx.store.add_rep(self.session_id, RepRow(
+            exercise=self.exercise, hand=self.game.setup.hand, set_number=self.set_number,
+            rep_number=rep.number, measurements=m,
+        ))
+
+    def handle(self, action: Action) -> Transition:
+        if action.kind in (Act.PAUSE, Act.BACK):
+            return Push(PauseScene(self._stop))
+        if action.kind is Act.CLICK and action.pos is not None:
+            if PAUSE_BUTTON.contains(action.pos):
+                return Push(PauseScene(self._stop))
+            if STOP_BUTTON.contains(action.pos):
+                return Push(PauseScene(self._stop, title="Stop now?"))
+        return None
+
+    def update(self, dt: float) -> Transition:
+        if self.ended is None:
+            self.game.update(dt)
+            if self.game.finished:
+                self.ended = "completed"
+        if self.ended is not None:
+            return Replace(ResultsScene(self._finish(self.ended)))
+        return None
+
+    def _finish(self, reason: str) -> SetSummary:
+        assert self.session_id is not None
+        self.ctx.store.log_event(self.session_id, "set_end", {"reason": reason, "reps": self.game.reps_done})
+        self.ctx.store.end_session(self.session_id, reason)
+        g = self.game
+        return SetSummary(
+            exercise=self.exercise, title=g.title, reps=g.reps_done, target=g.setup.reps_target,
+            successes=g.successes, best_peak_pct=max((r.peak_pct for r in g.reps), default=None), ended=reason,
+        )
+
+    def exit(self) -> None:
+        # Leaving without finishing (the window closed): the record says so.
+        if self.session_id is not None:
+            self.ctx.store.end_session(self.session_id, "quit")
+
+    # --------------------------------------------------------------- draw
+    def draw(self, c: Canvas, alpha: float) -> None:
+        self.game.draw(c, alpha)
+        c.rect(Theme.PANEL, PAUSE_BUTTON, radius=16)
+        draw_pause_icon(c, (PAUSE_BUTTON.center[0], PAUSE_BUTTON.y + 32), 34)
+        c.text("Pause", (PAUSE_BUTTON.center[0], PAUSE_BUTTON.y + 66), size=20)
+        c.rect(Theme.STOP, STOP_BUTTON, radius=16)
+        draw_stop_icon(c, (STOP_BUTTON.center[0], STOP_BUTTON.y + 32), 34, Theme.TEXT)
+        c.text("Stop", (STOP_BUTTON.center[0], STOP_BUTTON.y + 66), size=20, bold=True)

@@ -1,0 +1,48 @@
+"""The first screen: one big button, one squeeze to begin."""
+
+from __future__ import annotations
+
+from game.input import Act, Action
+from game.scene import Push, Quit, Scene, Transition
+from game.therapy.switch import SqueezeSwitch
+from game.ui import Canvas, LRect, Theme, draw_hand
+from game.widgets import Button, ButtonGroup
+from hardware.sample import Sample
+
+
+class TitleScene(Scene):
+    def enter(self) -> None:
+        self.buttons = ButtonGroup([Button("start", "Start", LRect(440, 430, 400, 110))])
+        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.t = 0.0
+
+    def _start(self) -> Transition:
+        from game.scenes.menu import MenuScene
+
+        return Push(MenuScene())
+
+    def on_samples(self, samples: list[Sample]) -> Transition:
+        if self.switch.feed(samples):
+            return self._start()
+        return None
+
+    def handle(self, action: Action) -> Transition:
+        if action.kind is Act.BACK and not self.ctx.kiosk:
+            return Quit()
+        if self.buttons.handle(action) == "start":
+            return self._start()
+        return None
+
+    def update(self, dt: float) -> Transition:
+        self.t += dt
+        return None
+
+    def draw(self, c: Canvas, alpha: float) -> None:
+        c.clear()
+        c.text("Squeeze Quest", (640, 120), size=84, bold=True, color=Theme.FOCUS)
+        c.text("Hand exercise games", (640, 200), size=36, color=Theme.TEXT)
+        closed = min(1.0, max(0.0, self.switch.level_pct / 30.0))
+        draw_hand(c, (640, 320), 120, closed)
+        self.buttons.draw(c, size=48)
+        c.text("Squeeze the ball, press Space, or click", (640, 590), size=30, color=Theme.TEXT_DIM)
+        c.text(self.ctx.hub.message, (640, 660), size=24, color=Theme.TEXT_DIM)

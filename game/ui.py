@@ -1,0 +1,233 @@
+"""Drawing in logical 1280x720 coordinates on a window of any size.
+
+Scenes lay out on a fixed 1280x720 design grid; the canvas scales every
+coordinate, line width and font size to the real window (letterboxed to keep the
+aspect), so text stays crisp at 1920x1080 instead of being a blurred upscale.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygame
+
+LOGICAL_W, LOGICAL_H = 1280, 720
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+FONT_REGULAR = ASSETS / "fonts" / "AtkinsonHyperlegible-Regular.ttf"
+FONT_BOLD = ASSETS / "fonts" / "AtkinsonHyperlegible-Bold.ttf"
+
+Color = tuple[int, int, int]
+
+
+class Theme:
+    """Colours: high contrast on a calm dark background; Okabe-Ito hues are
+    colour-blind safe, and every status also has a shape (tick, dot, cross)."""
+
+    BG: Color = (14, 26, 44)
+    PANEL: Color = (28, 46, 74)
+    PANEL_HI: Color = (44, 68, 104)
+    TEXT: Color = (246, 246, 240)
+    TEXT_DIM: Color = (190, 200, 214)
+    FOCUS: Color = (240, 228, 66)  # Okabe-Ito yellow
+    SUCCESS: Color = (0, 170, 125)  # bluish green
+    NEAR: Color = (230, 159, 0)  # orange
+    STOP: Color = (176, 58, 0)  # dark vermillion: white text on it is 5.9:1
+    SKY: Color = (86, 180, 233)  # sky blue
+    BLUE: Color = (0, 114, 178)
+    PURPLE: Color = (204, 121, 167)
+    DARK_TEXT: Color = (10, 18, 30)
+
+
+@dataclass(frozen=True)
+class LRect:
+    """A rectangle in logical coordinates."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.x + self.w / 2, self.y + self.h / 2)
+
+    def contains(self, p: tuple[float, float]) -> bool:
+        return self.x <= p[0] <= self.x + self.w and self.y <= p[1] <= self.y + self.h
+
+    def inflate(self, d: float) -> LRect:
+        return LRect(self.x - d, self.y - d, self.w + 2 * d, self.h + 2 * d)
+
+
+class Canvas:
+    def __init__(self, surface: pygame.Surface) -> None:
+        self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+        self._text_cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+        self.set_surface(surface)
+
+    # ------------------------------------------------------------ geometry
+    def set_surface(self, surface: pygame.Surface) -> None:
+        self.surface = surface
+        w, h = surface.get_size()
+        self.scale = min(w / LOGICAL_W, h / LOGICAL_H)
+        self.ox = (w - LOGICAL_W * self.scale) / 2
+        self.oy = (h - LOGICAL_H * self.scale) / 2
+
+    def px(self, x: float, y: float) -> tuple[int, int]:
+        return (round(self.ox + x * self.scale), round(self.oy + y * self.scale))
+
+    def prect(self, r: LRect | tuple[float, float, float, float]) -> pygame.Rect:
+        x, y, w, h = (r.x, r.y, r.w, r.h) if isinstance(r, LRect) else r
+        x0, y0 = self.px(x, y)
+        x1, y1 = self.px(x + w, y + h)
+        return pygame.Rect(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+
+    def plen(self, v: float) -> int:
+        return max(1, round(v * self.scale))
+
+    def to_logical(self, pos: tuple[int, int]) -> tuple[float, float]:
+        return ((pos[0] - self.ox) / self.scale, (pos[1] - self.oy) / self.scale)
+
+    # ------------------------------------------------------------- drawing
+    def clear(self, color: Color = Theme.BG) -> None:
+        self.surface.fill((0, 0, 0))
+        self.surface.fill(color, self.prect((0, 0, LOGICAL_W, LOGICAL_H)))
+
+    def rect(self, color: Color, r: LRect | tuple, *, radius: float = 0, width: float = 0) -> None:
+        pygame.draw.rect(
+            self.surface, color, self.prect(r), self.plen(width) if width else 0,
+            border_radius=self.plen(radius) if radius else -1,
+        )
+
+    def circle(self, color: Color, center: tuple[float, float], radius: float, *, width: float = 0) -> None:
+        pygame.draw.circle(self.surface, color, self.px(*center), self.plen(radius), self.plen(width) if width else 0)
+
+    def ellipse(self, color: Color, r: LRect | tuple, *, width: float = 0) -> None:
+        pygame.draw.ellipse(self.surface, color, self.prect(r), self.plen(width) if width else 0)
+
+    def line(self, color: Color, a: tuple[float, float], b: tuple[float, float], width: float = 2) -> None:
+        pygame.draw.line(self.surface, color, self.px(*a), self.px(*b), self.plen(width))
+
+    def lines(self, color: Color, points: list[tuple[float, float]], width: float = 2, closed: bool = False) -> None:
+        if len(points) >= 2:
+            pygame.draw.lines(self.surface, color, closed, [self.px(*p) for p in points], self.plen(width))
+
+    def polygon(self, color: Color, points: list[tuple[float, float]], *, width: float = 0) -> None:
+        pygame.draw.polygon(self.surface, color, [self.px(*p) for p in points], self.plen(width) if width else 0)
+
+    def arc(self, color: Color, r: LRect | tuple, start: float, stop: float, width: float = 4) -> None:
+        pygame.draw.arc(self.surface, color, self.prect(r), start, stop, self.plen(width))
+
+    def font(self, size: float, bold: bool = False) -> pygame.font.Font:
+        px = max(8, round(size * self.scale))
+        key = (px, bold)
+        f = self._fonts.get(key)
+        if f is None:
+            f = pygame.font.Font(FONT_BOLD if bold else FONT_REGULAR, px)
+            self._fonts[key] = f
+        return f
+
+    def text_surface(self, text: str, size: float, color: Color, bold: bool = False) -> pygame.Surface:
+        key = (text, round(size * self.scale), color, bold)
+        surf = self._text_cache.get(key)
+        if surf is None:
+            surf = self.font(size, bold).render(text, True, color)
+            self._text_cache[key] = surf
+            if len(self._text_cache) > 600:
+                self._text_cache.popitem(last=False)
+        else:
+            self._text_cache.move_to_end(key)
+        return surf
+
+    def text(
+        self,
+        text: str,
+        pos: tuple[float, float],
+        *,
+        size: float = 32,
+        color: Color = Theme.TEXT,
+        bold: bool = False,
+        anchor: str = "center",
+    ) -> LRect:
+        """Draw one line of text; ``anchor`` is a pygame.Rect attribute name."""
+        surf = self.text_surface(text, size, color, bold)
+        r = surf.get_rect()
+        setattr(r, anchor, self.px(*pos))
+        self.surface.blit(surf, r)
+        return LRect((r.x - self.ox) / self.scale, (r.y - self.oy) / self.scale, r.w / self.scale, r.h / self.scale)
+
+    def text_width(self, text: str, size: float, bold: bool = False) -> float:
+        return self.font(size, bold).size(text)[0] / self.scale
+
+    def wrap(self, text: str, size: float, max_w: float, bold: bool = False) -> list[str]:
+        words, lines, cur = text.split(), [], ""
+        for w in words:
+            trial = f"{cur} {w}".strip()
+            if cur and self.text_width(trial, size, bold) > max_w:
+                lines.append(cur)
+                cur = w
+            else:
+                cur = trial
+        if cur:
+            lines.append(cur)
+        return lines
+
+    def paragraph(self, text: str, pos: tuple[float, float], max_w: float, *, size: float = 30,
+                  color: Color = Theme.TEXT, line_gap: float = 1.25, anchor: str = "midtop") -> float:
+        """Wrapped text; returns the logical y below the last line."""
+        x, y = pos
+        for line in self.wrap(text, size, max_w):
+            self.text(line, (x, y), size=size, color=color, anchor=anchor)
+            y += size * line_gap
+        return y
+
+
+# ------------------------------------------------------------------ icons
+def draw_tick(c: Canvas, center: tuple[float, float], size: float, color: Color = Theme.SUCCESS) -> None:
+    x, y = center
+    c.lines(color, [(x - size * 0.5, y), (x - size * 0.15, y + size * 0.35), (x + size * 0.55, y - size * 0.4)],
+            width=max(3, size * 0.18))
+
+
+def draw_cross(c: Canvas, center: tuple[float, float], size: float, color: Color = Theme.NEAR) -> None:
+    x, y = center
+    s = size * 0.45
+    w = max(3, size * 0.16)
+    c.line(color, (x - s, y - s), (x + s, y + s), w)
+    c.line(color, (x - s, y + s), (x + s, y - s), w)
+
+
+def draw_pause_icon(c: Canvas, center: tuple[float, float], size: float, color: Color = Theme.TEXT) -> None:
+    x, y = center
+    c.rect(color, (x - size * 0.35, y - size * 0.4, size * 0.25, size * 0.8))
+    c.rect(color, (x + size * 0.1, y - size * 0.4, size * 0.25, size * 0.8))
+
+
+def draw_stop_icon(c: Canvas, center: tuple[float, float], size: float, color: Color = Theme.TEXT) -> None:
+    x, y = center
+    c.rect(color, (x - size * 0.35, y - size * 0.35, size * 0.7, size * 0.7), radius=size * 0.08)
+
+
+def draw_hand(c: Canvas, center: tuple[float, float], size: float, closed: float, color: Color = (250, 214, 180),
+              mirror: bool = False) -> None:
+    """A simple hand around a ball; ``closed`` 0 (open) .. 1 (fist)."""
+    x, y = center
+    s = size
+    ball_r = s * 0.28
+    c.circle(Theme.NEAR, (x, y), ball_r)
+    c.circle(Theme.DARK_TEXT, (x, y), ball_r, width=2)
+    # palm
+    c.ellipse(color, (x - s * 0.42, y + s * 0.1, s * 0.84, s * 0.55))
+    sign = -1 if mirror else 1
+    # four fingers curl over the ball as ``closed`` grows
+    for i in range(4):
+        fx = x + (-0.3 + 0.2 * i) * s
+        reach = s * (0.75 - 0.45 * closed)
+        top = y + s * 0.15 - reach
+        c.rect(color, (fx - s * 0.08, top, s * 0.16, reach), radius=s * 0.07)
+        c.rect(Theme.DARK_TEXT, (fx - s * 0.08, top, s * 0.16, reach), radius=s * 0.07, width=1.5)
+    # thumb
+    tx = x + sign * s * (0.5 - 0.22 * closed)
+    c.rect(color, (tx - s * 0.09, y - s * 0.05, s * 0.18, s * 0.42), radius=s * 0.08)
+    c.rect(Theme.DARK_TEXT, (tx - s * 0.09, y - s * 0.05, s * 0.18, s * 0.42), radius=s * 0.08, width=1.5)
