@@ -1,0 +1,48 @@
+"""What a therapist prescribes for a session, as the game runs it.
+
+Level files (YAML, validated by the models in ``game/levels.py``) turn into a
+:class:`SessionPlan`; the session runner, the difficulty controller and the games
+read only this. Defaults follow shared CLINICAL.md (3 x 10, target 20 %MVC
+bounded 5-40, 75% success aimed for inside 65-85%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ExercisePlan:
+    exercise: str  # an id from game.exercises.EXERCISES
+    sets: int = 3
+    reps: int = 10
+    rest_s: float = 60.0  # rest between sets
+    target_pct: float = 20.0  # starting force target, %MVC (force exercises)
+    target_min_pct: float = 5.0
+    target_max_pct: float = 40.0
+    hold_s: float = 0.5
+    hold_min_s: float = 0.5
+    hold_max_s: float = 5.0
+    cue_s: float = 3.0  # time from one rep's cue to the next (game pace)
+    cue_min_s: float = 2.0
+    cue_max_s: float = 6.0
+    release_window_s: float = 6.0
+    roll_target: float = 0.5  # rolling exercises: fraction of the calibrated range per stroke
+    finger_pairs: tuple[str, ...] = ()  # finger squeeze: e.g. ("index-middle", "middle-ring", "ring-little")
+    detector: dict[str, float] = field(default_factory=dict)  # ForceRepSettings overrides (timings)
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    name: str = "Power grip practice"
+    exercises: tuple[ExercisePlan, ...] = (ExercisePlan("power_grip"),)
+    target_success: float = 0.75
+    success_band: tuple[float, float] = (0.65, 0.85)
+    adapt: bool = True
+    session_cap_min: float = 45.0
+    warmup: bool = True
+    calibrate_first: bool = False
+    daily_rep_ceiling: int = 300
+    progression_reps: int = 2  # reps added per set after a good session
+    hand: str | None = None  # the hand this program is written for, if any
+    source_file: str | None = None
