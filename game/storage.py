@@ -79,8 +79,29 @@ CREATE TABLE events (
 );
 """
 
+# Force calibrations, per patient and hand (CLINICAL.md: rest baseline and noise,
+# then three maximal squeezes). ``trials`` is JSON: the per-trial MVCs and rest
+# recording summary. ``scale`` turns device units into ``units`` (kg, N) when the
+# ball was calibrated against a known weight; NULL means device-derived.
+SCHEMA_V2_CALIBRATIONS = """
+CREATE TABLE calibrations (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    hand TEXT NOT NULL CHECK (hand IN ('left', 'right')),
+    recorded_at REAL NOT NULL,
+    baseline REAL NOT NULL,
+    mvc REAL NOT NULL CHECK (mvc > 0),
+    noise_sd REAL NOT NULL DEFAULT 0,
+    units TEXT NOT NULL DEFAULT 'device units',
+    scale REAL,
+    device TEXT,
+    trials TEXT
+);
+CREATE INDEX calibrations_patient_hand ON calibrations(patient_id, hand, recorded_at);
+"""
+
 # Version N is reached by running MIGRATIONS[N - 1] on a database at version N - 1.
-MIGRATIONS: list[str] = [SCHEMA_V1]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 REP_COLUMNS = (
@@ -205,6 +226,35 @@ class Store:
             "INSERT INTO events(session_id, at, kind, detail) VALUES (?, ?, ?, ?)",
             (session_id, self._wall(), kind, json.dumps(detail) if detail else None),
         )
+
+    # -------------------------------------------------------- calibrations
+    def save_calibration(
+        self, patient_id: int, hand: str, *, baseline: float, mvc: float, noise_sd: float = 0.0,
+        units: str = "device units", scale: float | None = None, device: str | None = None,
+        trials: Any = None,
+    ) -> int:
+        """Store one calibration (committed on return)."""
+        cur = self.db.execute(
+            "INSERT INTO calibrations(patient_id, hand, recorded_at, baseline, mvc, noise_sd, units, scale, device,"
+            " trials) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (patient_id, hand, self._wall(), float(baseline), float(mvc), float(noise_sd), units,
+             None if scale is None else float(scale), device,
+             None if trials is None else json.dumps(trials, default=float)),
+        )
+        return int(cur.lastrowid)
+
+    def calibrations(self, patient_id: int, hand: str | None = None, *, limit: int | None = None) -> list[sqlite3.Row]:
+        """A patient's calibrations, newest first (one hand, or both)."""
+        sql = "SELECT * FROM calibrations WHERE patient_id=?"
+        args: list[Any] = [patient_id]
+        if hand is not None:
+            sql += " AND hand=?"
+            args.append(hand)
+        sql += " ORDER BY recorded_at DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return self.db.execute(sql, args).fetchall()
 
     # -------------------------------------------------------------- reads
     def reps(self, session_id: int | None = None) -> list[sqlite3.Row]:
