@@ -1,15 +1,32 @@
-"""What every mini-game shares: its settings, its rep detector, the HUD."""
+"""What every mini-game shares: its settings, its rep detector, the HUD, the demonstration.
+
+A game is one module with one :class:`MiniGame` subclass. The base owns the flow
+(feed samples to the detector, keep the reps, show feedback, finish the set) so a
+game only builds its world: ``on_rep`` turns each counted rep into one clear game
+event, ``step_world`` moves things on, ``draw`` draws them, ``draw_demo`` shows the
+hand movement before the first set.
+
+The detector is duck-typed (:class:`RepDetector`): the force games use
+:class:`~game.therapy.force_reps.ForceRepDetector`, the rolling games override
+:meth:`MiniGame.make_detector` to return their roll detector. Anything with
+``feed(samples) -> reps`` whose reps carry ``number``, ``success``, ``failure`` and
+``as_record()`` fits.
+"""
 
 from __future__ import annotations
 
+import math
 import random
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from game.therapy.calibration import Calibration
-from game.therapy.force_reps import ForceRep, ForceRepDetector, ForceRepSettings
-from game.ui import Canvas, LRect, Theme, draw_cross, draw_tick
+from game.therapy.force_reps import ForceRepDetector, ForceRepSettings
+from game.ui import Canvas, Color, LRect, Theme, draw_cross, draw_hand, draw_tick
 from hardware.sample import Sample
+
+if TYPE_CHECKING:
+    from game.program import ExercisePlan
 
 FEEDBACK = {
     None: "Great!",
@@ -18,6 +35,29 @@ FEEDBACK = {
     "slow_release": "Good! Now open your hand.",
     "no_full_release": "Open your hand wide.",
 }
+NEAR_MISS_DEFAULT = "Almost! Try again."
+FEEDBACK_S = 2.0  # how long the success / near-miss banner stays up
+FINISH_DELAY_S = 1.5  # the last rep's event plays out before the results screen
+
+SKIN: Color = (250, 214, 180)
+SKIN_SHADE: Color = (222, 176, 140)
+BALL: Color = Theme.NEAR
+
+
+class Rep(Protocol):
+    """One counted repetition, whatever the channel (force or roll)."""
+
+    number: int
+    success: bool
+    failure: Any  # an Enum with ``.value`` (or a plain string), None on success
+
+    def as_record(self) -> dict: ...
+
+
+class RepDetector(Protocol):
+    settings: Any
+
+    def feed(self, samples: list[Sample]) -> list[Any]: ...
 
 
 @dataclass
@@ -29,6 +69,10 @@ class GameSetup:
     hand: str = "right"
     rest_between_reps_s: float = 2.5
     extra: dict = field(default_factory=dict)
+    # The prescription this set is played from (finger pairs, roll target, timing
+    # overrides); None when played straight from the menu with default settings.
+    plan: ExercisePlan | None = None
+    set_number: int = 1
 
 
 @dataclass
@@ -38,22 +82,69 @@ class Feedback:
     until: float
 
 
+def failure_key(rep: Any) -> str | None:
+    """The failure reason of any detector's rep as a plain string (None = success)."""
+    f = getattr(rep, "failure", None)
+    return None if f is None else str(getattr(f, "value", f))
+
+
+def effort_curve(phase: float, rise: float = 0.25, hold: float = 0.3, release: float = 0.25) -> float:
+    """0..1 effort of one demonstrated rep over a cycle phase 0..1 (smooth ramps, then rest)."""
+    phase %= 1.0
+    if phase < rise:
+        return 0.5 - 0.5 * math.cos(math.pi * phase / rise)
+    if phase < rise + hold:
+        return 1.0
+    if phase < rise + hold + release:
+        return 0.5 + 0.5 * math.cos(math.pi * (phase - rise - hold) / release)
+    return 0.0
+
+
 class MiniGame:
     """Base for the eight games. Subclasses implement the world; reps come from the detector."""
 
     exercise: ClassVar[str]
     title: ClassVar[str]
-    instruction: ClassVar[str]
+    instruction: ClassVar[str]  # one plain line, shown under the game
+    rep_word: ClassVar[str] = "squeezes"  # the HUD says "3 / 10 squeezes"
+    channel: ClassVar[str] = "force"  # "force" or "roll"
+    # The exercise's own detector timings (a quick finger press is not a slow power
+    # grip); the plan's ``detector`` overrides from the level file win over these.
+    detector_defaults: ClassVar[dict[str, float]] = {}
+    # Feedback words for this game, by failure reason (None = success); falls back to FEEDBACK.
+    feedback_words: ClassVar[dict[str | None, str]] = {}
+    demo_caption: ClassVar[str] = "Watch, then do the same."
+    demo_cycle_s: ClassVar[float] = 3.0  # one demonstrated rep
+    demo_cycles: ClassVar[int] = 3  # the demonstration ends by itself after this many
 
     def __init__(self, setup: GameSetup) -> None:
         self.setup = setup
-        self.detector = ForceRepDetector(setup.calibration, setup.detector)
+        self.detector = self.make_detector(setup)
         self.t = 0.0
-        self.reps: list[ForceRep] = []
+        self.reps: list[Any] = []
         self.feedback: Feedback | None = None
         self.finished = False
         self._done_at: float | None = None
         self.last_sample_t: float | None = None
+
+    # ------------------------------------------------------------ settings
+    @classmethod
+    def force_settings(cls, setup: GameSetup) -> ForceRepSettings:
+        """The setup's target and hold, with this exercise's timings and the plan's overrides."""
+        s = setup.detector
+        if cls.detector_defaults:
+            s = replace(s, **cls.detector_defaults)
+        if setup.plan is not None and setup.plan.detector:
+            s = replace(s, **setup.plan.detector)
+        return s
+
+    def make_detector(self, setup: GameSetup) -> RepDetector:
+        """The rep detector for this exercise; rolling games return their roll detector."""
+        return ForceRepDetector(setup.calibration, self.force_settings(setup))
+
+    def retune(self, **changes: Any) -> None:
+        """Difficulty hook: change target, hold or timings; takes effect from the next rep."""
+        self.detector.set_settings(replace(self.detector.settings, **changes))
 
     # ---------------------------------------------------------------- flow
     @property
@@ -62,13 +153,18 @@ class MiniGame:
 
     @property
     def successes(self) -> int:
-        return sum(r.success for r in self.reps)
+        return sum(bool(r.success) for r in self.reps)
 
     @property
     def set_complete(self) -> bool:
         return self.reps_done >= self.setup.reps_target
 
-    def feed(self, samples: list[Sample]) -> list[ForceRep]:
+    @property
+    def mirror(self) -> bool:
+        """Left hand: demonstrations and hand pictures are drawn mirrored."""
+        return self.setup.hand == "left"
+
+    def feed(self, samples: list[Sample]) -> list[Any]:
         if self.set_complete:
             return []
         if samples:
@@ -80,7 +176,7 @@ class MiniGame:
             self.reps.append(rep)
             new.append(rep)
             self.on_rep(rep)
-            self.feedback = Feedback(FEEDBACK[rep.failure.value if rep.failure else None], rep.success, self.t + 2.0)
+            self.feedback = Feedback(self.feedback_text(rep), bool(rep.success), self.t + FEEDBACK_S)
         return new
 
     def update(self, dt: float) -> None:
@@ -88,11 +184,25 @@ class MiniGame:
         self.step_world(dt)
         if self.set_complete and self._done_at is None:
             self._done_at = self.t
-        if self._done_at is not None and self.t - self._done_at >= 1.5:
+        if self._done_at is not None and self.t - self._done_at >= FINISH_DELAY_S:
             self.finished = True
 
+    def feedback_text(self, rep: Any) -> str:
+        key = failure_key(rep)
+        return self.feedback_words.get(key) or FEEDBACK.get(key) or NEAR_MISS_DEFAULT
+
+    def cue_detector(self) -> None:
+        """Tell the detector the game asked for a rep now (for reaction time)."""
+        cue = getattr(self.detector, "cue", None)
+        if cue is not None and self.last_sample_t is not None:
+            cue(self.last_sample_t)
+
+    def record_extra(self, rep: Any) -> dict:
+        """Extra fields saved with a rep (e.g. the finger pair); merged into its measurements."""
+        return {}
+
     # ------------------------------------------------------- for subclasses
-    def on_rep(self, rep: ForceRep) -> None:
+    def on_rep(self, rep: Any) -> None:
         """React to a finished rep (one clear game event)."""
 
     def step_world(self, dt: float) -> None:
@@ -101,12 +211,22 @@ class MiniGame:
     def draw(self, c: Canvas, alpha: float) -> None:
         raise NotImplementedError
 
+    def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:
+        """The hand movement, animated at demo time ``t`` (s), mirrored for the left hand.
+
+        Draws inside the demonstration area LRect(240, 150, 800, 400). The default is
+        a whole-hand squeeze; each game draws its own movement.
+        """
+        e = effort_curve(t / self.demo_cycle_s)
+        draw_hand(c, (640, 360), 260, e, SKIN, mirror=mirror)
+        draw_demo_meter(c, LRect(980, 200, 40, 300), e)
+
     # ---------------------------------------------------------------- HUD
     def draw_hud(self, c: Canvas) -> None:
         c.rect(Theme.PANEL, LRect(20, 16, 250, 96), radius=16)
         c.text(f"{self.reps_done} / {self.setup.reps_target}", (145, 56), size=52, bold=True)
-        c.text("squeezes", (145, 96), size=22, color=Theme.TEXT_DIM)
-        self.draw_force_bar(c, LRect(1180, 150, 56, 440))
+        c.text(self.rep_word, (145, 96), size=22, color=Theme.TEXT_DIM)
+        self.draw_signal(c, LRect(1180, 150, 56, 440))
         if self.feedback and self.t < self.feedback.until:
             fb = self.feedback
             color = Theme.SUCCESS if fb.success else Theme.NEAR
@@ -117,6 +237,14 @@ class MiniGame:
             icon = (box.x + 44, box.y + 38)
             (draw_tick if fb.success else draw_cross)(c, icon, 40, color)
             c.text(fb.text, (box.x + 80, box.y + 38), size=44, bold=True, anchor="midleft")
+
+    @property
+    def feedback_showing(self) -> bool:
+        return self.feedback is not None and self.t < self.feedback.until
+
+    def draw_signal(self, c: Canvas, r: LRect) -> None:
+        """The live signal beside the game; the force bar unless a game draws its own."""
+        self.draw_force_bar(c, r)
 
     def draw_force_bar(self, c: Canvas, r: LRect) -> None:
         """Live force, 0 to 1.5 x target, with the target line."""
@@ -131,3 +259,32 @@ class MiniGame:
         c.line(Theme.FOCUS, (r.x - 14, ty), (r.x + r.w + 14, ty), 5)
         c.polygon(Theme.FOCUS, [(r.x - 26, ty - 12), (r.x - 10, ty), (r.x - 26, ty + 12)])
         c.text("force", (r.x + r.w / 2, r.y + r.h + 24), size=22, color=Theme.TEXT)
+
+    def draw_instruction(self, c: Canvas) -> None:
+        """The one line of plain instruction, at the bottom."""
+        w = c.text_width(self.instruction, 26) + 60
+        c.rect(Theme.BG, LRect(640 - w / 2, 664, w, 46), radius=14)
+        c.text(self.instruction, (640, 687), size=26)
+
+    def draw_hint(self, c: Canvas, hint: str | None, center: tuple[float, float] = (780, 558)) -> None:
+        """What to do right now, in big words (hidden while feedback shows)."""
+        if not hint or self.feedback_showing:
+            return
+        w = c.text_width(hint, 44, True) + 60
+        c.rect(Theme.BG, LRect(center[0] - w / 2, center[1] - 38, w, 76), radius=20)
+        c.text(hint, center, size=44, bold=True, color=Theme.FOCUS)
+
+
+def draw_demo_meter(c: Canvas, r: LRect, effort: float, target: float = 0.7) -> None:
+    """A small force meter beside a demonstration: how hard, and the target line."""
+    c.rect(Theme.PANEL, r.inflate(5), radius=10)
+    h = r.h * max(0.0, min(1.0, effort))
+    reached = effort >= target * 0.9
+    c.rect(Theme.SUCCESS if reached else Theme.SKY, LRect(r.x, r.y + r.h - h, r.w, h), radius=6)
+    ty = r.y + r.h * (1 - target)
+    c.line(Theme.FOCUS, (r.x - 10, ty), (r.x + r.w + 10, ty), 4)
+
+
+def mirror_x(x: float, mirror: bool, axis: float = 640.0) -> float:
+    """x reflected about ``axis`` when drawing for the left hand."""
+    return 2 * axis - x if mirror else x
