@@ -100,8 +100,14 @@ CREATE TABLE calibrations (
 CREATE INDEX calibrations_patient_hand ON calibrations(patient_id, hand, recorded_at);
 """
 
+# Patient profiles: the assigned level file, settings (JSON), the look of the
+# patient's kiosk tile, the calibration in use (NULL: the newest for the hand) and
+# the difficulty state (JSON per exercise, owned by the session code); the most
+# recently used patient is the one the game starts with.
+SCHEMA_V3_PROFILES = """
+
 # Version N is reached by running MIGRATIONS[N - 1] on a database at version N - 1.
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 REP_COLUMNS = (
