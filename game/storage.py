@@ -105,6 +105,16 @@ CREATE INDEX calibrations_patient_hand ON calibrations(patient_id, hand, recorde
 # the difficulty state (JSON per exercise, owned by the session code); the most
 # recently used patient is the one the game starts with.
 SCHEMA_V3_PROFILES = """
+ALTER TABLE patients ADD COLUMN level TEXT;
+ALTER TABLE patients ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE patients ADD COLUMN colour TEXT;
+ALTER TABLE patients ADD COLUMN icon TEXT;
+ALTER TABLE patients ADD COLUMN initials TEXT;
+ALTER TABLE patients ADD COLUMN calibration_id INTEGER REFERENCES calibrations(id);
+ALTER TABLE patients ADD COLUMN difficulty TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE patients ADD COLUMN updated_at REAL;
+ALTER TABLE patients ADD COLUMN last_used_at REAL;
+"""
 
 # Version N is reached by running MIGRATIONS[N - 1] on a database at version N - 1.
 MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES]
