@@ -288,3 +288,33 @@ def draw_demo_meter(c: Canvas, r: LRect, effort: float, target: float = 0.7) -> 
 def mirror_x(x: float, mirror: bool, axis: float = 640.0) -> float:
     """x reflected about ``axis`` when drawing for the left hand."""
     return 2 * axis - x if mirror else x
+
+
+def mirror_rect(x: float, y: float, w: float, h: float, mirror: bool, axis: float = 640.0) -> LRect:
+    """A rectangle reflected about ``axis`` when drawing for the left hand."""
+    return LRect(2 * axis - x - w if mirror else x, y, w, h)
+
+
+def draw_limb(c: Canvas, points: list[tuple[float, float]], width: float, color: Color = SKIN,
+              outline: Color = Theme.DARK_TEXT) -> None:
+    """A finger or thumb as a chain of rounded segments (joints drawn as discs)."""
+    for a, b in zip(points, points[1:]):
+        c.line(outline, a, b, width + 4)
+    for p in points:
+        c.circle(outline, p, width / 2 + 2)
+    for a, b in zip(points, points[1:]):
+        c.line(color, a, b, width)
+    for p in points:
+        c.circle(color, p, width / 2)
+
+
+def draw_arrow(c: Canvas, a: tuple[float, float], b: tuple[float, float], color: Color = Theme.FOCUS,
+               width: float = 6) -> None:
+    """A short arrow from a to b: which way the hand moves."""
+    c.line(color, a, b, width)
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    n = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / n, dy / n
+    s = width * 2.6
+    c.polygon(color, [b, (b[0] - ux * s - uy * s * 0.7, b[1] - uy * s + ux * s * 0.7),
+                      (b[0] - ux * s + uy * s * 0.7, b[1] - uy * s - ux * s * 0.7)])
