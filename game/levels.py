@@ -1,0 +1,896 @@
+"""Level files: a therapist's program for a patient, written in YAML.
+
+A level file is plain settings (``levels/README.md`` explains each one for
+therapists). It is read with ``yaml.safe_load`` into pydantic models that forbid
+unknown keys, then turned into the :class:`~game.program.SessionPlan` the session
+runs. Nothing here raises on a bad file: :func:`load_level` returns every problem
+found, each with the file, the line, the field and what is allowed, in plain
+English, so the level picker can list a broken file with its error while the
+others stay playable.
+
+The file is checked before anything is built from it: its size, that it is text,
+and (walking the composed YAML nodes, which also gives the line numbers) that it
+holds no tags that build Python objects, no alias bombs and no repeated keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
+
+from game.exercises import BY_ID, EXERCISES
+from game.program import ExercisePlan, SessionPlan
+
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "levels"
+SCHEMA_FILE = "schema.json"
+SCHEMA_COMMENT = f"# yaml-language-server: $schema={SCHEMA_FILE}"
+
+# A level file is a few kilobytes; these limits stop a wrong file (a video, a log,
+# an alias bomb) from stalling the game, with room to spare for any real program.
+MAX_FILE_BYTES = 256 * 1024
+MAX_VALUES = 20_000  # YAML values once anchors and aliases are expanded
+MAX_DEPTH = 40
+
+ExerciseId = Literal[
+    "power_grip", "pinch", "thumb_flex_ext", "table_roll",
+    "finger_flexion", "thumb_roll", "finger_squeeze", "thumb_opposition",
+]
+FingerPair = Literal["index-middle", "middle-ring", "ring-little"]
+FINGER_PAIRS: tuple[str, ...] = get_args(FingerPair)
+Hand = Literal["left", "right", "either"]
+
+
+# ---------------------------------------------------------------- models
+class _Settings(BaseModel):
+    # strict: a YAML "10" (text) is not quietly taken for the number 10, and yes/no
+    # stay booleans; extra="forbid": a misspelt key is an error, not ignored.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class DetectorSettings(_Settings):
+    """Fine timings of the repetition counter for force exercises. Leave these out
+    unless the defaults miss or split a patient's squeezes."""
+
+    start_pct: float | None = Field(None, ge=1, le=30, description=(
+        "Force (% of the patient's strongest squeeze) that counts as the start of a squeeze. "
+        "Default 5. Lower it for a very weak hand."))
+    start_confirm_s: float | None = Field(None, ge=0.02, le=1, description=(
+        "Seconds the force must stay above the start level before a squeeze counts. Default 0.1."))
+    end_confirm_s: float | None = Field(None, ge=0.02, le=2, description=(
+        "Seconds the force must stay low before the squeeze counts as released. Default 0.15."))
+    min_rep_s: float | None = Field(None, ge=0.05, le=5, description=(
+        "Shortest squeeze, in seconds, that counts as a repetition. Default 0.25; "
+        "quick finger presses need about 0.1."))
+    min_gap_s: float | None = Field(None, ge=0.05, le=5, description=(
+        "Shortest pause, in seconds, between two repetitions. Default 0.3."))
+    no_release_s: float | None = Field(None, ge=2, le=30, description=(
+        "Seconds after which a hand that does not let go is logged as 'no full release'. Default 8."))
+    dip_tolerance_s: float | None = Field(None, ge=0, le=1, description=(
+        "Short dips below the target during a hold, in seconds, that are forgiven (tremor). Default 0.1."))
+    rezero_after_s: float | None = Field(None, ge=0.5, le=30, description=(
+        "Seconds of steady rest after which the rest level is measured again (sensor drift). Default 2."))
+
+
+class ExerciseSettings(_Settings):
+    """Settings that can be given once under ``defaults`` or for each exercise."""
+
+    sets: int | None = Field(None, ge=1, le=10, description=(
+        "How many sets. A set is a run of repetitions, then a rest. Default 3."))
+    reps: int | None = Field(None, ge=1, le=100, description="Repetitions in each set. Default 10.")
+    rest_s: float | None = Field(None, ge=0, le=600, description="Rest between sets, in seconds. Default 60.")
+    target_pct: float | None = Field(None, ge=1, le=60, description=(
+        "Starting force target, as % of the patient's strongest squeeze (MVC). Default 20. "
+        "Force exercises only."))
+    target_min_pct: float | None = Field(None, ge=1, le=60, description=(
+        "The lowest the game may lower the target to, % of the strongest squeeze. Default 5."))
+    target_max_pct: float | None = Field(None, ge=1, le=60, description=(
+        "The highest the game may raise the target to, % of the strongest squeeze. Default 40; "
+        "up to 60 for strength work."))
+    hold_s: float | None = Field(None, ge=0, le=10, description=(
+        "Seconds the squeeze must be held at the target. Default 0.5."))
+    hold_min_s: float | None = Field(None, ge=0, le=10, description=(
+        "Shortest hold the game may ask for, in seconds. Default 0.5."))
+    hold_max_s: float | None = Field(None, ge=0, le=10, description=(
+        "Longest hold the game may ask for, in seconds. Default 5."))
+    cue_s: float | None = Field(None, ge=1, le=20, description=(
+        "Seconds from one repetition's cue to the next: the game's pace. Default 3."))
+    cue_min_s: float | None = Field(None, ge=1, le=20, description="Fastest pace the game may use, in seconds. "
+                                    "Default 2.")
+    cue_max_s: float | None = Field(None, ge=1, le=20, description="Slowest pace the game may use, in seconds. "
+                                    "Default 6.")
+    release_window_s: float | None = Field(None, ge=1, le=30, description=(
+        "Seconds the hand has to let go after the hold for the repetition to count as a success. "
+        "Default 6 (weak hands release slowly)."))
+    roll_target_pct: float | None = Field(None, ge=10, le=100, description=(
+        "Rolling exercises: how far to roll, as % of the patient's calibrated range. Default 50."))
+    detector: DetectorSettings | None = Field(None, description=(
+        "Fine timings of the repetition counter (force exercises). Usually left out."))
+
+
+class ExerciseEntry(ExerciseSettings):
+    """One exercise in the program, done in the order listed."""
+
+    exercise: ExerciseId = Field(description=(
+        "Which exercise: power_grip, pinch, thumb_flex_ext, table_roll, finger_flexion, thumb_roll, "
+        "finger_squeeze or thumb_opposition."))
+    finger_pairs: list[FingerPair] | None = Field(None, min_length=1, max_length=6, description=(
+        "finger_squeeze only: the finger pairs to work, in order (index-middle, middle-ring, ring-little). "
+        "Each pair gets its own sets and reps. Default: all three."))
+
+
+class Level(_Settings):
+    """A patient's exercise program for one session."""
+
+    name: str = Field(min_length=1, max_length=60, description="The program's name, as shown in the game.")
+    description: str = Field("", max_length=600, description="A sentence or two for the therapist and patient.")
+    hand: Hand = Field("either", description="The hand this program is written for: left, right or either.")
+    defaults: ExerciseSettings | None = Field(None, description=(
+        "Settings shared by every exercise below, unless an exercise gives its own."))
+    exercises: list[ExerciseEntry] = Field(min_length=1, max_length=24, description=(
+        "The exercises, in order. Each starts with `- exercise:` and its name."))
+    target_success_pct: float = Field(75, ge=50, le=95, description=(
+        "How often the patient should succeed, in %: the game makes the target easier or harder to "
+        "keep success near this. Default 75."))
+    success_low_pct: float = Field(65, ge=30, le=95, description=(
+        "Below this success rate (%) in a set, the game makes the next set easier. Default 65."))
+    success_high_pct: float = Field(85, ge=50, le=100, description=(
+        "Above this success rate (%) in a set, the game makes the next set harder. Default 85."))
+    adapt: bool = Field(True, description="Let the game adjust the difficulty (true or false). Default true.")
+    session_cap_min: float = Field(45, ge=1, le=120, description=(
+        "The session stops after this many minutes, whatever is left. Default 45."))
+    warmup: bool = Field(True, description="Start with a short, easy warm-up (true or false). Default true.")
+    calibrate_first: bool = Field(False, description=(
+        "Measure the patient's strongest squeeze before the exercises (true or false). Default false."))
+    daily_rep_ceiling: int = Field(300, ge=10, le=1000, description=(
+        "Most repetitions in one day, across all sessions. Default 300."))
+    progression_reps: int = Field(2, ge=0, le=10, description=(
+        "Repetitions added to each set after a good session (success met, no fatigue, pain 3 or less). "
+        "0 keeps the dose fixed. Default 2."))
+
+    # ------------------------------------------------------------ plan
+    def exercise_plans(self) -> tuple[ExercisePlan, ...]:
+        plans: list[ExercisePlan] = []
+        for entry in self.exercises:
+            values = _merged(self.defaults, entry)
+            if entry.exercise == "finger_squeeze":
+                # One plan per pair, so each pair gets its own sets and reps and the
+                # records name the pair.
+                for pair in entry.finger_pairs or FINGER_PAIRS:
+                    plans.append(ExercisePlan(entry.exercise, finger_pairs=(pair,), **values))
+            else:
+                plans.append(ExercisePlan(entry.exercise, **values))
+        return tuple(plans)
+
+    def to_plan(self, source_file: str | None = None) -> SessionPlan:
+        return SessionPlan(
+            name=self.name,
+            exercises=self.exercise_plans(),
+            target_success=self.target_success_pct / 100,
+            success_band=(self.success_low_pct / 100, self.success_high_pct / 100),
+            adapt=self.adapt,
+            session_cap_min=float(self.session_cap_min),
+            warmup=self.warmup,
+            calibrate_first=self.calibrate_first,
+            daily_rep_ceiling=self.daily_rep_ceiling,
+            progression_reps=self.progression_reps,
+            hand=None if self.hand == "either" else self.hand,
+            source_file=source_file,
+        )
+
+    @property
+    def total_reps(self) -> int:
+        return sum(p.sets * p.reps for p in self.exercise_plans())
+
+
+_PLAN_DEFAULTS = ExercisePlan("power_grip")
+
+
+def _setting(defaults: ExerciseSettings | None, entry: ExerciseSettings, name: str) -> Any:
+    value = getattr(entry, name)
+    if value is None and defaults is not None:
+        value = getattr(defaults, name)
+    return value
+
+
+def _merged(defaults: ExerciseSettings | None, entry: ExerciseSettings) -> dict[str, Any]:
+    """The ExercisePlan keyword arguments: the entry's value, else ``defaults``, else the plan default."""
+    out: dict[str, Any] = {}
+    for name in ExerciseSettings.model_fields:
+        value = _setting(defaults, entry, name)
+        if value is None:
+            continue
+        if name == "roll_target_pct":
+            out["roll_target"] = value / 100
+        elif name == "detector":
+            # The entry's timings override the shared ones one by one.
+            timings = {}
+            for src in (defaults.detector if defaults else None, entry.detector):
+                if src is not None:
+                    timings.update(src.model_dump(exclude_none=True))
+            out["detector"] = {k: float(v) for k, v in timings.items()}
+        else:
+            out[name] = value
+    return out
+
+
+# ------------------------------------------------------------- problems
+@dataclass(frozen=True)
+class LevelProblem:
+    """One thing wrong with a level file, in words a therapist can act on."""
+
+    file: str
+    line: int | None
+    message: str
+    field: str | None = None  # where in the file, e.g. "exercises[2].reps"
+
+    def __str__(self) -> str:
+        where = f"{self.file} line {self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LoadedLevel:
+    """A level file as read from disk: the level, or the problems that stop it."""
+
+    path: Path
+    display: str  # how the file is named in messages, e.g. "levels/home.yaml"
+    level: Level | None
+    problems: tuple[LevelProblem, ...] = ()
+    stamp: tuple[int, int, int] = (0, 0, 0)  # (mtime_ns, size, inode) when read
+
+    @property
+    def ok(self) -> bool:
+        return self.level is not None and not self.problems
+
+    @property
+    def title(self) -> str:
+        return self.level.name if self.level is not None else self.path.stem.replace("_", " ").capitalize()
+
+    def plan(self) -> SessionPlan:
+        if self.level is None:
+            raise LevelError(self.problems)
+        return self.level.to_plan(str(self.path))
+
+
+class LevelError(ValueError):
+    def __init__(self, problems: Sequence[LevelProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# ------------------------------------------------------------- loading
+def display_name(path: Path) -> str:
+    """``levels/home.yaml``: the folder and file, short enough for a message."""
+    path = Path(path)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+def file_stamp(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def load_level(path: str | Path, display: str | None = None) -> LoadedLevel:
+    """Read and check one level file. Never raises for anything in or about the file."""
+    path = Path(path)
+    shown = display or display_name(path)
+    try:
+        stamp = file_stamp(path)
+        if stamp[1] > MAX_FILE_BYTES:
+            return _bad(path, shown, stamp, None, _too_big(stamp[1]))
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return _bad(path, shown, (0, 0, 0), None, "the file is not there (was it moved or renamed?)")
+    except IsADirectoryError:
+        return _bad(path, shown, (0, 0, 0), None, "this is a folder, not a level file")
+    except OSError as exc:
+        return _bad(path, shown, (0, 0, 0), None, f"the file cannot be read ({exc.strerror or exc})")
+    if len(data) > MAX_FILE_BYTES:
+        return _bad(path, shown, stamp, None, _too_big(len(data)))
+    level, problems = parse_level_bytes(data, shown)
+    return LoadedLevel(path, shown, level, tuple(problems), stamp)
+
+
+def load_level_or_raise(path: str | Path) -> Level:
+    loaded = load_level(path)
+    if not loaded.ok:
+        raise LevelError(loaded.problems)
+    assert loaded.level is not None
+    return loaded.level
+
+
+def _bad(path: Path, shown: str, stamp: tuple[int, int, int], line: int | None, message: str) -> LoadedLevel:
+    return LoadedLevel(path, shown, None, (LevelProblem(shown, line, message),), stamp)
+
+
+def _too_big(n: int) -> str:
+    return (f"the file is {_size(n)}; a level file is a few kilobytes and must be under "
+            f"{_size(MAX_FILE_BYTES)}. Is this the right file?")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+def parse_level_bytes(data: bytes, shown: str = "level") -> tuple[Level | None, list[LevelProblem]]:
+    """Check the raw bytes of a level file and build the level."""
+    if b"\x00" in data:
+        at = data.index(b"\x00")
+        return None, [LevelProblem(shown, data.count(b"\n", 0, at) + 1,
+                                   "this is not a text file (it holds binary data); a level file is plain text "
+                                   "written in a text editor")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [LevelProblem(shown, data.count(b"\n", 0, exc.start) + 1,
+                                   "this is not plain text in UTF-8 (it holds binary data or an unusual text "
+                                   "encoding); save it as UTF-8 text")]
+    return parse_level_text(text, shown)
+
+
+def parse_level_text(text: str, shown: str = "level") -> tuple[Level | None, list[LevelProblem]]:
+    """Check YAML text and build the level; returns (level or None, problems)."""
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        return None, [LevelProblem(shown, None, _too_big(len(text.encode("utf-8"))))]
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        return None, [_yaml_problem(shown, exc)]
+    except yaml.YAMLError as exc:
+        return None, [LevelProblem(shown, None, f"this is not valid YAML ({exc})")]
+    except RecursionError:
+        return None, [LevelProblem(shown, None, f"lists or groups are nested too deeply (a level needs no more "
+                                                f"than {MAX_DEPTH} levels)")]
+    if root is None:
+        return None, [LevelProblem(shown, None, "the file is empty. A level needs at least a `name` and a list "
+                                                "of `exercises`; see levels/README.md for an example")]
+    problems = list(_check_nodes(root, shown))
+    if problems:
+        return None, problems
+    if not isinstance(root, yaml.MappingNode):
+        kind = "a list" if isinstance(root, yaml.SequenceNode) else f"just the value '{_short(root.value)}'"
+        return None, [LevelProblem(shown, _line(root), f"the file holds {kind}; a level is a set of settings, "
+                                                      "one per line like `name: Home routine`")]
+    data = yaml.safe_load(text)  # safe: the nodes were checked above (only plain tags, bounded size)
+    try:
+        level = Level.model_validate(data)
+    except ValidationError as exc:
+        return None, sorted(_validation_problems(exc, root, shown), key=lambda p: p.line or 0)
+    problems = [LevelProblem(shown, _line(_find(root, loc)[0]), msg, _dotted(loc)) for loc, msg in _consistency(level)]
+    return (None if problems else level), problems
+
+
+def _short(value: Any, n: int = 40) -> str:
+    s = str(value)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _yaml_problem(shown: str, exc: yaml.MarkedYAMLError) -> LevelProblem:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    problem = (exc.problem or "").strip()
+    if "expected a single document" in (exc.context or "") or "expected a single document" in problem:
+        msg = "the file holds more than one YAML document (a second `---` line); a level file is one document"
+    elif "'\\t'" in problem:
+        msg = "a tab is used for indenting; YAML needs spaces (set your editor to insert spaces)"
+    elif "unacceptable character" in problem or "special characters are not allowed" in problem:
+        msg = "the file holds a character that is not allowed in text; is this really a level file?"
+    elif "mapping values are not allowed" in problem:
+        msg = ("a `:` is in the wrong place. Each setting goes on its own line as `name: value`, and a value "
+               "containing `: ` needs quotes")
+    elif "could not find expected ':'" in problem:
+        msg = "a line has no `:`. Each setting is written `name: value`"
+    elif "did not find expected key" in problem or "expected <block end>" in problem or "did not find expected '-'" in problem:
+        msg = "the indenting is uneven here. Settings in the same group must start in the same column"
+    elif "found undefined alias" in problem or "found undefined anchor" in problem:
+        msg = f"a `*` alias names an anchor that is not defined ({problem})"
+    elif "found duplicate anchor" in problem:
+        msg = "the same `&` anchor name is defined twice"
+    else:
+        msg = f"this is not valid YAML: {problem or exc}"
+    return LevelProblem(shown, line, msg)
+
+
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge")}
+
+
+def _line(node: yaml.Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _check_nodes(root: yaml.Node, shown: str) -> Iterator[LevelProblem]:
+    """Tags, size after alias expansion, depth and repeated keys: checked on the node
+    graph before anything is constructed, so none of it can build an object or hang."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    seen_alias = False
+
+    def size(node: yaml.Node, depth: int) -> int:
+        nonlocal seen_alias
+        key = id(node)
+        if key in sizes:
+            seen_alias = True  # a node reached twice is shared through an alias
+            return sizes[key]
+        if key in on_path:
+            raise _NodeProblem(node, "an alias (`*`) refers to the group that contains it, which would never end")
+        if depth > MAX_DEPTH:
+            raise _NodeProblem(node, f"lists or groups are nested more than {MAX_DEPTH} deep")
+        tag = node.tag or ""
+        if tag not in _PLAIN_TAGS:
+            if tag.startswith("tag:yaml.org,2002:python/"):
+                raise _NodeProblem(node, f"the tag `!!{tag.split(':', 2)[2]}` tries to build a Python object; a "
+                                         "level file holds plain settings only, so it was not loaded")
+            shown_tag = "!!" + tag.split(":", 2)[2] if tag.startswith("tag:yaml.org,2002:") else tag
+            raise _NodeProblem(node, f"the tag `{shown_tag}` is not allowed in a level file; remove it")
+        on_path.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[str, int] = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value in keys and k.tag != "tag:yaml.org,2002:merge":
+                        raise _NodeProblem(k, f"`{_short(k.value)}` is given twice (first on line {keys[k.value]}); "
+                                              "keep one")
+                    keys[k.value] = _line(k) or 0
+                total += size(k, depth + 1) + size(v, depth + 1)
+                if total > MAX_VALUES:
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item, depth + 1)
+                if total > MAX_VALUES:
+                    break
+        on_path.discard(key)
+        sizes[key] = total
+        if total > MAX_VALUES:
+            what = ("its anchors (`&`) and aliases (`*`) expand to" if seen_alias else "it holds")
+            raise _NodeProblem(node, f"{what} more than {MAX_VALUES:,} values; a level file needs a few hundred "
+                                     "at most, so it was not loaded")
+        return total
+
+    try:
+        size(root, 0)
+    except _NodeProblem as p:
+        yield LevelProblem(shown, _line(p.node), p.message)
+
+
+class _NodeProblem(Exception):
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        self.node, self.message = node, message
+
+
+# ---------------------------------------------- validation -> plain words
+def _find(root: yaml.Node, loc: Sequence[int | str]) -> tuple[yaml.Node, bool]:
+    """The YAML node at a pydantic error location (or the deepest one found), and
+    whether the whole path was found."""
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == part:
+                    node = v
+                    break
+            else:
+                return node, False
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            return node, False
+    return node, True
+
+
+def _key_node(root: yaml.Node, loc: Sequence[int | str]) -> yaml.Node | None:
+    parent, found = _find(root, loc[:-1])
+    if found and isinstance(parent, yaml.MappingNode):
+        for k, _v in parent.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == loc[-1]:
+                return k
+    return None
+
+
+def _dotted(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model class whose fields live at ``loc`` (None if ``loc`` is not a model)."""
+    model: type[BaseModel] | None = Level
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        model = _inner_model(info.annotation)
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    for t in _flatten(annotation):
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            return t
+    return None
+
+
+def _flatten(annotation: Any) -> list[Any]:
+    origin = get_origin(annotation)
+    if origin in (Union, list) or (origin is not None and str(origin) == "types.UnionType"):
+        out = []
+        for a in get_args(annotation):
+            out.extend(_flatten(a))
+        return out
+    import types
+
+    if isinstance(annotation, types.UnionType):
+        out = []
+        for a in get_args(annotation):
+            out.extend(_flatten(a))
+        return out
+    return [annotation]
+
+
+def _field_info(loc: Sequence[int | str]) -> tuple[str, FieldInfo] | None:
+    names = [p for p in loc if isinstance(p, str)]
+    if not names:
+        return None
+    # The field is the last name in the path; its model is the one holding it.
+    idx = max(i for i, p in enumerate(loc) if isinstance(p, str))
+    model = _model_at(loc[:idx])
+    if model is None:
+        return None
+    info = model.model_fields.get(str(loc[idx]))
+    return (str(loc[idx]), info) if info is not None else None
+
+
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None, int | None, int | None]:
+    ge = le = min_len = max_len = None
+    for m in info.metadata:
+        ge = getattr(m, "ge", ge)
+        le = getattr(m, "le", le)
+        min_len = getattr(m, "min_length", min_len)
+        max_len = getattr(m, "max_length", max_len)
+    return ge, le, min_len, max_len
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"
+
+
+def _unit(name: str) -> str:
+    if name.endswith("_pct"):
+        return " (%)"
+    if name.endswith("_s"):
+        return " (seconds)"
+    if name.endswith("_min"):
+        return " (minutes)"
+    return ""
+
+
+def describe_field(name: str, info: FieldInfo) -> str:
+    """What a field accepts, in plain words: 'a whole number from 1 to 100'."""
+    kinds = [t for t in _flatten(info.annotation) if t is not type(None)]
+    ge, le, min_len, max_len = _bounds(info)
+    kind = kinds[0] if kinds else None
+    if kind is bool:
+        return "true or false"
+    if kind is int or kind is float:
+        word = "a whole number" if kind is int else "a number"
+        if ge is not None and le is not None:
+            return f"{word} from {_num(ge)} to {_num(le)}{_unit(name)}"
+        return word + _unit(name)
+    if kind is str:
+        return f"text of up to {max_len} characters" if max_len else "text"
+    if get_origin(kind) is Literal:
+        return "one of: " + ", ".join(str(a) for a in get_args(kind))
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        if kind is ExerciseEntry:
+            return "a list of exercises, each starting with `- exercise:`"
+        return "a group of settings, each on its own indented line (like `  sets: 3`)"
+    if get_origin(kind) is list or name in ("exercises", "finger_pairs"):
+        if name == "finger_pairs":
+            return "a list of finger pairs, from: " + ", ".join(FINGER_PAIRS)
+        return "a list of exercises, each starting with `- exercise:`"
+    return "a different value"
+
+
+def _got(value: Any) -> str:
+    if value is None:
+        return "nothing (the value is empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{_short(value)}'" + (" in quotes (write the number without quotes)" if _looks_numeric(value) else "")
+    if isinstance(value, dict):
+        return "a group of settings"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return _short(value)
+
+
+def _looks_numeric(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _suggest(word: str, options: Iterable[str]) -> str | None:
+    options = list(options)
+    norm = {o.lower().replace("-", "_").replace(" ", "_"): o for o in options}
+    w = str(word).lower().replace("-", "_").replace(" ", "_")
+    if w in norm:
+        return norm[w]
+    close = difflib.get_close_matches(w, list(norm), n=1, cutoff=0.6)
+    return norm[close[0]] if close else None
+
+
+def _exercise_suggestion(value: str) -> str | None:
+    by_name = {e.name.lower(): e.id for e in EXERCISES}
+    if str(value).lower() in by_name:
+        return by_name[str(value).lower()]
+    hit = _suggest(value, list(BY_ID) + list(by_name))
+    return by_name.get(hit, hit) if hit else None
+
+
+def _where(loc: Sequence[int | str], data_root: Any) -> str:
+    """' in exercise 2 (pinch)' for a location inside the exercise list."""
+    if len(loc) >= 2 and loc[0] == "exercises" and isinstance(loc[1], int):
+        ex = None
+        if isinstance(data_root, dict) and isinstance(data_root.get("exercises"), list):
+            items = data_root["exercises"]
+            if 0 <= loc[1] < len(items) and isinstance(items[loc[1]], dict):
+                ex = items[loc[1]].get("exercise")
+        return f" in exercise {loc[1] + 1}" + (f" ({_short(ex)})" if isinstance(ex, str) else "")
+    if loc and loc[0] == "defaults":
+        return " in `defaults`"
+    return ""
+
+
+def _validation_problems(exc: ValidationError, root: yaml.Node, shown: str) -> list[LevelProblem]:
+    problems: list[LevelProblem] = []
+    data = _root_data(root)
+    seen: set[tuple] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        value = err.get("input")
+        key = (loc, kind)
+        if key in seen:
+            continue
+        seen.add(key)
+        line: int | None
+        name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+        where = ""
+        if kind == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            allowed = list(model.model_fields) if model else []
+            knode = _key_node(root, loc)
+            line = _line(knode) if knode is not None else _line(_find(root, loc)[0])
+            where = _where(loc[:-1], data) or (" at the top of the file" if len(loc) == 1 else "")
+            bad = loc[-1]
+            guess = _suggest(str(bad), allowed)
+            if guess:
+                msg = f"`{_short(bad)}` is not a setting{where}. Did you mean `{guess}`?"
+            else:
+                msg = f"`{_short(bad)}` is not a setting{where}. Allowed here: " + ", ".join(allowed)
+            problems.append(LevelProblem(shown, line, msg, _dotted(loc)))
+            continue
+        node, found = _find(root, loc)
+        line = _line(node)
+        where = _where(loc, data)
+        fi = _field_info(loc)
+        if kind == "missing":
+            need = describe_field(*fi) if fi else "a value"
+            if name == "exercise":
+                msg = f"an exercise{where.replace(' in ', ' (', 1) + ')' if where else ''} has no `exercise:` line; it " \
+                      f"must say which one: {', '.join(BY_ID)}"
+            else:
+                msg = f"`{name}` is missing{where}; it must be {need}"
+            problems.append(LevelProblem(shown, line, msg, _dotted(loc)))
+            continue
+        if kind in ("too_short", "too_long") and fi:
+            n_name, info = fi
+            _ge, _le, mn, mx = _bounds(info)
+            if n_name == "exercises":
+                msg = ("`exercises` must list at least one exercise" if kind == "too_short"
+                       else f"`exercises` lists too many; the most is {mx}")
+            elif n_name == "finger_pairs":
+                msg = (f"`finger_pairs`{where} must name at least one pair ({', '.join(FINGER_PAIRS)})"
+                       if kind == "too_short" else f"`finger_pairs`{where} names too many; the most is {mx}")
+            else:
+                limit = f"at least {mn}" if kind == "too_short" else f"at most {mx}"
+                msg = f"`{n_name}`{where} must be {limit} characters long"
+            problems.append(LevelProblem(shown, line, msg, _dotted(loc)))
+            continue
+        if fi is None:
+            msg = f"{err.get('msg', 'this value is not allowed')}"
+            problems.append(LevelProblem(shown, line, msg, _dotted(loc)))
+            continue
+        fname, info = fi
+        list_item = isinstance(loc[-1], int)
+        need = describe_field(fname, info)
+        if list_item and fname == "finger_pairs":
+            need = "one of: " + ", ".join(FINGER_PAIRS)
+        if list_item and fname == "exercises":
+            need = "an exercise with its settings, starting with `exercise:`"
+        subject = f"every entry in `{fname}`" if list_item else f"`{fname}`"
+        msg = f"{subject}{where} must be {need}, got {_got(value)}"
+        if kind == "literal_error" and isinstance(value, str):
+            guess = _exercise_suggestion(value) if fname == "exercise" else _suggest(
+                value, [str(a) for t in _flatten(info.annotation) for a in get_args(t)] or FINGER_PAIRS)
+            if guess and guess != value:
+                msg += f". Did you mean `{guess}`?"
+        problems.append(LevelProblem(shown, line, msg, _dotted(loc)))
+    # A misspelt key already says "did you mean `exercises`?"; saying `exercises`
+    # is missing as well would be noise.
+    meant = {p.message.rsplit("`", 2)[-2] for p in problems if "Did you mean `" in p.message and " is not a setting" in p.message}
+    return [p for p in problems if not (p.message.startswith("`") and "` is missing" in p.message
+                                        and p.message[1:].split("`", 1)[0] in meant)]
+
+
+def _root_data(root: yaml.Node) -> Any:
+    # The plain data behind the nodes, for naming the exercise an error sits in;
+    # only reached after the node checks, so constructing it is safe and bounded.
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+def _consistency(level: Level) -> list[tuple[tuple[int | str, ...], str]]:
+    """Checks across fields: each start value inside its bounds, the success band
+    around the aim, finger pairs only for finger squeeze, and the dose under the
+    daily ceiling. Each points at the setting the therapist wrote."""
+    out: list[tuple[tuple[int | str, ...], str]] = []
+    d = level.defaults
+
+    def loc_of(i: int, name: str) -> tuple[int | str, ...]:
+        if getattr(level.exercises[i], name) is not None:
+            return ("exercises", i, name)
+        if d is not None and getattr(d, name) is not None:
+            return ("defaults", name)
+        return ("exercises", i)
+
+    for i, entry in enumerate(level.exercises):
+        label = f"exercise {i + 1} ({entry.exercise})"
+        for start, lo, hi, unit in (("target_pct", "target_min_pct", "target_max_pct", "%"),
+                                    ("hold_s", "hold_min_s", "hold_max_s", " s"),
+                                    ("cue_s", "cue_min_s", "cue_max_s", " s")):
+            v = {n: _setting(d, entry, n) for n in (start, lo, hi)}
+            v = {n: (x if x is not None else getattr(_PLAN_DEFAULTS, n)) for n, x in v.items()}
+            if v[lo] > v[hi]:
+                out.append((loc_of(i, lo), f"{label}: `{lo}` ({_num(v[lo])}{unit}) is above `{hi}` "
+                                           f"({_num(v[hi])}{unit}); the lowest must not be above the highest"))
+            elif not v[lo] <= v[start] <= v[hi]:
+                out.append((loc_of(i, start), f"{label}: `{start}` ({_num(v[start])}{unit}) must be between "
+                                              f"`{lo}` ({_num(v[lo])}{unit}) and `{hi}` ({_num(v[hi])}{unit})"))
+        if entry.finger_pairs is not None:
+            if entry.exercise != "finger_squeeze":
+                out.append((("exercises", i, "finger_pairs"),
+                            f"{label}: `finger_pairs` is for finger_squeeze only; remove it here"))
+            elif len(set(entry.finger_pairs)) != len(entry.finger_pairs):
+                twice = next(p for p in entry.finger_pairs if entry.finger_pairs.count(p) > 1)
+                out.append((("exercises", i, "finger_pairs"), f"{label}: the pair {twice} is listed twice"))
+    if not level.success_low_pct < level.target_success_pct < level.success_high_pct:
+        out.append((("target_success_pct",),
+                    f"`target_success_pct` ({_num(level.target_success_pct)}%) must be between `success_low_pct` "
+                    f"({_num(level.success_low_pct)}%) and `success_high_pct` ({_num(level.success_high_pct)}%)"))
+    if not out and level.total_reps > level.daily_rep_ceiling:
+        out.append((("daily_rep_ceiling",),
+                    f"the program asks for {level.total_reps} repetitions, more than the daily ceiling of "
+                    f"{level.daily_rep_ceiling}; use fewer sets or reps, or raise `daily_rep_ceiling`"))
+    return out
+
+
+# ------------------------------------------------------------- schema
+def level_schema() -> dict[str, Any]:
+    """JSON Schema for level files (editors use it to autocomplete and check)."""
+    schema = Level.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Squeeze Quest level"
+    return schema
+
+
+def schema_text() -> str:
+    return json.dumps(level_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+# ------------------------------------------------------------- library
+def level_dirs(data_dir: Path | None = None) -> tuple[Path, ...]:
+    """Where level files are found: the shipped ones, then the clinic's own
+    (``<data dir>/levels``) if that folder exists."""
+    dirs = [SHIPPED_DIR]
+    if data_dir is not None and (Path(data_dir) / "levels").is_dir():
+        dirs.append(Path(data_dir) / "levels")
+    return tuple(dirs)
+
+
+def level_files(dirs: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for d in dirs:
+        if d.is_dir():
+            out.extend(sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml")))
+    return out
+
+
+def resolve_level(ref: str, dirs: Iterable[Path]) -> Path | None:
+    """The file a level reference names: a path, a file name or a name without
+    ``.yaml`` in one of the level folders (the clinic's own first)."""
+    p = Path(ref).expanduser()
+    if p.is_file():
+        return p
+    for d in reversed(list(dirs)):
+        for cand in (d / ref, d / f"{ref}.yaml", d / f"{ref}.yml"):
+            if cand.is_file():
+                return cand
+    return None
+
+
+def level_ref(path: Path, dirs: Iterable[Path]) -> str:
+    """How a patient's profile names a level: the file name if it is in a level
+    folder, else the full path."""
+    path = Path(path)
+    for d in dirs:
+        if path.parent.resolve() == Path(d).resolve():
+            return path.name
+    return str(path.resolve())
+
+
+@dataclass
+class LevelLibrary:
+    """Every level file in the level folders, reloaded when one changes on disk.
+
+    ``refresh`` only stats the files and rereads the ones whose time, size or inode
+    changed; it is called by the level picker, never during a session.
+    """
+
+    dirs: tuple[Path, ...]
+    entries: list[LoadedLevel] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.dirs = tuple(Path(d) for d in self.dirs)
+        self.entries = [load_level(p) for p in level_files(self.dirs)]
+
+    def refresh(self) -> bool:
+        """Reload changed, new and removed files; True if anything changed."""
+        old = {e.path: e for e in self.entries}
+        new: list[LoadedLevel] = []
+        changed = False
+        for p in level_files(self.dirs):
+            prev = old.pop(p, None)
+            try:
+                stamp = file_stamp(p)
+            except OSError:
+                stamp = (0, 0, 0)
+            if prev is not None and prev.stamp == stamp:
+                new.append(prev)
+            else:
+                new.append(load_level(p))
+                changed = True
+        changed = changed or bool(old)
+        self.entries = new
+        return changed
+
+    def get(self, path: Path) -> LoadedLevel | None:
+        return next((e for e in self.entries if e.path == Path(path)), None)
+
+
+def check_files(paths: Iterable[str | os.PathLike[str]]) -> list[LoadedLevel]:
+    return [load_level(p) for p in paths]
