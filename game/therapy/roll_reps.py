@@ -1,0 +1,722 @@
+"""Repetition detection for the rolling exercises (see shared CLINICAL.md).
+
+The ball reports roll *rates* (a gyro's deg/s, or the keyboard/mouse stand-in),
+so position is the integral of rate. Integration drifts, so each axis:
+
+* low-passes the rate (~5 Hz; thumb rolling is slow, 6-12 Hz tremor is not);
+* subtracts a gyro bias learnt while the hand is still;
+* ignores rates inside a small dead-band, so slow sensor drift never adds up;
+* between strokes, lets the rest point leak towards where the ball now is and
+  re-centres it after a few still seconds, so nothing accumulates over a set.
+
+Every threshold is a fraction of the patient's own comfortable roll range
+(:class:`RollRange`), never an absolute, so a very weak thumb plays too.
+
+One rep is
+
+* **a stroke** (thumb flexion & extension, table roll, thumb opposition): the
+  ball leaves a rest point by at least ``start_fraction`` of the range, reaches
+  an extreme, and comes back at least ``return_fraction`` of the way. Either
+  direction counts (the left hand mirrors the right). Slow strokes and pauses
+  at the end of the stroke are fine up to ``max_rep_s``; a roll out that never
+  comes back is a *partial*, logged but not a rep. Continuous back-and-forth
+  counts one rep per cycle: the next stroke starts from the lowest point after
+  the return, so one swing is never counted twice;
+* **a circle** (thumb roll): the direction of travel turns a full 360 degrees,
+  and the path spans at least ``start_fraction`` of the range on both axes (a
+  line or a tremor wobble is not a circle). A reversal of direction or a long
+  pause abandons the circle in progress.
+
+Success = the stroke's excursion (or the circle's diameter) reached
+``target_fraction`` of the range; for the table roll, also pressure inside a
+force band for ``pressure_fraction`` of the stroke.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from enum import Enum
+
+import numpy as np
+
+from game.therapy.calibration import Calibration
+from game.therapy.filters import LowPass2
+from hardware.sample import Sample
+
+TAU = 2.0 * math.pi
+
+
+@dataclass(frozen=True, slots=True)
+class RollRange:
+    """How far this patient comfortably rolls the ball, per axis.
+
+    In device units of rolled distance (rate x seconds: degrees for a gyro; the
+    keyboard ball rolls 120 units per second of a held arrow key). ``noise_rate``
+    is the rate's rest noise SD, device units per second.
+    """
+
+    x: float = 90.0
+    y: float = 90.0
+    noise_rate: float = 0.0
+    units: str = "device units"
+
+    def __post_init__(self) -> None:
+        if not (self.x > 0 and self.y > 0):
+            raise ValueError(f"a roll range must be positive, got x={self.x}, y={self.y}")
+
+    def on(self, axis: str) -> float:
+        return self.x if axis == "x" else self.y
+
+    @property
+    def mean(self) -> float:
+        return (self.x + self.y) / 2.0
+
+
+def estimate_roll_range(t: np.ndarray, roll_x: np.ndarray, roll_y: np.ndarray,
+                        *, window_s: float = 4.0) -> RollRange:
+    """A roll range from a recording of the patient rolling as far as is comfortable.
+
+    Each axis is integrated; within every ``window_s`` window the span of the
+    position (max - min) is one estimate, and the range is the median of the
+    upper half of those spans (a few big strokes, not the single biggest).
+    """
+    t = np.asarray(t, dtype=float)
+    if len(t) < 3:
+        raise ValueError("too few samples to estimate a roll range")
+    dt = np.diff(t, prepend=t[0])
+    spans = []
+    for rate in (np.asarray(roll_x, float), np.asarray(roll_y, float)):
+        pos = np.cumsum(rate * dt)
+        edges = np.arange(t[0], t[-1] + window_s, window_s)
+        idx = np.searchsorted(t, edges)
+        s = [float(np.ptp(pos[a:b])) for a, b in zip(idx[:-1], idx[1:]) if b - a >= 2]
+        s = sorted(s)[len(s) // 2:] or [0.0]
+        spans.append(max(float(np.median(s)), 1e-3))
+    return RollRange(x=spans[0], y=spans[1])
+
+
+@dataclass(frozen=True, slots=True)
+class RollRepSettings:
+    target_fraction: float = 0.5  # of the range, per stroke / circle diameter (ExercisePlan.roll_target)
+    start_fraction: float = 0.15  # smaller movements are wiggles, not reps
+    return_fraction: float = 0.6  # a stroke must come back this much of the way
+    motion_fraction: float = 0.03  # dead-band: range per second below which the ball is still
+    noise_factor: float = 3.0  # ... or this many rest-noise SDs, whichever is larger
+    min_rep_s: float = 0.3  # faster than this is a knock, not a movement
+    max_rep_s: float = 20.0  # slow hands are fine; a roll out this long without coming back is a partial
+    idle_leak_s: float = 6.0  # between strokes the rest point follows the ball this slowly
+    recentre_after_s: float = 3.0  # still this long: re-centre and learn the gyro bias
+    settle_s: float = 0.5  # still this long after a return: that point is the new rest
+    rest_again_s: float = 3.0  # still this long anywhere: the next roll out starts a new stroke
+    max_bias_fraction: float = 0.1  # a learnt bias is never above this (range per second)
+    circle_pause_s: float = 2.5  # a longer pause abandons the circle in progress
+    max_turn_step_deg: float = 75.0  # bigger jumps in direction are reversals, not turning
+    detect_cutoff_hz: float = 5.0
+    display_cutoff_hz: float = 3.0
+    max_gap_s: float = 0.5
+    pressure_low_pct: float | None = None  # table roll: force band in %MVC (None: not checked)
+    pressure_high_pct: float | None = None
+    pressure_fraction: float = 0.7
+
+    def with_target(self, target_fraction: float) -> RollRepSettings:
+        return replace(self, target_fraction=target_fraction)
+
+    @property
+    def checks_pressure(self) -> bool:
+        return self.pressure_low_pct is not None and self.pressure_high_pct is not None
+
+
+class RollFailure(str, Enum):
+    TOO_SMALL = "too_small"
+    PRESSURE_LOW = "pressure_low"
+    PRESSURE_HIGH = "pressure_high"
+
+
+@dataclass(frozen=True, slots=True)
+class RollRep:
+    """The measurements of one rolling repetition, as logged."""
+
+    number: int
+    kind: str  # "stroke" or "circle"
+    axis: str  # "x", "y" or "xy"
+    direction: int  # stroke: +1/-1 first way; circle: +1 anticlockwise, -1 clockwise (in rate axes)
+    t_start: float
+    t_turn: float  # stroke: the far end; circle: same as t_end
+    t_end: float
+    range_device: float  # stroke excursion or circle diameter, device units
+    range_pct: float  # ... as % of the patient's calibrated range
+    target_range_pct: float
+    return_pct: float | None  # stroke: how far back it came, % of the excursion
+    peak_rate: float  # fastest roll, device units per second
+    pressure_mean_pct: float | None  # mean force during the rep, %MVC
+    pressure_in_band: float | None  # share of the rep with force inside the band
+    peak_pct: float  # highest force during the rep, %MVC (the ball's pressure sensor)
+    success: bool
+    failure: RollFailure | None
+
+    @property
+    def duration_s(self) -> float:
+        return self.t_end - self.t_start
+
+    @property
+    def target_pct(self) -> float:
+        """The difficulty this rep was played at (% of range), for the record."""
+        return self.target_range_pct
+
+    def as_record(self) -> dict:
+        d = asdict(self)
+        d["failure"] = self.failure.value if self.failure else None
+        d["roll_range"] = self.range_pct
+        d["target_pct"] = self.target_range_pct
+        d["duration_s"] = self.duration_s
+        d["full_release"] = None
+        return d
+
+
+# ------------------------------------------------------------------ axes
+class _Axis:
+    """Rate -> position for one axis, with bias, dead-band and filtering."""
+
+    __slots__ = ("rate_lp", "display_lp", "bias", "pos", "rate", "moving")
+
+    def __init__(self, detect_hz: float, display_hz: float) -> None:
+        self.rate_lp = LowPass2(detect_hz)
+        self.display_lp = LowPass2(display_hz)
+        self.bias = 0.0
+        self.pos = 0.0
+        self.rate = 0.0  # filtered, bias-corrected, dead-banded
+        self.moving = False
+
+    def reset(self, raw: float) -> None:
+        self.rate_lp.reset(raw)
+        self.display_lp.reset(raw)
+
+    def step(self, raw: float, dt: float, dead: float) -> float:
+        r = self.rate_lp.step(raw, dt) - self.bias
+        self.display_lp.step(raw, dt)
+        self.moving = abs(r) > dead
+        self.rate = r if self.moving else 0.0
+        self.pos += self.rate * dt
+        return r
+
+
+class _Stillness:
+    """Watches both axes' filtered rates for a still stretch (re-centring, bias learning).
+
+    "Still" means steady, not zero: a gyro bias is a steady non-zero rate.
+    """
+
+    __slots__ = ("t0", "lo", "hi", "total", "n")
+
+    def __init__(self) -> None:
+        self.reset(None)
+
+    def reset(self, t: float | None) -> None:
+        self.t0 = t
+        self.lo = [math.inf, math.inf]
+        self.hi = [-math.inf, -math.inf]
+        self.total = [0.0, 0.0]
+        self.n = 0
+
+    def track(self, t: float, rates: tuple[float, float], spread: float) -> float:
+        """Feed one pair of rates; returns how long they have been steady, seconds."""
+        if self.t0 is None:
+            self.reset(t)
+        for i, r in enumerate(rates):
+            lo, hi = min(self.lo[i], r), max(self.hi[i], r)
+            if hi - lo > spread:
+                self.reset(t)
+                return self.track(t, rates, spread)
+            self.lo[i], self.hi[i] = lo, hi
+            self.total[i] += r
+        self.n += 1
+        assert self.t0 is not None
+        return t - self.t0
+
+    def means(self) -> tuple[float, float]:
+        n = max(1, self.n)
+        return (self.total[0] / n, self.total[1] / n)
+
+
+class _Base:
+    """What stroke and circle detection share: time, filters, pressure, records."""
+
+    kind = "stroke"
+
+    def __init__(self, roll_range: RollRange, settings: RollRepSettings | None,
+                 calibration: Calibration | None) -> None:
+        self.roll_range = roll_range
+        self.settings = settings or RollRepSettings()
+        self.calibration = calibration
+        s = self.settings
+        self._axes = {a: _Axis(s.detect_cutoff_hz, s.display_cutoff_hz) for a in ("x", "y")}
+        self._force_lp = LowPass2(s.detect_cutoff_hz * 2)
+        self._last_t: float | None = None
+        self._count = 0
+        self.partials = 0  # movements begun but not finished (rolled out, never back)
+        self.recentre_count = 0
+        self._still = _Stillness()
+        self._reset_pressure()
+
+    # ---------------------------------------------------------- public
+    @property
+    def reps_counted(self) -> int:
+        return self._count
+
+    @property
+    def baseline(self) -> float:
+        return self.calibration.baseline if self.calibration else 0.0
+
+    @property
+    def pressure_pct(self) -> float:
+        """Live force, %MVC (table roll keeps it inside a band)."""
+        return self._force_lp.value
+
+    @property
+    def pressure_state(self) -> str:
+        """'low', 'ok' or 'high' against the band; 'ok' when no band is set."""
+        s = self.settings
+        if not s.checks_pressure:
+            return "ok"
+        assert s.pressure_low_pct is not None and s.pressure_high_pct is not None
+        if self.pressure_pct < s.pressure_low_pct:
+            return "low"
+        if self.pressure_pct > s.pressure_high_pct:
+            return "high"
+        return "ok"
+
+    def set_settings(self, settings: RollRepSettings) -> None:
+        """New target or timings (difficulty changes); takes effect from the next rep."""
+        self.settings = settings
+
+    def feed(self, samples: list[Sample]) -> list[RollRep]:
+        reps: list[RollRep] = []
+        for smp in samples:
+            rep = self.step(smp)
+            if rep is not None:
+                reps.append(rep)
+        return reps
+
+    def step(self, smp: Sample) -> RollRep | None:
+        t = smp.t
+        if not (math.isfinite(t) and math.isfinite(smp.roll_x) and math.isfinite(smp.roll_y)):
+            return None
+        force_pct = self.calibration.to_pct(smp.force) if self.calibration and math.isfinite(smp.force) else 0.0
+        if self._last_t is None or t - self._last_t > self.settings.max_gap_s:
+            # First sample, or the signal stopped (pause, unplug): a movement in
+            # progress cannot be judged across the hole, so it is dropped.
+            for axis, raw in (("x", smp.roll_x), ("y", smp.roll_y)):
+                self._axes[axis].reset(raw - self._axes[axis].bias)
+            self._force_lp.reset(force_pct)
+            self._last_t = t
+            self._on_gap(t)
+            return None
+        dt = t - self._last_t
+        if dt <= 0:
+            return None  # duplicate or out-of-order timestamp
+        self._last_t = t
+        dead = self.dead_band
+        rx = self._axes["x"].step(smp.roll_x, dt, dead)
+        ry = self._axes["y"].step(smp.roll_y, dt, dead)
+        self._force_lp.step(force_pct, dt)
+        return self._advance(t, dt, rx, ry)
+
+    @property
+    def dead_band(self) -> float:
+        s = self.settings
+        return max(s.motion_fraction * self.roll_range.mean, s.noise_factor * self.roll_range.noise_rate)
+
+    @property
+    def target_device(self) -> float:
+        return self.settings.target_fraction * self._range()
+
+    @property
+    def start_device(self) -> float:
+        s = self.settings
+        # Never above most of the target, so a small target still has room to start.
+        return min(s.start_fraction, 0.6 * s.target_fraction) * self._range()
+
+    # ---------------------------------------------------- for subclasses
+    def _range(self) -> float:
+        return self.roll_range.mean
+
+    def _on_gap(self, t: float) -> None:
+        raise NotImplementedError
+
+    def _advance(self, t: float, dt: float, rx: float, ry: float) -> RollRep | None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ helpers
+    def _learn_when_still(self, t: float, rx: float, ry: float) -> bool:
+        """After ``recentre_after_s`` of steady rates, learn the gyro bias. True when it did."""
+        s = self.settings
+        if self._still.track(t, (rx, ry), self.dead_band) < s.recentre_after_s:
+            return False
+        limit = s.max_bias_fraction * self.roll_range.mean
+        for axis, mean in zip(("x", "y"), self._still.means()):
+            if abs(mean) <= limit:  # a faster steady "rate" is a movement, not a bias
+                self._axes[axis].bias += mean
+        self._still.reset(t)
+        self.recentre_count += 1
+        return True
+
+    def _reset_pressure(self) -> None:
+        self._p_time = 0.0
+        self._p_in = 0.0
+        self._p_high = 0.0
+        self._p_sum = 0.0
+        self._p_peak = -math.inf
+
+    def _track_pressure(self, dt: float) -> None:
+        p = self.pressure_pct
+        self._p_time += dt
+        self._p_sum += p * dt
+        self._p_peak = max(self._p_peak, p)
+        s = self.settings
+        if s.checks_pressure:
+            assert s.pressure_low_pct is not None and s.pressure_high_pct is not None
+            if p > s.pressure_high_pct:
+                self._p_high += dt
+            elif p >= s.pressure_low_pct:
+                self._p_in += dt
+
+    def _make_rep(self, *, t_start: float, t_turn: float, t_end: float, axis: str, direction: int,
+                  range_device: float, return_pct: float | None, peak_rate: float) -> RollRep:
+        s = self.settings
+        rng = self._range()
+        target = self.target_device
+        mean_p = self._p_sum / self._p_time if self._p_time > 0 else self.pressure_pct
+        in_band = None
+        failure: RollFailure | None = None
+        if range_device < target - 1e-9:
+            failure = RollFailure.TOO_SMALL
+        if s.checks_pressure:
+            in_band = self._p_in / self._p_time if self._p_time > 0 else 0.0
+            if failure is None and in_band < s.pressure_fraction:
+                low_time = self._p_time - self._p_in - self._p_high
+                failure = RollFailure.PRESSURE_HIGH if self._p_high > low_time else RollFailure.PRESSURE_LOW
+        self._count += 1
+        rep = RollRep(
+            number=self._count, kind=self.kind, axis=axis, direction=direction,
+            t_start=t_start, t_turn=t_turn, t_end=t_end,
+            range_device=range_device, range_pct=range_device / rng * 100.0,
+            target_range_pct=target / rng * 100.0, return_pct=return_pct, peak_rate=peak_rate,
+            pressure_mean_pct=mean_p, pressure_in_band=in_band,
+            peak_pct=self._p_peak if self._p_peak > -math.inf else self.pressure_pct,
+            success=failure is None, failure=failure,
+        )
+        self._reset_pressure()
+        return rep
+
+
+# ---------------------------------------------------------------- strokes
+class _Phase(Enum):
+    REST = "rest"
+    OUT = "out"  # rolled away from the rest point, not yet back
+    BACK = "back"  # counted; following the ball until it settles or starts the next stroke
+
+
+class StrokeDetector(_Base):
+    """Out-and-back strokes on one axis (flexion & extension, table roll, opposition)."""
+
+    kind = "stroke"
+
+    def __init__(self, axis: str, roll_range: RollRange, settings: RollRepSettings | None = None,
+                 calibration: Calibration | None = None) -> None:
+        if axis not in ("x", "y"):
+            raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+        self.axis = axis
+        super().__init__(roll_range, settings, calibration)
+        self._phase = _Phase.REST
+        self._anchor = 0.0
+        self._t_moved = None  # type: float | None
+        self._begin_stroke_state()
+        self._low = 0.0
+        self._t_low = 0.0
+        self._settled_since: float | None = None
+
+    def _range(self) -> float:
+        return self.roll_range.on(self.axis)
+
+    # ------------------------------------------------------------ public
+    @property
+    def position(self) -> float:
+        """Where the ball is along the axis, device units from the rest point."""
+        return self._axes[self.axis].pos - self._anchor
+
+    @property
+    def excursion(self) -> float:
+        """How far the current stroke has gone from its start, >= 0 (0 when resting)."""
+        if self._phase is _Phase.OUT:
+            return max(0.0, self._dir * (self._axes[self.axis].pos - self._start))
+        if self._phase is _Phase.BACK:
+            return max(0.0, self._dir * (self._axes[self.axis].pos - self._start) - self._low)
+        return abs(self.position)
+
+    @property
+    def reach(self) -> float:
+        """The live signal for drawing: excursion as a fraction of the target (0..)."""
+        return self.excursion / max(self.target_device, 1e-9)
+
+    @property
+    def stroke_extreme(self) -> float:
+        """Furthest point of the stroke in progress, as a fraction of the target."""
+        return self._ext / max(self.target_device, 1e-9) if self._phase is _Phase.OUT else 0.0
+
+    @property
+    def in_stroke(self) -> bool:
+        return self._phase is _Phase.OUT
+
+    @property
+    def awaiting_return(self) -> bool:
+        """Rolled out far enough: the game can say "now roll back"."""
+        return self._phase is _Phase.OUT and self._ext >= self.target_device
+
+    @property
+    def rate(self) -> float:
+        return self._axes[self.axis].rate
+
+    # ------------------------------------------------------------ states
+    def _begin_stroke_state(self) -> None:
+        self._dir = 1
+        self._start = 0.0
+        self._t_start = 0.0
+        self._ext = 0.0
+        self._t_turn = 0.0
+        self._peak_rate = 0.0
+        self._partial_at: float | None = None
+        self._t_left_rest = 0.0
+
+    def _on_gap(self, t: float) -> None:
+        if self._phase is _Phase.OUT:
+            self.partials += 1
+        self._to_rest(t)
+
+    def _to_rest(self, t: float) -> None:
+        self._phase = _Phase.REST
+        self._anchor = self._axes[self.axis].pos
+        self._t_moved = None
+        self._settled_since = None
+        self._still.reset(t)
+        self._begin_stroke_state()
+        self._reset_pressure()
+
+    def _advance(self, t: float, dt: float, rx: float, ry: float) -> RollRep | None:
+        s = self.settings
+        ax = self._axes[self.axis]
+        pos = ax.pos
+        if self._phase is _Phase.REST:
+            self._reset_pressure()
+            if ax.moving:
+                if self._t_moved is None:
+                    self._t_moved = t - dt
+                # Small movements fade: wiggles never add up to a stroke.
+                self._anchor += (pos - self._anchor) * (1.0 - math.exp(-dt / s.idle_leak_s))
+            else:
+                self._t_moved = None
+            if self._learn_when_still(t, rx, ry):
+                self._anchor = ax.pos
+            d = ax.pos - self._anchor
+            if abs(d) >= self.start_device:
+                self._phase = _Phase.OUT
+                self._dir = 1 if d > 0 else -1
+                self._start = self._anchor
+                self._t_start = self._t_moved if self._t_moved is not None else t
+                self._ext = abs(d)
+                self._t_turn = t
+                self._peak_rate = abs(ax.rate)
+                self._settled_since = None
+                self._track_pressure(t - self._t_start)
+            return None
+        if self._phase is _Phase.OUT:
+            self._track_pressure(dt)
+            e = self._dir * (pos - self._start)
+            self._peak_rate = max(self._peak_rate, abs(ax.rate))
+            if ax.moving:
+                if self._settled_since is not None:
+                    self._t_left_rest = t - dt
+                self._settled_since = None
+            elif self._settled_since is None:
+                self._settled_since = t
+            else:
+                still = t - self._settled_since
+                if (still >= s.settle_s and self._ext - e >= 0.5 * self.start_device) or still >= s.rest_again_s:
+                    # Came part of the way back and stopped, or stopped a long time: that is
+                    # where the hand rests now (a slow hand may still roll back from here).
+                    self._partial_at = e
+            if self._partial_at is not None and e - self._partial_at >= self.start_device:
+                # Rolling out again from a half-way return: the last stroke was a partial.
+                self.partials += 1
+                low = self._partial_at
+                self._start += self._dir * low
+                self._ext = e - low
+                self._t_start = self._t_left_rest
+                self._t_turn = t
+                self._partial_at = None
+                self._peak_rate = abs(ax.rate)
+                self._reset_pressure()
+                return None
+            if e > self._ext:
+                self._ext = e
+                self._t_turn = t
+            if e <= self._ext * (1.0 - s.return_fraction):
+                if t - self._t_start < s.min_rep_s:
+                    self._to_rest(t)  # a knock, not a stroke
+                    return None
+                rep = self._make_rep(
+                    t_start=self._t_start, t_turn=self._t_turn, t_end=t, axis=self.axis, direction=self._dir,
+                    range_device=self._ext, return_pct=(self._ext - e) / self._ext * 100.0,
+                    peak_rate=self._peak_rate,
+                )
+                self._phase = _Phase.BACK
+                self._low = e
+                self._t_low = t
+                self._settled_since = None
+                return rep
+            if t - self._t_start > s.max_rep_s:
+                self.partials += 1
+                self._to_rest(t)
+            return None
+        # BACK: the counted stroke is still coming home; follow it so the same
+        # swing can never be counted again, and start the next stroke from its lowest point.
+        e = self._dir * (pos - self._start)
+        if e < self._low:
+            self._low = e
+            self._t_low = t
+        if e - self._low >= self.start_device:
+            self._phase = _Phase.OUT
+            self._start = self._start + self._dir * self._low
+            self._t_start = self._t_low
+            self._ext = e - self._low
+            self._t_turn = t
+            self._peak_rate = abs(ax.rate)
+            self._partial_at = None
+            self._settled_since = None
+            self._reset_pressure()
+            self._track_pressure(t - self._t_low)
+            return None
+        if ax.moving:
+            self._settled_since = None
+        elif self._settled_since is None:
+            self._settled_since = t
+        elif t - self._settled_since >= s.settle_s:
+            self._to_rest(t)
+        return None
+
+
+# ---------------------------------------------------------------- circles
+class CircleDetector(_Base):
+    """Full circles on both axes (thumb roll)."""
+
+    kind = "circle"
+
+    def __init__(self, roll_range: RollRange, settings: RollRepSettings | None = None,
+                 calibration: Calibration | None = None) -> None:
+        super().__init__(roll_range, settings, calibration)
+        self._turned_total = 0.0
+        self._centre = [0.0, 0.0]
+        self._new_turn(None)
+
+    # ------------------------------------------------------------ public
+    @property
+    def turn_progress(self) -> float:
+        """Signed fraction of a full circle made so far in the circle in progress."""
+        return self._acc / TAU
+
+    @property
+    def wheel_angle(self) -> float:
+        """Total angle turned this set, radians (for drawing a wheel that follows the thumb)."""
+        return self._turned_total
+
+    @property
+    def position(self) -> tuple[float, float]:
+        """Ball position from the centre of recent movement, device units."""
+        return (self._axes["x"].pos - self._centre[0], self._axes["y"].pos - self._centre[1])
+
+    @property
+    def in_circle(self) -> bool:
+        return abs(self._acc) > 0.25 * TAU
+
+    @property
+    def circle_size(self) -> float:
+        """Diameter of the circle in progress as a fraction of the target."""
+        return self._diameter() / max(self.target_device, 1e-9)
+
+    # ------------------------------------------------------------ states
+    def _new_turn(self, t: float | None) -> None:
+        """Start counting a new circle; ``t`` None waits for the ball to move."""
+        self._acc = 0.0
+        self._t_start = t
+        self._heading: float | None = None
+        self._t_last_move = t
+        x, y = self._axes["x"].pos, self._axes["y"].pos
+        self._box = [x, x, y, y]
+        self._peak_rate = 0.0
+        self._reset_pressure()
+
+    def _diameter(self) -> float:
+        bx0, bx1, by0, by1 = self._box
+        return ((bx1 - bx0) + (by1 - by0)) / 2.0
+
+    def _on_gap(self, t: float) -> None:
+        self._abandon(t)
+
+    def _abandon(self, t: float) -> None:
+        if self.in_circle:
+            self.partials += 1
+        self._new_turn(None)
+
+    def _advance(self, t: float, dt: float, rx: float, ry: float) -> RollRep | None:
+        s = self.settings
+        ax, ay = self._axes["x"], self._axes["y"]
+        x, y = ax.pos, ay.pos
+        # The drawn centre follows the ball slowly, so the dot circles around it.
+        k = 1.0 - math.exp(-dt / 1.5)
+        self._centre[0] += (x - self._centre[0]) * k
+        self._centre[1] += (y - self._centre[1]) * k
+        vx, vy = ax.rate, ay.rate
+        speed = math.hypot(vx, vy)
+        moving = speed > self.dead_band
+        if abs(self._acc) < 0.05 * TAU and self._learn_when_still(t, rx, ry):
+            self._centre = [x, y]
+        if not moving:
+            if self._t_last_move is not None and t - self._t_last_move > s.circle_pause_s and self._acc != 0.0:
+                self._abandon(t)
+            return None
+        if self._t_start is None:
+            self._new_turn(t - dt)
+        self._t_last_move = t
+        self._track_pressure(dt)
+        self._peak_rate = max(self._peak_rate, speed)
+        b = self._box
+        b[0], b[1], b[2], b[3] = min(b[0], x), max(b[1], x), min(b[2], y), max(b[3], y)
+        heading = math.atan2(vy, vx)
+        if self._heading is not None:
+            step = (heading - self._heading + math.pi) % TAU - math.pi
+            if abs(step) > math.radians(s.max_turn_step_deg):
+                # The ball reversed: back-and-forth is not circling.
+                self._abandon(t)
+                self._heading = heading
+                return None
+            self._acc += step
+            self._turned_total += step
+        self._heading = heading
+        if abs(self._acc) < TAU:
+            return None
+        direction = 1 if self._acc > 0 else -1
+        assert self._t_start is not None
+        bx0, bx1, by0, by1 = self._box
+        span = min(bx1 - bx0, by1 - by0)
+        t_start = self._t_start
+        rep = None
+        if span >= self.start_device and t - t_start >= s.min_rep_s:
+            rep = self._make_rep(t_start=t_start, t_turn=t, t_end=t, axis="xy", direction=direction,
+                                 range_device=self._diameter(), return_pct=None, peak_rate=self._peak_rate)
+        # Start the next circle from here, keeping the heading so turning carries on smoothly.
+        rest = self._acc - direction * TAU
+        heading_keep = self._heading
+        self._new_turn(t)
+        self._acc = rest
+        self._heading = heading_keep
+        return rep
