@@ -324,9 +324,8 @@ def _size(n: int) -> str:
 
 def parse_level_bytes(data: bytes, shown: str = "level") -> tuple[Level | None, list[LevelProblem]]:
     """Check the raw bytes of a level file and build the level."""
-    if b"\x00" in data:
-        at = data.index(b"\x00")
-        return None, [LevelProblem(shown, data.count(b"\n", 0, at) + 1,
+    if b"\x00" in data:  # no text file holds a NUL byte: a picture, a program, a database...
+        return None, [LevelProblem(shown, None,
                                    "this is not a text file (it holds binary data); a level file is plain text "
                                    "written in a text editor")]
     try:
