@@ -13,11 +13,15 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import platformdirs
+
+from game.record_writer import RecordWriter, WriteFailed, connect  # noqa: F401 - WriteFailed for callers
 
 APP_NAME = "SqueezeQuest"
 DB_NAME = "squeeze_quest.sqlite3"
@@ -116,8 +120,69 @@ ALTER TABLE patients ADD COLUMN updated_at REAL;
 ALTER TABLE patients ADD COLUMN last_used_at REAL;
 """
 
+# The record of what happened, for progress pictures and the therapist's exports:
+# how each session ended and how it felt (0-10 before and after), its active time,
+# one row per set (success, fatigue index), every difficulty change, and the raw
+# sensor trace in chunks of float32 (t relative to the chunk's float64 t0, force,
+# roll_x, roll_y) with the calibration and filter settings it was played with.
+SCHEMA_RECORDS = """
+ALTER TABLE sessions ADD COLUMN pain_before INTEGER CHECK (pain_before BETWEEN 0 AND 10);
+ALTER TABLE sessions ADD COLUMN pain_after INTEGER CHECK (pain_after BETWEEN 0 AND 10);
+ALTER TABLE sessions ADD COLUMN fatigue_before INTEGER CHECK (fatigue_before BETWEEN 0 AND 10);
+ALTER TABLE sessions ADD COLUMN fatigue_after INTEGER CHECK (fatigue_after BETWEEN 0 AND 10);
+ALTER TABLE sessions ADD COLUMN active_s REAL;
+ALTER TABLE sessions ADD COLUMN reps_attempted INTEGER;
+ALTER TABLE sessions ADD COLUMN reps_successful INTEGER;
+ALTER TABLE sessions ADD COLUMN mvc_device REAL;
+CREATE INDEX sessions_patient ON sessions(patient_id, started_at);
+CREATE INDEX reps_recorded ON reps(recorded_at);
+CREATE TABLE sets (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    exercise TEXT NOT NULL,
+    hand TEXT,
+    set_number INTEGER NOT NULL,
+    started_at REAL,
+    ended_at REAL NOT NULL,
+    end_reason TEXT,
+    reps_target INTEGER,
+    reps_attempted INTEGER NOT NULL,
+    reps_successful INTEGER NOT NULL,
+    success_rate REAL,
+    fatigue_index REAL,
+    active_s REAL,
+    UNIQUE (session_id, exercise, set_number)
+);
+CREATE TABLE difficulty_changes (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER REFERENCES sessions(id),
+    at REAL NOT NULL,
+    exercise TEXT NOT NULL,
+    set_number INTEGER,
+    rep_number INTEGER,
+    setting TEXT NOT NULL,
+    before REAL,
+    after REAL,
+    reason TEXT
+);
+CREATE INDEX difficulty_changes_session ON difficulty_changes(session_id);
+CREATE TABLE session_traces (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions(id),
+    created_at REAL NOT NULL,
+    settings TEXT NOT NULL
+);
+CREATE TABLE trace_chunks (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    seq INTEGER NOT NULL,
+    t0 REAL NOT NULL,
+    n INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (session_id, seq)
+);
+"""
+
 # Version N is reached by running MIGRATIONS[N - 1] on a database at version N - 1.
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES, SCHEMA_RECORDS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 REP_COLUMNS = (
@@ -131,6 +196,20 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+# How a session (or a set) ended, in the words the records and reports use.
+END_COMPLETED = "completed"
+END_STOPPED_PAIN = "stopped_pain"
+END_STOPPED = "stopped"
+END_INTERRUPTED = "interrupted"
+END_QUIT = "quit"
+
+# A raw-trace chunk is written when it holds this many samples or spans this long:
+# a crash loses at most the last second of trace, never a rep.
+TRACE_CHUNK_SAMPLES = 256
+TRACE_CHUNK_S = 1.0
+TRACE_COLUMNS = ("t", "force", "roll_x", "roll_y")
+
+
 @dataclass(frozen=True, slots=True)
 class RepRow:
     exercise: str
@@ -141,30 +220,58 @@ class RepRow:
 
 
 class Store:
-    """The game's database. Open it once; every write is committed on return."""
+    """The game's database. Open it once.
 
-    def __init__(self, path: str | Path, *, wall: Callable[[], float] = time.time) -> None:
+    Game-time writes (sessions, reps, events, sets, traces) go through a
+    :class:`RecordWriter` thread so they never stall a frame; each is its own
+    committed, fsynced transaction, and ``add_rep`` returns a future that resolves
+    once the rep is on disk. Reads wait for the queued writes first, so a read
+    always sees what was written before it. ``self.db`` is the reading connection.
+    """
+
+    def __init__(self, path: str | Path, *, wall: Callable[[], float] = time.time, background: bool = True) -> None:
         self.path = Path(path)
         self._wall = wall
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.exists():
+            # The records folder too is the owner's only.
+            self.path.parent.mkdir(parents=True, mode=0o700)
         new = not self.path.exists()
         if new:
             # Health data: readable by its owner only, from the first byte.
             fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db = connect(self.path)
         self.migrate()
+        self.writer = RecordWriter(self.path, background=background)
+        self._trace_buf: dict[int, list[tuple[float, float, float, float]]] = {}
+        self._trace_seq: dict[int, int] = {}
 
     @classmethod
     def in_dir(cls, data_dir: str | Path | None, **kw: Any) -> Store:
         return cls(Path(data_dir or default_data_dir()) / DB_NAME, **kw)
 
     def close(self) -> None:
+        """Write what is buffered and queued, then close. Safe to call twice."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
+        for session_id in list(self._trace_buf):
+            self._flush_trace(session_id)
+        self.writer.close()
         self.db.close()
+
+    def flush(self) -> None:
+        """Wait until every write queued so far is on disk."""
+        self.writer.flush()
+
+    def now(self) -> float:
+        """The wall clock the records are stamped with (injected, so tests choose the day)."""
+        return self._wall()
+
+    @property
+    def write_errors(self) -> list[str]:
+        """Messages for writes that failed (disk full, file removed...), newest last."""
+        return list(self.writer.errors)
 
     # -------------------------------------------------------------- schema
     @property
@@ -199,28 +306,54 @@ class Store:
     # ------------------------------------------------------------ sessions
     def start_session(self, patient_id: int, *, input_device: str, level: str | None = None,
                       app_version: str = "") -> int:
-        cur = self.db.execute(
-            "INSERT INTO sessions(patient_id, started_at, input_device, level, app_version) VALUES (?, ?, ?, ?, ?)",
-            (patient_id, self._wall(), input_device, level, app_version),
-        )
-        return int(cur.lastrowid)
+        """A new session; waits for its id (once, when a set starts, not during play)."""
+        args = (patient_id, self._wall(), input_device, level, app_version)
 
-    def end_session(self, session_id: int, reason: str) -> None:
-        self.db.execute(
-            "UPDATE sessions SET ended_at=?, end_reason=? WHERE id=? AND ended_at IS NULL",
-            (self._wall(), reason, session_id),
-        )
+        def insert(db: sqlite3.Connection) -> int:
+            cur = db.execute(
+                "INSERT INTO sessions(patient_id, started_at, input_device, level, app_version) VALUES (?, ?, ?, ?, ?)",
+                args,
+            )
+            return int(cur.lastrowid)
+
+        return self.writer.call(insert, "a new session")
+
+    def end_session(self, session_id: int, reason: str) -> Future[None]:
+        """Close a session (once: a second call changes nothing) with its totals.
+
+        ``reason`` is one of completed, stopped_pain, stopped, interrupted, quit.
+        """
+        self._flush_trace(session_id)
+        at = self._wall()
+
+        def update(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE sessions SET ended_at=?, end_reason=?, "
+                "reps_attempted=(SELECT COUNT(*) FROM reps WHERE session_id=sessions.id), "
+                "reps_successful=(SELECT COUNT(*) FROM reps WHERE session_id=sessions.id AND success=1), "
+                "active_s=COALESCE((SELECT SUM(active_s) FROM sets WHERE session_id=sessions.id), active_s) "
+                "WHERE id=? AND ended_at IS NULL",
+                (at, reason, session_id),
+            )
+
+        return self.writer.submit(update, f"the end of session {session_id}")
 
     def mark_unfinished_sessions_interrupted(self) -> int:
         """Sessions left open by a crash or power cut are closed as interrupted."""
-        cur = self.db.execute(
-            "UPDATE sessions SET end_reason='interrupted', ended_at=COALESCE("
-            "(SELECT MAX(recorded_at) FROM reps WHERE reps.session_id=sessions.id), started_at) "
-            "WHERE ended_at IS NULL"
-        )
-        return cur.rowcount
+        def update(db: sqlite3.Connection) -> int:
+            cur = db.execute(
+                "UPDATE sessions SET end_reason='interrupted', ended_at=COALESCE("
+                "(SELECT MAX(recorded_at) FROM reps WHERE reps.session_id=sessions.id), started_at), "
+                "reps_attempted=(SELECT COUNT(*) FROM reps WHERE session_id=sessions.id), "
+                "reps_successful=(SELECT COUNT(*) FROM reps WHERE session_id=sessions.id AND success=1) "
+                "WHERE ended_at IS NULL"
+            )
+            return cur.rowcount
 
-    def add_rep(self, session_id: int, row: RepRow) -> int:
+        return self.writer.call(update, "the sessions left open")
+
+    def add_rep(self, session_id: int, row: RepRow) -> Future[int]:
+        """Queue one rep; the returned future gives its row id once it is on disk."""
         m = row.measurements
         values = [m.get(c) for c in REP_COLUMNS]
         values[0] = int(bool(values[0]))
@@ -229,19 +362,155 @@ class Store:
         extra = {k: v for k, v in m.items() if k not in REP_COLUMNS}
         cols = ", ".join(REP_COLUMNS)
         marks = ", ".join("?" * len(REP_COLUMNS))
-        cur = self.db.execute(
-            f"INSERT INTO reps(session_id, recorded_at, exercise, hand, set_number, rep_number, {cols}, detail) "
-            f"VALUES (?, ?, ?, ?, ?, ?, {marks}, ?)",
-            (session_id, self._wall(), row.exercise, row.hand, row.set_number, row.rep_number, *values,
-             json.dumps(extra, default=str) if extra else None),
-        )
-        return int(cur.lastrowid)
+        sql = (f"INSERT INTO reps(session_id, recorded_at, exercise, hand, set_number, rep_number, {cols}, detail) "
+               f"VALUES (?, ?, ?, ?, ?, ?, {marks}, ?)")
+        args = (session_id, self._wall(), row.exercise, row.hand, row.set_number, row.rep_number, *values,
+                json.dumps(extra, default=str) if extra else None)
 
-    def log_event(self, session_id: int | None, kind: str, detail: dict[str, Any] | None = None) -> None:
-        self.db.execute(
-            "INSERT INTO events(session_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-            (session_id, self._wall(), kind, json.dumps(detail) if detail else None),
-        )
+        def insert(db: sqlite3.Connection) -> int:
+            return int(db.execute(sql, args).lastrowid)
+
+        return self.writer.submit(insert, f"rep {row.rep_number} of set {row.set_number}")
+
+    def log_event(self, session_id: int | None, kind: str, detail: dict[str, Any] | None = None) -> Future[None]:
+        args = (session_id, self._wall(), kind, json.dumps(detail, default=str) if detail else None)
+
+        def insert(db: sqlite3.Connection) -> None:
+            db.execute("INSERT INTO events(session_id, at, kind, detail) VALUES (?, ?, ?, ?)", args)
+
+        return self.writer.submit(insert, f"the event '{kind}'")
+
+    # ---------------------------------------------------- sets and ratings
+    def finish_set(self, session_id: int, *, exercise: str, set_number: int, hand: str | None = None,
+                   reps_target: int | None = None, end_reason: str = END_COMPLETED, active_s: float | None = None,
+                   started_at: float | None = None) -> Future[None]:
+        """Record a finished set; its success rate and fatigue index come from its saved reps,
+        so they are computed after every rep queued before this call is on disk."""
+        from game.records import fatigue_index
+
+        at = self._wall()
+
+        def upsert(db: sqlite3.Connection) -> None:
+            rows = db.execute(
+                "SELECT success, peak_pct FROM reps WHERE session_id=? AND exercise=? AND set_number=? ORDER BY id",
+                (session_id, exercise, set_number),
+            ).fetchall()
+            n, ok = len(rows), sum(int(r["success"]) for r in rows)
+            db.execute(
+                "INSERT INTO sets(session_id, exercise, hand, set_number, started_at, ended_at, end_reason, "
+                "reps_target, reps_attempted, reps_successful, success_rate, fatigue_index, active_s) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(session_id, exercise, set_number) DO UPDATE SET ended_at=excluded.ended_at, "
+                "end_reason=excluded.end_reason, reps_attempted=excluded.reps_attempted, "
+                "reps_successful=excluded.reps_successful, success_rate=excluded.success_rate, "
+                "fatigue_index=excluded.fatigue_index, active_s=excluded.active_s",
+                (session_id, exercise, hand, set_number, started_at, at, end_reason, reps_target, n, ok,
+                 ok / n if n else None, fatigue_index([r["peak_pct"] for r in rows]), active_s),
+            )
+
+        return self.writer.submit(upsert, f"set {set_number} of {exercise}")
+
+    def rate_session(self, session_id: int, **ratings: int | None) -> Future[None]:
+        """Pain or fatigue, 0 (none) to 10 (worst), before and after a session:
+        ``rate_session(sid, pain_before=2, fatigue_after=5)``."""
+        allowed = ("pain_before", "pain_after", "fatigue_before", "fatigue_after")
+        for key, value in ratings.items():
+            if key not in allowed:
+                raise ValueError(f"unknown rating '{key}': use {', '.join(allowed)}")
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10):
+                raise ValueError(f"{key.replace('_', ' ')} must be a whole number from 0 to 10, got {value!r}")
+        sets = ", ".join(f"{k}=?" for k in ratings)
+
+        def update(db: sqlite3.Connection) -> None:
+            if sets:
+                db.execute(f"UPDATE sessions SET {sets} WHERE id=?", (*ratings.values(), session_id))
+
+        return self.writer.submit(update, f"the ratings of session {session_id}")
+
+    def log_difficulty_change(self, session_id: int | None, *, exercise: str, setting: str, before: float | None,
+                              after: float | None, reason: str = "", set_number: int | None = None,
+                              rep_number: int | None = None) -> Future[None]:
+        """One change of one setting (target_pct, hold_s, cue_s...), and why."""
+        args = (session_id, self._wall(), exercise, set_number, rep_number, setting, before, after, reason)
+
+        def insert(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT INTO difficulty_changes(session_id, at, exercise, set_number, rep_number, setting, before, "
+                "after, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", args,
+            )
+
+        return self.writer.submit(insert, f"a change of {setting}")
+
+    # ----------------------------------------------------------- raw trace
+    def start_trace(self, session_id: int, settings: dict[str, Any]) -> Future[None]:
+        """Describe a session's raw trace: the calibration and the filter and
+        detector settings it was played with, so a replay can run it again."""
+        blob = json.dumps(settings, default=str, sort_keys=True)
+        mvc = (settings.get("calibration") or {}).get("mvc")
+        at = self._wall()
+        self._trace_buf.setdefault(session_id, [])
+        self._trace_seq.setdefault(session_id, 0)
+
+        def insert(db: sqlite3.Connection) -> None:
+            db.execute("INSERT OR REPLACE INTO session_traces(session_id, created_at, settings) VALUES (?, ?, ?)",
+                       (session_id, at, blob))
+            if mvc is not None:
+                db.execute("UPDATE sessions SET mvc_device=? WHERE id=?", (float(mvc), session_id))
+
+        return self.writer.submit(insert, f"the trace settings of session {session_id}")
+
+    def add_samples(self, session_id: int, samples: Iterable[Any]) -> None:
+        """Keep the device samples of a session; written in chunks of about a second."""
+        buf = self._trace_buf.setdefault(session_id, [])
+        for s in samples:
+            buf.append((s.t, s.force, s.roll_x, s.roll_y))
+        if buf and (len(buf) >= TRACE_CHUNK_SAMPLES or buf[-1][0] - buf[0][0] >= TRACE_CHUNK_S):
+            self._flush_trace(session_id)
+
+    def _flush_trace(self, session_id: int) -> None:
+        buf = self._trace_buf.get(session_id)
+        if not buf:
+            return
+        self._trace_buf[session_id] = []
+        arr = np.asarray(buf, dtype=np.float64)
+        t0 = float(arr[0, 0])
+        arr[:, 0] -= t0  # float32 keeps microseconds relative to the chunk, not hours of clock time
+        data = arr.astype("<f4").tobytes()
+        seq = self._trace_seq.get(session_id, 0)
+        self._trace_seq[session_id] = seq + 1
+        n = len(arr)
+
+        def insert(db: sqlite3.Connection) -> None:
+            db.execute("INSERT INTO trace_chunks(session_id, seq, t0, n, data) VALUES (?, ?, ?, ?, ?)",
+                       (session_id, seq, t0, n, data))
+
+        self.writer.submit(insert, f"the sensor trace of session {session_id}")
+
+    def trace(self, session_id: int) -> tuple[np.ndarray, dict[str, Any]]:
+        """A session's raw trace as an (N, 4) array of t, force, roll_x, roll_y, and its settings."""
+        self.flush()
+        row = self.db.execute("SELECT settings FROM session_traces WHERE session_id=?", (session_id,)).fetchone()
+        settings = json.loads(row["settings"]) if row else {}
+        parts = []
+        for ch in self.db.execute("SELECT t0, n, data FROM trace_chunks WHERE session_id=? ORDER BY seq",
+                                  (session_id,)):
+            a = np.frombuffer(ch["data"], dtype="<f4").reshape(ch["n"], 4).astype(np.float64)
+            a[:, 0] += ch["t0"]
+            parts.append(a)
+        return (np.vstack(parts) if parts else np.empty((0, 4))), settings
+
+    def sets(self, session_id: int | None = None) -> list[sqlite3.Row]:
+        self.flush()
+        if session_id is None:
+            return self.db.execute("SELECT * FROM sets ORDER BY id").fetchall()
+        return self.db.execute("SELECT * FROM sets WHERE session_id=? ORDER BY id", (session_id,)).fetchall()
+
+    def difficulty_changes(self, session_id: int | None = None) -> list[sqlite3.Row]:
+        self.flush()
+        if session_id is None:
+            return self.db.execute("SELECT * FROM difficulty_changes ORDER BY id").fetchall()
+        return self.db.execute("SELECT * FROM difficulty_changes WHERE session_id=? ORDER BY id",
+                               (session_id,)).fetchall()
 
     # -------------------------------------------------------- calibrations
     def save_calibration(
@@ -274,16 +543,19 @@ class Store:
 
     # -------------------------------------------------------------- reads
     def reps(self, session_id: int | None = None) -> list[sqlite3.Row]:
+        self.flush()
         if session_id is None:
             return self.db.execute("SELECT * FROM reps ORDER BY id").fetchall()
         return self.db.execute("SELECT * FROM reps WHERE session_id=? ORDER BY id", (session_id,)).fetchall()
 
     def sessions(self, patient_id: int | None = None) -> list[sqlite3.Row]:
+        self.flush()
         if patient_id is None:
             return self.db.execute("SELECT * FROM sessions ORDER BY id").fetchall()
         return self.db.execute("SELECT * FROM sessions WHERE patient_id=? ORDER BY id", (patient_id,)).fetchall()
 
     def events(self, session_id: int | None = None) -> list[sqlite3.Row]:
+        self.flush()
         if session_id is None:
             return self.db.execute("SELECT * FROM events ORDER BY id").fetchall()
         return self.db.execute("SELECT * FROM events WHERE session_id=? ORDER BY id", (session_id,)).fetchall()

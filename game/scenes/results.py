@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from game.input import Act, Action
-from game.scene import Pop, Replace, Scene, Transition
+from game.records import TodaySummary, local_day, today_summary
+from game.scene import Pop, Push, Replace, Scene, Transition
 from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme, draw_tick
 from game.widgets import Button, ButtonGroup
@@ -29,9 +30,13 @@ class ResultsScene(Scene):
 
     def enter(self) -> None:
         self.buttons = ButtonGroup([
-            Button("again", "Play again", LRect(290, 540, 330, 110)),
-            Button("menu", "Menu", LRect(660, 540, 330, 110)),
+            Button("again", "Play again", LRect(140, 560, 300, 110)),
+            Button("progress", "My progress", LRect(490, 560, 300, 110)),
+            Button("menu", "Menu", LRect(840, 560, 300, 110)),
         ])
+        # The day's totals, read once (the read waits for this set's reps to be saved).
+        self.today: TodaySummary = today_summary(self.ctx.store, self.ctx.patient_id,
+                                                 today=local_day(self.ctx.store.now()))
         self.switch = SqueezeSwitch(self.ctx.calibration)
         self.ctx.audio.play("done")
         self.shown_for = 0.0
@@ -45,6 +50,10 @@ class ResultsScene(Scene):
             from game.scenes.play import PlayScene
 
             return Replace(PlayScene(self.summary.exercise))
+        if chosen == "progress":
+            from game.scenes.progress import ProgressScene
+
+            return Push(ProgressScene())
         if chosen == "menu":
             return Pop()
         return None
@@ -66,17 +75,22 @@ class ResultsScene(Scene):
         head = "Well done!" if s.ended == "completed" else "Good work today"
         c.text(head, (640, 90), size=70, bold=True, color=Theme.FOCUS)
         c.text(s.title, (640, 160), size=34, color=Theme.TEXT_DIM)
+        t = self.today
+        best = t.best_peak_pct_today
         cards = [
-            (f"{s.reps}", f"of {s.target} squeezes"),
-            (f"{s.successes}", "on target"),
-            (f"{s.best_peak_pct:.0f}%" if s.best_peak_pct is not None else "-", "best squeeze"),
+            (f"{s.reps}", "squeezes", f"{s.successes} on target"),
+            (f"{t.reps_today}", "today", f"{t.successes_today} on target"),
+            (f"{best:.0f}%" if best is not None else "-", "best squeeze", "today"),
+            (f"{t.streak_days}", "day in a row" if t.streak_days == 1 else "days in a row", ""),
         ]
-        for i, (big, small) in enumerate(cards):
-            r = LRect(110 + i * 370, 220, 320, 250)
+        for i, (big, small, note) in enumerate(cards):
+            r = LRect(75 + i * 290, 210, 260, 270)
             c.rect(Theme.PANEL, r, radius=24)
-            c.text(big, (r.center[0], r.y + 110), size=96, bold=True)
-            c.text(small, (r.center[0], r.y + 200), size=30, color=Theme.TEXT_DIM)
+            c.text(big, (r.center[0], r.y + 100), size=96, bold=True)
+            c.text(small, (r.center[0], r.y + 190), size=30)
+            if note:
+                c.text(note, (r.center[0], r.y + 232), size=26, color=Theme.TEXT_DIM)
         draw_tick(c, (1180, 90), 60)
-        c.text("% of your strongest squeeze (from the ball, not a medical measure)", (640, 495), size=22,
+        c.text("% of your strongest squeeze (from the ball, not a medical measure)", (640, 515), size=22,
                color=Theme.TEXT_DIM)
         self.buttons.draw(c, size=40)
