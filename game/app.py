@@ -35,6 +35,8 @@ SIM_MVC = 500.0
 @dataclass
 class AppOptions:
     input: str = "keyboard"
+    baud: int | None = None  # serial ball: None finds it (115200, then 9600)
+    profile: str | None = None  # serial ball: a device profile name or YAML file
     data_dir: Path | None = None
     fullscreen: bool = False
     headless: bool = False
@@ -46,6 +48,7 @@ class AppOptions:
     seed: int = 0
     kiosk: bool = False
     sound: bool = True
+    demos: bool | None = None  # None: on, except in headless runs
     play: PlaySettings = field(default_factory=PlaySettings)
 
 
@@ -63,8 +66,23 @@ def demo_trace(seed: int = 0) -> np.ndarray:
                        tremor_amp=4.0, seed=seed)
 
 
-def make_source(spec: str, clock: Clock, seed: int = 0) -> tuple[InputSource, Calibration]:
+def make_source(spec: str, clock: Clock, seed: int = 0, *, baud: int | None = None,
+                profile: str | None = None) -> tuple[InputSource, Calibration]:
     """Build the input device named on the command line, with its starting calibration."""
+    from hardware.discovery import is_port_spec
+
+    if spec == "auto" or is_port_spec(spec):
+        # A serial ball: its calibration is the patient's stored one (or the calibration
+        # scene's); until then a placeholder spanning the sensor's range.
+        from hardware.discovery import open_ball
+        from hardware.line_formats import load_profile
+
+        prof = load_profile(profile) if profile else None
+        src = open_ball(spec, clock, baud=baud, profile=prof)
+        if isinstance(src, KeyboardBall):
+            return src, Calibration(baseline=0.0, mvc=FULL_SCALE)
+        high = prof.force_range[1] if prof is not None and prof.force_range else 1023.0
+        return src, Calibration(baseline=0.0, mvc=max(1.0, 0.6 * high))
     if spec == "keyboard":
         return KeyboardBall(clock), Calibration(baseline=0.0, mvc=FULL_SCALE)
     if spec == "sim":
@@ -75,7 +93,8 @@ def make_source(spec: str, clock: Clock, seed: int = 0) -> tuple[InputSource, Ca
         from game.therapy.calibration import estimate_from_signal
 
         return ScriptedSource(clock, trace, name=f"Trace {Path(spec).name}"), estimate_from_signal(trace[:, 0], trace[:, 1])
-    raise ValueError(f"unknown input '{spec}': use keyboard, sim, or a trace .csv file")
+    raise ValueError(f"unknown input '{spec}': use auto, keyboard, sim, a port (/dev/ttyACM0, COM3), "
+                     "a pyserial URL (socket://host:port, loop://, hwgrep://...) or a trace .csv file")
 
 
 class App:
@@ -110,7 +129,8 @@ class App:
         self.screen = pygame.display.set_mode(opts.window_size, flags)
         self.canvas = Canvas(self.screen)
         if source is None:
-            source, default_cal = make_source(opts.input, self.clock, opts.seed)
+            source, default_cal = make_source(opts.input, self.clock, opts.seed, baud=opts.baud,
+                                              profile=opts.profile)
             calibration = calibration or default_cal
         assert calibration is not None, "a source given without its calibration"
         keyboard = source if isinstance(source, KeyboardBall) else KeyboardBall(self.clock)
@@ -122,6 +142,7 @@ class App:
             clock=self.clock, hub=self.hub, store=self.store, audio=Audio(enabled=opts.sound and not opts.headless),
             calibration=calibration, patient_id=self.store.ensure_patient(), seed=opts.seed, play=opts.play,
             kiosk=opts.kiosk, app_version=__version__,
+            demos=(not opts.headless) if opts.demos is None else opts.demos,
         )
         self.loop = FixedStep()
         self.stack: list[Scene] = []

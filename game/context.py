@@ -35,6 +35,9 @@ class AppContext:
     play: PlaySettings = field(default_factory=PlaySettings)
     kiosk: bool = False
     app_version: str = ""
+    # Show the drawn demonstration before an exercise's first set (off in headless runs: nobody watches).
+    demos: bool = True
+    demos_seen: set[str] = field(default_factory=set)
 
     def rng(self, salt: str) -> random.Random:
         """A seeded generator per use, so one game's randomness never shifts another's."""

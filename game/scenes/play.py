@@ -8,6 +8,7 @@ from game.input import Act, Action
 from game.scene import Push, Replace, Scene, Transition
 from game.scenes.pause import PauseScene
 from game.scenes.results import ResultsScene, SetSummary
+from game.replay import trace_settings
 from game.storage import RepRow
 from game.therapy.force_reps import ForceRepSettings
 from game.ui import Canvas, LRect, Theme, draw_pause_icon, draw_stop_icon
@@ -64,6 +65,12 @@ class PlayScene(Scene):
             ctx.patient_id, input_device=ctx.hub.source.info.name, app_version=__version__
         )
         ctx.store.log_event(self.session_id, "set_start", {"exercise": self.exercise, "set": self.set_number})
+        # The raw trace is kept with what a replay needs to run it through the detector again.
+        ctx.store.start_trace(self.session_id, trace_settings(ctx.calibration, self.game.detector.settings,
+                                                              exercise=self.exercise, hand=self.game.setup.hand))
+        self.set_started_at = ctx.store.now()
+        # The drawn demonstration comes before the first set of each exercise (pushed on the first frame).
+        self._demo_pending = self.set_number == 1 and ctx.demos and self.exercise not in ctx.demos_seen
 
     # ------------------------------------------------------------- events
     def _stop(self, reason: str) -> None:
@@ -73,6 +80,14 @@ class PlayScene(Scene):
         if not self.ctx.hub.connected:
             self.ctx.store.log_event(self.session_id, "disconnected", {"device": self.ctx.hub.source.info.name})
             return Push(DisconnectedScene())
+        if getattr(self, "_demo_pending", False):
+            from game.scenes.demo import DemoScene
+
+            self._demo_pending = False
+            self.ctx.demos_seen.add(self.exercise)
+            return Push(DemoScene(self.game))
+        if not self.game.set_complete:
+            self.ctx.store.add_samples(self.session_id, samples)  # exactly what the detector is fed
         for rep in self.game.feed(samples):
             self._record(rep)
             self.ctx.audio.play("success" if rep.success else "near")
@@ -86,6 +101,7 @@ class PlayScene(Scene):
                        "display_hz": self.game.detector.settings.display_cutoff_hz}
         m["baseline_device"] = self.game.detector.baseline
         m["difficulty_before"] = m["difficulty_after"] = rep.target_pct
+        m.update(self.game.record_extra(rep))
         self.ctx.store.add_rep(self.session_id, RepRow(
             exercise=self.exercise, hand=self.game.setup.hand, set_number=self.set_number,
             rep_number=rep.number, measurements=m,
@@ -113,8 +129,11 @@ class PlayScene(Scene):
     def _finish(self, reason: str) -> SetSummary:
         assert self.session_id is not None
         self.ctx.store.log_event(self.session_id, "set_end", {"reason": reason, "reps": self.game.reps_done})
-        self.ctx.store.end_session(self.session_id, reason)
         g = self.game
+        self.ctx.store.finish_set(self.session_id, exercise=self.exercise, set_number=self.set_number,
+                                  hand=g.setup.hand, reps_target=g.setup.reps_target, end_reason=reason,
+                                  active_s=g.t, started_at=self.set_started_at)
+        self.ctx.store.end_session(self.session_id, reason)
         return SetSummary(
             exercise=self.exercise, title=g.title, reps=g.reps_done, target=g.setup.reps_target,
             successes=g.successes, best_peak_pct=max((r.peak_pct for r in g.reps), default=None), ended=reason,
