@@ -70,9 +70,16 @@ class InputHub:
     def __init__(self, source: InputSource, keyboard: KeyboardBall | None = None) -> None:
         self.source = source
         self.keyboard = keyboard if keyboard is not None else (source if isinstance(source, KeyboardBall) else None)
+        self._kb_roll = (0.0, 0.0)  # the mouse/keys' latest roll, lent to a ball without a motion sensor
 
     def start(self) -> None:
         self.source.start()
+
+    @property
+    def roll_from_mouse(self) -> bool:
+        """The ball cannot feel rolling (no motion sensor): the mouse and arrow keys roll for it."""
+        return (self.keyboard is not None and self.keyboard is not self.source
+                and not self.source.info.has_roll)
 
     def poll(self) -> list[Sample]:
         samples = self.source.poll()
@@ -82,7 +89,23 @@ class InputHub:
             kb = self.keyboard.poll()
             if self.source.status is not SourceStatus.CONNECTED:
                 samples = kb
+            elif self.roll_from_mouse:
+                samples = self._with_keyboard_roll(samples, kb)
         return samples
+
+    def _with_keyboard_roll(self, samples: list[Sample], kb: list[Sample]) -> list[Sample]:
+        """The ball's force with the mouse/keys' roll, matched by time (latest roll at or before)."""
+        if not kb and self._kb_roll == (0.0, 0.0):
+            return samples  # nothing rolling: the ball's own samples as they are
+        out, j = [], 0
+        for s in samples:
+            while j < len(kb) and kb[j].t <= s.t:
+                self._kb_roll = (kb[j].roll_x, kb[j].roll_y)
+                j += 1
+            out.append(Sample(s.t, s.force, self._kb_roll[0], self._kb_roll[1], s.raw))
+        if kb:
+            self._kb_roll = (kb[-1].roll_x, kb[-1].roll_y)
+        return out
 
     @property
     def connected(self) -> bool:
@@ -142,6 +165,12 @@ class InputRouter:
             if kb is not None:
                 self._mouse_grip = True
                 kb.set_grip(True)
+        elif ev.type == pygame.MOUSEMOTION and kb is not None:
+            # The mouse rolls the ball like a trackball (the rolling exercises' stand-in).
+            (x1, y1), (x0, y0) = self._to_logical(ev.pos), self._to_logical((ev.pos[0] - ev.rel[0],
+                                                                               ev.pos[1] - ev.rel[1]))
+            if x1 != x0 or y1 != y0:
+                kb.move_roll(x1 - x0, y1 - y0)
         elif ev.type == pygame.MOUSEBUTTONUP and ev.button == 1:
             if kb is not None and self._mouse_grip:
                 self._mouse_grip = False

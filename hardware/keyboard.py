@@ -27,6 +27,7 @@ class _Change:
     t: float
     grip: bool | None = None
     roll: tuple[float, float] | None = None
+    move: tuple[float, float] | None = None  # a mouse movement, logical pixels
 
 
 class KeyboardBall:
@@ -41,6 +42,7 @@ class KeyboardBall:
         rise_tau: float = 0.12,
         release_tau: float = 0.15,
         roll_full_rate: float = 120.0,
+        mouse_gain: float = 0.5,
         name: str = "Keyboard",
     ) -> None:
         self.info = SourceInfo(name=name, has_force=True, has_roll=True, nominal_full_scale=FULL_SCALE)
@@ -50,6 +52,9 @@ class KeyboardBall:
         self.rise_tau = rise_tau
         self.release_tau = release_tau
         self.roll_full_rate = roll_full_rate
+        # Roll per logical pixel of mouse travel: the mouse is rolled like a trackball,
+        # so a 180 px stroke is 90 units, the default comfortable roll range.
+        self.mouse_gain = mouse_gain
         self._changes: deque[_Change] = deque()
         self._grip = False
         self._roll_cmd = (0.0, 0.0)
@@ -68,6 +73,10 @@ class KeyboardBall:
         x = max(-1.0, min(1.0, x))
         y = max(-1.0, min(1.0, y))
         self._changes.append(_Change(self._clock.now(), roll=(x, y)))
+
+    def move_roll(self, dx: float, dy: float) -> None:
+        """The mouse moved by (dx, dy) logical pixels: the ball rolls that far (trackball-like)."""
+        self._changes.append(_Change(self._clock.now(), move=(dx, dy)))
 
     def change_effort(self, steps: int) -> float:
         """Step the imitated strength up or down through EFFORT_LEVELS."""
@@ -100,18 +109,25 @@ class KeyboardBall:
         a_roll = 1.0 - math.exp(-dt / 0.08)
         t = self._next_t
         while t <= now + 1e-9:
+            moved = [0.0, 0.0]
             while self._changes and self._changes[0].t <= t + 1e-9:
                 change = self._changes.popleft()
                 if change.grip is not None:
                     self._grip = change.grip
                 if change.roll is not None:
                     self._roll_cmd = change.roll
+                if change.move is not None:
+                    moved[0] += change.move[0]
+                    moved[1] += change.move[1]
             target = self.effort * FULL_SCALE if self._grip else 0.0
             a = a_rise if self._grip else a_rel
             self._stage1 += a * (target - self._stage1)
             self._force += a * (self._stage1 - self._force)
             for i in range(2):
-                self._roll[i] += a_roll * (self._roll_cmd[i] * self.roll_full_rate - self._roll[i])
+                # A mouse movement is a rate over one sample step; the smoothing keeps its
+                # integral, so the rolled distance is exactly mouse travel x gain.
+                cmd = self._roll_cmd[i] * self.roll_full_rate + moved[i] * self.mouse_gain / dt
+                self._roll[i] += a_roll * (cmd - self._roll[i])
             out.append(
                 Sample(t=t, force=self._force, roll_x=self._roll[0], roll_y=self._roll[1], raw=(float(self._grip),))
             )
