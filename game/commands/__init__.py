@@ -1,2 +1,4 @@
 """Command-line tools (``main.py COMMAND``). Each module registers its commands
 with :func:`game.cli.subcommand`; add new modules to the import list below."""
+
+from game.commands import levels, patients  # noqa: E402, F401

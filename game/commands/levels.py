@@ -1,0 +1,64 @@
+"""``main.py levels check [FILES]`` and ``main.py levels schema``: for therapists
+writing level files, and for the schema their editor reads."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from game.cli import subcommand
+
+
+def _add(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="levels_command", metavar="ACTION", required=True)
+    check = sub.add_parser("check", help="check level files and explain any mistake (exit code 1 if any)",
+                           description="Check level files. With no FILES, checks every file in the level folders.")
+    check.add_argument("files", nargs="*", type=Path, metavar="FILES", help="level files (.yaml) to check")
+    check.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                       help="also check the clinic's own levels in DATA_DIR/levels")
+    check.add_argument("--quiet", action="store_true", help="print only the problems")
+    schema = sub.add_parser("schema", help="print the JSON Schema for level files, or write it",
+                            description="Print the JSON Schema that editors use to autocomplete and check "
+                                        "level files, or write it to a file.")
+    schema.add_argument("--write", action="store_true", help="write it to levels/schema.json")
+    schema.add_argument("--out", type=Path, help="write it to this file")
+
+
+@subcommand("levels", "check level files; print or write their JSON Schema")(_add)
+def run(ns: argparse.Namespace) -> int:
+    from game.levels import SCHEMA_FILE, SHIPPED_DIR, check_files, level_dirs, level_files, schema_text
+
+    if ns.levels_command == "schema":
+        text = schema_text()
+        out = ns.out or (SHIPPED_DIR / SCHEMA_FILE if ns.write else None)
+        if out is None:
+            sys.stdout.write(text)
+            return 0
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"main.py levels schema: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {out}")
+        return 0
+
+    files = ns.files or level_files(level_dirs(getattr(ns, "data_dir", None)))
+    if not files:
+        print("no level files found", file=sys.stderr)
+        return 1
+    results = check_files(files)
+    bad = 0
+    for r in results:
+        if r.ok:
+            if not ns.quiet:
+                assert r.level is not None
+                print(f"ok   {r.display}: {r.level.name} ({r.level.total_reps} repetitions)")
+        else:
+            bad += 1
+            for p in r.problems:
+                print(str(p))
+    if not ns.quiet or bad:
+        print(f"{len(results)} file{'s' if len(results) != 1 else ''} checked: "
+              f"{len(results) - bad} fine, {bad} with problems")
+    return 1 if bad else 0

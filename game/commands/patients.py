@@ -1,0 +1,165 @@
+"""``main.py patients list|add|show|rename|archive|restore|assign|hand|select|set``:
+patient profiles from a shell (the same as the patient screen in the game)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from game.cli import subcommand
+
+PATIENT_HELP = "the patient's number or name"
+
+
+def _add(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                   help="folder of the records database (default: the user's data folder)")
+    sub = p.add_subparsers(dest="patients_command", metavar="ACTION", required=True)
+    ls = sub.add_parser("list", help="list patients")
+    ls.add_argument("--all", action="store_true", help="include archived patients")
+    add = sub.add_parser("add", help="add a patient")
+    add.add_argument("name", help="a first name or nickname")
+    add.add_argument("--hand", default="right", help="the hand trained: left or right (default right)")
+    add.add_argument("--level", help="the program to assign: a level name (e.g. classic_home) or file")
+    add.add_argument("--initials", help="1 to 3 letters for the patient's tile (default: from the name)")
+    add.add_argument("--colour", help="tile colour")
+    add.add_argument("--icon", help="tile shape")
+    show = sub.add_parser("show", help="show one patient's profile")
+    show.add_argument("patient", help=PATIENT_HELP)
+    ren = sub.add_parser("rename", help="rename a patient")
+    ren.add_argument("patient", help=PATIENT_HELP)
+    ren.add_argument("new_name")
+    ren.add_argument("--initials", help="new initials for the tile")
+    arc = sub.add_parser("archive", help="hide a patient from the picker (their records stay)")
+    arc.add_argument("patient", help=PATIENT_HELP)
+    res = sub.add_parser("restore", help="bring an archived patient back")
+    res.add_argument("patient", help=PATIENT_HELP)
+    asg = sub.add_parser("assign", help="assign a program (level file) to a patient")
+    asg.add_argument("patient", help=PATIENT_HELP)
+    asg.add_argument("level", help="a level name (e.g. gentle_start), file name or path")
+    hand = sub.add_parser("hand", help="set the hand trained")
+    hand.add_argument("patient", help=PATIENT_HELP)
+    hand.add_argument("hand", help="left or right")
+    sel = sub.add_parser("select", help="make this the patient the game starts with")
+    sel.add_argument("patient", help=PATIENT_HELP)
+    st = sub.add_parser("set", help="change a patient's settings, e.g. sound=false keyboard_effort_pct=40")
+    st.add_argument("patient", help=PATIENT_HELP)
+    st.add_argument("settings", nargs="+", metavar="NAME=VALUE")
+
+
+def _when(t: float | None) -> str:
+    return datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M") if t else "never"
+
+
+def _check_level(ref: str, data_dir: Path | None) -> tuple[str | None, str | None]:
+    """(reference to store, problem to print) for a level the user named."""
+    from game.levels import level_dirs, level_ref, load_level, resolve_level
+
+    dirs = level_dirs(data_dir)
+    path = resolve_level(ref, dirs)
+    if path is None:
+        from game.levels import level_files
+
+        names = ", ".join(p.stem for p in level_files(dirs))
+        return None, f"there is no level '{ref}'; the levels are: {names}"
+    loaded = load_level(path)
+    if not loaded.ok:
+        return None, "that level file has problems, so it was not assigned:\n" + "\n".join(
+            str(p) for p in loaded.problems)
+    return level_ref(path, dirs), None
+
+
+@subcommand("patients", "patient profiles: list, add, show, rename, archive, assign a level")(_add)
+def run(ns: argparse.Namespace) -> int:
+    from game.profiles import ProfileError, Profiles, parse_setting
+    from game.storage import Store
+
+    data_dir = getattr(ns, "data_dir", None)
+    store = Store.in_dir(data_dir)
+    profiles = Profiles(store)
+    cmd = ns.patients_command
+    try:
+        if cmd == "list":
+            rows = profiles.list(include_archived=ns.all)
+            if not rows:
+                print("no patients yet: add one with  main.py patients add NAME")
+                return 0
+            current = profiles.current()
+            for p in rows:
+                mark = "*" if current is not None and p.id == current.id else " "
+                status = "  (archived)" if p.archived else ""
+                print(f"{mark}{p.id:4d}  {p.name:<24} {p.initials:<3}  {p.hand:<5}  {p.level or '-'}{status}")
+            return 0
+        if cmd == "add":
+            level = None
+            if ns.level:
+                level, problem = _check_level(ns.level, data_dir)
+                if problem:
+                    print(f"main.py patients add: {problem}", file=sys.stderr)
+                    return 2
+            p = profiles.create(ns.name, hand=ns.hand, level=level, initials=ns.initials, colour=ns.colour,
+                                icon=ns.icon)
+            print(f"added patient {p.id}: {p.name} ({p.initials}, {p.hand} hand, level {p.level or 'none yet'})")
+            return 0
+        p = profiles.find(ns.patient)
+        if cmd == "show":
+            _show(profiles, p, data_dir)
+        elif cmd == "rename":
+            old = p.name
+            p = profiles.rename(p.id, ns.new_name, initials=ns.initials)
+            print(f"renamed patient {p.id}: {old} -> {p.name} ({p.initials})")
+        elif cmd == "archive":
+            profiles.archive(p.id)
+            print(f"archived patient {p.id}: {p.name} (records kept; main.py patients restore {p.id} undoes it)")
+        elif cmd == "restore":
+            profiles.restore(p.id)
+            print(f"restored patient {p.id}: {p.name}")
+        elif cmd == "assign":
+            level, problem = _check_level(ns.level, data_dir)
+            if problem:
+                print(f"main.py patients assign: {problem}", file=sys.stderr)
+                return 2
+            profiles.assign_level(p.id, level)
+            print(f"{p.name} now plays {level}")
+        elif cmd == "hand":
+            p = profiles.set_hand(p.id, ns.hand)
+            print(f"{p.name} trains the {p.hand} hand")
+        elif cmd == "select":
+            p = profiles.select(p.id)
+            print(f"the game will start with {p.name}")
+        elif cmd == "set":
+            changes = dict(parse_setting(s) for s in ns.settings)
+            p = profiles.update_settings(p.id, **changes)
+            print(f"{p.name}: " + ", ".join(f"{k}={v}" for k, v in sorted(p.settings.items())))
+        return 0
+    except ProfileError as exc:
+        print(f"main.py patients {cmd}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+
+
+def _show(profiles, p, data_dir: Path | None) -> None:  # noqa: ANN001
+    from game.levels import level_dirs, load_level, resolve_level
+
+    print(f"patient {p.id}: {p.name}{'  (archived)' if p.archived else ''}")
+    print(f"  tile:         {p.initials}, {p.colour} {p.icon}")
+    print(f"  hand trained: {p.hand}")
+    if p.level:
+        path = resolve_level(p.level, level_dirs(data_dir))
+        if path is None:
+            print(f"  level:        {p.level}  (file not found: the game will use the default program)")
+        else:
+            loaded = load_level(path)
+            state = loaded.level.name if loaded.ok and loaded.level else "HAS PROBLEMS: " + str(loaded.problems[0])
+            print(f"  level:        {p.level}  ({state})")
+    else:
+        print("  level:        none assigned (the default program)")
+    cal = profiles.calibration(p)
+    print("  calibration:  " + (f"strongest squeeze {cal.mvc:.0f} {cal.units} above rest {cal.baseline:.0f}"
+                                if cal else "not calibrated yet"))
+    print("  settings:     " + (", ".join(f"{k}={v}" for k, v in sorted(p.settings.items())) or "defaults"))
+    print("  difficulty:   " + (", ".join(sorted(p.difficulty)) or "not started"))
+    print(f"  added:        {_when(p.created_at)};  last played: {_when(p.last_used_at)}")
