@@ -218,6 +218,9 @@ class SerialBall:
     reset a second time.
     """
 
+    #: A real sensor: force means nothing until this patient's hand is calibrated.
+    needs_calibration = True
+
     def __init__(
         self,
         clock: Clock,

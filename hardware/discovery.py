@@ -1,0 +1,247 @@
+"""Finding the ball: which serial ports exist, which look like a ball, which one is.
+
+A port is a candidate when its USB vendor/product id is a bridge Arduino-class
+boards use (Arduino, CH340, CP210x, FTDI and a few more) or a profile names it;
+it is confirmed as a ball only when it sends lines that parse. Opening a port
+resets many Arduinos, so a confirmed port is handed on still open.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hardware.clock import Clock
+from hardware.keyboard import KeyboardBall
+from hardware.line_formats import Detected
+from hardware.serial_ball import AUTO_BAUDS, BootTimeout, SerialBall, await_readings, open_url
+
+# USB vendor id -> bridge name; (vid, pid) pairs where a vendor makes other things too.
+KNOWN_VENDORS = {
+    0x2341: "Arduino",
+    0x2A03: "Arduino",
+    0x1A86: "CH340",
+    0x10C4: "CP210x",
+    0x0403: "FTDI",
+    0x239A: "Adafruit",
+    0x2E8A: "Raspberry Pi Pico",
+    0x1B4F: "SparkFun",
+    0x16C0: "Teensy",
+    0x303A: "ESP32",
+}
+
+
+@dataclass(frozen=True)
+class PortInfo:
+    device: str
+    description: str = ""
+    vid: int | None = None
+    pid: int | None = None
+    serial_number: str | None = None
+    bridge: str | None = None  # a known USB-serial bridge, or None
+
+    @property
+    def usb_id(self) -> str:
+        return f"{self.vid:04X}:{self.pid:04X}" if self.vid is not None and self.pid is not None else ""
+
+
+def list_ports(comports: Callable[[], Sequence[Any]] | None = None) -> list[PortInfo]:
+    """The serial ports on this computer, with the bridge each one looks like."""
+    if comports is None:
+        from serial.tools.list_ports import comports as _comports
+
+        comports = _comports
+    out = []
+    for p in comports():
+        vid, pid = getattr(p, "vid", None), getattr(p, "pid", None)
+        out.append(PortInfo(device=p.device, description=getattr(p, "description", "") or "", vid=vid, pid=pid,
+                            serial_number=getattr(p, "serial_number", None),
+                            bridge=KNOWN_VENDORS.get(vid) if vid is not None else None))
+    return sorted(out, key=lambda p: (p.bridge is None, p.device))
+
+
+def is_candidate(port: PortInfo, profile: Any = None) -> bool:
+    if port.bridge is not None:
+        return True
+    if profile is not None:
+        for m in getattr(profile, "usb", []) or []:
+            if (m.vid is None or m.vid == port.vid) and (m.pid is None or m.pid == port.pid) and (
+                    m.description is None or m.description.lower() in port.description.lower()):
+                if m.vid is not None or m.description is not None:
+                    return True
+    return False
+
+
+@dataclass
+class ProbeResult:
+    url: str
+    ok: bool
+    message: str
+    baud: int | None = None
+    detected: Detected | None = None
+    port: Any = None  # the open port when ok and kept open
+
+    def describe(self) -> str:
+        if self.ok and self.detected is not None:
+            return f"ball: {self.detected.describe()} at {self.baud} baud"
+        return self.message
+
+
+def probe(url: str, *, bauds: Sequence[int] = AUTO_BAUDS, profile: Any = None, boot_seconds: float | None = None,
+          opener: Callable[[str, int], Any] = open_url, keep_open: bool = False) -> ProbeResult:
+    """Open ``url`` and see whether a ball is talking on it."""
+    try:
+        ser = opener(url, bauds[0])
+    except Exception as exc:  # noqa: BLE001 - busy, no permission, gone: all become a message
+        return ProbeResult(url, False, _open_error(url, exc))
+    boot = boot_seconds if boot_seconds is not None else (profile.boot_seconds if profile is not None else 3.0)
+    try:
+        det, baud, _buf, _lines, _ign = await_readings(
+            ser, bauds=bauds, boot_seconds=boot, fixed=profile.fixed_format() if profile is not None else None,
+            cmap=profile.channel_map() if profile is not None else None, retry_seconds=1.0)
+    except BootTimeout as exc:
+        _close(ser)
+        return ProbeResult(url, False, f"no ball: {exc}")
+    except Exception as exc:  # noqa: BLE001
+        _close(ser)
+        return ProbeResult(url, False, f"read failed: {exc}")
+    if not keep_open:
+        _close(ser)
+        ser = None
+    return ProbeResult(url, True, "ball found", baud=baud, detected=det, port=ser)
+
+
+def find_ball(*, profile: Any = None, baud: int | None = None, comports: Callable[[], Sequence[Any]] | None = None,
+              opener: Callable[[str, int], Any] = open_url, boot_seconds: float | None = None) -> ProbeResult | None:
+    """Probe every candidate port at once and return the first confirmed ball, left open; None if none."""
+    ports = [p for p in list_ports(comports) if is_candidate(p, profile)]
+    if not ports:
+        return None
+    bauds = (baud,) if baud else ((profile.baud,) if profile is not None and profile.baud else AUTO_BAUDS)
+    results: list[ProbeResult] = []
+    lock = threading.Lock()
+
+    def run(dev: str) -> None:
+        r = probe(dev, bauds=bauds, profile=profile, boot_seconds=boot_seconds, opener=opener, keep_open=True)
+        with lock:
+            results.append(r)
+
+    # In parallel: each Arduino takes a couple of seconds to boot after the port opens.
+    threads = [threading.Thread(target=run, args=(p.device,), daemon=True) for p in ports]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = sorted((r for r in results if r.ok), key=lambda r: [p.device for p in ports].index(r.url))
+    for extra in ok[1:]:
+        _close(extra.port)
+    return ok[0] if ok else None
+
+
+def reconnect_finder(first: str, *, profile: Any = None,
+                     comports: Callable[[], Sequence[Any]] | None = None) -> Callable[[], list[str]]:
+    """Where to look when the ball comes back: ports with the same USB serial number or
+    id first, then any other candidate (it may come back as ttyACM1 or COM5)."""
+    original: list[PortInfo] = [p for p in _safe_list(comports) if p.device == first]
+
+    def find() -> list[str]:
+        ports = [p for p in _safe_list(comports) if is_candidate(p, profile) or p.device == first]
+        o = original[0] if original else None
+
+        def rank(p: PortInfo) -> int:
+            if o is not None and o.serial_number and p.serial_number == o.serial_number:
+                return 0
+            if o is not None and o.vid is not None and (p.vid, p.pid) == (o.vid, o.pid):
+                return 1
+            return 2
+
+        return [p.device for p in sorted(ports, key=rank)]
+
+    return find
+
+
+def describe_ports(ports: Sequence[PortInfo], results: dict[str, ProbeResult] | None = None) -> list[dict]:
+    rows = []
+    for p in ports:
+        r = (results or {}).get(p.device)
+        rows.append({
+            "port": p.device, "description": p.description, "usb_id": p.usb_id, "bridge": p.bridge or "",
+            "serial_number": p.serial_number or "",
+            "detected": r.describe() if r is not None else ("not probed" if p.bridge is None else ""),
+            "format": r.detected.format.value if r is not None and r.detected is not None else None,
+            "baud": r.baud if r is not None else None,
+        })
+    return rows
+
+
+def _safe_list(comports: Callable[[], Sequence[Any]] | None) -> list[PortInfo]:
+    try:
+        return list_ports(comports)
+    except Exception:  # noqa: BLE001 - no port listing on this system: nothing to offer
+        return []
+
+
+def _open_error(url: str, exc: Exception) -> str:
+    text = str(exc)
+    if "Permission denied" in text or isinstance(exc, PermissionError):
+        return (f"cannot open {url}: permission denied. On Linux add yourself to the 'dialout' group "
+                "(sudo usermod -aG dialout $USER) and log in again")
+    if "busy" in text.lower() or "Device or resource busy" in text:
+        return f"cannot open {url}: another program is using it (close the Arduino Serial Monitor)"
+    return f"cannot open {url}: {text}"
+
+
+def _close(ser: Any) -> None:
+    if ser is None:
+        return
+    try:
+        ser.close()
+    except Exception:  # noqa: BLE001, S110
+        pass
+
+
+
+class KeyboardFallback(KeyboardBall):
+    """The keyboard ball, standing in because no ball was found; it says why on screen."""
+
+    def __init__(self, clock: Clock, reason: str) -> None:
+        super().__init__(clock, name="Keyboard")
+        self.reason = reason
+
+    @property
+    def status_message(self) -> str:
+        return f"{self.reason} Playing with the keyboard: hold Space to squeeze."
+
+
+def is_port_spec(spec: str) -> bool:
+    """A port name or pyserial URL, as opposed to keyboard/sim/a trace file."""
+    s = spec.strip()
+    if "://" in s:
+        return True
+    if s.upper().startswith("COM") and s[3:].isdigit():
+        return True
+    return s.startswith("/dev/") or (s.startswith("/") and not s.endswith(".csv"))
+
+
+def open_ball(spec: str, clock: Clock, *, baud: int | None = None, profile: Any = None,
+              comports: Callable[[], Sequence[Any]] | None = None,
+              opener: Callable[[str, int], Any] = open_url) -> SerialBall | KeyboardFallback:
+    """The ball named on the command line (a port or URL), or for ``auto`` the first one found.
+
+    ``auto`` with no ball falls back to the keyboard, which says so on screen.
+    A named port is used even if it is not there yet: it is opened when it appears.
+    """
+    if spec == "auto":
+        try:
+            found = find_ball(profile=profile, baud=baud, comports=comports, opener=opener)
+        except Exception as exc:  # noqa: BLE001 - no port listing on this system
+            return KeyboardFallback(clock, f"Could not look for a ball ({exc}).")
+        if found is None:
+            return KeyboardFallback(clock, "No ball found.")
+        return SerialBall(clock, found.url, baud=found.baud, profile=profile, port=found.port,
+                          detected=found.detected, finder=reconnect_finder(found.url, profile=profile, comports=comports),
+                          opener=opener)
+    finder = None if "://" in spec else reconnect_finder(spec, profile=profile, comports=comports)
+    return SerialBall(clock, spec, baud=baud, profile=profile, finder=finder, opener=opener)
