@@ -190,6 +190,7 @@ class SessionRunner:
         self.ratings: dict[str, dict[str, int]] = {}
         self.progression: dict[str, str] = {}
         self._set_started_at: float | None = None
+        self._warmup_spr: float | None = None
         self._summary: SessionSummary | None = None
         self._skip_empty_exercises()
         self.reps_left = self._set_size()
@@ -220,6 +221,10 @@ class SessionRunner:
 
     def elapsed(self, now: float) -> float:
         return 0.0 if self.start_t is None else now - self.start_t
+
+    def time_up(self, now: float) -> bool:
+        """The session cap is reached: the set in progress ends (gently, after the current rep)."""
+        return self.elapsed(now) >= self.budget_s
 
     # ------------------------------------------------------------ steps
     def next_step(self, now: float) -> Step:
@@ -308,7 +313,10 @@ class SessionRunner:
 
     def set_ended(self, step: SetStep, now: float, reason: str, reps_played: int) -> None:
         """The set (or warm-up) ended: ``completed``, ``fatigue`` (cut short for a forced rest), or a stop reason."""
-        if self._set_started_at is not None and self.current is not None and not step.warmup:
+        if self._set_started_at is not None and step.warmup and reps_played:
+            # The warm-up shows how long this patient's squeezes take: the pacing starts from it.
+            self._warmup_spr = (now - self._set_started_at) / reps_played
+        elif self._set_started_at is not None and self.current is not None:
             self.current.active_s += now - self._set_started_at
         self._set_started_at = None
         if reason in STOP_REASONS:
@@ -398,7 +406,10 @@ class SessionRunner:
         done = [r for r in self.records if r.reps]
         c = self.controller
         # Seconds a rep really takes this patient: what they did so far, else the pace plus a squeeze.
-        spr = sum(r.active_s for r in done) / sum(r.reps for r in done) if done else c.cue_s + 1.0
+        if done:
+            spr = sum(r.active_s for r in done) / sum(r.reps for r in done)
+        else:
+            spr = self._warmup_spr if self._warmup_spr is not None else c.cue_s + 1.0
         left = self.budget_s - self.elapsed(now) - RATING_S
         rest_each = self.rest_s[self.ex_i]
         shortest = min(rest_each, MIN_REST_S)
@@ -435,7 +446,8 @@ class SessionRunner:
                 completed=self.end_reason == "completed" and sum(r.reps for r in recs) >= ex.sets * self.reps_per_set[i],
             )
             others = sum(e.sets * (self.reps_per_set[j] or e.reps) for j, e in enumerate(self.plan.exercises) if j != i)
-            prog = next_reps_per_set(outcome, target_success=self.plan.target_success,
+            # The controller holds success near the aim, so "met" means inside the band or above it.
+            prog = next_reps_per_set(outcome, target_success=self.plan.success_band[0],
                                      step=self.plan.progression_reps, daily_ceiling=self.plan.daily_rep_ceiling,
                                      other_reps_per_day=others)
             self.progression[ex.exercise] = prog.reason

@@ -211,6 +211,9 @@ class Simulation:
         ended = "completed"
         tremor_phase = rng.uniform(0, 2 * math.pi)
         while counted < step.reps and attempts < step.reps * 3:
+            if runner.time_up(clock[0]):
+                ended = "time_cap"
+                break
             attempts += 1
             s = detector.settings
             target, hold = s.target_pct, s.hold_s
