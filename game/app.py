@@ -50,6 +50,8 @@ class AppOptions:
     sound: bool = True
     demos: bool | None = None  # None: on, except in headless runs
     play: PlaySettings = field(default_factory=PlaySettings)
+    patient: str | None = None  # number or name; default: the last patient used
+    level: str | None = None  # level name or file; default: the patient's assigned level
 
 
 def demo_trace(seed: int = 0) -> np.ndarray:
@@ -138,10 +140,15 @@ class App:
         self.router = InputRouter(keyboard, self.canvas.to_logical)
         self.store = store or Store.in_dir(opts.data_dir)
         self.store.mark_unfinished_sessions_interrupted()
+        from game.levels import level_dirs
+        from game.profiles import starting_patient
+
+        dirs = level_dirs(opts.data_dir)
+        start = starting_patient(self.store, opts.patient, opts.level, dirs)  # ValueError: a wrong --patient/--level
         self.ctx = AppContext(
             clock=self.clock, hub=self.hub, store=self.store, audio=Audio(enabled=opts.sound and not opts.headless),
-            calibration=calibration, patient_id=self.store.ensure_patient(), seed=opts.seed, play=opts.play,
-            kiosk=opts.kiosk, app_version=__version__,
+            calibration=calibration, patient_id=start.patient_id, seed=opts.seed, play=opts.play,
+            kiosk=opts.kiosk, app_version=__version__, plan=start.plan, level_dirs=dirs, level_note=start.note,
             demos=(not opts.headless) if opts.demos is None else opts.demos,
         )
         self.loop = FixedStep()

@@ -63,6 +63,9 @@ def add_play_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default="1280x720", help="window size, e.g. 1920x1080")
     p.add_argument("--seed", type=int, default=0, help="seed for the games' randomness")
     p.add_argument("--mute", action="store_true", help="no sound")
+    p.add_argument("--patient", help="who is playing: a patient's number or name (default: the last one)")
+    p.add_argument("--level", help="the program to play: a level name (e.g. classic_home) or a .yaml file "
+                                   "(default: the patient's assigned level)")
 
 
 def play(ns: argparse.Namespace) -> int:
@@ -82,6 +85,7 @@ def play(ns: argparse.Namespace) -> int:
         input=ns.input, data_dir=ns.data_dir, fullscreen=ns.fullscreen, headless=ns.headless,
         frames=ns.frames, seconds=ns.seconds, exercise=ns.exercise, screenshot=ns.screenshot,
         window_size=(w, h), seed=ns.seed, sound=not ns.mute, play=PlaySettings(reps_per_set=ns.reps),
+        patient=ns.patient, level=ns.level,
     )
     try:
         app = App(opts)

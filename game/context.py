@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from game.audio import Audio
 from game.input import InputHub
+from game.program import SessionPlan
 from game.storage import Store
 from game.therapy.calibration import Calibration
 from hardware.clock import Clock
@@ -35,6 +37,11 @@ class AppContext:
     play: PlaySettings = field(default_factory=PlaySettings)
     kiosk: bool = False
     app_version: str = ""
+    # The selected patient's program (from their level file); changed only by the
+    # patient and level pickers, never during a session.
+    plan: SessionPlan = field(default_factory=SessionPlan)
+    level_dirs: tuple[Path, ...] = ()
+    level_note: str = ""  # why the default program is played, if the assigned level is broken
     # Show the drawn demonstration before an exercise's first set (off in headless runs: nobody watches).
     demos: bool = True
     demos_seen: set[str] = field(default_factory=set)

@@ -336,3 +336,58 @@ def parse_setting(text: str) -> tuple[str, Any]:
             except ValueError:
                 value = raw
     return key, value
+
+
+@dataclass(frozen=True)
+class StartingPatient:
+    """Who plays when the game starts, their program, and any note about it."""
+
+    patient_id: int
+    plan: Any  # game.program.SessionPlan
+    level_path: str | None
+    note: str = ""  # e.g. the assigned level file is broken, so the default program is used
+
+
+def plan_for(profile: Profile, dirs: tuple[Any, ...]) -> tuple[Any, str | None, str]:
+    """(SessionPlan, level file, note) for a profile: its level if that loads,
+    else the default program with a note saying why."""
+    from game.levels import load_level, resolve_level
+    from game.program import SessionPlan
+
+    if not profile.level:
+        return SessionPlan(), None, ""
+    path = resolve_level(profile.level, dirs)
+    if path is None:
+        return SessionPlan(), None, (
+            f"{profile.name}'s program '{profile.level}' is not there; playing the default program")
+    loaded = load_level(path)
+    if not loaded.ok:
+        return SessionPlan(), str(path), (
+            f"{profile.name}'s program has a problem, so the default program is used. {loaded.problems[0]}")
+    return loaded.plan(), str(path), ""
+
+
+def starting_patient(store: Store, patient: str | None, level: str | None, dirs: tuple[Any, ...]) -> StartingPatient:
+    """The patient and program at start: ``--patient`` and ``--level`` if given (a
+    wrong one is a ValueError with a plain message), else the last patient used and
+    their assigned level. A game with no patients makes a first one, 'Player'."""
+    from game.levels import load_level, resolve_level
+
+    profiles = Profiles(store)
+    try:
+        if patient:
+            prof = profiles.select(profiles.find(patient, include_archived=False).id)
+        else:
+            prof = profiles.current() or profiles.get(store.ensure_patient())
+    except ProfileError as exc:
+        raise ValueError(str(exc)) from exc
+    if level:
+        path = resolve_level(level, dirs)
+        if path is None:
+            raise ValueError(f"there is no level '{level}' (see: main.py levels check)")
+        loaded = load_level(path)
+        if not loaded.ok:
+            raise ValueError("the level file has problems:\n" + "\n".join(str(p) for p in loaded.problems))
+        return StartingPatient(prof.id, loaded.plan(), str(path))
+    plan, path, note = plan_for(prof, dirs)
+    return StartingPatient(prof.id, plan, path, note)
