@@ -151,6 +151,9 @@ class App:
             kiosk=opts.kiosk, app_version=__version__, plan=start.plan, level_dirs=dirs, level_note=start.note,
             demos=(not opts.headless) if opts.demos is None else opts.demos,
         )
+        from game.scenes.calibrate import apply_stored_calibration
+
+        apply_stored_calibration(self.ctx)  # a serial ball plays with this patient's own calibration
         self.loop = FixedStep()
         self.stack: list[Scene] = []
         self.frames = 0
@@ -167,7 +170,9 @@ class App:
 
             self.apply(Push(TitleScene()))
             self.apply(Push(MenuScene()))
-            return PlayScene(self.opts.exercise)
+            from game.scenes.calibrate import before_play
+
+            return before_play(self.ctx, PlayScene(self.opts.exercise))
         from game.scenes.title import TitleScene
 
         return TitleScene()

@@ -44,8 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_play_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input", default="keyboard",
-                   help="input device: keyboard (default), sim (a simulated patient), or a trace .csv file")
+    p.add_argument("--input", default="auto",
+                   help="input device: auto (default: find a ball on the serial ports, else the keyboard), "
+                        "keyboard, sim (a simulated patient), a port (/dev/ttyACM0, COM3), a pyserial URL "
+                        "(socket://host:port, rfc2217://, hwgrep://Arduino, loop://) or a trace .csv file")
+    p.add_argument("--baud", type=int, default=None,
+                   help="serial ball baud rate (default: try 115200, then 9600)")
+    p.add_argument("--profile", default=None,
+                   help="serial ball device profile: a shipped name (see `main.py devices`) or a YAML file")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="folder for the records database (default: the user's data folder)")
     mode = p.add_mutually_exclusive_group()
@@ -82,7 +88,7 @@ def play(ns: argparse.Namespace) -> int:
         print(f"main.py: --size must look like 1280x720, got '{ns.size}'", file=sys.stderr)
         return 2
     opts = AppOptions(
-        input=ns.input, data_dir=ns.data_dir, fullscreen=ns.fullscreen, headless=ns.headless,
+        input=ns.input, baud=ns.baud, profile=ns.profile, data_dir=ns.data_dir, fullscreen=ns.fullscreen, headless=ns.headless,
         frames=ns.frames, seconds=ns.seconds, exercise=ns.exercise, screenshot=ns.screenshot,
         window_size=(w, h), seed=ns.seed, sound=not ns.mute, play=PlaySettings(reps_per_set=ns.reps),
         patient=ns.patient, level=ns.level,

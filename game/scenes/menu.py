@@ -46,7 +46,9 @@ class MenuScene(Scene):
     def _play(self, exercise_id: str) -> Transition:
         from game.scenes.play import PlayScene
 
-        return Push(PlayScene(exercise_id))
+        from game.scenes.calibrate import before_play
+
+        return Push(before_play(self.ctx, PlayScene(exercise_id)))
 
     def on_samples(self, samples: list[Sample]) -> Transition:
         if self.switch.feed(samples) and (chosen := self.buttons.choose_focused()):
