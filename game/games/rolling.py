@@ -1,0 +1,165 @@
+"""What the four rolling games share: the roll detector, its settings, the HUD.
+
+The roll range comes from ``setup.extra["roll_range"]`` (a :class:`RollRange`, the
+patient's comfortable roll) or a default; the stroke target from the plan's
+``roll_target`` (a fraction of that range). The plan's ``detector`` overrides apply
+where they name a roll setting. When the connected ball has no motion sensor, the
+play scene sets ``setup.extra["roll_from_mouse"]`` and the game says so on screen.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields, replace
+from typing import Any, ClassVar
+
+from game.games.base import SKIN, GameSetup, MiniGame, RepDetector, draw_limb
+from game.therapy.roll_reps import CircleDetector, RollRange, RollRepSettings, StrokeDetector
+from game.ui import Canvas, Color, LRect, Theme
+
+ROLL_FIELDS = frozenset(f.name for f in fields(RollRepSettings))
+ROLL_FEEDBACK: dict[str | None, str] = {
+    None: "Great roll!",
+    "too_small": "Almost! Roll a bit further.",
+    "pressure_low": "Good roll! Press a little more.",
+    "pressure_high": "Good roll! Press more gently.",
+}
+REACH_TOP = 1.4  # the live bar shows up to this many times the target
+MOUSE_NOTE = "This ball cannot feel rolling. Roll with the mouse or arrow keys."
+
+
+class RollGame(MiniGame):
+    """Base for the rolling exercises: a stroke or circle detector instead of a force one."""
+
+    channel = "roll"
+    rep_word = "rolls"
+    feedback_words = ROLL_FEEDBACK
+    kind: ClassVar[str] = "stroke"  # "stroke" or "circle"
+    axis: ClassVar[str] = "y"  # the stroke's axis
+    roll_defaults: ClassVar[dict[str, Any]] = {}  # this exercise's own roll settings
+    demo_cycle_s = 4.0
+
+    # ------------------------------------------------------------ settings
+    @classmethod
+    def roll_settings(cls, setup: GameSetup) -> RollRepSettings:
+        s = RollRepSettings(**cls.roll_defaults)
+        plan = setup.plan
+        if plan is not None:
+            s = replace(s, target_fraction=plan.roll_target)
+            s = replace(s, **{k: v for k, v in plan.detector.items() if k in ROLL_FIELDS})
+        return s
+
+    def make_detector(self, setup: GameSetup) -> RepDetector:
+        roll_range = setup.extra.get("roll_range") or RollRange()
+        settings = self.roll_settings(setup)
+        if self.kind == "circle":
+            return CircleDetector(roll_range, settings, setup.calibration)
+        return StrokeDetector(self.axis, roll_range, settings, setup.calibration)
+
+    def retune(self, **changes: Any) -> None:
+        """Difficulty hook. Only roll settings apply (target_fraction, timings); a force
+        target or hold time means nothing to a rolling exercise and is left out."""
+        known = {k: v for k, v in changes.items() if k in ROLL_FIELDS}
+        if known:
+            self.detector.set_settings(replace(self.detector.settings, **known))
+
+    @property
+    def roll_from_mouse(self) -> bool:
+        return bool(self.setup.extra.get("roll_from_mouse"))
+
+    # ---------------------------------------------------------------- HUD
+    def draw_hud(self, c: Canvas) -> None:
+        super().draw_hud(c)
+        if self.roll_from_mouse:
+            w = c.text_width(MOUSE_NOTE, 24, True) + 40
+            box = LRect(640 - w / 2, 612, w, 44)
+            c.rect(Theme.BG, box, radius=12)
+            c.rect(Theme.NEAR, box, radius=12, width=3)
+            c.text(MOUSE_NOTE, box.center, size=24, bold=True)
+
+    def draw_signal(self, c: Canvas, r: LRect) -> None:
+        """How far the ball has rolled in this stroke, with the target line."""
+        draw_reach_bar(c, r, self.live_reach(), "roll")
+
+    def live_reach(self) -> float:
+        """The live signal: this stroke's distance as a fraction of the target."""
+        return float(getattr(self.detector, "reach", 0.0))
+
+
+def draw_reach_bar(c: Canvas, r: LRect, reach: float, label: str) -> None:
+    """A vertical bar: how far, 0 to REACH_TOP x target, with the target line and arrow."""
+    level = max(0.0, min(1.0, reach / REACH_TOP))
+    c.rect(Theme.PANEL, LRect(r.x - 6, r.y - 6, r.w + 12, r.h + 56), radius=14)
+    fill_h = r.h * level
+    c.rect(Theme.SUCCESS if reach >= 1.0 else Theme.SKY, LRect(r.x, r.y + r.h - fill_h, r.w, fill_h), radius=8)
+    ty = r.y + r.h * (1 - 1.0 / REACH_TOP)
+    c.line(Theme.FOCUS, (r.x - 14, ty), (r.x + r.w + 14, ty), 5)
+    c.polygon(Theme.FOCUS, [(r.x - 26, ty - 12), (r.x - 10, ty), (r.x - 26, ty + 12)])
+    c.text(label, (r.x + r.w / 2, r.y + r.h + 24), size=22, color=Theme.TEXT)
+
+
+def draw_palm_top(c: Canvas, center: tuple[float, float], size: float, mirror: bool) -> tuple[float, float]:
+    """An open right hand seen from above, palm up, fingers pointing up; returns the thumb's base.
+
+    Mirrored for the left hand (thumb on the other side).
+    """
+    x, y = center
+    s = size
+    sign = -1 if mirror else 1
+    outline: Color = Theme.DARK_TEXT
+    for i in range(4):
+        fx = x + sign * (-0.27 + 0.18 * i) * s
+        length = s * (0.62, 0.72, 0.68, 0.52)[3 - i if not mirror else 3 - i]
+        draw_limb(c, [(fx, y - s * 0.3), (fx, y - s * 0.3 - length)], s * 0.15)
+    c.ellipse(outline, (x - s * 0.42 - 3, y - s * 0.42 - 3, s * 0.84 + 6, s * 0.9 + 6))
+    c.ellipse(SKIN, (x - s * 0.42, y - s * 0.42, s * 0.84, s * 0.9))
+    return (x + sign * s * 0.36, y + s * 0.3)
+
+
+def draw_thumb_to(c: Canvas, base: tuple[float, float], tip: tuple[float, float], width: float) -> None:
+    """A thumb from its base on the palm to a tip resting on the ball (one bend in the middle)."""
+    mx, my = (base[0] + tip[0]) / 2, (base[1] + tip[1]) / 2
+    dx, dy = tip[0] - base[0], tip[1] - base[1]
+    n = math.hypot(dx, dy) or 1.0
+    bend = 0.12 * n
+    joint = (mx - dy / n * bend, my + dx / n * bend)
+    draw_limb(c, [base, joint, tip], width)
+
+
+def draw_ball(c: Canvas, center: tuple[float, float], r: float, spin: float = 0.0) -> None:
+    """The therapy ball, with a stripe that turns so rolling is visible."""
+    c.circle(Theme.NEAR, center, r)
+    c.circle(Theme.DARK_TEXT, center, r, width=3)
+    x, y = center
+    a = spin
+    c.line((170, 100, 0), (x - math.cos(a) * r * 0.8, y - math.sin(a) * r * 0.8),
+           (x + math.cos(a) * r * 0.8, y + math.sin(a) * r * 0.8), 4)
+
+
+def star_points(center: tuple[float, float], r: float, turn: float = 0.0) -> list[tuple[float, float]]:
+    """A five-pointed star's outline."""
+    x, y = center
+    pts = []
+    for i in range(10):
+        a = -math.pi / 2 + turn + i * math.pi / 5
+        rr = r if i % 2 == 0 else r * 0.45
+        pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
+    return pts
+
+
+def draw_rep_row(c: Canvas, results: list[bool], target: int, y: float = 176.0,
+                 x0: float = 330.0, x1: float = 950.0) -> None:
+    """One mark per rep of the set: a yellow star for a good one, an orange ring for a near
+    miss, a small dot for those still to come (shapes as well as colours)."""
+    n = max(1, target)
+    step = (x1 - x0) / max(1, n - 1)
+    r = max(9.0, min(22.0, step * 0.42))
+    for i in range(n):
+        x = x0 + i * step if n > 1 else (x0 + x1) / 2
+        if i < len(results):
+            if results[i]:
+                c.polygon(Theme.FOCUS, star_points((x, y), r))
+            else:
+                c.circle(Theme.NEAR, (x, y), r * 0.7, width=4)
+        else:
+            c.circle((120, 132, 160), (x, y), 6, width=2)

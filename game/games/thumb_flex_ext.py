@@ -1,0 +1,157 @@
+"""Thumb bend and stretch: roll the ball forward to lift the paddle to the star, then back.
+
+The paddle's height follows the ball's roll live (the stroke's distance, scaled to
+the patient's own target), so the thumb visibly drives it. A star waits at the
+target height; the paddle touching it lights it. One back-and-forth stroke is one
+rep: when the paddle comes home the star flies up to the row (a good stroke) or
+the row gets an orange ring (a near miss: "roll a bit further"). Nothing is timed:
+the star waits for a slow thumb.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from game.games.base import GameSetup, draw_arrow
+from game.games.rolling import (
+    REACH_TOP,
+    RollGame,
+    draw_ball,
+    draw_palm_top,
+    draw_rep_row,
+    draw_thumb_to,
+    star_points,
+)
+from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme
+
+SHAFT_X = 560.0
+HOME_Y = 590.0
+TOP_Y = 230.0
+BG: Color = (16, 34, 58)
+SHAFT: Color = (36, 60, 92)
+FLY_S = 0.7  # a collected star's flight to the row
+
+
+@dataclass
+class Flight:
+    success: bool
+    start: float
+    from_y: float
+
+
+class ThumbFlexExtGame(RollGame):
+    exercise = "thumb_flex_ext"
+    title = "Thumb bend and stretch"
+    instruction = "Roll the ball forward with your thumb to reach the star. Then roll back."
+    rep_word = "strokes"
+    axis = "y"
+    demo_caption = "Ball on a flat hand. Bend the thumb to roll it forward, then stretch it back."
+
+    def __init__(self, setup: GameSetup) -> None:
+        super().__init__(setup)
+        self.height = 0.0  # paddle height 0 (home) .. 1 (top), smoothed
+        self.prev_height = 0.0
+        self.flights: list[Flight] = []
+        self.results: list[bool] = []
+
+    @staticmethod
+    def height_to_y(h: float) -> float:
+        return HOME_Y - h * (HOME_Y - TOP_Y)
+
+    @property
+    def star_y(self) -> float:
+        return self.height_to_y(1.0 / REACH_TOP) - 40
+
+    # -------------------------------------------------------------- logic
+    def on_rep(self, rep: Any) -> None:
+        self.results.append(bool(rep.success))
+        self.flights.append(Flight(bool(rep.success), self.t, self.star_y))
+
+    def step_world(self, dt: float) -> None:
+        self.prev_height = self.height
+        goal = max(0.0, min(1.0, self.live_reach() / REACH_TOP))
+        self.height += (goal - self.height) * (1.0 - math.exp(-dt / 0.05))
+        self.flights = [f for f in self.flights if self.t - f.start < FLY_S]
+
+    def hint(self) -> str | None:
+        if self.set_complete:
+            return None
+        d = self.detector
+        if d.awaiting_return:
+            return "Now roll back"
+        if d.in_stroke:
+            return "A little further"
+        return "Roll forward"
+
+    # ---------------------------------------------------------------- draw
+    def draw(self, c: Canvas, alpha: float) -> None:
+        h = self.prev_height + (self.height - self.prev_height) * alpha
+        c.clear(BG)
+        c.rect((22, 44, 72), (0, HOME_Y + 30, LOGICAL_W, 200))
+        draw_rep_row(c, self.results, self.setup.reps_target)
+        # the track the paddle runs on, with a mark every quarter of the target
+        c.rect(SHAFT, LRect(SHAFT_X - 14, TOP_Y - 20, 28, HOME_Y - TOP_Y + 40), radius=14)
+        for k in range(1, 6):
+            y = self.height_to_y(k * 0.25 / REACH_TOP)
+            c.line((70, 96, 130), (SHAFT_X - 30, y), (SHAFT_X + 30, y), 3)
+        ty = self.height_to_y(1.0 / REACH_TOP)
+        c.line(Theme.FOCUS, (SHAFT_X - 150, ty), (SHAFT_X + 150, ty), 4)
+        self._draw_star(c, h)
+        for f in self.flights:
+            self._draw_flight(c, f)
+        self._draw_paddle(c, h)
+        c.rect(Theme.PANEL, LRect(SHAFT_X - 110, HOME_Y + 34, 220, 40), radius=12)
+        c.text("home", (SHAFT_X, HOME_Y + 54), size=24, color=Theme.TEXT_DIM)
+        self.draw_hint(c, self.hint(), (930, 420))
+        self.draw_instruction(c)
+        self.draw_hud(c)
+
+    def _draw_star(self, c: Canvas, h: float) -> None:
+        lit = self.detector.awaiting_return
+        y = self.star_y
+        if any(self.t - f.start < 0.05 for f in self.flights):
+            return  # the star has just left for the row
+        pulse = 0.5 + 0.5 * math.sin(self.t * 4.0)
+        if lit:
+            c.circle((70, 74, 40), (SHAFT_X, y), 58 + 4 * pulse)
+        c.polygon(Theme.FOCUS if lit else (150, 140, 60), star_points((SHAFT_X, y), 40, 0.1 * pulse))
+        c.polygon(Theme.DARK_TEXT, star_points((SHAFT_X, y), 40, 0.1 * pulse), width=3)
+
+    def _draw_flight(self, c: Canvas, f: Flight) -> None:
+        u = min(1.0, (self.t - f.start) / FLY_S)
+        n = max(1, self.setup.reps_target)
+        i = len(self.results) - 1
+        tx = 330 + (950 - 330) * (i / max(1, n - 1) if n > 1 else 0.5)
+        x = SHAFT_X + (tx - SHAFT_X) * u
+        y = f.from_y + (176 - f.from_y) * u - 80 * math.sin(math.pi * u)
+        if f.success:
+            c.polygon(Theme.FOCUS, star_points((x, y), 40 - 20 * u))
+        else:
+            c.circle(Theme.NEAR, (x, y), 30 - 12 * u, width=4)
+
+    def _draw_paddle(self, c: Canvas, h: float) -> None:
+        y = self.height_to_y(h)
+        reached = self.detector.awaiting_return
+        c.rect(Theme.SUCCESS if reached else Theme.SKY, LRect(SHAFT_X - 90, y, 180, 26), radius=12)
+        c.rect(Theme.DARK_TEXT, LRect(SHAFT_X - 90, y, 180, 26), radius=12, width=3)
+        draw_ball(c, (SHAFT_X, y - 28), 28, spin=h * 6.0)
+
+    # ---------------------------------------------------------- demonstration
+    def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:
+        u = (t % self.demo_cycle_s) / self.demo_cycle_s
+        reach = 0.5 - 0.5 * math.cos(2 * math.pi * u)  # forward and back once per cycle
+        cx, cy = 600.0, 420.0
+        base = draw_palm_top(c, (cx, cy), 300, mirror)
+        ball = (cx, cy + 40 - 150 * reach)
+        draw_ball(c, ball, 42, spin=reach * 5)
+        sign = -1 if mirror else 1
+        draw_thumb_to(c, base, (ball[0] + sign * 30, ball[1] + 18), 40)
+        ax = cx + sign * 250
+        if u < 0.5:
+            draw_arrow(c, (ax, 420), (ax, 250))
+            c.text("forward", (ax + sign * 20, 220), size=28, bold=True, color=Theme.FOCUS)
+        else:
+            draw_arrow(c, (ax, 250), (ax, 420))
+            c.text("back", (ax + sign * 20, 450), size=28, bold=True, color=Theme.FOCUS)

@@ -1,0 +1,171 @@
+"""Thumb side to side: slide the basket to the tree, catch the fruit, bring it home.
+
+The basket follows the ball's side-to-side roll live. An apple hangs on the tree at
+the target distance and waits (nothing falls on a timer, so a slow thumb is never
+rushed); when the basket gets under it, it drops in. One left-right-left stroke is
+one rep: when the basket is back home the apple goes into the crate (a good stroke),
+or the tree gives a shake and the row gets an orange ring (a near miss: the basket
+did not reach the tree). The tree stands on the thumb's side away from the palm:
+mirrored for the left hand.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from game.games.base import GameSetup, draw_arrow
+from game.games.rolling import REACH_TOP, RollGame, draw_ball, draw_palm_top, draw_rep_row, draw_thumb_to
+from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme
+
+GROUND_Y = 560.0
+HOME_X = 250.0  # the basket's home beside the crate
+TREE_X = HOME_X + (900.0 - HOME_X)  # where the target distance takes it
+BG: Color = (120, 186, 226)
+GRASS: Color = (64, 140, 76)
+TRUNK: Color = (110, 72, 40)
+LEAVES: Color = (40, 110, 60)
+APPLE: Color = (213, 94, 0)  # Okabe-Ito vermillion
+WOOD: Color = (176, 124, 70)
+DROP_S = 0.35
+TO_CRATE_S = 0.6
+
+
+class ThumbOppositionGame(RollGame):
+    exercise = "thumb_opposition"
+    title = "Thumb side to side"
+    instruction = "Roll the ball across with your thumb to catch the apple. Then roll back home."
+    rep_word = "strokes"
+    axis = "x"
+    demo_caption = "Ball on your palm. Roll it across with your thumb, then back again."
+
+    def __init__(self, setup: GameSetup) -> None:
+        super().__init__(setup)
+        self.pos = 0.0  # basket place, 0 (home) .. 1 (the far end), smoothed
+        self.prev_pos = 0.0
+        self.results: list[bool] = []
+        self.in_crate = 0
+        self.last_rep_at: float | None = None
+
+    def to_x(self, p: float) -> float:
+        """Screen x of a basket place, mirrored for the left hand (tree on the other side)."""
+        x = HOME_X + p * REACH_TOP * (TREE_X - HOME_X)
+        return LOGICAL_W - x if self.mirror else x
+
+    # -------------------------------------------------------------- logic
+    @property
+    def carrying(self) -> bool:
+        """The apple is in the basket: the stroke in progress reached the tree."""
+        return self.detector.awaiting_return
+
+    def on_rep(self, rep: Any) -> None:
+        self.results.append(bool(rep.success))
+        if rep.success:
+            self.in_crate += 1
+        self.last_rep_at = self.t
+
+    def step_world(self, dt: float) -> None:
+        self.prev_pos = self.pos
+        goal = max(0.0, min(1.0, self.live_reach() / REACH_TOP))
+        self.pos += (goal - self.pos) * (1.0 - math.exp(-dt / 0.05))
+
+    def hint(self) -> str | None:
+        if self.set_complete:
+            return None
+        d = self.detector
+        if d.awaiting_return:
+            return "Now roll back home"
+        if d.in_stroke:
+            return "A little further"
+        return "Roll across"
+
+    # ---------------------------------------------------------------- draw
+    def draw(self, c: Canvas, alpha: float) -> None:
+        p = self.prev_pos + (self.pos - self.prev_pos) * alpha
+        c.clear(BG)
+        c.rect(GRASS, (0, GROUND_Y, LOGICAL_W, 200))
+        c.rect(Theme.BG, LRect(300, 150, 680, 52), radius=16)
+        draw_rep_row(c, self.results, self.setup.reps_target, y=176, x0=340, x1=940)
+        self._draw_tree(c)
+        self._draw_crate(c)
+        self._draw_basket(c, p)
+        self.draw_hint(c, self.hint(), (640, 290))
+        self.draw_instruction(c)
+        self.draw_hud(c)
+
+    def _draw_tree(self, c: Canvas) -> None:
+        x = self.to_x(1.0 / REACH_TOP)
+        shake = 0.0
+        if self.last_rep_at is not None and self.results and not self.results[-1]:
+            age = self.t - self.last_rep_at
+            if age < 0.6:
+                shake = 8 * math.sin(age * 40) * (1 - age / 0.6)
+        c.rect(TRUNK, LRect(x - 18, GROUND_Y - 200, 36, 200), radius=8)
+        for dx, dy, r in ((0, -270, 95), (-70, -230, 70), (70, -230, 70)):
+            c.circle(LEAVES, (x + dx + shake, GROUND_Y + dy), r)
+        # the apple hangs low over the target place until the basket comes for it
+        if not self.carrying and not self.set_complete:
+            ay = GROUND_Y - 180
+            c.line((80, 50, 20), (x + shake, ay - 30), (x + shake, ay - 16), 4)
+            c.circle(APPLE, (x + shake, ay), 22)
+            c.circle(Theme.DARK_TEXT, (x + shake, ay), 22, width=3)
+        ty = GROUND_Y + 14
+        c.line(Theme.FOCUS, (x, ty), (x, ty + 40), 5)
+        c.polygon(Theme.FOCUS, [(x - 14, ty + 54), (x + 14, ty + 54), (x, ty + 40)])
+
+    def _draw_crate(self, c: Canvas) -> None:
+        x = self.to_x(0.0)
+        cx = x - 150 if not self.mirror else x + 150
+        r = LRect(cx - 70, GROUND_Y - 90, 140, 90)
+        for i in range(min(self.in_crate, 10)):
+            ax = r.x + 22 + (i % 5) * 24
+            ay = r.y + 6 - (i // 5) * 20
+            c.circle(APPLE, (ax, ay), 13)
+            c.circle(Theme.DARK_TEXT, (ax, ay), 13, width=2)
+        c.rect(WOOD, r, radius=6)
+        for k in range(3):
+            c.line((130, 88, 50), (r.x, r.y + 22 + 24 * k), (r.x + r.w, r.y + 22 + 24 * k), 3)
+        c.rect(Theme.DARK_TEXT, r, radius=6, width=3)
+        c.text(str(self.in_crate), (r.center[0], r.y + r.h + 30), size=30, bold=True, color=Theme.DARK_TEXT)
+
+    def _draw_basket(self, c: Canvas, p: float) -> None:
+        x = self.to_x(p)
+        y = GROUND_Y - 10
+        reached = self.carrying
+        if reached:
+            c.circle(APPLE, (x, y - 58), 22)
+            c.circle(Theme.DARK_TEXT, (x, y - 58), 22, width=3)
+        # a just-finished good stroke: the apple hops from the basket into the crate
+        if self.last_rep_at is not None and self.results and self.results[-1]:
+            u = (self.t - self.last_rep_at) / TO_CRATE_S
+            if u < 1.0:
+                crate_x = self.to_x(0.0) + (-150 if not self.mirror else 150)
+                ax = x + (crate_x - x) * u
+                ay = y - 58 - 120 * math.sin(math.pi * u)
+                c.circle(APPLE, (ax, ay), 22)
+        body = [(x - 70, y - 60), (x + 70, y - 60), (x + 52, y), (x - 52, y)]
+        c.polygon(Theme.SUCCESS if reached else WOOD, body)
+        c.polygon(Theme.DARK_TEXT, body, width=3)
+        c.arc(Theme.DARK_TEXT, LRect(x - 50, y - 110, 100, 100), 0.2, math.pi - 0.2, 5)
+        for k in (-1, 0, 1):
+            c.line((120, 80, 40), (x + 40 * k, y - 56), (x + 32 * k, y - 4), 2)
+
+    # ---------------------------------------------------------- demonstration
+    def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:
+        u = (t % self.demo_cycle_s) / self.demo_cycle_s
+        across = 0.5 - 0.5 * math.cos(2 * math.pi * u)
+        cx, cy = 600.0, 420.0
+        sign = -1 if mirror else 1
+        base = draw_palm_top(c, (cx, cy), 300, mirror)
+        # from the thumb's side of the palm across towards the little finger, and back
+        ball = (cx + sign * (70 - 150 * across), cy - 10)
+        draw_ball(c, ball, 42, spin=across * 5)
+        draw_thumb_to(c, base, (ball[0] + sign * 30, ball[1] + 20), 40)
+        y = 230
+        a, b = (cx + sign * 90, y), (cx - sign * 110, y)
+        if u < 0.5:
+            draw_arrow(c, a, b)
+            c.text("across", (cx, y - 36), size=28, bold=True, color=Theme.FOCUS)
+        else:
+            draw_arrow(c, b, a)
+            c.text("back", (cx, y - 36), size=28, bold=True, color=Theme.FOCUS)

@@ -1,0 +1,165 @@
+"""Thumb circles: turn a potter's wheel, one full circle of the ball per turn of clay.
+
+The wheel turns with the thumb, live: it follows the angle the ball has travelled
+round. Each full circle the detector counts adds one band to the pot: a glazed band
+with a yellow stripe for a circle big enough, a thin plain band for a small one (a
+near miss: "make bigger circles"). A dial beside the wheel fills as the circle in
+progress goes round, and a small pad shows the ball's path against the target size.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from game.games.base import GameSetup, draw_arrow
+from game.games.rolling import RollGame, draw_ball, draw_palm_top, draw_thumb_to
+from game.ui import Canvas, Color, LRect, Theme
+
+WHEEL_X, WHEEL_Y = 520.0, 560.0
+WHEEL_RX, WHEEL_RY = 230.0, 46.0
+BAND_H = 30.0
+THIN_H = 14.0
+BG: Color = (30, 26, 40)
+FLOOR: Color = (46, 38, 52)
+CLAY: Color = (176, 116, 84)
+CLAY_DARK: Color = (120, 76, 56)
+GLAZE: Color = (0, 114, 178)  # Okabe-Ito blue
+DIAL_C = (1130.0, 300.0)
+PAD = LRect(1050, 420, 160, 160)
+
+
+class ThumbRollGame(RollGame):
+    exercise = "thumb_roll"
+    title = "Thumb circles"
+    instruction = "Move the ball round in a circle with your thumb. Each circle turns the wheel."
+    rep_word = "circles"
+    kind = "circle"
+    feedback_words = {
+        None: "Lovely circle!",
+        "too_small": "Almost! Make a bigger circle.",
+    }
+    demo_caption = "Ball on a flat hand. Move it round in a circle with your thumb."
+
+    def __init__(self, setup: GameSetup) -> None:
+        super().__init__(setup)
+        self.bands: list[bool] = []  # one per counted circle: glazed (good) or thin (small)
+        self.angle = 0.0  # the wheel's drawn angle, smoothed from the detector
+        self.prev_angle = 0.0
+        self.new_band_at: float | None = None
+
+    # -------------------------------------------------------------- logic
+    def on_rep(self, rep: Any) -> None:
+        self.bands.append(bool(rep.success))
+        self.new_band_at = self.t
+
+    def step_world(self, dt: float) -> None:
+        self.prev_angle = self.angle
+        goal = self.detector.wheel_angle
+        self.angle += (goal - self.angle) * (1.0 - math.exp(-dt / 0.08))
+
+    def live_reach(self) -> float:
+        return abs(self.detector.turn_progress)
+
+    def hint(self) -> str | None:
+        if self.set_complete:
+            return None
+        d = self.detector
+        if d.in_circle and d.circle_size < 1.0 and abs(d.turn_progress) > 0.5:
+            return "Bigger circle"
+        if d.in_circle:
+            return "Keep going round"
+        return "Circle the ball"
+
+    # ---------------------------------------------------------------- draw
+    def draw(self, c: Canvas, alpha: float) -> None:
+        ang = self.prev_angle + (self.angle - self.prev_angle) * alpha
+        c.clear(BG)
+        c.rect(FLOOR, (0, WHEEL_Y + 20, 1280, 200))
+        self._draw_wheel(c, ang)
+        self._draw_pot(c)
+        self.draw_hint(c, self.hint(), (880, 200))
+        self.draw_instruction(c)
+        self.draw_hud(c)
+
+    def _draw_wheel(self, c: Canvas, ang: float) -> None:
+        # the wheel's stand, then its top with marks that turn with the thumb
+        c.rect((70, 60, 74), LRect(WHEEL_X - 60, WHEEL_Y, 120, 110))
+        c.ellipse((88, 80, 96), (WHEEL_X - WHEEL_RX, WHEEL_Y - WHEEL_RY + 14, 2 * WHEEL_RX, 2 * WHEEL_RY))
+        c.ellipse((150, 140, 160), (WHEEL_X - WHEEL_RX, WHEEL_Y - WHEEL_RY, 2 * WHEEL_RX, 2 * WHEEL_RY))
+        c.ellipse(Theme.DARK_TEXT, (WHEEL_X - WHEEL_RX, WHEEL_Y - WHEEL_RY, 2 * WHEEL_RX, 2 * WHEEL_RY), width=3)
+        for k in range(8):
+            a = ang + k * math.pi / 4
+            x = WHEEL_X + math.cos(a) * WHEEL_RX * 0.86
+            y = WHEEL_Y + math.sin(a) * WHEEL_RY * 0.86
+            front = math.sin(a) > -0.2
+            c.circle(Theme.FOCUS if k == 0 else (60, 54, 70), (x, y), 9 if front else 6)
+
+    def _band_width(self, i: int) -> float:
+        # a vase: wide belly, narrower neck, flaring lip
+        u = i / max(1, self.setup.reps_target - 1)
+        return 150 + 70 * math.sin(math.pi * min(1.0, u * 1.2)) - 40 * max(0.0, u - 0.75) * 4 * 0.5
+
+    def _draw_pot(self, c: Canvas) -> None:
+        y = WHEEL_Y - 6
+        for i, good in enumerate(self.bands):
+            h = BAND_H if good else THIN_H
+            w = self._band_width(i)
+            grow = 1.0
+            if i == len(self.bands) - 1 and self.new_band_at is not None:
+                grow = min(1.0, (self.t - self.new_band_at) / 0.35)
+            hh = h * grow
+            r = LRect(WHEEL_X - w / 2, y - hh, w, hh)
+            c.rect(GLAZE if good else CLAY, r, radius=6)
+            if good:
+                c.rect(Theme.FOCUS, LRect(r.x + 6, y - hh * 0.6, r.w - 12, max(1.0, hh * 0.2)), radius=3)
+            c.rect(Theme.DARK_TEXT, r, radius=6, width=2)
+            y -= hh
+        # the clay waiting on top: it rises as the circle in progress goes round
+        if not self.set_complete:
+            w = self._band_width(len(self.bands))
+            prog = min(1.0, abs(self.detector.turn_progress))
+            c.rect(CLAY_DARK, LRect(WHEEL_X - w / 2, y - 10 - 20 * prog, w, 10 + 20 * prog), radius=6)
+            c.rect(Theme.DARK_TEXT, LRect(WHEEL_X - w / 2, y - 10 - 20 * prog, w, 10 + 20 * prog), radius=6,
+                   width=2)
+
+    def draw_signal(self, c: Canvas, r: LRect) -> None:
+        """A dial filling round with the circle in progress, and the ball's path on a pad."""
+        d = self.detector
+        cx, cy = DIAL_C
+        c.circle(Theme.PANEL, (cx, cy), 92)
+        c.circle((60, 80, 110), (cx, cy), 70, width=14)
+        prog = min(1.0, abs(d.turn_progress))
+        if prog > 0:
+            color = Theme.SUCCESS if d.circle_size >= 1.0 else Theme.SKY
+            c.arc(color, LRect(cx - 77, cy - 77, 154, 154), math.pi / 2 - 2 * math.pi * prog, math.pi / 2, 16)
+        c.text(f"{round(prog * 100)}%", (cx, cy - 4), size=34, bold=True)
+        c.text("round", (cx, cy + 30), size=20, color=Theme.TEXT_DIM)
+        c.rect(Theme.PANEL, PAD.inflate(8), radius=14)
+        pc = PAD.center
+        # the target circle: a circle this big (in ball roll) is a good one
+        scale = (PAD.w * 0.42) / max(d.target_device, 1e-9)
+        c.circle(Theme.FOCUS, pc, d.target_device / 2 * scale, width=3)
+        px, py = d.position
+        bx = max(PAD.x, min(PAD.x + PAD.w, pc[0] + px * scale))
+        by = max(PAD.y, min(PAD.y + PAD.h, pc[1] + py * scale))
+        c.circle(Theme.NEAR, (bx, by), 12)
+        c.circle(Theme.DARK_TEXT, (bx, by), 12, width=2)
+        c.text("ball", (pc[0], PAD.y + PAD.h + 26), size=22)
+
+    # ---------------------------------------------------------- demonstration
+    def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:
+        u = (t % self.demo_cycle_s) / self.demo_cycle_s
+        a = 2 * math.pi * u * (-1 if mirror else 1)
+        cx, cy = 600.0, 420.0
+        base = draw_palm_top(c, (cx, cy), 300, mirror)
+        ball = (cx + 70 * math.cos(a), cy - 20 + 60 * math.sin(a))
+        c.ellipse((200, 160, 130), (cx - 80, cy - 90, 160, 140), width=3)
+        draw_ball(c, ball, 40, spin=a * 2)
+        sign = -1 if mirror else 1
+        draw_thumb_to(c, base, (ball[0] + sign * 28, ball[1] + 16), 38)
+        # a round arrow beside the hand: which way round
+        ax = cx + sign * 270
+        c.arc(Theme.FOCUS, LRect(ax - 60, 250, 120, 120), 0.3, 5.6, 6)
+        draw_arrow(c, (ax + 58, 320), (ax + 56, 300) if not mirror else (ax + 56, 340))
+        c.text("round and round", (ax, 400), size=28, bold=True, color=Theme.FOCUS)
