@@ -235,6 +235,7 @@ class SerialBall:
         detected: Detected | None = None,
         buffer_size: int = 8192,
         retry_seconds: float = 0.5,
+        boot_seconds: float | None = None,
         silence_seconds: float = 1.0,
         on_event: Callable[[str, dict], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
@@ -246,7 +247,8 @@ class SerialBall:
         self._cmap = profile.channel_map() if profile is not None else ChannelMap()
         fixed_baud = baud or (profile.baud if profile is not None else None)
         self._bauds: tuple[int, ...] = (fixed_baud,) if fixed_baud else AUTO_BAUDS
-        self._boot_seconds = profile.boot_seconds if profile is not None else 3.0
+        self._boot_seconds = boot_seconds or (profile.boot_seconds if profile is not None else 3.0)
+        self._failed: dict[str, int] = {}
         self._name = name or (profile.name if profile is not None else "Squeeze ball")
         self._opener = opener
         self._finder = finder
@@ -372,7 +374,8 @@ class SerialBall:
                 urls += [u for u in self._finder() if u not in urls]
             except Exception:  # noqa: BLE001 - a failed scan just means "try again later"
                 pass
-        return urls
+        # Ports that were open but silent go last, so a replugged ball elsewhere is found.
+        return sorted(urls, key=lambda u: self._failed.get(u, 0))
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -435,10 +438,15 @@ class SerialBall:
                 except BootTimeout as exc:
                     if self._stop.is_set():
                         return
-                    fixed = self._fixed  # maybe another kind of ball came back: detect afresh
                     self._set_status(self._status if self._ever_connected else SourceStatus.CONNECTING,
                                      f"{self._name} on {url}: {exc}")
+                    if self._finder is not None:
+                        # Not the ball (or not yet): look at the other ports before this one again.
+                        self._failed[url] = self._failed.get(url, 0) + 1
+                        return
+                    fixed = self._fixed  # maybe another kind of ball came back: detect afresh
         self._last_detected = detected
+        self._failed.pop(url, None)
         parser = parser_for(detected, self._cmap)
         if detected.info:
             parser.info = dict(detected.info)
