@@ -1,0 +1,325 @@
+"""Who is playing: big patient tiles, then that patient's profile.
+
+Each tile has a colour, a shape and initials, so a patient who cannot read well
+still finds their own. Choosing a tile makes that patient the one playing (and the
+one the game starts with next time) and opens their profile: the program, the
+hand, the calibration. New patients and renaming are done by the therapist with
+``main.py patients`` (typing a name needs a keyboard a patient may not have).
+"""
+
+from __future__ import annotations
+
+import math
+
+from game.input import Act, Action
+from game.profiles import TILE_COLOURS, Profile, ProfileError, Profiles, plan_for
+from game.scene import Pop, PopTo, Push, Scene, Transition
+from game.therapy.switch import SqueezeSwitch
+from game.ui import Canvas, Color, LRect, Theme, draw_tick
+from game.widgets import Button, ButtonGroup
+from hardware.sample import Sample
+
+COLUMNS, ROWS = 4, 2
+TILE_W, TILE_H = 270, 226
+GRID_X, GRID_Y = 70, 140
+TILE_RGB: dict[str, Color] = {
+    "orange": Theme.NEAR, "sky": Theme.SKY, "green": Theme.SUCCESS, "yellow": Theme.FOCUS,
+    "blue": Theme.BLUE, "vermillion": Theme.STOP, "purple": Theme.PURPLE,
+}
+assert set(TILE_RGB) == set(TILE_COLOURS)
+
+
+def _luminance(rgb: Color) -> float:
+    def ch(v: int) -> float:
+        s = v / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb
+    return 0.2126 * ch(r) + 0.7152 * ch(g) + 0.0722 * ch(b)
+
+
+def contrast(a: Color, b: Color) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def ink_on(bg: Color) -> Color:
+    """Dark or light text, whichever reads better on ``bg``."""
+    return Theme.DARK_TEXT if contrast(Theme.DARK_TEXT, bg) >= contrast(Theme.TEXT, bg) else Theme.TEXT
+
+
+def draw_tile_badge(c: Canvas, p: Profile, center: tuple[float, float], size: float) -> None:
+    """The patient's badge: their shape in their colour, their initials on it."""
+    x, y = center
+    fill = TILE_RGB.get(p.colour, Theme.SKY)
+    s = size
+    shape = p.icon
+    if shape == "square":
+        c.rect(fill, (x - s * 0.8, y - s * 0.8, s * 1.6, s * 1.6), radius=s * 0.18)
+    elif shape == "triangle":
+        c.polygon(fill, [(x, y - s * 1.0), (x + s * 1.05, y + s * 0.8), (x - s * 1.05, y + s * 0.8)])
+        y += s * 0.25  # initials sit in the wide part
+    elif shape == "diamond":
+        c.polygon(fill, [(x, y - s), (x + s, y), (x, y + s), (x - s, y)])
+    elif shape == "star":
+        pts = []
+        for i in range(10):
+            r = s if i % 2 == 0 else s * 0.55
+            a = -math.pi / 2 + i * math.pi / 5
+            pts.append((x + r * math.cos(a), y + r * math.sin(a)))
+        c.polygon(fill, pts)
+        y += s * 0.08
+    elif shape == "heart":
+        c.circle(fill, (x - s * 0.42, y - s * 0.3), s * 0.5)
+        c.circle(fill, (x + s * 0.42, y - s * 0.3), s * 0.5)
+        c.polygon(fill, [(x - s * 0.9, y - s * 0.15), (x + s * 0.9, y - s * 0.15), (x, y + s * 0.9)])
+        y -= s * 0.1
+    elif shape == "moon":
+        c.circle(fill, (x, y), s * 0.9)
+        # A crescent: a bite out of the top right, the initials in the full part.
+        c.circle(Theme.PANEL, (x + s * 0.62, y - s * 0.55), s * 0.42)
+        x -= s * 0.12
+        y += s * 0.12
+    elif shape == "leaf":
+        c.ellipse(fill, (x - s * 0.7, y - s * 0.95, s * 1.4, s * 1.9))
+    else:  # circle
+        c.circle(fill, (x, y), s * 0.9)
+    ink = ink_on(fill)
+    text_size = s * (0.62 if len(p.initials) > 2 else 0.78)
+    c.text(p.initials, (x, y), size=text_size, bold=True, color=ink)
+
+
+def _fit(c: Canvas, text: str, size: float, max_w: float) -> str:
+    if c.text_width(text, size) <= max_w:
+        return text
+    while text and c.text_width(text + "…", size) > max_w:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+class PatientPickerScene(Scene):
+    """Big tiles, one per patient; arrows or a click to move, Space or a squeeze to choose."""
+
+    def __init__(self) -> None:
+        self.focus = 0
+        self.top_row = 0
+
+    def enter(self) -> None:
+        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.reload()
+
+    def resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.profiles = Profiles(self.ctx.store)
+        self.patients = self.profiles.list()
+        ids = [p.id for p in self.patients]
+        if self.ctx.patient_id in ids:
+            self.focus = ids.index(self.ctx.patient_id)
+        self.focus = min(self.focus, max(0, len(self.patients) - 1))
+        self.levels: dict[int, str] = {}
+        for p in self.patients:
+            self.levels[p.id] = _level_title(p, self.ctx.level_dirs)
+        self._scroll()
+
+    def _scroll(self) -> None:
+        row = self.focus // COLUMNS
+        if row < self.top_row:
+            self.top_row = row
+        elif row >= self.top_row + ROWS:
+            self.top_row = row - ROWS + 1
+
+    def _tile(self, i: int) -> LRect:
+        col, row = i % COLUMNS, i // COLUMNS - self.top_row
+        return LRect(GRID_X + col * (TILE_W + 20), GRID_Y + row * (TILE_H + 24), TILE_W, TILE_H)
+
+    def _visible(self) -> range:
+        return range(self.top_row * COLUMNS, min(len(self.patients), (self.top_row + ROWS) * COLUMNS))
+
+    def _move(self, d: int) -> None:
+        if self.patients:
+            self.focus = max(0, min(len(self.patients) - 1, self.focus + d))
+            self._scroll()
+
+    def choose(self) -> Transition:
+        if not self.patients:
+            return None
+        p = self.patients[self.focus]
+        select_patient(self.ctx, p.id)
+        return Push(PatientProfileScene(p.id))
+
+    def on_samples(self, samples: list[Sample]) -> Transition:
+        if self.switch.feed(samples):
+            return self.choose()
+        return None
+
+    def handle(self, action: Action) -> Transition:
+        k = action.kind
+        if k is Act.BACK:
+            return Pop()
+        if k is Act.LEFT:
+            self._move(-1)
+        elif k is Act.RIGHT:
+            self._move(1)
+        elif k is Act.UP:
+            self._move(-COLUMNS)
+        elif k is Act.DOWN:
+            self._move(COLUMNS)
+        elif k is Act.CONFIRM:
+            return self.choose()
+        elif k is Act.CLICK and action.pos is not None:
+            for i in self._visible():
+                if self._tile(i).contains(action.pos):
+                    self.focus = i
+                    return self.choose()
+        return None
+
+    def draw(self, c: Canvas, alpha: float) -> None:
+        c.clear()
+        c.text("Who is playing?", (640, 72), size=56, bold=True)
+        if not self.patients:
+            c.paragraph("No patients yet. A therapist adds one with: main.py patients add NAME", (640, 320), 900,
+                        size=32)
+        for i in self._visible():
+            p = self.patients[i]
+            r = self._tile(i)
+            focused = i == self.focus
+            c.rect(Theme.PANEL_HI if focused else Theme.PANEL, r, radius=18)
+            if focused:
+                c.rect(Theme.FOCUS, r.inflate(6), radius=22, width=6)
+            draw_tile_badge(c, p, (r.center[0], r.y + 82), 56)
+            if p.id == self.ctx.patient_id:
+                draw_tick(c, (r.x + r.w - 30, r.y + 30), 34)
+            c.text(_fit(c, p.name, 30, r.w - 24), (r.center[0], r.y + 168), size=30, bold=True)
+            c.text(_fit(c, self.levels.get(p.id, ""), 21, r.w - 24), (r.center[0], r.y + 204), size=21,
+                   color=Theme.TEXT_DIM)
+        if self.top_row > 0:
+            c.polygon(Theme.TEXT, [(622, 128), (658, 128), (640, 110)])
+        if (self.top_row + ROWS) * COLUMNS < len(self.patients):
+            c.polygon(Theme.TEXT, [(622, 630), (658, 630), (640, 648)])
+        c.text("Arrows to move, Space or a squeeze to choose, Esc to go back", (640, 680), size=24,
+               color=Theme.TEXT_DIM)
+
+
+def _level_title(p: Profile, dirs: tuple) -> str:
+    from game.levels import level_dirs, load_level, resolve_level
+
+    if not p.level:
+        return "Default program"
+    path = resolve_level(p.level, dirs or level_dirs(None))
+    if path is None:
+        return "Program file missing"
+    loaded = load_level(path)
+    return loaded.level.name if loaded.ok and loaded.level else "Program has a problem"
+
+
+def select_patient(ctx, patient_id: int) -> Profile:  # noqa: ANN001
+    """Make this patient the one playing: their program, hand and calibration note."""
+    from game.levels import level_dirs
+
+    profiles = Profiles(ctx.store)
+    p = profiles.select(patient_id)
+    ctx.patient_id = p.id
+    ctx.plan, _path, ctx.level_note = plan_for(p, ctx.level_dirs or level_dirs(None))
+    ctx.play.hand = p.hand
+    return p
+
+
+class PatientProfileScene(Scene):
+    """One patient: program, hand, calibration; change the program or hand here."""
+
+    def __init__(self, patient_id: int) -> None:
+        self.patient_id = patient_id
+        self.confirm_archive = False
+
+    def enter(self) -> None:
+        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.reload()
+
+    def resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        profiles = Profiles(self.ctx.store)
+        self.p = profiles.get(self.patient_id)
+        self.level_title = _level_title(self.p, self.ctx.level_dirs)
+        self.calibration = profiles.calibration(self.p)
+        buttons = [Button("done", "Done", LRect(70, 560, 260, 110))]
+        if not self.ctx.kiosk:  # in the clinic kiosk, changes are for staff only
+            buttons += [
+                Button("program", "Program", LRect(360, 560, 260, 110)),
+                Button("hand", "Hand", LRect(650, 560, 260, 110)),
+                Button("archive", "Press again" if self.confirm_archive else "Archive", LRect(940, 560, 270, 110)),
+            ]
+        focus = self.buttons.focus if hasattr(self, "buttons") and self.buttons.focus < len(buttons) else 0
+        self.buttons = ButtonGroup(buttons, focus=focus)
+
+    def _do(self, chosen: str | None) -> Transition:
+        if chosen is None:
+            return None
+        if chosen != "archive":
+            self.confirm_archive = False
+        if chosen == "done":
+            from game.scenes.title import TitleScene
+
+            return PopTo(TitleScene)
+        if chosen == "program":
+            from game.scenes.levels import LevelPickerScene
+
+            return Push(LevelPickerScene())
+        profiles = Profiles(self.ctx.store)
+        if chosen == "hand":
+            profiles.set_hand(self.p.id, "left" if self.p.hand == "right" else "right")
+            select_patient(self.ctx, self.p.id)
+        elif chosen == "archive":
+            if not self.confirm_archive:
+                self.confirm_archive = True  # a second press, so one slip never hides a patient
+            else:
+                profiles.archive(self.p.id)
+                self._after_archive(profiles)
+                return Pop()
+        self.reload()
+        return None
+
+    def _after_archive(self, profiles: Profiles) -> None:
+        if self.ctx.patient_id == self.p.id:
+            nxt = profiles.current()
+            try:
+                select_patient(self.ctx, nxt.id if nxt else self.ctx.store.ensure_patient())
+            except ProfileError:
+                pass
+
+    def on_samples(self, samples: list[Sample]) -> Transition:
+        if self.switch.feed(samples):
+            return self._do(self.buttons.choose_focused())
+        return None
+
+    def handle(self, action: Action) -> Transition:
+        if action.kind is Act.BACK:
+            return Pop()
+        return self._do(self.buttons.handle(action))
+
+    def draw(self, c: Canvas, alpha: float) -> None:
+        c.clear()
+        p = self.p
+        c.rect(Theme.PANEL, LRect(70, 60, 1140, 460), radius=22)
+        draw_tile_badge(c, p, (240, 250), 110)
+        c.text(_fit(c, p.name, 52, 760), (420, 120), size=52, bold=True, anchor="midleft")
+        rows = [
+            ("Program", self.level_title),
+            ("Hand", f"{p.hand.capitalize()} hand"),
+            ("Strongest squeeze", "Measured" if self.calibration else "Not measured yet"),
+        ]
+        y = 200
+        for label, value in rows:
+            c.text(label, (420, y), size=28, color=Theme.TEXT_DIM, anchor="midleft")
+            c.text(_fit(c, value, 32, 480), (700, y), size=32, bold=True, anchor="midleft")
+            y += 62
+        note = self.ctx.level_note if self.ctx.patient_id == p.id else ""
+        if note:
+            c.paragraph(note, (420, y - 10), 760, size=22, color=Theme.FOCUS, anchor="topleft")
+        elif self.confirm_archive:
+            c.paragraph(f"Press Archive again to hide {p.name} from the list. Their records are kept.",
+                        (420, y - 10), 760, size=24, color=Theme.FOCUS, anchor="topleft")
+        self.buttons.draw(c, size=36)
