@@ -1,0 +1,73 @@
+"""``main.py export --patient P --format csv|json|fhir [--out FILE]``: the records
+of one patient for the therapist. The only way data leaves the machine."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from game.cli import subcommand
+
+
+def data_dir_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                   help="folder of the records database (default: the user's data folder)")
+
+
+def open_records(ns: argparse.Namespace, prog: str):  # noqa: ANN201 - returns a Store or None
+    """The existing records (never a new empty database), or None after a message."""
+    from game.storage import DB_NAME, Store, default_data_dir
+
+    folder = Path(getattr(ns, "data_dir", None) or default_data_dir())
+    path = folder / DB_NAME
+    if not path.is_file():
+        print(f"main.py {prog}: no records at {path}; play a session first, or give --data-dir", file=sys.stderr)
+        return None
+    try:
+        return Store(path, background=False)
+    except (RuntimeError, OSError) as exc:
+        print(f"main.py {prog}: cannot open {path}: {exc}", file=sys.stderr)
+        return None
+
+
+def write_private(out: Path, text: str) -> None:
+    """Write an export readable by its owner only: it is health data."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+def _add(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--patient", required=True, help="the patient's number or name")
+    p.add_argument("--format", choices=("csv", "json", "fhir"), default="csv",
+                   help="csv: one row per repetition; json: everything recorded; fhir: a FHIR Bundle of "
+                        "Observations (device-derived force, not a dynamometer reading)")
+    p.add_argument("--out", type=Path, help="file to write (default: print to the screen)")
+    p.add_argument("--no-name", action="store_true", help="leave the patient's name out (number only)")
+    data_dir_argument(p)
+
+
+@subcommand("export", "export one patient's records as CSV, JSON or FHIR")(_add)
+def run(ns: argparse.Namespace) -> int:
+    from game.export import ExportError, export, find_patient
+
+    store = open_records(ns, "export")
+    if store is None:
+        return 2
+    try:
+        patient = find_patient(store, ns.patient)
+        text = export(store, int(patient["id"]), ns.format, include_name=not ns.no_name)
+    except ExportError as exc:
+        print(f"main.py export: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    if ns.out is None:
+        sys.stdout.write(text)
+    else:
+        write_private(ns.out, text)
+        print(f"wrote {ns.out} ({ns.format}, patient {patient['id']})", file=sys.stderr)
+    return 0
