@@ -468,3 +468,30 @@ class SessionRunner:
         if self._summary is None:
             self._summary = self._make_summary(now)
         return self._summary
+
+
+@dataclass
+class SetLink:
+    """How a played set talks to its session: the step it plays and where its results go.
+
+    The game scene stays ignorant of the runner: it asks for its settings here and
+    hands back each rep and the set's end.
+    """
+
+    runner: SessionRunner
+    step: SetStep
+    session_id: int
+    now: Callable[[], float]
+    first: bool = False  # the session's first set (it starts the raw trace)
+    ended: str | None = None
+    reps_played: int = 0
+
+    def rep_done(self, *, success: bool, peak_pct: float, target_pct: float) -> RepResult:
+        self.reps_played += 1
+        return self.runner.rep_done(self.step, success=success, peak_pct=peak_pct, target_pct=target_pct)
+
+    def time_up(self) -> bool:
+        return not self.step.warmup and self.runner.time_up(self.now())
+
+    def set_ended(self, reason: str) -> None:
+        self.ended = reason

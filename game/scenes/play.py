@@ -5,11 +5,12 @@ from __future__ import annotations
 from game import __version__
 from game.games import GAMES, GameSetup, MiniGame
 from game.input import Act, Action
-from game.scene import Push, Replace, Scene, Transition
+from game.scene import Pop, Push, Replace, Scene, Transition
 from game.scenes.pause import PauseScene
 from game.scenes.results import ResultsScene, SetSummary
 from game.replay import trace_settings
-from game.storage import RepRow
+from game.session import SetLink
+from game.storage import END_STOPPED_PAIN, RepRow
 from game.therapy.force_reps import ForceRepSettings
 from game.ui import Canvas, LRect, Theme, draw_pause_icon, draw_stop_icon
 from hardware.sample import Sample
@@ -43,34 +44,44 @@ class DisconnectedScene(Scene):
 
 
 class PlayScene(Scene):
-    def __init__(self, exercise: str, set_number: int = 1) -> None:
+    """One set. Free play takes its settings from ``ctx.play``; in a session, ``link``
+    carries the set's settings (plan + current difficulty) and takes back each rep."""
+
+    def __init__(self, exercise: str, set_number: int = 1, *, link: SetLink | None = None) -> None:
         self.exercise = exercise
         self.set_number = set_number
+        self.link = link
         self.session_id: int | None = None
         self.ended: str | None = None
 
     def enter(self) -> None:
         ctx = self.ctx
         p = ctx.play
+        step = self.link.step if self.link is not None else None
         setup = GameSetup(
             calibration=ctx.calibration,
-            detector=ForceRepSettings(target_pct=p.target_pct, hold_s=p.hold_s),
-            reps_target=p.reps_per_set,
+            detector=step.detector_settings() if step else ForceRepSettings(target_pct=p.target_pct, hold_s=p.hold_s),
+            reps_target=step.reps if step else p.reps_per_set,
             rng=ctx.rng(f"{self.exercise}:{self.set_number}"),
             hand=p.hand,
-            rest_between_reps_s=p.rest_between_reps_s,
+            # The session's pace: time from one cue to the next, less the squeeze itself.
+            rest_between_reps_s=max(1.0, step.cue_s - 0.5) if step else p.rest_between_reps_s,
         )
         self.game: MiniGame = GAMES[self.exercise](setup)
-        self.session_id = ctx.store.start_session(
-            ctx.patient_id, input_device=ctx.hub.source.info.name, app_version=__version__
-        )
+        if self.link is not None:
+            self.session_id = self.link.session_id
+        else:
+            self.session_id = ctx.store.start_session(
+                ctx.patient_id, input_device=ctx.hub.source.info.name, app_version=__version__
+            )
         ctx.store.log_event(self.session_id, "set_start", {"exercise": self.exercise, "set": self.set_number})
         # The raw trace is kept with what a replay needs to run it through the detector again.
-        ctx.store.start_trace(self.session_id, trace_settings(ctx.calibration, self.game.detector.settings,
-                                                              exercise=self.exercise, hand=self.game.setup.hand))
+        if self.link is None or self.link.first:
+            ctx.store.start_trace(self.session_id, trace_settings(ctx.calibration, self.game.detector.settings,
+                                                                  exercise=self.exercise, hand=self.game.setup.hand))
         self.set_started_at = ctx.store.now()
         # The drawn demonstration comes before the first set of each exercise (pushed on the first frame).
-        self._demo_pending = self.set_number == 1 and ctx.demos and self.exercise not in ctx.demos_seen
+        self._demo_pending = self.set_number <= 1 and ctx.demos and self.exercise not in ctx.demos_seen
 
     # ------------------------------------------------------------- events
     def _stop(self, reason: str) -> None:
@@ -101,6 +112,14 @@ class PlayScene(Scene):
                        "display_hz": self.game.detector.settings.display_cutoff_hz}
         m["baseline_device"] = self.game.detector.baseline
         m["difficulty_before"] = m["difficulty_after"] = rep.target_pct
+        if self.link is not None:
+            # The session's difficulty controller sees every rep; the next rep plays at its new target.
+            res = self.link.rep_done(success=rep.success, peak_pct=rep.peak_pct, target_pct=rep.target_pct)
+            m["difficulty_before"], m["difficulty_after"] = res.difficulty_before, res.difficulty_after
+            det = self.game.detector
+            det.set_settings(det.settings.with_target(res.difficulty_after))
+            if res.rest_now and not self.game.set_complete:
+                self.ended = "fatigue"  # a forced rest now; the set goes on after it
         m.update(self.game.record_extra(rep))
         self.ctx.store.add_rep(self.session_id, RepRow(
             exercise=self.exercise, hand=self.game.setup.hand, set_number=self.set_number,
@@ -114,7 +133,9 @@ class PlayScene(Scene):
             if PAUSE_BUTTON.contains(action.pos):
                 return Push(PauseScene(self._stop))
             if STOP_BUTTON.contains(action.pos):
-                return Push(PauseScene(self._stop, title="Stop now?"))
+                from game.scenes.stop import StopScene
+
+                return Push(StopScene(self._stop))
         return None
 
     def update(self, dt: float) -> Transition:
@@ -122,8 +143,14 @@ class PlayScene(Scene):
             self.game.update(dt)
             if self.game.finished:
                 self.ended = "completed"
+            elif self.link is not None and self.link.time_up() and not self.game.detector.in_rep:
+                self.ended = "time_cap"
         if self.ended is not None:
-            return Replace(ResultsScene(self._finish(self.ended)))
+            summary = self._finish(self.ended)
+            if self.link is not None:
+                self.link.set_ended(self.ended)
+                return Pop()
+            return Replace(ResultsScene(summary))
         return None
 
     def _finish(self, reason: str) -> SetSummary:
@@ -133,7 +160,8 @@ class PlayScene(Scene):
         self.ctx.store.finish_set(self.session_id, exercise=self.exercise, set_number=self.set_number,
                                   hand=g.setup.hand, reps_target=g.setup.reps_target, end_reason=reason,
                                   active_s=g.t, started_at=self.set_started_at)
-        self.ctx.store.end_session(self.session_id, reason)
+        if self.link is None:
+            self.ctx.store.end_session(self.session_id, END_STOPPED_PAIN if reason == "pain" else reason)
         return SetSummary(
             exercise=self.exercise, title=g.title, reps=g.reps_done, target=g.setup.reps_target,
             successes=g.successes, best_peak_pct=max((r.peak_pct for r in g.reps), default=None), ended=reason,
@@ -141,7 +169,7 @@ class PlayScene(Scene):
 
     def exit(self) -> None:
         # Leaving without finishing (the window closed): the record says so.
-        if self.session_id is not None:
+        if self.session_id is not None and self.link is None:
             self.ctx.store.end_session(self.session_id, "quit")
 
     # --------------------------------------------------------------- draw

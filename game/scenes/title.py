@@ -12,25 +12,33 @@ from hardware.sample import Sample
 
 class TitleScene(Scene):
     def enter(self) -> None:
-        self.buttons = ButtonGroup([Button("start", "Start", LRect(440, 430, 400, 110))])
+        # Start runs the patient's program as a session; free play is the menu of single games.
+        self.buttons = ButtonGroup([Button("start", "Start", LRect(330, 430, 400, 110)),
+                                    Button("free", "Free play", LRect(760, 440, 240, 90))])
         self.switch = SqueezeSwitch(self.ctx.calibration)
         self.t = 0.0
 
-    def _start(self) -> Transition:
+    def _start(self, chosen: str | None = "start") -> Transition:
         from game.scenes.menu import MenuScene
+        from game.scenes.session import SessionScene
 
-        return Push(MenuScene())
+        if chosen == "start":
+            return Push(SessionScene())
+        if chosen == "free":
+            return Push(MenuScene())
+        return None
 
     def on_samples(self, samples: list[Sample]) -> Transition:
         if self.switch.feed(samples):
-            return self._start()
+            return self._start(self.buttons.choose_focused())
         return None
 
     def handle(self, action: Action) -> Transition:
         if action.kind is Act.BACK and not self.ctx.kiosk:
             return Quit()
-        if self.buttons.handle(action) == "start":
-            return self._start()
+        chosen = self.buttons.handle(action)
+        if chosen:
+            return self._start(chosen)
         return None
 
     def update(self, dt: float) -> Transition:

@@ -1,0 +1,69 @@
+"""A calm rest between sets: a slow countdown ring, nothing to do but rest."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from game.input import Act, Action
+from game.scene import Pop, Push, Scene, Transition
+from game.ui import Canvas, LRect, Theme, draw_stop_icon
+from hardware.sample import Sample
+
+STOP_BUTTON = LRect(1096, 20, 164, 84)
+
+
+class RestScene(Scene):
+    """Counts down ``seconds`` of game time, then pops. The stop button still works."""
+
+    def __init__(self, seconds: float, *, reason: str = "between_sets", next_label: str = "",
+                 on_stop: Callable[[str], None] | None = None) -> None:
+        self.seconds = max(0.0, seconds)
+        self.reason = reason
+        self.next_label = next_label
+        self.on_stop = on_stop
+        self.left = self.seconds
+        self.stopped: str | None = None
+
+    def _stop(self, reason: str) -> None:
+        self.stopped = reason
+        if self.on_stop is not None:
+            self.on_stop(reason)
+
+    def on_samples(self, samples: list[Sample]) -> Transition:
+        return None  # squeezes during the rest are not counted, and do not skip it
+
+    def handle(self, action: Action) -> Transition:
+        from game.scenes.stop import StopScene
+
+        if action.kind in (Act.BACK, Act.PAUSE) or (
+                action.kind is Act.CLICK and action.pos is not None and STOP_BUTTON.contains(action.pos)):
+            return Push(StopScene(self._stop))
+        return None
+
+    def update(self, dt: float) -> Transition:
+        if self.stopped is not None:
+            return Pop()
+        self.left = max(0.0, self.left - dt)
+        return Pop() if self.left <= 0.0 else None
+
+    def draw(self, c: Canvas, alpha: float) -> None:
+        c.clear()
+        tired = self.reason == "fatigue"
+        c.text("Rest your hand" if not tired else "Time for a good rest", (640, 110), size=64, bold=True)
+        c.text("Let it lie open and soft." if not tired else "Your hand is tired. Rest helps it come back stronger.",
+               (640, 180), size=32, color=Theme.TEXT_DIM)
+        centre, r = (640, 400), 150
+        frac = self.left / self.seconds if self.seconds > 0 else 0.0
+        c.circle(Theme.PANEL, centre, r + 14)
+        # The ring empties clockwise as the rest runs out: position, not colour, tells the time.
+        if frac > 0:
+            c.arc(Theme.SKY, LRect(centre[0] - r, centre[1] - r, 2 * r, 2 * r),
+                  math.pi / 2, math.pi / 2 + 2 * math.pi * frac, 22)
+        c.text(f"{math.ceil(self.left)}", (centre[0], centre[1] - 10), size=96, bold=True)
+        c.text("seconds", (centre[0], centre[1] + 60), size=28, color=Theme.TEXT_DIM)
+        if self.next_label:
+            c.text(f"Next: {self.next_label}", (640, 630), size=34)
+        c.rect(Theme.STOP, STOP_BUTTON, radius=16)
+        draw_stop_icon(c, (STOP_BUTTON.x + 36, STOP_BUTTON.center[1]), 34, Theme.TEXT)
+        c.text("Stop", (STOP_BUTTON.x + 104, STOP_BUTTON.center[1]), size=30, bold=True)

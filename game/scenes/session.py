@@ -1,0 +1,194 @@
+"""A therapy session on screen: the runner decides, this scene pushes the screens.
+
+Rating before, warm-up, each set as a PlayScene, a RestScene between sets, the
+rating after, and a summary. Everything the runner logs goes to the records; the
+difficulty state is saved to the patient's profile when the session ends.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from game import __version__
+from game.input import Act, Action
+from game.scene import Pop, Push, Scene, Transition
+from game.session import RatingStep, RestStep, SessionRunner, SetLink, SetStep, SummaryStep
+from game.storage import END_COMPLETED, END_QUIT, END_STOPPED, END_STOPPED_PAIN
+from game.therapy.difficulty import DifficultyState
+from game.therapy.switch import SqueezeSwitch
+from game.ui import Canvas, LRect, Theme, draw_tick
+from game.widgets import Button, ButtonGroup
+from hardware.sample import Sample
+
+STORE_REASON = {"completed": END_COMPLETED, "pain": END_STOPPED_PAIN, "pain_before": END_STOPPED_PAIN,
+                "stopped": END_STOPPED, "quit": END_QUIT, "time_cap": "time_cap", "daily_ceiling": "daily_ceiling"}
+
+
+class SessionScene(Scene):
+    def __init__(self) -> None:
+        self.runner: SessionRunner | None = None
+        self.session_id: int | None = None
+        self.link: SetLink | None = None
+        self.waiting = False  # a child scene is on top
+        self.summary = None
+        self.saved = False
+        self._played = False
+
+    # ----------------------------------------------------------- set-up
+    def enter(self) -> None:
+        ctx = self.ctx
+        store = ctx.store
+        self.session_id = store.start_session(ctx.patient_id, input_device=ctx.hub.source.info.name,
+                                              level=ctx.plan.source_file, app_version=__version__)
+        states = {k: DifficultyState.from_dict(v) for k, v in self._profile_difficulty().items()
+                  if isinstance(v, dict)}
+        self.runner = SessionRunner(ctx.plan, states=states, reps_done_today=self._reps_today(), log=self._log)
+        self.switch = SqueezeSwitch(ctx.calibration)
+        self.buttons = ButtonGroup([Button("done", "Done", LRect(490, 590, 300, 100))])
+        self.shown_for = 0.0
+
+    def _profile_difficulty(self) -> dict:
+        try:
+            from game.profiles import Profiles
+
+            return Profiles(self.ctx.store).get(self.ctx.patient_id).difficulty
+        except Exception as exc:  # a missing or unreadable profile must not block exercise
+            self._log("difficulty_state_unreadable", {"error": str(exc)})
+            return {}
+
+    def _reps_today(self) -> int:
+        try:
+            from game.records import local_day, today_summary
+
+            return today_summary(self.ctx.store, self.ctx.patient_id, today=local_day(self.ctx.store.now())).reps_today
+        except Exception:  # records not available: count from zero, the session cap still holds
+            return 0
+
+    def _log(self, kind: str, detail: dict) -> None:
+        store = self.ctx.store
+        if kind == "difficulty_change":
+            store.log_difficulty_change(self.session_id, exercise=detail.get("exercise", ""),
+                                        setting=detail["setting"], before=detail["before"], after=detail["after"],
+                                        reason=detail["reason"],
+                                        set_number=self.link.step.set_number if self.link else None)
+        store.log_event(self.session_id, kind, detail)
+
+    # ------------------------------------------------------------- flow
+    def resume(self) -> None:
+        self.waiting = False
+        if self.link is not None:
+            link, self.link = self.link, None
+            assert self.runner is not None
+            self.runner.set_ended(link.step, self.ctx.clock.now(), link.ended or "quit", link.reps_played)
+
+    def _stop(self, reason: str) -> None:
+        assert self.runner is not None
+        self.runner.stop(reason, self.ctx.clock.now())
+
+    def _rated(self, when: str):  # noqa: ANN202
+        def done(pain: int, fatigue: int) -> None:
+            assert self.runner is not None and self.session_id is not None
+            self.ctx.store.rate_session(self.session_id, **{f"pain_{when}": pain, f"fatigue_{when}": fatigue})
+            self.runner.rated(when, pain, fatigue, self.ctx.clock.now())
+
+        return done
+
+    def update(self, dt: float) -> Transition:
+        assert self.runner is not None
+        if self.summary is not None:
+            self.shown_for += dt
+            return None
+        if self.waiting:
+            return None
+        now = self.ctx.clock.now()
+        step = self.runner.next_step(now)
+        if isinstance(step, SummaryStep):
+            self.summary = step.summary
+            self._save()
+            return None
+        self.waiting = True
+        if isinstance(step, RatingStep):
+            from game.scenes.rating import RatingScene
+
+            return Push(RatingScene(step.when, self._rated(step.when)))
+        if isinstance(step, RestStep):
+            from game.scenes.rest import RestScene
+
+            return Push(RestScene(step.seconds, reason=step.reason, next_label=step.next_label, on_stop=self._stop))
+        assert isinstance(step, SetStep)
+        from game.scenes.play import PlayScene
+
+        assert self.session_id is not None
+        self.link = SetLink(self.runner, step, self.session_id, self.ctx.clock.now, first=not self._played)
+        self._played = True
+        self.runner.set_started(step, now)
+        return Push(PlayScene(step.exercise.exercise, step.set_number, link=self.link))
+
+    def _save(self) -> None:
+        if self.saved:
+            return
+        self.saved = True
+        assert self.runner is not None and self.session_id is not None
+        try:
+            from game.profiles import Profiles
+
+            profiles = Profiles(self.ctx.store)
+            for exercise, state in self.runner.states().items():
+                profiles.set_difficulty(self.ctx.patient_id, exercise, state.to_dict())
+        except Exception as exc:  # the session's reps are saved; only tomorrow's start point is lost
+            self._log("difficulty_state_not_saved", {"error": str(exc)})
+        reason = self.runner.end_reason or "completed"
+        self.ctx.store.end_session(self.session_id, STORE_REASON.get(reason, reason))
+
+    def exit(self) -> None:
+        if self.runner is not None and self.session_id is not None and not self.saved:
+            self.runner.stop("quit", self.ctx.clock.now())
+            self._save()
+
+    # ----------------------------------------------------- summary input
+    def _leave(self) -> Transition:
+        assert self.runner is not None
+        self.runner.summary_shown()
+        return Pop()
+
+    def on_samples(self, samples: list[Sample]) -> Transition:
+        if self.summary is not None and self.switch.feed(samples) and self.shown_for >= 2.0:
+            return self._leave()
+        return None
+
+    def handle(self, action: Action) -> Transition:
+        if self.summary is None:
+            return None
+        if action.kind is Act.BACK or self.buttons.handle(action) == "done":
+            return self._leave()
+        return None
+
+    # ------------------------------------------------------------- draw
+    def draw(self, c: Canvas, alpha: float) -> None:
+        c.clear()
+        s = self.summary
+        if s is None:
+            c.text("Getting ready...", (640, 360), size=48)
+            return
+        pain = s.end_reason in ("pain", "pain_before")
+        head = {"completed": "Well done!", "time_cap": "Time is up. Well done!"}.get(
+            s.end_reason, "Rest your hand now" if pain else "Good work today")
+        c.text(head, (640, 90), size=70, bold=True, color=Theme.FOCUS)
+        if pain:
+            c.text("Stopping was the right thing. Tell your therapist it hurt.", (640, 165), size=32)
+        else:
+            c.text(s.plan_name, (640, 165), size=32, color=Theme.TEXT_DIM)
+        cards = [
+            (f"{s.reps_done}", f"of {s.reps_planned} squeezes"),
+            (f"{round(100 * s.success_rate)}%" if s.reps_done else "-", "on target"),
+            (f"{len([x for x in s.sets if x.reps])}", "sets played"),
+        ]
+        for i, (big, small) in enumerate(cards):
+            r = LRect(110 + i * 370, 230, 320, 230)
+            c.rect(Theme.PANEL, r, radius=24)
+            c.text(big, (r.center[0], r.y + 100), size=90, bold=True)
+            c.text(small, (r.center[0], r.y + 185), size=30, color=Theme.TEXT_DIM)
+        if s.end_reason == "completed":
+            draw_tick(c, (1180, 90), 60)
+        c.text("Squeeze, press Space, or click Done", (640, 530), size=26, color=Theme.TEXT_DIM)
+        self.buttons.draw(c, size=40)
