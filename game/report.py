@@ -92,6 +92,8 @@ def _setup_fonts() -> str:
 
 
 def _charts(fig: Figure, grid: Any, d: ReportData) -> None:
+    import matplotlib.dates as mdates
+
     ax = fig.add_subplot(grid[0, 0])
     xs = list(range(len(d.days)))
     ax.bar(xs, [x.reps for x in d.days], color=BLUE, label="all")
@@ -124,7 +126,9 @@ def _charts(fig: Figure, grid: Any, d: ReportData) -> None:
         ax.legend(frameon=False, loc="lower right")
         ax.set_ylim(bottom=0)
         ax.set_ylabel(d.strength[-1].units)
-        fig.autofmt_xdate(rotation=0, ha="center")
+        loc = mdates.AutoDateLocator(maxticks=6)
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
     else:
         ax.text(0.5, 0.5, "no calibrations yet", ha="center", va="center", transform=ax.transAxes, color=GREY)
     ax.set_title("Maximal squeeze (MVC) over time, device-derived", loc="left", fontweight="bold")
@@ -205,24 +209,23 @@ def build_report(store: Store, patient_id: int, out: str | Path, *, include_name
     with matplotlib.rc_context({"font.family": family, "font.size": 10, "axes.titlesize": 12}):
         if kind == ".png":
             rows = d.sessions[-PNG_TABLE_ROWS:][::-1]
-            fig = Figure(figsize=(11.7, 8.3 + 0.28 * len(rows) + 0.8), dpi=110)
+            fig = Figure(figsize=(11.7, 8.8 + 0.28 * len(rows) + 0.8), dpi=110)
             h = fig.get_figheight()
-            charts_h = 7.0 / h
-            grid = fig.add_gridspec(2, 2, left=0.07, right=0.97, top=1 - 1.25 / h, bottom=1 - 1.25 / h - charts_h,
-                                    hspace=0.35, wspace=0.18)
+            grid = fig.add_gridspec(2, 2, left=0.07, right=0.97, top=1 - 1.75 / h, bottom=1 - 8.0 / h,
+                                    hspace=0.4, wspace=0.18)
             _header(fig, d, 1 - 0.3 / h)
             _charts(fig, grid, d)
             more = len(d.sessions) - len(rows)
             title = "Sessions, newest first" + (f" ({more} earlier ones are in the PDF and the exports)" if more else "")
             fig.text(0.06, 1 - 8.55 / h, title, fontsize=12, fontweight="bold", va="top")
-            _table(fig, (0.06, 0.02, 0.9, 1 - 8.75 / h - 0.02), rows)
+            _table(fig, (0.06, 0.02, 0.9, 1 - 8.8 / h - 0.02), rows)
             fig.savefig(out)
         else:
             from matplotlib.backends.backend_pdf import PdfPages
 
             with PdfPages(out, metadata={"Title": "Squeeze Quest hand exercise report", "Creator": "Squeeze Quest"}) as pdf:
                 fig = Figure(figsize=(11.7, 8.3))  # A4 landscape
-                grid = fig.add_gridspec(2, 2, left=0.07, right=0.97, top=0.82, bottom=0.07, hspace=0.35, wspace=0.18)
+                grid = fig.add_gridspec(2, 2, left=0.07, right=0.97, top=0.80, bottom=0.07, hspace=0.4, wspace=0.18)
                 _header(fig, d, 0.96)
                 _charts(fig, grid, d)
                 pdf.savefig(fig)
