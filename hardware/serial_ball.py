@@ -268,6 +268,8 @@ class SerialBall:
         self._thread: threading.Thread | None = None
         self._received = threading.Condition(self._lock)
         self._events: list[tuple[str, dict]] = []
+        #: Set while a port is open (tests and tools wait on it before a fake device writes).
+        self.port_open = threading.Event()
 
         self.stats = SerialStats(port=url)
         self._dropped: Counter = Counter()
@@ -386,12 +388,14 @@ class SerialBall:
             if ser is None:
                 self._stop.wait(self._retry)
                 continue
+            self.port_open.set()
             try:
                 self._session(ser, url)
             except Exception as exc:  # noqa: BLE001 - SerialException, OSError, anything the driver throws
                 if not self._stop.is_set():
                     self._lost(url, f"{type(exc).__name__}: {exc}")
             finally:
+                self.port_open.clear()
                 _close_quietly(ser)
             if not self._stop.is_set():
                 self._stop.wait(self._retry)

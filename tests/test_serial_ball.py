@@ -1,0 +1,210 @@
+"""The serial ball end to end: loop://, a pty with a fake ball, auto-baud, unplug and replug."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import pytest
+import serial
+
+from hardware.clock import ManualClock
+from hardware.fake_ball import PtyBall, format_line
+from hardware.line_formats import LineFormat, firmware_line
+from hardware.serial_ball import LineStamper, SerialBall
+from hardware.source import SourceStatus
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only")
+WAIT = 5.0  # real seconds a background thread may take; never reached when things work
+
+
+def test_loop_url_end_to_end_with_clock_stamps():
+    port = serial.serial_for_url("loop://", timeout=0.02)
+    clock = ManualClock(10.0)
+    ball = SerialBall(clock, "loop://", opener=lambda url, baud: port, boot_seconds=2.0)
+    ball.start()
+    try:
+        for i in range(8):
+            port.write(b"%d\n" % (100 + i))
+        assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT), ball.status_message
+        assert ball.wait_for_samples(8, WAIT)
+        for i in range(5):
+            clock.advance(0.01)
+            port.write(b"%d\n" % (200 + i))
+            assert ball.wait_for_samples(9 + i, WAIT)
+        samples = ball.poll()
+        assert [s.force for s in samples] == [100 + i for i in range(8)] + [200 + i for i in range(5)]
+        assert all(b.t > a.t for a, b in zip(samples, samples[1:]))
+        assert samples[-1].t == pytest.approx(10.05)  # stamped with the injected clock
+        assert ball.poll() == []
+        assert not ball.info.has_roll
+    finally:
+        ball.close()
+
+
+@pytest.mark.parametrize("fmt", list(LineFormat))
+def test_pty_fake_ball_each_format_with_boot_noise(fmt):
+    with PtyBall() as dev:
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=2.0)
+        ball.start()
+        try:
+            assert ball.port_open.wait(WAIT)
+            dev.boot(fmt)
+            for i in range(30):
+                dev.write(format_line(fmt, 100 + i, (5.0, -6.0, 1.0), seq=i, ms=5 * i))
+            assert ball.wait_for_samples(30, WAIT), ball.status_message
+            got = ball.poll()
+            assert [s.force for s in got] == [100 + i for i in range(30)]  # nothing valid lost, noise ignored
+            snap = ball.snapshot()
+            assert snap.dropped_total == 0 and snap.boot_lines >= 1
+            if fmt is not LineFormat.NUMBER:
+                assert ball.info.has_roll and got[0].roll_x == 5.0 and got[0].roll_y == -6.0
+            if fmt is LineFormat.FIRMWARE:
+                assert snap.firmware == "1.0.0"
+        finally:
+            ball.close()
+
+
+class WrongBaudPort:
+    """A port whose device talks at ``device_baud``: read at any other rate it gives garbage."""
+
+    def __init__(self, device_baud: int) -> None:
+        self.device_baud = device_baud
+        self.baudrate = 115200
+        self._loop = serial.serial_for_url("loop://", timeout=0.02)
+        self.lines = 0
+
+    def feed(self, n: int) -> None:
+        for _ in range(n):
+            self.lines += 1
+            if self.baudrate == self.device_baud:
+                self._loop.write(b"%d\r\n" % (300 + self.lines))
+            else:
+                self._loop.write(bytes([0xF8, 0x80, 0xFE, 0x1C, 0x00, 0xE0, 0x98]))
+
+    @property
+    def in_waiting(self) -> int:
+        return self._loop.in_waiting
+
+    def read(self, n: int) -> bytes:
+        self.feed(1)
+        return self._loop.read(n)
+
+    def reset_input_buffer(self) -> None:
+        self._loop.reset_input_buffer()
+
+    def close(self) -> None:
+        self._loop.close()
+
+
+def test_auto_baud_finds_9600():
+    port = WrongBaudPort(9600)
+    ball = SerialBall(ManualClock(), "fake", opener=lambda url, baud: port, boot_seconds=0.3)
+    ball.start()
+    try:
+        assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT), ball.status_message
+        assert ball.snapshot().baud == 9600
+        assert ball.wait_for_samples(5, WAIT)
+        assert all(300 < s.force for s in ball.poll())
+    finally:
+        ball.close()
+
+
+def test_no_readable_lines_gives_a_clear_message():
+    port = WrongBaudPort(4800)  # talks at a rate we do not try
+    ball = SerialBall(ManualClock(), "fake", opener=lambda url, baud: port, boot_seconds=0.2)
+    ball.start()
+    try:
+        deadline = threading.Event()
+        for _ in range(100):
+            if "no readable lines" in ball.status_message:
+                break
+            deadline.wait(0.05)
+        assert "no readable lines (tried 115200, 9600 baud" in ball.status_message
+        assert ball.status is SourceStatus.CONNECTING
+    finally:
+        ball.close()
+
+
+def test_stamper_spreads_bursts_and_maps_device_time():
+    s = LineStamper(period_s=0.01)
+    times = s.stamp(1.0, [None] * 5)
+    assert times == pytest.approx([0.96, 0.97, 0.98, 0.99, 1.0])
+    again = s.stamp(1.0, [None, None])  # same clock reading: still strictly increasing
+    assert again[0] > times[-1] and again[1] > again[0]
+    d = LineStamper()
+    t = d.stamp(5.0, [0.100, 0.105, 0.110])
+    assert t == pytest.approx([4.99, 4.995, 5.0])
+
+
+def test_buffer_is_bounded_and_overflow_counted():
+    port = serial.serial_for_url("loop://", timeout=0.02)
+    ball = SerialBall(ManualClock(), "loop://", opener=lambda url, baud: port, buffer_size=50)
+    ball.start()
+    try:
+        port.write(b"".join(b"%d\n" % i for i in range(200)))
+        assert ball.wait_for_samples(200, WAIT)
+        got = ball.poll()
+        assert len(got) == 50 and got[-1].force == 199
+        assert ball.snapshot().dropped["overflow"] == 150
+    finally:
+        ball.close()
+
+
+def collect_until(ball: SerialBall, done, timeout: float = WAIT) -> list[float]:
+    forces: list[float] = []
+    while True:
+        seen = ball.snapshot().lines_ok  # before polling, so a line arriving meanwhile is not waited for
+        forces += [s.force for s in ball.poll()]
+        if done(forces):
+            return forces
+        assert ball.wait_for_samples(seen + 1, timeout), f"readings stopped at {forces[-3:]}"
+
+
+def test_unplug_and_replug_under_another_name_on_a_pty():
+    events = []
+    with PtyBall() as dev:
+        first = dev.port
+        ball = SerialBall(ManualClock(), dev.port, finder=lambda: [dev.port], retry_seconds=0.02, boot_seconds=0.3,
+                          on_event=lambda kind, detail: events.append((kind, detail["port"])))
+        ball.start()
+        spare = None
+        try:
+            assert ball.port_open.wait(WAIT)
+            dev.boot("firmware", noise=False)
+            for i in range(10):
+                dev.write(firmware_line(i, 10 * i, 100.0 + i))
+            assert ball.wait_for_samples(10, WAIT)
+            dev.unplug()
+            assert ball.wait_for_status(SourceStatus.DISCONNECTED, WAIT)
+            assert "plug it back in" in ball.status_message
+            import pty
+
+            spare = pty.openpty()  # holds the freed number, so the ball must come back elsewhere
+            dev.replug()
+            assert dev.port != first
+            dev.boot("firmware")
+            # A ball streams all the time; what it sent before the port was opened is flushed by the open.
+            i = 0
+            pause = threading.Event()
+            while ball.status is not SourceStatus.CONNECTED and i < 2000:
+                dev.write(firmware_line(i, 10 * i, 200.0 + i))  # its clock restarted at boot
+                i += 1
+                pause.wait(0.003)
+            assert ball.status is SourceStatus.CONNECTED, ball.status_message
+            last = i + 10
+            for j in range(i, last):
+                dev.write(firmware_line(j, 10 * j, 200.0 + j))
+            forces = collect_until(ball, lambda f: f and f[-1] == 200.0 + last - 1)
+            assert forces[:10] == [100.0 + k for k in range(10)]
+            after = forces[10:]
+            # every line from the first one read after the replug to the last is there, in order
+            assert after == [after[0] + k for k in range(len(after))]
+            assert [k for k, _ in events] == ["connected", "disconnected", "reconnected"]
+            assert events[-1][1] == dev.port and ball.snapshot().reconnects == 1
+        finally:
+            ball.close()
+            if spare:
+                for fd in spare:
+                    os.close(fd)
