@@ -29,6 +29,7 @@ GROUND_Y = 600.0
 TANK = LRect(700, 190, 240, 330)
 PUMP_X = 330.0
 PIPE_Y = 560.0
+TANK_CAP = 20  # presses one tankful shows
 POUR_S = 0.7  # one gush of water, seconds
 FILL_TAU = 0.25  # how quickly the water settles at its new level
 WATER: Color = Theme.BLUE
@@ -134,16 +135,20 @@ class FingerFlexionGame(MiniGame):
         c.line(WOOD, (r.x + 30, r.y + r.h + 20), (r.x + r.w - 30, GROUND_Y - 10), 6)
         c.line(WOOD, (r.x + r.w - 30, r.y + r.h + 20), (r.x + 30, GROUND_Y - 10), 6)
         c.rect((236, 240, 244), r, radius=12)
-        n = max(1, self.setup.reps_target)
+        # One band per press; a long set fills the tower again (the full tank drains to the garden).
+        first = (int(level + 1e-6) // TANK_CAP) * TANK_CAP if level < self.setup.reps_target else 0
+        first = min(first, max(0, self.setup.reps_target - 1) // TANK_CAP * TANK_CAP)
+        n = max(1, min(TANK_CAP, self.setup.reps_target - first))
         band_h = (r.h - 12) / n
-        full = int(level)
-        frac = level - full
+        in_tank = max(0.0, min(float(n), level - first))
+        full = int(in_tank)
+        frac = in_tank - full
         for i in range(min(n, full + 1)):
             h = band_h if i < full else band_h * frac
             if h <= 0.5:
                 continue
             y = r.y + r.h - 6 - i * band_h - h
-            g = self.gushes[i] if i < len(self.gushes) else None
+            g = self.gushes[first + i] if first + i < len(self.gushes) else None
             ok = g.success if g else True
             c.rect(WATER if ok else WATER_NEAR, LRect(r.x + 6, y, r.w - 12, h))
             if not ok:  # near misses are striped as well as paler (not colour alone)

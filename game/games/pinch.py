@@ -30,6 +30,7 @@ from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme
 LANTERN_X = 560.0
 GROUND_Y = 600.0
 SKY_TOP = 240.0
+STAR_PAGE = 20  # stars in one row; longer sets start a new row
 TOP_FACTOR = 1.6  # the top of the sky is this many times the target
 BAND_TOP_FACTOR = 1.4  # the band reaches up to this many times the target
 SKY: Color = (18, 30, 62)
@@ -95,8 +96,14 @@ class PinchGame(MiniGame):
     def in_band(self) -> bool:
         return self.alt >= self.band()[0]
 
-    def star_slot(self, i: int) -> tuple[tuple[float, float], float]:
-        n = max(1, self.setup.reps_target)
+    def star_page(self) -> tuple[int, int]:
+        """First rep and number of slots of the row of stars on show (a long set turns the page)."""
+        start = (len(self.stars) // STAR_PAGE) * STAR_PAGE
+        if start >= self.setup.reps_target:  # the set is done: keep the last row up
+            start = max(0, start - STAR_PAGE)
+        return start, max(1, min(STAR_PAGE, self.setup.reps_target - start))
+
+    def star_slot(self, i: int, n: int) -> tuple[tuple[float, float], float]:
         span = 760.0
         step = span / max(1, n - 1) if n > 1 else 0.0
         x = 240.0 + (i * step if n > 1 else span / 2)
@@ -156,10 +163,11 @@ class PinchGame(MiniGame):
         c.text("hold here", (200, (y0 + y1) / 2), size=24, color=Theme.FOCUS, bold=True)
 
     def _draw_star_row(self, c: Canvas) -> None:
-        for i in range(self.setup.reps_target):
-            center, r = self.star_slot(i)
-            if i < len(self.stars):
-                st = self.stars[i]
+        start, n = self.star_page()
+        for i in range(n):
+            center, r = self.star_slot(i, n)
+            if start + i < len(self.stars):
+                st = self.stars[start + i]
                 grow = min(1.0, (self.t - st.lit_at) / 0.4)
                 if st.success:
                     c.polygon(Theme.FOCUS, star_points(center, r * (0.6 + 0.4 * grow)))
