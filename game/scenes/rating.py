@@ -108,6 +108,6 @@ class RatingScene(Scene):
         pts = [(cx - 18 + 36 * k / 8, cy + 14 + bend * 10 * (1 - ((k - 4) / 4) ** 2)) for k in range(9)]
         c.lines(Theme.DARK_TEXT, pts, width=4)
         if v >= 7:  # a worried brow for strong pain
-            c.line(Theme.DARK_TEXT, (cx - 20, cy - 24), (cx - 6, cy - 18), 3)
-            c.line(Theme.DARK_TEXT, (cx + 20, cy - 24), (cx + 6, cy - 18), 3)
+            c.line(Theme.DARK_TEXT, (cx - 20, cy - 18), (cx - 6, cy - 25), 3)  # inner ends up: worried, not cross
+            c.line(Theme.DARK_TEXT, (cx + 20, cy - 18), (cx + 6, cy - 25), 3)
         c.text(str(v), (cx, FACE_Y + 80), size=40, bold=True)
