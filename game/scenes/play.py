@@ -24,10 +24,17 @@ class DisconnectedScene(Scene):
 
     overlay = True
 
+    def __init__(self, session_id: int | None = None) -> None:
+        self.session_id = session_id
+
     def update(self, dt: float) -> Transition:
         from game.scene import Pop
 
-        return Pop() if self.ctx.hub.connected else None
+        if self.ctx.hub.connected:
+            self.ctx.store.log_event(self.session_id, "reconnected", {"device": self.ctx.hub.source.info.name,
+                                                                      "status": self.ctx.hub.message})
+            return Pop()
+        return None
 
     def handle(self, action: Action) -> Transition:
         return None
@@ -41,6 +48,7 @@ class DisconnectedScene(Scene):
         c.rect(Theme.TEXT_DIM, (730, 310, 60, 40), radius=6)
         c.text("Ball disconnected", (640, 450), size=52, bold=True)
         c.text("Plug it back in. Your squeezes are saved.", (640, 510), size=32, color=Theme.TEXT_DIM)
+        c.text(self.ctx.hub.message, (640, 600), size=24, color=Theme.TEXT)
 
 
 class PlayScene(Scene):
@@ -90,7 +98,7 @@ class PlayScene(Scene):
     def on_samples(self, samples: list[Sample]) -> Transition:
         if not self.ctx.hub.connected:
             self.ctx.store.log_event(self.session_id, "disconnected", {"device": self.ctx.hub.source.info.name})
-            return Push(DisconnectedScene())
+            return Push(DisconnectedScene(self.session_id))
         if getattr(self, "_demo_pending", False):
             from game.scenes.demo import DemoScene
 
