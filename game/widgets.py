@@ -19,6 +19,7 @@ class Button:
     icon: IconFn | None = None
     enabled: bool = True
     note: str = ""
+    size: float | None = None  # label size, if not the group's
 
 
 class ButtonGroup:
@@ -72,11 +73,12 @@ class ButtonGroup:
                 c.rect(Theme.FOCUS, b.rect.inflate(6), radius=22, width=6)
             color = Theme.TEXT if b.enabled else Theme.TEXT_DIM
             cx, cy = b.rect.center
+            label_size = b.size or size
             if b.icon is not None:
                 icon_size = min(b.rect.h * 0.42, 64)
                 b.icon(c, (cx, b.rect.y + b.rect.h * 0.36), icon_size)
-                c.text(b.label, (cx, b.rect.y + b.rect.h * 0.74), size=size, bold=True, color=color)
+                c.text(b.label, (cx, b.rect.y + b.rect.h * 0.74), size=label_size, bold=True, color=color)
             else:
-                c.text(b.label, (cx, cy), size=size, bold=True, color=color)
+                c.text(b.label, (cx, cy - (10 if b.note else 0)), size=label_size, bold=True, color=color)
             if b.note:
                 c.text(b.note, (cx, b.rect.y + b.rect.h - 18), size=20, color=Theme.TEXT_DIM)

@@ -79,3 +79,30 @@ def test_kiosk_profile_has_no_edit_buttons_and_tiles_read_well(tmp_path: Path):
         app.shutdown()
     for rgb in TILE_RGB.values():  # initials on every tile colour: at least 4.5:1
         assert contrast(ink_on(rgb), rgb) >= 4.5, rgb
+
+
+def test_title_screen_reaches_the_patient_and_program_pickers(tmp_path: Path):
+    from game.scenes.title import TitleScene
+
+    app = make_app(tmp_path, exercise=None)
+    try:
+        title = app.top
+        assert isinstance(title, TitleScene)
+        ids = [b.id for b in title.buttons.buttons]
+        assert "who" in ids and "program" in ids
+        who = title.buttons.buttons[ids.index("who")]
+        app.apply(title.handle(Action(Act.CLICK, who.rect.center)))
+        assert isinstance(app.top, PatientPickerScene)
+        app.apply(app.top.handle(Action(Act.BACK)))
+        program = title.buttons.buttons[ids.index("program")]
+        app.apply(title.handle(Action(Act.CLICK, program.rect.center)))
+        assert isinstance(app.top, LevelPickerScene)
+        lp = app.top
+        lp.focus = [e.path.stem for e in lp.entries].index("gentle_start")
+        app.apply(lp.handle(Action(Act.CONFIRM)))
+        assert app.top is title
+        labels = {b.id: b.label for b in title.buttons.buttons}
+        assert labels["program"] == "Gentle start"  # the title shows the new program
+        frames(app)
+    finally:
+        app.shutdown()

@@ -323,3 +323,20 @@ class PatientProfileScene(Scene):
             c.paragraph(f"Press Archive again to hide {p.name} from the list. Their records are kept.",
                         (420, y - 10), 760, size=24, color=Theme.FOCUS, anchor="topleft")
         self.buttons.draw(c, size=36)
+
+
+def who_and_program_buttons(ctx) -> list[Button]:  # noqa: ANN001
+    """The title screen's way to the patient picker and the program picker."""
+    from game.profiles import ProfileError as _PE
+
+    try:
+        name = Profiles(ctx.store).get(ctx.patient_id).name
+    except _PE:
+        name = "Choose"
+    name = name if len(name) <= 16 else name[:15] + "…"
+    plan = ctx.plan.name if len(ctx.plan.name) <= 16 else ctx.plan.name[:15] + "…"
+    buttons = [Button("who", name, LRect(20, 16, 290, 86), size=28, note="who is playing")]
+    if not ctx.kiosk:  # in the clinic kiosk, programs are assigned by staff
+        buttons.append(Button("program", plan, LRect(970, 16, 290, 86), size=28,
+                              note="program (has a problem)" if ctx.level_note else "program"))
+    return buttons

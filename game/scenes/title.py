@@ -8,6 +8,7 @@ from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme, draw_hand
 from game.widgets import Button, ButtonGroup
 from hardware.sample import Sample
+from game.scenes.patients import who_and_program_buttons
 
 
 class TitleScene(Scene):
@@ -15,8 +16,16 @@ class TitleScene(Scene):
         # Start runs the patient's program as a session; free play is the menu of single games.
         self.buttons = ButtonGroup([Button("start", "Start", LRect(330, 430, 400, 110)),
                                     Button("free", "Free play", LRect(760, 440, 240, 90))])
+        self.buttons.buttons += who_and_program_buttons(self.ctx)
+        self.buttons.columns = len(self.buttons.buttons)
         self.switch = SqueezeSwitch(self.ctx.calibration)
         self.t = 0.0
+
+    def resume(self) -> None:
+        # Back from the patient or program picker: show who and what now.
+        keep = [b for b in self.buttons.buttons if b.id not in ("who", "program")]
+        self.buttons.buttons = keep + who_and_program_buttons(self.ctx)
+        self.buttons.focus = min(self.buttons.focus, len(self.buttons.buttons) - 1)
 
     def _start(self, chosen: str | None = "start") -> Transition:
         from game.scenes.menu import MenuScene
@@ -26,6 +35,14 @@ class TitleScene(Scene):
             return Push(SessionScene())
         if chosen == "free":
             return Push(MenuScene())
+        if chosen == "who":
+            from game.scenes.patients import PatientPickerScene
+
+            return Push(PatientPickerScene())
+        if chosen == "program":
+            from game.scenes.levels import LevelPickerScene
+
+            return Push(LevelPickerScene())
         return None
 
     def on_samples(self, samples: list[Sample]) -> Transition:
