@@ -262,7 +262,7 @@ def draw_pair_demo(c: Canvas, phase: float, pair: str, mirror: bool) -> None:
     """Back of the hand, fingers up and spread, the ball between the named pair; they close on it."""
     e = effort_curve(phase)
     size = 300.0
-    cx, palm_top = 640.0, 400.0
+    cx, palm_top = 640.0, 380.0
     names = pair.split("-")
     idx = [FINGERS.index(n) for n in names if n in FINGERS]
     c.rect(SKIN, (cx - size * 0.45, palm_top - 10, size * 0.9, size * 0.55), radius=40)

@@ -33,6 +33,8 @@ class PowerGripGame(MiniGame):
     exercise = "power_grip"
     title = "Power grip"
     instruction = "Squeeze to fly up through the ring. Then open your hand."
+    feedback_words = {None: "Through the ring!"}
+    demo_caption = "Squeeze the ball hard with fingers and thumb. Then open your hand wide."
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -96,8 +98,7 @@ class PowerGripGame(MiniGame):
                 ring.x = BIRD_X
         if ring is not None and ring.x <= BIRD_X + SPEED * 0.5 and not self.cued:
             self.cued = True
-            if self.last_sample_t is not None:
-                self.detector.cue(self.last_sample_t)
+            self.cue_detector()
         self.rings = [r for r in self.rings if r.x > -200]
         if not self.rings and not self.set_complete:
             self.rings.append(Ring(BIRD_X + self.spacing))
@@ -137,13 +138,8 @@ class PowerGripGame(MiniGame):
         self._draw_bird(c, alt)
         for ring in self.rings:
             self._draw_ring(c, ring, low, high, back=False)
-        hint = self.hint()
-        if hint and not (self.feedback and self.t < self.feedback.until):
-            w = c.text_width(hint, 44, True) + 60
-            c.rect(Theme.BG, LRect(780 - w / 2, 520, w, 76), radius=20)
-            c.text(hint, (780, 558), size=44, bold=True, color=Theme.FOCUS)
-        c.rect(Theme.BG, (300, 664, 680, 46), radius=14)
-        c.text(self.instruction, (640, 687), size=26)
+        self.draw_hint(c, self.hint())
+        self.draw_instruction(c)
         self.draw_hud(c)
 
     def _draw_ring(self, c: Canvas, ring: Ring, low: float, high: float, *, back: bool) -> None:
