@@ -315,3 +315,14 @@ def test_schema_describes_every_field():
     for name, prop in schema["properties"].items():
         assert prop.get("description"), name
     assert set(Level.model_fields) == set(schema["properties"])
+
+
+def test_the_therapists_readme_explains_every_setting_and_shipped_file():
+    from game.levels import DetectorSettings, ExerciseEntry
+
+    readme = (SHIPPED_DIR / "README.md").read_text()
+    for model in (Level, ExerciseEntry, DetectorSettings):
+        for name in model.model_fields:
+            assert f"`{name}`" in readme, name
+    for path in SHIPPED:
+        assert f"`{path.name}`" in readme, path.name

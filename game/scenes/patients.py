@@ -48,7 +48,8 @@ def ink_on(bg: Color) -> Color:
     return Theme.DARK_TEXT if contrast(Theme.DARK_TEXT, bg) >= contrast(Theme.TEXT, bg) else Theme.TEXT
 
 
-def draw_tile_badge(c: Canvas, p: Profile, center: tuple[float, float], size: float) -> None:
+def draw_tile_badge(c: Canvas, p: Profile, center: tuple[float, float], size: float,
+                    bg: Color = Theme.PANEL) -> None:
     """The patient's badge: their shape in their colour, their initials on it."""
     x, y = center
     fill = TILE_RGB.get(p.colour, Theme.SKY)
@@ -77,7 +78,7 @@ def draw_tile_badge(c: Canvas, p: Profile, center: tuple[float, float], size: fl
     elif shape == "moon":
         c.circle(fill, (x, y), s * 0.9)
         # A crescent: a bite out of the top right, the initials in the full part.
-        c.circle(Theme.PANEL, (x + s * 0.62, y - s * 0.55), s * 0.42)
+        c.circle(bg, (x + s * 0.62, y - s * 0.55), s * 0.42)
         x -= s * 0.12
         y += s * 0.12
     elif shape == "leaf":
@@ -188,7 +189,7 @@ class PatientPickerScene(Scene):
             c.rect(Theme.PANEL_HI if focused else Theme.PANEL, r, radius=18)
             if focused:
                 c.rect(Theme.FOCUS, r.inflate(6), radius=22, width=6)
-            draw_tile_badge(c, p, (r.center[0], r.y + 82), 56)
+            draw_tile_badge(c, p, (r.center[0], r.y + 82), 56, Theme.PANEL_HI if focused else Theme.PANEL)
             if p.id == self.ctx.patient_id:
                 draw_tick(c, (r.x + r.w - 30, r.y + 30), 34)
             c.text(_fit(c, p.name, 30, r.w - 24), (r.center[0], r.y + 168), size=30, bold=True)
