@@ -108,10 +108,12 @@ class RollRepSettings:
     idle_leak_s: float = 6.0  # between strokes the rest point follows the ball this slowly
     recentre_after_s: float = 3.0  # still this long: re-centre and learn the gyro bias
     settle_s: float = 0.5  # still this long after a return: that point is the new rest
-    rest_again_s: float = 3.0  # still this long anywhere: the next roll out starts a new stroke
+    rest_again_s: float = 5.0  # still this long out in a stroke: a partial, the hand rests there now
     max_bias_fraction: float = 0.1  # a learnt bias is never above this (range per second)
     circle_pause_s: float = 2.5  # a longer pause abandons the circle in progress
     max_turn_step_deg: float = 75.0  # bigger jumps in direction are reversals, not turning
+    circle_slack_deg: float = 25.0  # a circle from rest to rest loses its ends in the dead-band
+    circle_restart_deg: float = 60.0  # a stop with less than this turned starts the circle afresh
     detect_cutoff_hz: float = 5.0
     display_cutoff_hz: float = 3.0
     max_gap_s: float = 0.5
@@ -348,10 +350,14 @@ class _Base:
         raise NotImplementedError
 
     # ------------------------------------------------------------ helpers
-    def _learn_when_still(self, t: float, rx: float, ry: float) -> bool:
-        """After ``recentre_after_s`` of steady rates, learn the gyro bias. True when it did."""
+    def _learn_when_still(self, t: float, rx: float, ry: float, allowed: bool = True) -> bool:
+        """After ``recentre_after_s`` of steady rates, learn the gyro bias. True when it did.
+
+        Called for every sample (so the steady stretch is never stale); ``allowed``
+        False keeps watching without learning (in the middle of a movement)."""
         s = self.settings
-        if self._still.track(t, (rx, ry), self.dead_band) < s.recentre_after_s:
+        # Steady within two dead-bands: tremor and noise ride on a still ball's bias.
+        if self._still.track(t, (rx, ry), 2.0 * self.dead_band) < s.recentre_after_s or not allowed:
             return False
         limit = s.max_bias_fraction * self.roll_range.mean
         for axis, mean in zip(("x", "y"), self._still.means()):
@@ -435,6 +441,7 @@ class StrokeDetector(_Base):
         self._low = 0.0
         self._t_low = 0.0
         self._settled_since: float | None = None
+        self._settle_pos = 0.0
 
     def _range(self) -> float:
         return self.roll_range.on(self.axis)
@@ -488,6 +495,17 @@ class StrokeDetector(_Base):
         self._partial_at: float | None = None
         self._t_left_rest = 0.0
 
+    def _still_for(self, t: float, pos: float) -> float:
+        """How long the ball has stayed put (within a quarter of the start distance), seconds.
+
+        Judged on position, not on the rate flickering about the dead-band, so a
+        tremor or a slightly wrong bias does not keep a resting hand "moving"."""
+        if self._settled_since is None or abs(pos - self._settle_pos) > self.start_device / 4.0:
+            self._settled_since = t
+            self._settle_pos = pos
+            return 0.0
+        return t - self._settled_since
+
     def _on_gap(self, t: float) -> None:
         if self._phase is _Phase.OUT:
             self.partials += 1
@@ -533,17 +551,19 @@ class StrokeDetector(_Base):
             self._track_pressure(dt)
             e = self._dir * (pos - self._start)
             self._peak_rate = max(self._peak_rate, abs(ax.rate))
-            if ax.moving:
-                if self._settled_since is not None:
-                    self._t_left_rest = t - dt
-                self._settled_since = None
-            elif self._settled_since is None:
-                self._settled_since = t
+            still = self._still_for(t, pos)
+            if still == 0.0:
+                self._t_left_rest = t - dt
             else:
-                still = t - self._settled_since
-                if (still >= s.settle_s and self._ext - e >= 0.5 * self.start_device) or still >= s.rest_again_s:
-                    # Came part of the way back and stopped, or stopped a long time: that is
-                    # where the hand rests now (a slow hand may still roll back from here).
+                if still >= s.rest_again_s:
+                    # Stopped out there a long time: the hand rests here now and the
+                    # stroke was a partial; the next roll, either way, is a new stroke.
+                    self.partials += 1
+                    self._to_rest(t)
+                    return None
+                if still >= s.settle_s and self._ext - e >= 0.5 * self.start_device:
+                    # Came part of the way back and stopped: if it rolls out again from
+                    # here, that is a new stroke (it may still roll home from here instead).
                     self._partial_at = e
             if self._partial_at is not None and e - self._partial_at >= self.start_device:
                 # Rolling out again from a half-way return: the last stroke was a partial.
@@ -596,11 +616,7 @@ class StrokeDetector(_Base):
             self._reset_pressure()
             self._track_pressure(t - self._t_low)
             return None
-        if ax.moving:
-            self._settled_since = None
-        elif self._settled_since is None:
-            self._settled_since = t
-        elif t - self._settled_since >= s.settle_s:
+        if self._still_for(t, pos) >= s.settle_s:
             self._to_rest(t)
         return None
 
@@ -615,6 +631,7 @@ class CircleDetector(_Base):
                  calibration: Calibration | None = None) -> None:
         super().__init__(roll_range, settings, calibration)
         self._turned_total = 0.0
+        self._tail = 0.0  # turn still owed to the circle just counted (radians, signed)
         self._centre = [0.0, 0.0]
         self._new_turn(None)
 
@@ -675,13 +692,25 @@ class CircleDetector(_Base):
         k = 1.0 - math.exp(-dt / 1.5)
         self._centre[0] += (x - self._centre[0]) * k
         self._centre[1] += (y - self._centre[1]) * k
-        vx, vy = ax.rate, ay.rate
-        speed = math.hypot(vx, vy)
-        moving = speed > self.dead_band
-        if abs(self._acc) < 0.05 * TAU and self._learn_when_still(t, rx, ry):
+        # Direction of travel from the filtered rates before the per-axis dead-band
+        # (which would snap it to an axis), trusted only well clear of the noise.
+        speed = math.hypot(rx, ry)
+        moving = speed > 2.0 * self.dead_band
+        if self._learn_when_still(t, rx, ry, allowed=abs(self._acc) < 0.05 * TAU):
             self._centre = [x, y]
+        slack = math.radians(s.circle_slack_deg)
         if not moving:
-            if self._t_last_move is not None and t - self._t_last_move > s.circle_pause_s and self._acc != 0.0:
+            paused = t - self._t_last_move if self._t_last_move is not None else 0.0
+            if paused > s.settle_s:
+                self._tail = 0.0  # a new circle after a stop owes nothing to the last one
+            if paused > 2 * s.settle_s and self._t_start is not None:
+                bx0, bx1, by0, by1 = self._box
+                if abs(self._acc) <= math.radians(s.circle_restart_deg) or min(
+                        bx1 - bx0, by1 - by0) < self.start_device:
+                    # Stopped with little turned, or after a tremor-sized wobble: the
+                    # next movement starts a fresh circle (either way round).
+                    self._new_turn(None)
+            if paused > s.circle_pause_s and self._acc != 0.0:
                 self._abandon(t)
             return None
         if self._t_start is None:
@@ -691,7 +720,7 @@ class CircleDetector(_Base):
         self._peak_rate = max(self._peak_rate, speed)
         b = self._box
         b[0], b[1], b[2], b[3] = min(b[0], x), max(b[1], x), min(b[2], y), max(b[3], y)
-        heading = math.atan2(vy, vx)
+        heading = math.atan2(ry, rx)
         if self._heading is not None:
             step = (heading - self._heading + math.pi) % TAU - math.pi
             if abs(step) > math.radians(s.max_turn_step_deg):
@@ -699,10 +728,19 @@ class CircleDetector(_Base):
                 self._abandon(t)
                 self._heading = heading
                 return None
-            self._acc += step
             self._turned_total += step
+            if self._tail != 0.0:
+                # The last circle was counted a little early (its ends are lost in the
+                # dead-band); its remaining turn is absorbed here, never counted twice.
+                if step * self._tail > 0:
+                    use = min(abs(step), abs(self._tail))
+                    self._tail -= math.copysign(use, self._tail)
+                    step -= math.copysign(use, step)
+                else:
+                    self._tail = 0.0
+            self._acc += step
         self._heading = heading
-        if abs(self._acc) < TAU:
+        if abs(self._acc) < TAU - slack:
             return None
         direction = 1 if self._acc > 0 else -1
         assert self._t_start is not None
@@ -714,9 +752,8 @@ class CircleDetector(_Base):
             rep = self._make_rep(t_start=t_start, t_turn=t, t_end=t, axis="xy", direction=direction,
                                  range_device=self._diameter(), return_pct=None, peak_rate=self._peak_rate)
         # Start the next circle from here, keeping the heading so turning carries on smoothly.
-        rest = self._acc - direction * TAU
         heading_keep = self._heading
         self._new_turn(t)
-        self._acc = rest
+        self._tail = direction * slack
         self._heading = heading_keep
         return rep
