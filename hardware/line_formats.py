@@ -226,6 +226,7 @@ class LineParser:
         self.stats = ParseStats()
         self.info: dict[str, str] = {}  # from a firmware version line
         self._last_dev_t: float | None = None
+        self._label_names: dict[bytes, str] = {}
         lo, hi = self.cmap.force_range
         self._flo, self._fhi = float(lo), float(hi)
         self._rlim = float(self.cmap.roll_limit)
@@ -363,6 +364,7 @@ class LineParser:
     def _parse_plotter(self, line: bytes) -> Reading | None:
         tokens = self._PLOTTER_SPLIT.split(line.strip())
         d: dict[str, float] = {}
+        names = self._label_names
         for tok in tokens:
             if not tok:
                 continue
@@ -372,7 +374,12 @@ class LineParser:
                     return None
                 self.stats.dropped[GARBAGE] += 1
                 return None
-            d[norm_name(label)] = float(value)
+            name = names.get(label)
+            if name is None:
+                name = norm_name(label)
+                if len(names) < 64:  # a ball has a handful of labels; garbage must not grow the cache
+                    names[label] = name
+            d[name] = float(value)
         if not d:
             self.stats.comments += 1
             return None
