@@ -123,7 +123,7 @@ ALTER TABLE patients ADD COLUMN last_used_at REAL;
 # The record of what happened, for progress pictures and the therapist's exports:
 # how each session ended and how it felt (0-10 before and after), its active time,
 # one row per set (success, fatigue index), every difficulty change, and the raw
-# sensor trace in chunks of float32 (t relative to the chunk's float64 t0, force,
+# sensor trace in chunks (float64 time; float32 force,
 # roll_x, roll_y) with the calibration and filter settings it was played with.
 SCHEMA_RECORDS = """
 ALTER TABLE sessions ADD COLUMN pain_before INTEGER CHECK (pain_before BETWEEN 0 AND 10);
@@ -208,6 +208,10 @@ END_QUIT = "quit"
 TRACE_CHUNK_SAMPLES = 256
 TRACE_CHUNK_S = 1.0
 TRACE_COLUMNS = ("t", "force", "roll_x", "roll_y")
+# 20 bytes a sample (7 MB an hour at 100 Hz): time stays float64 so a replay feeds the
+# detector exactly the times it saw (its confirm windows compare times to the
+# microsecond); force and roll are float32, far finer than any sensor's resolution.
+TRACE_DTYPE = np.dtype([("t", "<f8"), ("force", "<f4"), ("roll_x", "<f4"), ("roll_y", "<f4")])
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,8 +478,10 @@ class Store:
         self._trace_buf[session_id] = []
         arr = np.asarray(buf, dtype=np.float64)
         t0 = float(arr[0, 0])
-        arr[:, 0] -= t0  # float32 keeps microseconds relative to the chunk, not hours of clock time
-        data = arr.astype("<f4").tobytes()
+        packed = np.empty(len(arr), dtype=TRACE_DTYPE)
+        for i, name in enumerate(TRACE_COLUMNS):
+            packed[name] = arr[:, i]
+        data = packed.tobytes()
         seq = self._trace_seq.get(session_id, 0)
         self._trace_seq[session_id] = seq + 1
         n = len(arr)
@@ -494,9 +500,8 @@ class Store:
         parts = []
         for ch in self.db.execute("SELECT t0, n, data FROM trace_chunks WHERE session_id=? ORDER BY seq",
                                   (session_id,)):
-            a = np.frombuffer(ch["data"], dtype="<f4").reshape(ch["n"], 4).astype(np.float64)
-            a[:, 0] += ch["t0"]
-            parts.append(a)
+            rec = np.frombuffer(ch["data"], dtype=TRACE_DTYPE, count=ch["n"])
+            parts.append(np.column_stack([rec[name].astype(np.float64) for name in TRACE_COLUMNS]))
         return (np.vstack(parts) if parts else np.empty((0, 4))), settings
 
     def sets(self, session_id: int | None = None) -> list[sqlite3.Row]:
