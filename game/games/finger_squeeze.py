@@ -34,7 +34,7 @@ CATCH_X = 712.0  # where a waiting fish sits, inside the open claw
 CATCH_Y = 400.0
 SWIM_SPEED = 220.0  # logical px per second
 OPEN_ANGLE = 0.62  # radians each jaw opens at rest
-SNAP_S = 0.5  # the claw stays shut this long after a catch
+SNAP_S = 0.9  # the claw stays shut (with the fish in it) this long after a catch
 WATER: Color = (16, 62, 104)
 WATER_DEEP: Color = (10, 40, 72)
 SAND: Color = (196, 170, 110)
@@ -142,7 +142,7 @@ class FingerSqueezeGame(MiniGame):
                 f.x = max(f.x, (waiting.x if waiting else CATCH_X) + self.spacing * 0.6)
         # caught fish vanish into the bucket once shown; escaped ones once off screen
         self.fish = [f for f in self.fish if not (f.resolved and (
-            (f.caught and self.t - f.resolved_at > SNAP_S + 0.4) or f.x > LOGICAL_W + 120))]
+            (f.caught and self.t - f.resolved_at > SNAP_S) or f.x > LOGICAL_W + 120))]
         if waiting is not None and waiting.x <= CATCH_X + SWIM_SPEED * 0.5 and not self.cued:
             self.cued = True
             self.cue_detector()
@@ -200,7 +200,7 @@ class FingerSqueezeGame(MiniGame):
 
     def _draw_bucket(self, c: Canvas) -> None:
         x, y = 170.0, SAND_Y - 20
-        c.polygon((120, 130, 150), [(x - 60, y - 70), (x + 60, y - 70), (x + 45, y + 20), (x - 45, y + 20)])
+        c.polygon((64, 76, 98), [(x - 60, y - 70), (x + 60, y - 70), (x + 45, y + 20), (x - 45, y + 20)])
         c.polygon(Theme.DARK_TEXT, [(x - 60, y - 70), (x + 60, y - 70), (x + 45, y + 20), (x - 45, y + 20)], width=3)
         for i in range(min(self.bucket, 6)):
             c.ellipse(FISH_COLORS[i % len(FISH_COLORS)], (x - 50 + (i % 3) * 34, y - 86 - (i // 3) * 14, 30, 16))
