@@ -40,10 +40,16 @@ class MenuScene(Scene):
             ready = ex.id in GAMES
             buttons.append(Button(ex.id, ex.name, rect, icon=_icon_for(ex.channel), enabled=ready,
                                   note="" if ready else "coming soon"))
+        # Calibrate: the ball learns this hand's strength (rest, three strong squeezes).
+        buttons.append(Button("calibrate", "Calibrate", LRect(1030, 40, 220, 80)))
         self.buttons = ButtonGroup(buttons, columns=4)
         self.switch = SqueezeSwitch(self.ctx.calibration)
 
     def _play(self, exercise_id: str) -> Transition:
+        if exercise_id == "calibrate":
+            from game.scenes.calibrate import CalibrateScene
+
+            return Push(CalibrateScene())
         from game.scenes.play import PlayScene
 
         from game.scenes.calibrate import before_play

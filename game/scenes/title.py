@@ -32,7 +32,9 @@ class TitleScene(Scene):
         from game.scenes.session import SessionScene
 
         if chosen == "start":
-            return Push(SessionScene())
+            from game.scenes.calibrate import before_play
+
+            return Push(before_play(self.ctx, SessionScene()))
         if chosen == "free":
             return Push(MenuScene())
         if chosen == "who":
