@@ -292,3 +292,14 @@ def test_a_held_squeeze_from_the_menu_does_not_skip_the_demonstration(tmp_path):
     run_until(app, lambda: demo.t >= 5.0)
     assert app.top is demo
     app.shutdown()
+
+
+def test_long_sets_page_the_marks_instead_of_drawing_one_per_rep():
+    """300 reps (the daily ceiling): a row of 20 stars and a tankful of 20 presses at a time."""
+    from types import SimpleNamespace
+
+    pinch = GAMES["pinch"](GameSetup(CAL, ForceRepSettings(), 300, random.Random(0)))
+    pinch.stars = [SimpleNamespace(success=True, lit_at=0.0)] * 45
+    assert pinch.star_page() == (40, 20)
+    pinch.setup.reps_target = 45
+    assert pinch.star_page() == (40, 5)
