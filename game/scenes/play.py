@@ -74,6 +74,8 @@ class PlayScene(Scene):
             hand=p.hand,
             # The session's pace: time from one cue to the next, less the squeeze itself.
             rest_between_reps_s=max(1.0, step.cue_s - 0.5) if step else p.rest_between_reps_s,
+            # A ball without a motion sensor: the rolling games say so and roll with the mouse.
+            extra={"roll_from_mouse": ctx.hub.roll_from_mouse},
         )
         self.game: MiniGame = GAMES[self.exercise](setup)
         if self.link is not None:

@@ -121,8 +121,9 @@ class RollRepSettings:
     pressure_high_pct: float | None = None
     pressure_fraction: float = 0.7
 
-    def with_target(self, target_fraction: float) -> RollRepSettings:
-        return replace(self, target_fraction=target_fraction)
+    def with_target(self, target_pct: float) -> RollRepSettings:
+        """A new target in % of the range (the unit a rep's ``target_pct`` is logged in)."""
+        return replace(self, target_fraction=target_pct / 100.0)
 
     @property
     def checks_pressure(self) -> bool:
@@ -476,6 +477,11 @@ class StrokeDetector(_Base):
         return self._phase is _Phase.OUT
 
     @property
+    def in_rep(self) -> bool:
+        """A movement is under way (the session waits for it before ending a set)."""
+        return self._phase is _Phase.OUT
+
+    @property
     def awaiting_return(self) -> bool:
         """Rolled out far enough: the game can say "now roll back"."""
         return self._phase is _Phase.OUT and self._ext >= self.target_device
@@ -654,6 +660,10 @@ class CircleDetector(_Base):
     @property
     def in_circle(self) -> bool:
         return abs(self._acc) > 0.25 * TAU
+
+    @property
+    def in_rep(self) -> bool:
+        return self.in_circle
 
     @property
     def circle_size(self) -> float:
