@@ -1,0 +1,120 @@
+"""Storage benchmark: what a rep costs to make durable, and whether saving stalls a frame.
+
+Prints
+1. the time to commit one rep under each journal/sync setting (median, 99th percentile),
+   written the way the game writes (one transaction per rep);
+2. the longest frame of a 60 fps loop that saves a rep every half second and a trace
+   chunk every second, with the writes done on the frame (inline) and on the writer thread.
+
+Run: python benchmarks/bench_storage.py [--reps 300] [--seconds 5]
+
+Why WAL + synchronous=FULL: FULL fsyncs the WAL at every commit, so a committed rep
+survives a power cut (NORMAL in WAL mode survives a crash but can lose the last
+commits on power loss; OFF can lose more). WAL's commit is an append plus one sync,
+cheaper than the rollback journal's several syncs (DELETE + FULL). The sync cost is
+taken off the frame by the writer thread, so durability costs no frame time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from game.storage import REP_COLUMNS, RepRow, Store  # noqa: E402
+from hardware.sample import Sample  # noqa: E402
+
+MEASURES = {"success": True, "peak_pct": 31.5, "peak_device": 180.0, "target_pct": 20.0, "hold_target_s": 0.5,
+            "hold_s": 0.8, "hold_cv": 0.04, "release_s": 0.7, "residual_pct": 1.2, "full_release": True,
+            "reaction_s": 0.4, "time_to_peak_s": 0.6, "rfd_pct_per_s": 80.0, "t_start": 1.0, "t_end": 3.0,
+            "filter": {"detect_hz": 10.0, "display_hz": 4.0}}
+
+
+def commit_times(folder: Path, journal: str, sync: str, n: int) -> list[float]:
+    """Rep inserts, one transaction each, on a database made by the Store, under other settings."""
+    path = folder / f"{journal}-{sync}.sqlite3"
+    store = Store(path, background=False)
+    sid = store.start_session(store.ensure_patient(), input_device="bench")
+    store.close()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute(f"PRAGMA journal_mode={journal}")
+    db.execute(f"PRAGMA synchronous={sync}")
+    cols = ", ".join(REP_COLUMNS)
+    sql = (f"INSERT INTO reps(session_id, recorded_at, exercise, hand, set_number, rep_number, {cols}) "
+           f"VALUES (?, ?, 'power_grip', 'right', 1, ?, {', '.join('?' * len(REP_COLUMNS))})")
+    values = [MEASURES.get(c) for c in REP_COLUMNS]
+    out = []
+    for k in range(n):
+        t0 = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(sql, (sid, time.time(), k, *values))
+        db.execute("COMMIT")
+        out.append(time.perf_counter() - t0)
+    db.close()
+    return out
+
+
+def frame_loop(folder: Path, background: bool | None, seconds: float) -> tuple[list[float], list[float], int]:
+    """``background`` None: no saving at all, the machine's own frame-time noise."""
+    store = Store(folder / f"frames-{background}.sqlite3", background=bool(background))
+    sid = store.start_session(store.ensure_patient(), input_device="bench")
+    store.start_trace(sid, {"calibration": {"baseline": 0, "mvc": 100}})
+    frames, calls, period, reps = [], [], 1 / 60, 0
+    next_t = time.perf_counter()
+    t_game = 0.0
+    for i in range(int(seconds * 60)):
+        t0 = time.perf_counter()
+        # the frame: ~2 ms of game work, 1-2 samples per frame at 100 Hz, a rep every 30 frames
+        end = t0 + 0.002
+        while time.perf_counter() < end:
+            pass
+        t_game += 1 / 60
+        c0 = time.perf_counter()
+        if background is not None:
+            store.add_samples(sid, [Sample(t_game + j / 100, 40.0 + j, 0.0, 0.0) for j in range(2)])
+        if background is not None and i % 30 == 29:
+            reps += 1
+            store.add_rep(sid, RepRow("power_grip", "right", 1, reps, MEASURES))
+        calls.append(time.perf_counter() - c0)
+        frames.append(time.perf_counter() - t0)
+        next_t += period
+        time.sleep(max(0.0, next_t - time.perf_counter()))
+    store.close()
+    return frames, calls, reps
+
+
+def pct(xs: list[float], p: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(p / 100 * len(s)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=300)
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--dir", type=Path, default=None, help="folder to test in (default: a temporary folder)")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(dir=a.dir) as d:
+        folder = Path(d)
+        print(f"Per-rep commit time, {a.reps} reps each, in {folder}:")
+        for journal, sync in (("WAL", "FULL"), ("WAL", "NORMAL"), ("DELETE", "FULL"), ("WAL", "OFF")):
+            ts = commit_times(folder, journal, sync, a.reps)
+            print(f"  {journal:6} synchronous={sync:6}  median {statistics.median(ts) * 1000:6.2f} ms   "
+                  f"p99 {pct(ts, 99) * 1000:6.2f} ms   max {max(ts) * 1000:6.2f} ms")
+        print(f"\n60 fps loop for {a.seconds:.0f} s (2 ms of work a frame), a rep every 0.5 s, WAL + FULL:")
+        for background in (None, False, True):
+            frames, calls, reps = frame_loop(folder, background, a.seconds)
+            how = {None: "no saving     ", False: "on the frame  ", True: "writer thread "}[background]
+            print(f"  {how} longest frame {max(frames) * 1000:6.2f} ms   p99 {pct(frames, 99) * 1000:6.2f} ms   "
+                  f"median {statistics.median(frames) * 1000:5.2f} ms   longest save call {max(calls) * 1000:6.2f} ms   "
+                  f"({reps} reps, {len(frames)} frames)")
+
+
+if __name__ == "__main__":
+    main()
