@@ -37,7 +37,7 @@ SCHEMA_COMMENT = f"# yaml-language-server: $schema={SCHEMA_FILE}"
 # A level file is a few kilobytes; these limits stop a wrong file (a video, a log,
 # an alias bomb) from stalling the game, with room to spare for any real program.
 MAX_FILE_BYTES = 256 * 1024
-MAX_VALUES = 20_000  # YAML values once anchors and aliases are expanded
+MAX_VALUES = 5_000  # YAML values once anchors and aliases are expanded (a real level: under 1,000)
 MAX_DEPTH = 40
 
 ExerciseId = Literal[
@@ -341,6 +341,13 @@ def parse_level_text(text: str, shown: str = "level") -> tuple[Level | None, lis
     """Check YAML text and build the level; returns (level or None, problems)."""
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         return None, [LevelProblem(shown, None, _too_big(len(text.encode("utf-8"))))]
+    # Cheap bounds before the (pure Python) parser sees the text, so no file makes
+    # the picker stall: every YAML value needs a line, a comma or a bracket.
+    if text.count("\n") + text.count(",") > MAX_VALUES:
+        return None, [LevelProblem(shown, None, f"it holds more than {MAX_VALUES:,} lines and list items; a level "
+                                                "file needs a few hundred at most, so it was not loaded")]
+    if text.count("[") + text.count("{") > MAX_DEPTH and _bracket_depth(text) > MAX_DEPTH:
+        return None, [LevelProblem(shown, None, f"lists or groups are nested more than {MAX_DEPTH} deep")]
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -367,6 +374,17 @@ def parse_level_text(text: str, shown: str = "level") -> tuple[Level | None, lis
         return None, sorted(_validation_problems(exc, root, shown), key=lambda p: p.line or 0)
     problems = [LevelProblem(shown, _line(_find(root, loc)[0]), msg, _dotted(loc)) for loc, msg in _consistency(level)]
     return (None if problems else level), problems
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 def _short(value: Any, n: int = 40) -> str:
