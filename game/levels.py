@@ -37,7 +37,7 @@ SCHEMA_COMMENT = f"# yaml-language-server: $schema={SCHEMA_FILE}"
 # A level file is a few kilobytes; these limits stop a wrong file (a video, a log,
 # an alias bomb) from stalling the game, with room to spare for any real program.
 MAX_FILE_BYTES = 256 * 1024
-MAX_VALUES = 5_000  # YAML values once anchors and aliases are expanded (a real level: under 1,000)
+MAX_VALUES = 2_000  # YAML values once anchors and aliases are expanded (a real level: a few hundred)
 MAX_DEPTH = 40
 
 ExerciseId = Literal[
