@@ -181,8 +181,27 @@ CREATE TABLE trace_chunks (
 );
 """
 
+# The clinic kiosk: the staff PIN (a salted scrypt hash, never the PIN), its wrong-try
+# count and lockout (kept here so a restart does not reset them), and kiosk settings.
+SCHEMA_KIOSK = """
+CREATE TABLE staff_pin (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    kdf TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    set_at REAL NOT NULL,
+    failed_tries INTEGER NOT NULL DEFAULT 0,
+    lockouts INTEGER NOT NULL DEFAULT 0,
+    locked_until REAL
+);
+CREATE TABLE kiosk_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
 # Version N is reached by running MIGRATIONS[N - 1] on a database at version N - 1.
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES, SCHEMA_RECORDS]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES, SCHEMA_RECORDS, SCHEMA_KIOSK]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 REP_COLUMNS = (
