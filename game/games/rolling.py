@@ -113,7 +113,7 @@ def draw_palm_top(c: Canvas, center: tuple[float, float], size: float, mirror: b
         draw_limb(c, [(fx, y - s * 0.3), (fx, y - s * 0.3 - length)], s * 0.15)
     c.ellipse(outline, (x - s * 0.42 - 3, y - s * 0.42 - 3, s * 0.84 + 6, s * 0.9 + 6))
     c.ellipse(SKIN, (x - s * 0.42, y - s * 0.42, s * 0.84, s * 0.9))
-    return (x + sign * s * 0.36, y + s * 0.3)
+    return (x + sign * s * 0.46, y + s * 0.22)
 
 
 def draw_thumb_to(c: Canvas, base: tuple[float, float], tip: tuple[float, float], width: float) -> None:

@@ -50,7 +50,7 @@ class TableRollGame(RollGame):
     instruction = "Roll the ball to your fingertips and back. Press gently all the way."
     rep_word = "rolls"
     axis = "y"
-    demo_caption = "Ball on the table under your palm. Roll it to your fingertips and back, pressing gently."
+    demo_caption = "Palm on the ball. Roll it to your fingertips and back."
     demo_cycle_s = 4.0
 
     @classmethod

@@ -47,7 +47,7 @@ class ThumbFlexExtGame(RollGame):
     instruction = "Roll the ball forward with your thumb to reach the star. Then roll back."
     rep_word = "strokes"
     axis = "y"
-    demo_caption = "Ball on a flat hand. Bend the thumb to roll it forward, then stretch it back."
+    demo_caption = "Ball on a flat hand. Bend the thumb to roll it, then stretch."
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)

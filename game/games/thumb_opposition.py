@@ -37,7 +37,7 @@ class ThumbOppositionGame(RollGame):
     instruction = "Roll the ball across with your thumb to catch the apple. Then roll back home."
     rep_word = "strokes"
     axis = "x"
-    demo_caption = "Ball on your palm. Roll it across with your thumb, then back again."
+    demo_caption = "Ball on your palm. Thumb rolls it across, then back."
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -154,18 +154,18 @@ class ThumbOppositionGame(RollGame):
     def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:
         u = (t % self.demo_cycle_s) / self.demo_cycle_s
         across = 0.5 - 0.5 * math.cos(2 * math.pi * u)
-        cx, cy = 600.0, 420.0
+        cx, cy = 600.0, 390.0
         sign = -1 if mirror else 1
-        base = draw_palm_top(c, (cx, cy), 300, mirror)
+        base = draw_palm_top(c, (cx, cy), 260, mirror)
         # from the thumb's side of the palm across towards the little finger, and back
-        ball = (cx + sign * (70 - 150 * across), cy - 10)
-        draw_ball(c, ball, 42, spin=across * 5)
-        draw_thumb_to(c, base, (ball[0] + sign * 30, ball[1] + 20), 40)
-        y = 230
+        ball = (cx + sign * (60 - 130 * across), cy - 10)
+        draw_ball(c, ball, 38, spin=across * 5)
+        draw_thumb_to(c, base, (ball[0] + sign * 28, ball[1] + 18), 36)
+        y = 545
         a, b = (cx + sign * 90, y), (cx - sign * 110, y)
         if u < 0.5:
             draw_arrow(c, a, b)
-            c.text("across", (cx, y - 36), size=28, bold=True, color=Theme.FOCUS)
+            c.text("across", (cx + sign * 250, y), size=28, bold=True, color=Theme.FOCUS)
         else:
             draw_arrow(c, b, a)
-            c.text("back", (cx, y - 36), size=28, bold=True, color=Theme.FOCUS)
+            c.text("back", (cx + sign * 250, y), size=28, bold=True, color=Theme.FOCUS)

@@ -39,7 +39,7 @@ class ThumbRollGame(RollGame):
         None: "Lovely circle!",
         "too_small": "Almost! Make a bigger circle.",
     }
-    demo_caption = "Ball on a flat hand. Move it round in a circle with your thumb."
+    demo_caption = "Ball on a flat hand. Thumb moves it round in a circle."
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -78,7 +78,7 @@ class ThumbRollGame(RollGame):
         c.rect(FLOOR, (0, WHEEL_Y + 20, 1280, 200))
         self._draw_wheel(c, ang)
         self._draw_pot(c)
-        self.draw_hint(c, self.hint(), (880, 200))
+        self.draw_hint(c, self.hint(), (760, 200))
         self.draw_instruction(c)
         self.draw_hud(c)
 
