@@ -47,6 +47,7 @@ class AppOptions:
     window_size: tuple[int, int] = WINDOW_SIZE
     seed: int = 0
     kiosk: bool = False
+    idle_timeout_s: float | None = None  # kiosk: seconds without input before the picker returns
     sound: bool = True
     demos: bool | None = None  # None: on, except in headless runs
     play: PlaySettings = field(default_factory=PlaySettings)
@@ -110,6 +111,10 @@ class App:
         store: Store | None = None,
         first_scene: Scene | None = None,
     ) -> None:
+        if opts.kiosk:
+            # SDL turns SIGTERM/SIGINT into a window-close event, which a kiosk ignores;
+            # a service manager's stop must still stop it.
+            os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
         if opts.headless:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -154,15 +159,23 @@ class App:
         from game.scenes.calibrate import apply_stored_calibration
 
         apply_stored_calibration(self.ctx)  # a serial ball plays with this patient's own calibration
+        self.hub.ball_calibration = lambda: self.ctx.calibration
         self.loop = FixedStep()
         self.stack: list[Scene] = []
         self.frames = 0
         self.running = True
         self._pace = pygame.time.Clock()
         self.hub.start()
+        self.kiosk = None
+        if opts.kiosk:
+            from game.kiosk import DEFAULT_IDLE_TIMEOUT_S, KioskMode
+
+            self.kiosk = KioskMode(self, idle_timeout_s=opts.idle_timeout_s or DEFAULT_IDLE_TIMEOUT_S)
         self.apply(Push(first_scene or self._first_scene()))
 
     def _first_scene(self) -> Scene:
+        if self.kiosk is not None:
+            return self.kiosk.picker()  # the clinic kiosk starts, and always returns, at the patient picker
         if self.opts.exercise:
             from game.scenes.menu import MenuScene
             from game.scenes.play import PlayScene
@@ -194,7 +207,7 @@ class App:
         elif isinstance(tr, Pop):
             self.stack.pop().exit()
             if not self.stack:
-                self.running = False
+                self._stack_emptied()
             else:
                 self.top.resume()
         elif isinstance(tr, Replace):
@@ -208,8 +221,16 @@ class App:
             if self.stack:
                 self.top.resume()
             else:
-                self.running = False
+                self._stack_emptied()
         elif isinstance(tr, Quit):
+            if self.kiosk is not None and not self.kiosk.allows(tr):
+                return  # in the clinic kiosk only staff can quit
+            self.running = False
+
+    def _stack_emptied(self) -> None:
+        if self.kiosk is not None:
+            self.apply(Push(self.kiosk.picker()))  # a kiosk never runs out of screens
+        else:
             self.running = False
 
     # --------------------------------------------------------------- frame
@@ -225,10 +246,15 @@ class App:
             if action.kind is Act.FULLSCREEN and not self.ctx.kiosk:
                 pg.display.toggle_fullscreen()
                 continue
+            if self.kiosk is not None and self.kiosk.handle(action):
+                continue  # the staff chord
             self.apply(self.top.handle(action))
             if not self.running:
                 return
-        self.apply(self.top.on_samples(self.hub.poll()))
+        samples = self.hub.poll()
+        if self.kiosk is not None:
+            self.kiosk.update(samples)  # idle: the session is saved and ended, the picker returns
+        self.apply(self.top.on_samples(samples))
         steps, alpha = self.loop.advance(self.clock.now())
         for _ in range(steps):
             if not self.running:
@@ -248,6 +274,8 @@ class App:
             first -= 1
         for scene in self.stack[first:]:
             scene.draw(self.canvas, alpha)
+        if self.kiosk is not None:
+            self.kiosk.draw(self.canvas)
         self.pg.display.flip()
 
     def run(self) -> int:
@@ -266,7 +294,7 @@ class App:
                 self.save_screenshot(o.screenshot)
         finally:
             self.shutdown()
-        return 0
+        return self.kiosk.exit_code() if self.kiosk is not None else 0
 
     def save_screenshot(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

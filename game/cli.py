@@ -70,6 +70,12 @@ def add_play_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for the games' randomness")
     p.add_argument("--mute", action="store_true", help="no sound")
     p.add_argument("--patient", help="who is playing: a patient's number or name (default: the last one)")
+    p.add_argument("--kiosk", action="store_true",
+                   help="clinic kiosk: full screen, a patient picker, no way out without the staff PIN "
+                        "(set it first with `main.py staff set-pin`); see docs/kiosk/")
+    p.add_argument("--idle-timeout", type=float, default=None, metavar="SECONDS",
+                   help="kiosk: with no input for this long, the exercise is saved and ended and the picker "
+                        "returns (default 180)")
     p.add_argument("--level", help="the program to play: a level name (e.g. classic_home) or a .yaml file "
                                    "(default: the patient's assigned level)")
 
@@ -91,8 +97,11 @@ def play(ns: argparse.Namespace) -> int:
         input=ns.input, baud=ns.baud, profile=ns.profile, data_dir=ns.data_dir, fullscreen=ns.fullscreen, headless=ns.headless,
         frames=ns.frames, seconds=ns.seconds, exercise=ns.exercise, screenshot=ns.screenshot,
         window_size=(w, h), seed=ns.seed, sound=not ns.mute, play=PlaySettings(reps_per_set=ns.reps),
-        patient=ns.patient, level=ns.level,
+        patient=ns.patient, level=ns.level, kiosk=ns.kiosk, idle_timeout_s=ns.idle_timeout,
     )
+    if ns.idle_timeout is not None and not ns.kiosk:
+        print("main.py: --idle-timeout is for the clinic kiosk; add --kiosk", file=sys.stderr)
+        return 2
     try:
         app = App(opts)
     except ValueError as exc:

@@ -9,11 +9,13 @@ pipeline as the serial ball. Game objects never look at a device.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
 import pygame
 
+from game.therapy.calibration import Calibration
 from hardware.keyboard import KeyboardBall
 from hardware.sample import Sample
 from hardware.source import InputSource, SourceStatus
@@ -33,12 +35,15 @@ class Act(Enum):
     EFFORT_DOWN = "effort_down"
     FULLSCREEN = "fullscreen"
     STAFF = "staff"  # the staff key chord
+    TEXT = "text"  # typed text (a PIN, a patient's name), in ``Action.text``
 
 
 @dataclass(frozen=True, slots=True)
 class Action:
     kind: Act
     pos: tuple[float, float] | None = None  # logical coordinates, for clicks
+    text: str = ""  # for TEXT
+    key: int | None = None  # the key behind a key action (Backspace deletes in a text field, Esc does not)
 
 
 KEY_ACTIONS = {
@@ -62,6 +67,8 @@ KEY_ACTIONS = {
 GRIP_KEYS = {pygame.K_SPACE}
 ROLL_KEYS = {pygame.K_LEFT: (-1, 0), pygame.K_RIGHT: (1, 0), pygame.K_UP: (0, -1), pygame.K_DOWN: (0, 1)}
 PAD_CONFIRM, PAD_BACK, PAD_PAUSE = 0, 1, 7
+PERSON_EVENTS = frozenset({pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEWHEEL,
+                           pygame.JOYBUTTONDOWN, pygame.JOYHATMOTION, pygame.JOYAXISMOTION, pygame.FINGERDOWN})
 
 
 class InputHub:
@@ -71,6 +78,9 @@ class InputHub:
         self.source = source
         self.keyboard = keyboard if keyboard is not None else (source if isinstance(source, KeyboardBall) else None)
         self._kb_roll = (0.0, 0.0)  # the mouse/keys' latest roll, lent to a ball without a motion sensor
+        # While the keyboard stands in for an absent ball its effort is expressed in the
+        # ball's units (effort level = %MVC), so the same detector and targets still apply.
+        self.ball_calibration: Callable[[], Calibration] | None = None
 
     def start(self) -> None:
         self.source.start()
@@ -88,10 +98,22 @@ class InputHub:
             # only while the ball is away (so a patient is never stuck).
             kb = self.keyboard.poll()
             if self.source.status is not SourceStatus.CONNECTED:
-                samples = kb
+                samples = self._in_ball_units(kb)
             elif self.roll_from_mouse:
                 samples = self._with_keyboard_roll(samples, kb)
         return samples
+
+    def _in_ball_units(self, kb: list[Sample]) -> list[Sample]:
+        if self.ball_calibration is None or self.keyboard is None:
+            return kb
+        cal = self.ball_calibration()
+        scale = cal.mvc / self.keyboard.info.nominal_full_scale
+        return [Sample(s.t, cal.baseline + s.force * scale, s.roll_x, s.roll_y, s.raw) for s in kb]
+
+    @property
+    def keyboard_standing_in(self) -> bool:
+        """The ball is away and the keyboard is playing for it."""
+        return self.keyboard is not None and self.keyboard is not self.source and not self.connected
 
     def _with_keyboard_roll(self, samples: list[Sample], kb: list[Sample]) -> list[Sample]:
         """The ball's force with the mouse/keys' roll, matched by time (latest roll at or before)."""
@@ -126,10 +148,18 @@ class InputRouter:
         self._roll_keys: set[int] = set()
         self._mouse_grip = False
         self._pads: dict[int, pygame.joystick.JoystickType] = {}
+        # Counts of a person's input (any key, button, stick or mouse movement), for the
+        # kiosk's idle timeout and its pointer that shows only while the mouse moves.
+        self.input_events = 0
+        self.mouse_moves = 0
 
     def poll(self) -> list[Action]:
         actions: list[Action] = []
         for ev in pygame.event.get():
+            if ev.type in PERSON_EVENTS:
+                self.input_events += 1
+                if ev.type == pygame.MOUSEMOTION:
+                    self.mouse_moves += 1
             actions.extend(self.translate(ev))
         return actions
 
@@ -143,7 +173,7 @@ class InputRouter:
             if ev.key == pygame.K_s and mods & pygame.KMOD_CTRL and mods & pygame.KMOD_ALT:
                 out.append(Action(Act.STAFF))
             elif ev.key in KEY_ACTIONS:
-                out.append(Action(KEY_ACTIONS[ev.key]))
+                out.append(Action(KEY_ACTIONS[ev.key], key=ev.key))
             if kb is not None:
                 if ev.key in GRIP_KEYS:
                     kb.set_grip(True)
@@ -154,6 +184,8 @@ class InputRouter:
                     kb.change_effort(+1)
                 if ev.key in (pygame.K_MINUS, pygame.K_KP_MINUS):
                     kb.change_effort(-1)
+        elif ev.type == pygame.TEXTINPUT:
+            out.append(Action(Act.TEXT, text=ev.text))
         elif ev.type == pygame.KEYUP and kb is not None:
             if ev.key in GRIP_KEYS:
                 kb.set_grip(False)

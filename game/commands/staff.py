@@ -1,0 +1,79 @@
+"""``main.py staff set-pin|status|names``: the kiosk's staff PIN and settings from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from game.cli import subcommand
+
+
+def _add(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                   help="folder of the records database (default: the user's data folder)")
+    sub = p.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    sp = sub.add_parser("set-pin", help="set the staff PIN that opens the kiosk's staff menu (asked twice, not shown)")
+    sp.add_argument("--pin-stdin", action="store_true",
+                    help="read the PIN from the first line of standard input (for scripts), not from the terminal")
+    sub.add_parser("status", help="whether a PIN is set, and whether entry is locked after wrong tries")
+    names = sub.add_parser("names", help="show patients' full names on the kiosk tiles: on or off (default off)")
+    names.add_argument("state", choices=("on", "off"))
+
+
+def _read_pin(from_stdin: bool) -> str | None:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            print("main.py staff set-pin: no PIN on standard input", file=sys.stderr)
+            return None
+        return line.strip()
+    try:
+        first = getpass.getpass("New staff PIN (4 to 12 digits): ")
+        again = getpass.getpass("The same PIN again: ")
+    except (EOFError, KeyboardInterrupt):
+        print("\nmain.py staff set-pin: no PIN set", file=sys.stderr)
+        return None
+    if first != again:
+        print("main.py staff set-pin: the two PINs differ; nothing was changed", file=sys.stderr)
+        return None
+    return first
+
+
+@subcommand("staff", "the clinic kiosk: set the staff PIN, see if entry is locked, names on tiles")(_add)
+def run(ns: argparse.Namespace) -> int:
+    from game.staff import KioskSettings, PinError, StaffLock, format_wait
+    from game.storage import Store
+
+    store = Store.in_dir(getattr(ns, "data_dir", None), background=False)
+    try:
+        lock = StaffLock(store)
+        if ns.staff_command == "set-pin":
+            pin = _read_pin(ns.pin_stdin)
+            if pin is None:
+                return 1
+            try:
+                lock.set_pin(pin)
+            except PinError as exc:
+                print(f"main.py staff set-pin: {exc}; nothing was changed", file=sys.stderr)
+                return 2
+            print("Staff PIN set. In the kiosk, press Ctrl+Alt+S, then type the PIN.")
+            return 0
+        if ns.staff_command == "status":
+            if not lock.has_pin:
+                print("No staff PIN is set. Set one with: main.py staff set-pin")
+                return 0
+            wait = lock.locked_for()
+            print("Staff PIN is set.")
+            print(f"Locked after wrong tries: {format_wait(wait)} left." if wait > 0
+                  else f"Not locked; {lock.tries_left()} tries before a lockout.")
+            print(f"Names on tiles: {'on' if KioskSettings(store).show_names else 'off'}")
+            return 0
+        if ns.staff_command == "names":
+            KioskSettings(store).set("show_names", ns.state == "on")
+            print(f"Names on tiles: {ns.state}")
+            return 0
+    finally:
+        store.close()
+    return 2
