@@ -48,6 +48,7 @@ class AppOptions:
     seed: int = 0
     kiosk: bool = False
     idle_timeout_s: float | None = None  # kiosk: seconds without input before the picker returns
+    kiosk_status: Path | None = None  # kiosk: a file that always names the screen shown (for monitoring)
     sound: bool = True
     demos: bool | None = None  # None: on, except in headless runs
     play: PlaySettings = field(default_factory=PlaySettings)
@@ -170,7 +171,14 @@ class App:
         if opts.kiosk:
             from game.kiosk import DEFAULT_IDLE_TIMEOUT_S, KioskMode
 
-            self.kiosk = KioskMode(self, idle_timeout_s=opts.idle_timeout_s or DEFAULT_IDLE_TIMEOUT_S)
+            try:
+                self.kiosk = KioskMode(self, idle_timeout_s=opts.idle_timeout_s or DEFAULT_IDLE_TIMEOUT_S,
+                                       status_file=opts.kiosk_status)
+            except ValueError:
+                self.hub.close()
+                self.store.close()
+                pygame.quit()
+                raise
         self.apply(Push(first_scene or self._first_scene()))
 
     def _first_scene(self) -> Scene:

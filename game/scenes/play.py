@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from game import __version__
 from game.games import GAMES, GameSetup, MiniGame
 from game.input import Act, Action
 from game.scene import Pop, Push, Replace, Scene, Transition
+from game.widgets import Button, ButtonGroup
 from game.scenes.pause import PauseScene
 from game.scenes.results import ResultsScene, SetSummary
 from game.replay import trace_settings
@@ -20,16 +23,25 @@ STOP_BUTTON = LRect(1156, 20, 104, 84)
 
 
 class DisconnectedScene(Scene):
-    """Shown over the game while the ball is away; it goes by itself when it is back."""
+    """Shown over the game while the ball is away; it goes by itself when it is back.
+
+    The patient is never stuck: one press plays on with the keyboard (its effort in
+    the ball's units, through the same detector), another stops for today.
+    """
 
     overlay = True
 
-    def __init__(self, session_id: int | None = None) -> None:
+    def __init__(self, session_id: int | None = None, on_choice: Callable[[str], None] | None = None) -> None:
         self.session_id = session_id
+        self.on_choice = on_choice
+
+    def enter(self) -> None:
+        self.buttons = ButtonGroup([
+            Button("keys", "Use the keyboard", LRect(250, 440, 370, 96)),
+            Button("stop", "Stop for today", LRect(660, 440, 370, 96)),
+        ])
 
     def update(self, dt: float) -> Transition:
-        from game.scene import Pop
-
         if self.ctx.hub.connected:
             self.ctx.store.log_event(self.session_id, "reconnected", {"device": self.ctx.hub.source.info.name,
                                                                       "status": self.ctx.hub.message})
@@ -37,18 +49,25 @@ class DisconnectedScene(Scene):
         return None
 
     def handle(self, action: Action) -> Transition:
+        chosen = self.buttons.handle(action)
+        if chosen is not None:
+            self.ctx.store.log_event(self.session_id, "disconnected_choice", {"choice": chosen})
+            if self.on_choice is not None:
+                self.on_choice(chosen)
+            return Pop()
         return None
 
     def draw(self, c: Canvas, alpha: float) -> None:
-        c.rect(Theme.BG, LRect(200, 150, 880, 420), radius=30)
-        c.rect(Theme.NEAR, LRect(200, 150, 880, 420), radius=30, width=5)
+        c.rect(Theme.BG, LRect(200, 110, 880, 520), radius=30)
+        c.rect(Theme.NEAR, LRect(200, 110, 880, 520), radius=30, width=5)
         # a ball with its cable unplugged
-        c.circle(Theme.NEAR, (520, 330), 70)
-        c.line(Theme.TEXT, (590, 330), (700, 330), 8)
-        c.rect(Theme.TEXT_DIM, (730, 310, 60, 40), radius=6)
-        c.text("Ball disconnected", (640, 450), size=52, bold=True)
-        c.text("Plug it back in. Your squeezes are saved.", (640, 510), size=32, color=Theme.TEXT_DIM)
-        c.text(self.ctx.hub.message, (640, 600), size=24, color=Theme.TEXT)
+        c.circle(Theme.NEAR, (520, 230), 60)
+        c.line(Theme.TEXT, (580, 230), (680, 230), 8)
+        c.rect(Theme.TEXT_DIM, (710, 212, 56, 36), radius=6)
+        c.text("Ball disconnected", (640, 330), size=52, bold=True)
+        c.text("Plug it back in. Your squeezes are saved.", (640, 390), size=32, color=Theme.TEXT)
+        self.buttons.draw(c, size=32)
+        c.text(self.ctx.hub.message, (640, 590), size=24, color=Theme.TEXT_DIM)
 
 
 class PlayScene(Scene):
@@ -97,10 +116,25 @@ class PlayScene(Scene):
     def _stop(self, reason: str) -> None:
         self.ended = reason
 
+    _keys_while_away = False
+
+    def _on_disconnected_choice(self, choice: str) -> None:
+        if choice == "keys":
+            self._keys_while_away = True  # until the ball is back
+        elif choice == "stop":
+            self._stop("stopped")
+
     def on_samples(self, samples: list[Sample]) -> Transition:
-        if not self.ctx.hub.connected:
-            self.ctx.store.log_event(self.session_id, "disconnected", {"device": self.ctx.hub.source.info.name})
-            return Push(DisconnectedScene(self.session_id))
+        hub = self.ctx.hub
+        if self.ended is not None:
+            return None  # the set is ending (e.g. "stop" chosen while the ball was away)
+        if hub.connected:
+            if self._keys_while_away:
+                self._keys_while_away = False
+                self.ctx.store.log_event(self.session_id, "reconnected", {"device": hub.source.info.name})
+        elif not self._keys_while_away:
+            self.ctx.store.log_event(self.session_id, "disconnected", {"device": hub.source.info.name})
+            return Push(DisconnectedScene(self.session_id, self._on_disconnected_choice))
         if getattr(self, "_demo_pending", False):
             from game.scenes.demo import DemoScene
 
