@@ -76,6 +76,8 @@ def add_play_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--idle-timeout", type=float, default=None, metavar="SECONDS",
                    help="kiosk: with no input for this long, the exercise is saved and ended and the picker "
                         "returns (default 180)")
+    p.add_argument("--kiosk-status", type=Path, default=None, metavar="FILE",
+                   help="kiosk: keep FILE naming the screen shown (JSON), for monitoring and tests")
     p.add_argument("--level", help="the program to play: a level name (e.g. classic_home) or a .yaml file "
                                    "(default: the patient's assigned level)")
 
@@ -98,6 +100,7 @@ def play(ns: argparse.Namespace) -> int:
         frames=ns.frames, seconds=ns.seconds, exercise=ns.exercise, screenshot=ns.screenshot,
         window_size=(w, h), seed=ns.seed, sound=not ns.mute, play=PlaySettings(reps_per_set=ns.reps),
         patient=ns.patient, level=ns.level, kiosk=ns.kiosk, idle_timeout_s=ns.idle_timeout,
+        kiosk_status=ns.kiosk_status,
     )
     if ns.idle_timeout is not None and not ns.kiosk:
         print("main.py: --idle-timeout is for the clinic kiosk; add --kiosk", file=sys.stderr)

@@ -15,6 +15,9 @@ for: they do not count as idle.
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from game.scene import PopTo, Push, Quit, Scene, Transition
@@ -46,7 +49,8 @@ class KioskError(ValueError):
 
 
 class KioskMode:
-    def __init__(self, app: App, *, idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S) -> None:
+    def __init__(self, app: App, *, idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
+                 status_file: Path | None = None) -> None:
         from game.staff import StaffLock
 
         if idle_timeout_s <= 0:
@@ -67,6 +71,10 @@ class KioskMode:
         self._pointer_shown: bool | None = None
         self._switch: SqueezeSwitch | None = None
         self.idle_endings = 0
+        self.status_file = status_file
+        self._status: tuple | None = None
+        if not app.opts.headless:
+            _stop_on_sigterm()
 
     # ------------------------------------------------------------ scenes
     @staticmethod
@@ -155,6 +163,25 @@ class KioskMode:
         self._show_pointer(now < self._pointer_until)
         if self.idle_for >= self.idle_timeout_s:
             self.end_for_idle()
+        self._write_status()
+
+    def _write_status(self) -> None:
+        """The screen shown, written when it changes (atomically: a reader never sees half a file)."""
+        if self.status_file is None or not self.app.stack:
+            return
+        status = (type(self.app.top).__name__, self.idle_endings, self.warning_shown)
+        if status == self._status:
+            return
+        self._status = status
+        data = {"screen": status[0], "screens": [type(s).__name__ for s in self.app.stack],
+                "idle_endings": status[1], "idle_warning": status[2], "pid": os.getpid(),
+                "at": self.app.store.now()}
+        tmp = self.status_file.with_name(self.status_file.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps(data))
+            os.replace(tmp, self.status_file)
+        except OSError:
+            pass  # monitoring must never stop the kiosk
 
     def _show_pointer(self, shown: bool) -> None:
         if shown != self._pointer_shown:
@@ -191,6 +218,20 @@ class KioskMode:
         c.text("Squeeze, press a key or move the mouse to keep going.", (640, 372), size=30)
         c.text(f"Otherwise your exercise is saved and ends in {int(left + 0.999)} s.", (640, 428), size=28,
                color=Theme.TEXT_DIM)
+
+
+def _stop_on_sigterm() -> None:
+    """A service manager's stop (SIGTERM) ends the kiosk cleanly: scenes exit, the session is saved."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def end_activity(stack: list[Scene], ctx, reason: str) -> None:  # noqa: ANN001

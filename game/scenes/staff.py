@@ -162,7 +162,7 @@ class StaffMenuScene(StaffScene):
             Button("patients", "Patients", LRect(90, 170, 340, 150), note="edit, program, calibrate"),
             Button("add", "Add patient", LRect(470, 170, 340, 150)),
             Button("names", f"Names: {names}", LRect(850, 170, 340, 150), note="full names on tiles"),
-            Button("done", "Back to patients", LRect(90, 370, 530, 150), note="the picker, for the next patient"),
+            Button("done", "Done", LRect(90, 370, 530, 150), note="back to the picker, for the next patient"),
             Button("close", "Press again" if self.confirm_close else "Close the kiosk", LRect(660, 370, 530, 150),
                    note="stop the game on this PC"),
         ], columns=3, focus=focus)
@@ -213,7 +213,7 @@ class StaffMenuScene(StaffScene):
         if self.confirm_close:
             c.text("Press Close the kiosk again to stop the game. Patients cannot use this PC until it is "
                    "started again.", (640, 570), size=24, color=Theme.FOCUS)
-        c.text("Everything a patient did is saved. Idle, this menu closes by itself.", (640, 650), size=26,
+        c.text("Left alone, this menu closes by itself.", (640, 650), size=26,
                color=Theme.TEXT_DIM)
 
 
