@@ -18,6 +18,8 @@ from game import __version__
 from game.audio import Audio
 from game.context import AppContext, PlaySettings
 from game.loop import STEP, FixedStep
+from game.settings import apply_patient_settings
+from game.speech import Speech
 from game.scene import Pop, PopTo, Push, Quit, Replace, Scene, Transition
 from game.storage import Store
 from game.therapy.calibration import Calibration
@@ -156,7 +158,10 @@ class App:
             calibration=calibration, patient_id=start.patient_id, seed=opts.seed, play=opts.play,
             kiosk=opts.kiosk, app_version=__version__, plan=start.plan, level_dirs=dirs, level_note=start.note,
             demos=(not opts.headless) if opts.demos is None else opts.demos,
+            speech=Speech(allowed=opts.sound and not opts.headless),
         )
+        # The patient's own settings (scan pace, volumes, voice, text size, trained hand) before anything uses them.
+        apply_patient_settings(self.ctx)
         from game.scenes.calibrate import apply_stored_calibration
 
         apply_stored_calibration(self.ctx)  # a serial ball plays with this patient's own calibration
@@ -277,6 +282,7 @@ class App:
         surface = self.pg.display.get_surface()
         if surface is not self.canvas.surface or surface.get_size() != self.canvas.surface.get_size():
             self.canvas.set_surface(surface)
+        self.canvas.text_scale = self.ctx.access.text_scale
         first = len(self.stack) - 1
         while first > 0 and self.stack[first].overlay:
             first -= 1
@@ -311,6 +317,7 @@ class App:
     def shutdown(self) -> None:
         while self.stack:
             self.stack.pop().exit()
+        self.ctx.speech.close()
         self.hub.close()
         self.store.close()
         self.pg.quit()

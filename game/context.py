@@ -9,6 +9,8 @@ from pathlib import Path
 from game.audio import Audio
 from game.input import InputHub
 from game.program import SessionPlan
+from game.settings import AccessSettings
+from game.speech import Speech
 from game.storage import Store
 from game.therapy.calibration import Calibration
 from hardware.clock import Clock
@@ -45,6 +47,9 @@ class AppContext:
     # Show the drawn demonstration before an exercise's first set (off in headless runs: nobody watches).
     demos: bool = True
     demos_seen: set[str] = field(default_factory=set)
+    # The patient's access settings (scan pace, text size, volumes, voice, hand), from game/settings.py.
+    access: AccessSettings = field(default_factory=AccessSettings)
+    speech: Speech = field(default_factory=Speech)
 
     def rng(self, salt: str) -> random.Random:
         """A seeded generator per use, so one game's randomness never shifts another's."""

@@ -134,6 +134,12 @@ class InputHub:
         return self.source.status is SourceStatus.CONNECTED
 
     @property
+    def keyboard_only(self) -> bool:
+        """The samples now come from the keyboard/mouse stand-in (no ball, or the ball is away),
+        whose presses already arrive as actions: menus must not count them twice."""
+        return self.keyboard is not None and (self.source is self.keyboard or not self.connected)
+
+    @property
     def message(self) -> str:
         return self.source.status_message
 

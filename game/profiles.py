@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from game.settings import SETTINGS_INFO, check_setting
 from game.storage import Store
 from game.therapy.calibration import Calibration
 
@@ -34,6 +35,13 @@ SETTINGS: dict[str, tuple[type, str]] = {
     "keyboard_effort_pct": (int, "the imitated hand's strength for the keyboard, 10 to 100"),
     "text_scale": (float, "text size, 1.0 normal up to 1.6"),
     "show_full_name": (bool, "show the full name on the tile (true or false)"),
+    # Access settings (game/settings.py checks them and explains their ranges).
+    "scan": (str, "the moving frame: auto (with the ball), on or off"),
+    "scan_s": (float, "seconds the moving frame stays on each choice, 0.6 to 8"),
+    "game_speed": (float, "game speed, 0.5 (slow) to 1.5 (quick), 1 is normal"),
+    "cue_volume": (float, "volume of the sound cues, 0 to 1"),
+    "speech": (bool, "spoken words on or off (true or false)"),
+    "speech_volume": (float, "volume of the spoken words, 0 to 1"),
 }
 
 
@@ -304,6 +312,12 @@ class Profiles:
                 hint = f"; did you mean '{close[0]}'?" if close else f"; settings are: {', '.join(SETTINGS)}"
                 raise ProfileError(f"'{key}' is not a patient setting{hint}")
             kind, what = SETTINGS[key]
+            if key in SETTINGS_INFO and key != "text_scale":
+                try:
+                    out[key] = check_setting(key, value)
+                except ValueError as exc:
+                    raise ProfileError(str(exc)) from None
+                continue
             ok = isinstance(value, bool) if kind is bool else (
                 isinstance(value, (int, float)) and not isinstance(value, bool) and (kind is float or float(value).is_integer()))
             if ok and key == "keyboard_effort_pct":

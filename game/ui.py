@@ -19,6 +19,7 @@ FONT_REGULAR = ASSETS / "fonts" / "AtkinsonHyperlegible-Regular.ttf"
 FONT_BOLD = ASSETS / "fonts" / "AtkinsonHyperlegible-Bold.ttf"
 
 Color = tuple[int, int, int]
+TEXT_SCALE_CAP = 48.0  # logical size above which the text-size setting no longer enlarges text
 
 
 class Theme:
@@ -64,6 +65,8 @@ class Canvas:
     def __init__(self, surface: pygame.Surface) -> None:
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
         self._text_cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+        # The patient's text size (1.0 normal): grows small and middle text; headings are big already.
+        self.text_scale = 1.0
         self.set_surface(surface)
 
     # ------------------------------------------------------------ geometry
@@ -128,7 +131,14 @@ class Canvas:
             self._fonts[key] = f
         return f
 
+    def scaled(self, size: float) -> float:
+        """A text size after the patient's text scale (never past 48, never below the size asked)."""
+        if self.text_scale == 1.0:
+            return size
+        return max(size, min(size * self.text_scale, TEXT_SCALE_CAP))
+
     def text_surface(self, text: str, size: float, color: Color, bold: bool = False) -> pygame.Surface:
+        size = self.scaled(size)
         key = (text, round(size * self.scale), color, bold)
         surf = self._text_cache.get(key)
         if surf is None:
@@ -158,7 +168,7 @@ class Canvas:
         return LRect((r.x - self.ox) / self.scale, (r.y - self.oy) / self.scale, r.w / self.scale, r.h / self.scale)
 
     def text_width(self, text: str, size: float, bold: bool = False) -> float:
-        return self.font(size, bold).size(text)[0] / self.scale
+        return self.font(self.scaled(size), bold).size(text)[0] / self.scale
 
     def wrap(self, text: str, size: float, max_w: float, bold: bool = False) -> list[str]:
         words, lines, cur = text.split(), [], ""
@@ -179,7 +189,7 @@ class Canvas:
         x, y = pos
         for line in self.wrap(text, size, max_w):
             self.text(line, (x, y), size=size, color=color, anchor=anchor)
-            y += size * line_gap
+            y += self.scaled(size) * line_gap
         return y
 
 
@@ -231,3 +241,17 @@ def draw_hand(c: Canvas, center: tuple[float, float], size: float, closed: float
     tx = x + sign * s * (0.5 - 0.22 * closed)
     c.rect(color, (tx - s * 0.09, y - s * 0.05, s * 0.18, s * 0.42), radius=s * 0.08)
     c.rect(Theme.DARK_TEXT, (tx - s * 0.09, y - s * 0.05, s * 0.18, s * 0.42), radius=s * 0.08, width=1.5)
+
+
+def draw_gear(c: Canvas, center: tuple[float, float], size: float, color: Color = Theme.TEXT) -> None:
+    """A cog wheel: 'settings'."""
+    import math
+
+    x, y = center
+    pts = []
+    for i in range(32):
+        a = i * math.pi / 16
+        r = size * (0.5 if (i // 2) % 2 == 0 else 0.36)
+        pts.append((x + r * math.cos(a), y + r * math.sin(a)))
+    c.polygon(color, pts)
+    c.circle(Theme.PANEL, (x, y), size * 0.16)

@@ -126,6 +126,7 @@ class MiniGame:
         self.finished = False
         self._done_at: float | None = None
         self.last_sample_t: float | None = None
+        self.cues_given = 0  # how many times the game has asked for a rep (the scene plays "your turn")
 
     # ------------------------------------------------------------ settings
     @classmethod
@@ -193,6 +194,7 @@ class MiniGame:
 
     def cue_detector(self) -> None:
         """Tell the detector the game asked for a rep now (for reaction time)."""
+        self.cues_given += 1
         cue = getattr(self.detector, "cue", None)
         if cue is not None and self.last_sample_t is not None:
             cue(self.last_sample_t)

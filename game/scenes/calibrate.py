@@ -22,7 +22,7 @@ from game.input import Act, Action
 from game.scene import Pop, Replace, Scene, Transition
 from game.therapy.calibration import Calibration, moving_average_max, rest_stats, target_mvc
 from game.ui import Canvas, LRect, Theme, draw_hand
-from game.widgets import Button, ButtonGroup
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint
 from hardware.sample import Sample
 
 REST_S = 3.0
@@ -238,6 +238,7 @@ class CalibrateScene(Scene):
 
     def enter(self) -> None:
         self._intro_buttons()
+        self.switch = ChoiceSwitch(self.ctx)  # the buttons answer a squeeze too (ball-only use)
 
     def _intro_buttons(self) -> None:
         self.buttons = ButtonGroup([
@@ -248,7 +249,8 @@ class CalibrateScene(Scene):
     def _result_buttons(self) -> None:
         self.buttons = ButtonGroup([
             Button("save", "Save", LRect(150, 580, 300, 100)),
-            Button("weigh", "Weigh (kg)", LRect(490, 580, 300, 100)),
+            # Weighing needs a known weight and the arrow keys: staff only, the moving frame skips it.
+            Button("weigh", "Weigh (kg)", LRect(490, 580, 300, 100), scan=False),
             Button("redo", "Again", LRect(830, 580, 300, 100)),
         ])
 
@@ -279,22 +281,24 @@ class CalibrateScene(Scene):
                                                  "device": device, "calibration_id": self.saved_id})
         return self._leave()
 
+    def _choose(self, chosen: str | None) -> Transition:
+        if chosen == "start" or chosen == "redo":
+            self.run = CalibrationRun()
+            self.run.begin()
+        elif chosen == "cancel":
+            return Pop()
+        elif chosen == "save":
+            return self._save()
+        elif chosen == "weigh":
+            self.run.step = Step.WEIGH_INTRO
+        return None
+
     def handle(self, action: Action) -> Transition:
         st = self.run.step
         if st in (Step.INTRO, Step.RESULT, Step.PROBLEM):
             if action.kind is Act.BACK:
                 return Pop()
-            chosen = self.buttons.handle(action)
-            if chosen == "start" or chosen == "redo":
-                self.run = CalibrationRun()
-                self.run.begin()
-            elif chosen == "cancel":
-                return Pop()
-            elif chosen == "save":
-                return self._save()
-            elif chosen == "weigh":
-                self.run.step = Step.WEIGH_INTRO
-            return None
+            return self._choose(self.buttons.handle(action))
         if st is Step.WEIGH_INTRO:
             if action.kind is Act.LEFT:
                 self.weight_index = max(0, self.weight_index - 1)
@@ -313,9 +317,14 @@ class CalibrateScene(Scene):
 
     def on_samples(self, samples: list[Sample]) -> Transition:
         self.run.feed(samples)
+        # A squeeze chooses only on the screens with buttons (not the calibration squeezes themselves).
+        if self.switch.feed(samples) and self.run.step in (Step.INTRO, Step.RESULT, Step.PROBLEM):
+            return self._choose(self.buttons.choose_focused())
         return None
 
     def update(self, dt: float) -> Transition:
+        if self.run.step in (Step.INTRO, Step.RESULT, Step.PROBLEM):
+            self.buttons.scan(dt, self.ctx, self.switch)
         before = self.run.step
         self.run.update(dt)
         after = self.run.step
@@ -350,6 +359,7 @@ class CalibrateScene(Scene):
             c.paragraph("Rest your hand on the ball for 3 seconds. Then squeeze as hard as you comfortably can, "
                         "three times. Stop if it hurts.", (640, 410), 900, size=30)
             self.buttons.draw(c, size=40)
+            draw_choose_hint(c, self.buttons.scanning, (640, 694), size=24)
         elif st in (Step.REST, Step.READY, Step.SQUEEZE, Step.RELAX):
             self._draw_step(c)
         elif st is Step.RESULT:

@@ -12,8 +12,9 @@ from game.exercises import BY_ID
 from game.input import Act, Action
 from game.levels import LevelLibrary, LoadedLevel, level_dirs, level_ref
 from game.scene import Pop, Scene, Transition
-from game.therapy.switch import SqueezeSwitch
+from game.settings import scan_every
 from game.ui import Canvas, LRect, Theme, draw_cross, draw_tick
+from game.widgets import ChoiceSwitch, Scanner, draw_choose_hint
 from hardware.sample import Sample
 
 RESCAN_S = 1.0
@@ -44,6 +45,8 @@ class LevelPickerScene(Scene):
         self.top_row = 0
         self.since_scan = 0.0
         self.message = ""
+        self.scanner = Scanner()
+        self.on_back = False  # the moving frame is on Back (after the last file)
 
     def enter(self) -> None:
         dirs = self.ctx.level_dirs or level_dirs(None)
@@ -51,7 +54,7 @@ class LevelPickerScene(Scene):
             self.library = LevelLibrary(dirs)
         else:
             self.library.refresh()
-        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.switch = ChoiceSwitch(self.ctx)
         from game.profiles import ProfileError, Profiles
 
         try:
@@ -109,6 +112,8 @@ class LevelPickerScene(Scene):
             self.message = ""
 
     def choose(self) -> Transition:
+        if self.on_back:
+            return Pop()
         e = self.focused
         if e is None:
             return None
@@ -132,6 +137,9 @@ class LevelPickerScene(Scene):
         k = action.kind
         if k is Act.BACK:
             return Pop()
+        if k in (Act.UP, Act.LEFT, Act.DOWN, Act.RIGHT):
+            self.scanner.stop()
+            self.on_back = False
         if k in (Act.UP, Act.LEFT):
             self._move(-1)
         elif k in (Act.DOWN, Act.RIGHT):
@@ -144,10 +152,24 @@ class LevelPickerScene(Scene):
             for i in range(self.top_row, min(len(self.entries), self.top_row + ROWS_VISIBLE)):
                 if self._row_rect(i).contains(action.pos):
                     self.focus = i
+                    self.on_back = False
                     return self.choose()
         return None
 
     def update(self, dt: float) -> Transition:
+        # Switch scanning: the frame walks the files, then Back, and round again.
+        first = self.focus == 0 and not self.on_back
+        if self.scanner.tick(dt, scan_every(self.ctx), first=first, holding=self.switch.building):
+            if self.on_back or not self.entries:
+                self.on_back = False
+                self.focus = 0
+            elif self.focus + 1 < len(self.entries):
+                self.focus += 1
+            else:
+                self.on_back = True
+            self._scroll()
+            self.message = ""
+            self.ctx.speech.say("Back" if self.on_back or not self.focused else self.focused.title)
         self.since_scan += dt
         if self.since_scan >= RESCAN_S:
             self.since_scan = 0.0
@@ -174,14 +196,18 @@ class LevelPickerScene(Scene):
                                    (LIST_X + LIST_W / 2, y + 16)])
         if self.focused is not None:
             self._draw_panel(c, self.focused)
-        c.rect(Theme.PANEL, BACK, radius=16)
+        c.rect(Theme.PANEL_HI if self.on_back else Theme.PANEL, BACK, radius=16)
+        if self.on_back:
+            c.rect(Theme.FOCUS, BACK.inflate(6), radius=22, width=6)
         c.text("Back", BACK.center, size=32, bold=True)
-        hint = self.message or "Arrows to move, Space or a squeeze to choose, Esc to go back"
-        c.text(hint, (740, 663), size=22, color=Theme.FOCUS if self.message else Theme.TEXT_DIM)
+        if self.message:
+            c.text(self.message, (740, 663), size=22, color=Theme.FOCUS)
+        else:
+            draw_choose_hint(c, self.scanner.active, (740, 663), size=22)
 
     def _draw_row(self, c: Canvas, i: int, e: LoadedLevel, current: str | None) -> None:
         r = self._row_rect(i)
-        focused = i == self.focus
+        focused = i == self.focus and not self.on_back
         c.rect(Theme.PANEL_HI if focused else Theme.PANEL, r, radius=14)
         if focused:
             c.rect(Theme.FOCUS, r.inflate(5), radius=18, width=5)

@@ -8,9 +8,8 @@ from game.exercises import EXERCISES
 from game.games import GAMES
 from game.input import Act, Action
 from game.scene import Pop, Push, Scene, Transition
-from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme
-from game.widgets import Button, ButtonGroup
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint
 from hardware.sample import Sample
 
 
@@ -42,10 +41,14 @@ class MenuScene(Scene):
                                   note="" if ready else "coming soon"))
         # Calibrate: the ball learns this hand's strength (rest, three strong squeezes).
         buttons.append(Button("calibrate", "Calibrate", LRect(1030, 40, 220, 80)))
+        # Back: the way out for a person using only the ball (no Esc key).
+        buttons.append(Button("back", "Back", LRect(30, 40, 200, 80)))
         self.buttons = ButtonGroup(buttons, columns=4)
-        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.switch = ChoiceSwitch(self.ctx)
 
     def _play(self, exercise_id: str) -> Transition:
+        if exercise_id == "back":
+            return Pop()
         if exercise_id == "calibrate":
             from game.scenes.calibrate import CalibrateScene
 
@@ -61,6 +64,10 @@ class MenuScene(Scene):
             return self._play(chosen)
         return None
 
+    def update(self, dt: float) -> Transition:
+        self.buttons.scan(dt, self.ctx, self.switch)
+        return None
+
     def handle(self, action: Action) -> Transition:
         if action.kind is Act.BACK:
             return Pop()
@@ -71,5 +78,4 @@ class MenuScene(Scene):
         c.clear()
         c.text("Choose an exercise", (640, 80), size=56, bold=True)
         self.buttons.draw(c, size=30)
-        c.text("Arrows to move, Space or a squeeze to choose, Esc to go back", (640, 680), size=24,
-               color=Theme.TEXT_DIM)
+        draw_choose_hint(c, self.buttons.scanning, (640, 686), size=24)

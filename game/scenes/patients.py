@@ -14,9 +14,9 @@ import math
 from game.input import Act, Action
 from game.profiles import TILE_COLOURS, Profile, ProfileError, Profiles, plan_for
 from game.scene import Pop, PopTo, Push, Scene, Transition
-from game.therapy.switch import SqueezeSwitch
+from game.settings import apply_patient_settings, scan_every
 from game.ui import Canvas, Color, LRect, Theme, draw_tick
-from game.widgets import Button, ButtonGroup
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, Scanner, draw_choose_hint
 from hardware.sample import Sample
 
 COLUMNS, ROWS = 4, 2
@@ -104,9 +104,10 @@ class PatientPickerScene(Scene):
     def __init__(self) -> None:
         self.focus = 0
         self.top_row = 0
+        self.scanner = Scanner()
 
     def enter(self) -> None:
-        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.switch = ChoiceSwitch(self.ctx)
         self.reload()
 
     def resume(self) -> None:
@@ -155,8 +156,19 @@ class PatientPickerScene(Scene):
             return self.choose()
         return None
 
+    def update(self, dt: float) -> Transition:
+        # Switch scanning: the frame walks the tiles (and round again) until a squeeze chooses.
+        if self.patients and self.scanner.tick(dt, scan_every(self.ctx), first=self.focus == 0,
+                                               holding=self.switch.building):
+            self.focus = (self.focus + 1) % len(self.patients)
+            self._scroll()
+            self.ctx.speech.say(self.patients[self.focus].name)
+        return None
+
     def handle(self, action: Action) -> Transition:
         k = action.kind
+        if k in (Act.LEFT, Act.RIGHT, Act.UP, Act.DOWN):
+            self.scanner.stop()
         if k is Act.BACK:
             return Pop()
         if k is Act.LEFT:
@@ -199,8 +211,7 @@ class PatientPickerScene(Scene):
             c.polygon(Theme.TEXT, [(622, 128), (658, 128), (640, 110)])
         if (self.top_row + ROWS) * COLUMNS < len(self.patients):
             c.polygon(Theme.TEXT, [(622, 630), (658, 630), (640, 648)])
-        c.text("Arrows to move, Space or a squeeze to choose, Esc to go back", (640, 680), size=24,
-               color=Theme.TEXT_DIM)
+        draw_choose_hint(c, self.scanner.active, (640, 686), size=24)
 
 
 def _level_title(p: Profile, dirs: tuple) -> str:
@@ -224,6 +235,7 @@ def select_patient(ctx, patient_id: int) -> Profile:  # noqa: ANN001
     ctx.patient_id = p.id
     ctx.plan, _path, ctx.level_note = plan_for(p, ctx.level_dirs or level_dirs(None))
     ctx.play.hand = p.hand
+    apply_patient_settings(ctx)  # their scan pace, text size, volumes and voice
     return p
 
 
@@ -235,11 +247,15 @@ class PatientProfileScene(Scene):
         self.confirm_archive = False
 
     def enter(self) -> None:
-        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.switch = ChoiceSwitch(self.ctx)
         self.reload()
 
     def resume(self) -> None:
         self.reload()
+
+    def update(self, dt: float) -> Transition:
+        self.buttons.scan(dt, self.ctx, self.switch)
+        return None
 
     def reload(self) -> None:
         profiles = Profiles(self.ctx.store)
@@ -251,10 +267,15 @@ class PatientProfileScene(Scene):
             buttons += [
                 Button("program", "Program", LRect(360, 560, 260, 110)),
                 Button("hand", "Hand", LRect(650, 560, 260, 110)),
-                Button("archive", "Press again" if self.confirm_archive else "Archive", LRect(940, 560, 270, 110)),
+                # Archiving is the therapist's job: the moving frame never stops on it.
+                Button("archive", "Press again" if self.confirm_archive else "Archive", LRect(940, 560, 270, 110),
+                       scan=False),
             ]
-        focus = self.buttons.focus if hasattr(self, "buttons") and self.buttons.focus < len(buttons) else 0
+        old = getattr(self, "buttons", None)
+        focus = old.focus if old is not None and old.focus < len(buttons) else 0
         self.buttons = ButtonGroup(buttons, focus=focus)
+        if old is not None:
+            self.buttons.scanner = old.scanner  # a change on this screen keeps the frame where it was
 
     def _do(self, chosen: str | None) -> Transition:
         if chosen is None:

@@ -91,12 +91,15 @@ class PlayScene(Scene):
             reps_target=step.reps if step else p.reps_per_set,
             rng=ctx.rng(f"{self.exercise}:{self.set_number}"),
             hand=p.hand,
-            # The session's pace: time from one cue to the next, less the squeeze itself.
-            rest_between_reps_s=max(1.0, step.cue_s - 0.5) if step else p.rest_between_reps_s,
+            # The session's pace: time from one cue to the next, less the squeeze itself; the
+            # patient's game speed stretches it (0.8 -> 1.25 x the time), never the hold or target.
+            rest_between_reps_s=(max(1.0, step.cue_s - 0.5) if step else p.rest_between_reps_s) * ctx.access.pace,
             # A ball without a motion sensor: the rolling games say so and roll with the mouse.
             extra={"roll_from_mouse": ctx.hub.roll_from_mouse},
         )
         self.game: MiniGame = GAMES[self.exercise](setup)
+        self._cues_heard = 0
+        ctx.speech.say(self.game.instruction)
         if self.link is not None:
             self.session_id = self.link.session_id
         else:
@@ -185,6 +188,9 @@ class PlayScene(Scene):
     def update(self, dt: float) -> Transition:
         if self.ended is None:
             self.game.update(dt)
+            if self.game.cues_given > self._cues_heard:  # the game asked for a rep: "your turn"
+                self._cues_heard = self.game.cues_given
+                self.ctx.audio.play("turn")
             if self.game.finished:
                 self.ended = "completed"
             elif self.link is not None and self.link.time_up() and not self.game.detector.in_rep:

@@ -22,9 +22,8 @@ from game.records import (
     streak,
 )
 from game.scene import Pop, Scene, Transition
-from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme, draw_tick
-from game.widgets import Button, ButtonGroup
+from game.widgets import Button, ButtonGroup, ChoiceSwitch
 from hardware.sample import Sample
 
 DAYS = 14
@@ -49,7 +48,7 @@ class ProgressScene(Scene):
         self.exercises: list[ExerciseTotal] = per_exercise(store, pid)[:5]
         self.streak = streak(store, pid, today=today)
         self.buttons = ButtonGroup([Button("back", "Back", LRect(1090, 20, 150, 70))])
-        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.switch = ChoiceSwitch(self.ctx)
         self.shown_for = 0.0
 
     def update(self, dt: float) -> Transition:

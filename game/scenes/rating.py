@@ -11,8 +11,9 @@ from collections.abc import Callable
 
 from game.input import Act, Action
 from game.scene import Pop, Scene, Transition
-from game.therapy.switch import SqueezeSwitch
+from game.settings import scan_every
 from game.ui import Canvas, LRect, Theme
+from game.widgets import ChoiceSwitch, draw_frame_icon, draw_hint
 from hardware.sample import Sample
 
 SCAN_S = 1.6  # the highlight moves on every this many seconds
@@ -44,13 +45,15 @@ class RatingScene(Scene):
         self.shown_for = 0.0
 
     def enter(self) -> None:
-        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.switch = ChoiceSwitch(self.ctx)
+        self.ctx.speech.say(QUESTIONS[self.question][0])
 
     def _choose(self, value: int) -> Transition:
         self.answers[self.question] = value
         if self.question == "pain":
             self.question = "fatigue"
             self.focus, self.t, self.shown_for, self.scanning = 0, 0.0, 0.0, True
+            self.ctx.speech.say(QUESTIONS[self.question][0])
             return None
         self.on_done(self.answers["pain"], self.answers["fatigue"])
         return Pop()
@@ -75,9 +78,14 @@ class RatingScene(Scene):
 
     def update(self, dt: float) -> Transition:
         self.shown_for += dt
-        if self.scanning:
+        if self.scanning and not self.switch.building:
+            # The patient's own scan pace (the rating always walks, even with the keyboard: arrows stop it).
+            every = scan_every(self.ctx) or SCAN_S
             self.t += dt
-            self.focus = int(self.t // SCAN_S) % 11
+            focus = int(self.t // every) % 11
+            if focus != self.focus:
+                self.focus = focus
+                self.ctx.speech.say(str(focus))
         return None
 
     def draw(self, c: Canvas, alpha: float) -> None:
@@ -91,7 +99,7 @@ class RatingScene(Scene):
         c.text(low, (face_rect(0).center[0], FACE_Y + 150), size=26, anchor="midtop")
         c.text(high, (face_rect(10).center[0], FACE_Y + 150), size=26, anchor="midtop")
         hint = "Squeeze when the yellow frame is on your answer" if self.scanning else "Space or Enter to choose"
-        c.text(hint, (640, 610), size=32)
+        draw_hint(c, hint, (640, 610), size=32, icon=draw_frame_icon if self.scanning else None)
         c.text("or click a face. Arrows move the frame.", (640, 655), size=26, color=Theme.TEXT_DIM)
 
     def _draw_face(self, c: Canvas, v: int, focused: bool) -> None:

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from game.input import Act, Action
 from game.records import TodaySummary, local_day, today_summary
 from game.scene import Pop, Push, Replace, Scene, Transition
-from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme, draw_tick
-from game.widgets import Button, ButtonGroup
+from game.widgets import Button, ButtonGroup, ChoiceSwitch
 from hardware.sample import Sample
 
 
@@ -37,12 +36,13 @@ class ResultsScene(Scene):
         # The day's totals, read once (the read waits for this set's reps to be saved).
         self.today: TodaySummary = today_summary(self.ctx.store, self.ctx.patient_id,
                                                  today=local_day(self.ctx.store.now()))
-        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.switch = ChoiceSwitch(self.ctx)
         self.ctx.audio.play("done")
         self.shown_for = 0.0
 
     def update(self, dt: float) -> Transition:
         self.shown_for += dt
+        self.buttons.scan(dt, self.ctx, self.switch)
         return None
 
     def _choose(self, chosen: str | None) -> Transition:

@@ -15,9 +15,8 @@ from game.scene import Pop, Push, Scene, Transition
 from game.session import RatingStep, RestStep, SessionRunner, SetLink, SetStep, SummaryStep
 from game.storage import END_COMPLETED, END_QUIT, END_STOPPED, END_STOPPED_PAIN
 from game.therapy.difficulty import DifficultyState
-from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme, draw_tick
-from game.widgets import Button, ButtonGroup
+from game.widgets import Button, ButtonGroup, ChoiceSwitch
 from hardware.sample import Sample
 
 STORE_REASON = {"completed": END_COMPLETED, "pain": END_STOPPED_PAIN, "pain_before": END_STOPPED_PAIN,
@@ -43,7 +42,7 @@ class SessionScene(Scene):
         states = {k: DifficultyState.from_dict(v) for k, v in self._profile_difficulty().items()
                   if isinstance(v, dict)}
         self.runner = SessionRunner(ctx.plan, states=states, reps_done_today=self._reps_today(), log=self._log)
-        self.switch = SqueezeSwitch(ctx.calibration)
+        self.switch = ChoiceSwitch(ctx)
         self.buttons = ButtonGroup([Button("done", "Done", LRect(490, 590, 300, 100))])
         self.shown_for = 0.0
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from game.input import Act, Action
 from game.scene import Push, Quit, Scene, Transition
-from game.therapy.switch import SqueezeSwitch
-from game.ui import Canvas, LRect, Theme, draw_hand
-from game.widgets import Button, ButtonGroup
+from game.ui import Canvas, LRect, Theme, draw_gear, draw_hand
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint
 from hardware.sample import Sample
 from game.scenes.patients import who_and_program_buttons
 
@@ -17,14 +16,18 @@ class TitleScene(Scene):
         self.buttons = ButtonGroup([Button("start", "Start", LRect(330, 430, 400, 110)),
                                     Button("free", "Free play", LRect(760, 440, 240, 90))])
         self.buttons.buttons += who_and_program_buttons(self.ctx)
+        # Settings: scan pace, text size, volumes, voice, hand (usable with the ball alone).
+        self.buttons.buttons.append(Button("settings", "Settings", LRect(60, 440, 240, 90), size=32,
+                                           icon=draw_gear))
         self.buttons.columns = len(self.buttons.buttons)
-        self.switch = SqueezeSwitch(self.ctx.calibration)
+        self.switch = ChoiceSwitch(self.ctx)
         self.t = 0.0
 
     def resume(self) -> None:
         # Back from the patient or program picker: show who and what now.
-        keep = [b for b in self.buttons.buttons if b.id not in ("who", "program")]
-        self.buttons.buttons = keep + who_and_program_buttons(self.ctx)
+        keep = [b for b in self.buttons.buttons if b.id not in ("who", "program", "settings")]
+        settings = [b for b in self.buttons.buttons if b.id == "settings"]
+        self.buttons.buttons = keep + who_and_program_buttons(self.ctx) + settings
         self.buttons.focus = min(self.buttons.focus, len(self.buttons.buttons) - 1)
 
     def _start(self, chosen: str | None = "start") -> Transition:
@@ -45,6 +48,10 @@ class TitleScene(Scene):
             from game.scenes.levels import LevelPickerScene
 
             return Push(LevelPickerScene())
+        if chosen == "settings":
+            from game.scenes.settings import SettingsScene
+
+            return Push(SettingsScene())
         return None
 
     def on_samples(self, samples: list[Sample]) -> Transition:
@@ -62,6 +69,7 @@ class TitleScene(Scene):
 
     def update(self, dt: float) -> Transition:
         self.t += dt
+        self.buttons.scan(dt, self.ctx, self.switch)
         return None
 
     def draw(self, c: Canvas, alpha: float) -> None:
@@ -71,5 +79,5 @@ class TitleScene(Scene):
         closed = min(1.0, max(0.0, self.switch.level_pct / 30.0))
         draw_hand(c, (640, 320), 120, closed)
         self.buttons.draw(c, size=48)
-        c.text("Squeeze the ball, press Space, or click", (640, 590), size=30, color=Theme.TEXT_DIM)
+        draw_choose_hint(c, self.buttons.scanning, (640, 596), size=30)
         c.text(self.ctx.hub.message, (640, 660), size=24, color=Theme.TEXT_DIM)

@@ -1,0 +1,216 @@
+"""Settings for the person playing: the moving frame, text size, sounds, voice, hand.
+
+Usable with the ball alone: the yellow frame walks the tiles; a squeeze on a tile
+moves that setting to its next choice (the frame stays there, so another squeeze
+moves it on again), and a squeeze on Done leaves. Every change is saved to the
+patient's profile at once and takes effect at once: the sound plays at its new
+volume, the voice speaks, the text grows.
+"""
+
+from __future__ import annotations
+
+import math
+
+from game.input import Act, Action
+from game.profiles import ProfileError, Profiles
+from game.scene import Pop, Scene, Transition
+from game.settings import SETTINGS_INFO, AccessSettings, apply_access, save_access
+from game.ui import Canvas, LRect, Theme, draw_gear, draw_hand
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, draw_frame_icon, draw_hint
+from hardware.sample import Sample
+
+ORDER = ("hand", "scan", "scan_s", "game_speed", "text_scale", "cue_volume", "speech", "speech_volume")
+NAMES = {"hand": "Hand", **{k: v.name for k, v in SETTINGS_INFO.items()}}
+# What each tile does, in one short plain sentence (shown under the tiles for the lit one).
+EXPLAIN = {
+    "done": "Save and go back.",
+    "hand": "The hand you train. Pictures turn to match it.",
+    "scan": "A yellow frame moves by itself. Squeeze to choose.",
+    "scan_s": "How long the frame waits on each choice.",
+    "game_speed": "How much time you get between squeezes.",
+    "text_scale": "How big the words are.",
+    "cue_volume": "How loud the beeps are.",
+    "speech": "The game reads words out loud.",
+    "speech_volume": "How loud the voice is.",
+}
+TILE_W, TILE_H = 270, 196
+GRID_X, GRID_Y = 70, 150
+
+
+def _tile(i: int) -> LRect:
+    col, row = i % 4, i // 4
+    return LRect(GRID_X + col * 290, GRID_Y + row * 216, TILE_W, TILE_H)
+
+
+# ------------------------------------------------------------------ icons
+def _clock_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+    x, y = center
+    c.circle(Theme.TEXT, center, size * 0.45, width=max(2.0, size * 0.08))
+    c.line(Theme.TEXT, center, (x, y - size * 0.32), max(2.0, size * 0.08))
+    c.line(Theme.TEXT, center, (x + size * 0.22, y + size * 0.06), max(2.0, size * 0.08))
+
+
+def _speed_icon(value: float):  # noqa: ANN202
+    def icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+        # A dial whose needle sits further right the quicker the game: position, not colour.
+        x, y = center
+        r = size * 0.5
+        c.arc(Theme.TEXT, (x - r, y - r * 0.6, 2 * r, 2 * r), 0.0, math.pi, max(2.0, size * 0.08))
+        frac = (value - 0.5) / 1.0
+        a = math.pi * (1 - frac)
+        cy = y + r * 0.4
+        c.line(Theme.FOCUS, (x, cy), (x + r * 0.85 * math.cos(a), cy - r * 0.85 * math.sin(a)), max(3.0, size * 0.1))
+        c.circle(Theme.FOCUS, (x, cy), size * 0.08)
+
+    return icon
+
+
+def _text_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+    x, y = center
+    c.text("A", (x - size * 0.18, y + size * 0.08), size=size * 0.8, bold=True, anchor="midbottom")
+    c.text("a", (x + size * 0.28, y + size * 0.08), size=size * 0.5, bold=True, anchor="midbottom")
+
+
+def _speaker(c: Canvas, center: tuple[float, float], size: float, waves: int) -> None:
+    x, y = center
+    s = size
+    c.polygon(Theme.TEXT, [(x - s * 0.5, y - s * 0.14), (x - s * 0.3, y - s * 0.14), (x - s * 0.05, y - s * 0.38),
+                           (x - s * 0.05, y + s * 0.38), (x - s * 0.3, y + s * 0.14), (x - s * 0.5, y + s * 0.14)])
+    for i in range(waves):
+        r = s * (0.2 + 0.16 * i)
+        c.arc(Theme.TEXT, (x - r, y - r, 2 * r, 2 * r), -0.8, 0.8, max(2.0, s * 0.07))
+    if waves == 0:  # off: a cross instead of waves
+        c.line(Theme.TEXT, (x + s * 0.1, y - s * 0.15), (x + s * 0.4, y + s * 0.15), max(2.0, s * 0.07))
+        c.line(Theme.TEXT, (x + s * 0.1, y + s * 0.15), (x + s * 0.4, y - s * 0.15), max(2.0, s * 0.07))
+
+
+def _volume_icon(value: float):  # noqa: ANN202
+    def icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+        _speaker(c, center, size, 0 if value <= 0 else (1 if value < 0.5 else (2 if value < 0.9 else 3)))
+
+    return icon
+
+
+def _voice_icon(on: bool):  # noqa: ANN202
+    def icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+        # A speech bubble; with dots when the voice is on, empty and crossed when off.
+        x, y = center
+        c.ellipse(Theme.TEXT, (x - size * 0.5, y - size * 0.36, size, size * 0.62))
+        c.polygon(Theme.TEXT, [(x - size * 0.25, y + size * 0.15), (x - size * 0.35, y + size * 0.45),
+                               (x, y + size * 0.2)])
+        if on:
+            for i in (-1, 0, 1):
+                c.circle(Theme.PANEL, (x + i * size * 0.22, y - size * 0.05), size * 0.07)
+        else:
+            c.line(Theme.STOP, (x - size * 0.45, y + size * 0.4), (x + size * 0.45, y - size * 0.45), max(3.0, size * 0.1))
+
+    return icon
+
+
+def _hand_icon(hand: str):  # noqa: ANN202
+    def icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+        draw_hand(c, (center[0], center[1] + size * 0.12), size * 0.85, 0.25, mirror=hand == "left")
+
+    return icon
+
+
+def _done_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+    from game.ui import draw_tick
+
+    draw_tick(c, center, size)
+
+
+# ------------------------------------------------------------------ scene
+class SettingsScene(Scene):
+    def __init__(self) -> None:
+        self.message = ""
+
+    def enter(self) -> None:
+        self.switch = ChoiceSwitch(self.ctx)
+        try:
+            self.who = Profiles(self.ctx.store).get(self.ctx.patient_id).name
+        except ProfileError:
+            self.who = ""
+        self.buttons = ButtonGroup([])
+        self._build()
+        self.ctx.speech.say("Settings")
+
+    def _build(self) -> None:
+        a: AccessSettings = self.ctx.access
+        buttons = [Button("done", "Done", LRect(30, 30, 220, 84), icon=None, size=36)]
+        for i, key in enumerate(ORDER):
+            value = a.hand.capitalize() if key == "hand" else a.label(key)
+            icon = {
+                "hand": _hand_icon(a.hand), "scan": draw_frame_icon, "scan_s": _clock_icon,
+                "game_speed": _speed_icon(a.game_speed), "text_scale": _text_icon,
+                "cue_volume": _volume_icon(a.cue_volume), "speech": _voice_icon(a.speech),
+                "speech_volume": _volume_icon(a.speech_volume if a.speech else 0.0),
+            }[key]
+            # In the clinic kiosk the trained hand is the staff's to change.
+            enabled = not (key == "hand" and self.ctx.kiosk)
+            buttons.append(Button(key, NAMES[key], _tile(i), icon=icon, value=value, enabled=enabled))
+        self.buttons.buttons = buttons
+        self.buttons.columns = 4
+
+    # ------------------------------------------------------------ logic
+    def change(self, key: str) -> None:
+        """Move one setting to its next choice, save it and make it take effect."""
+        ctx = self.ctx
+        a: AccessSettings = ctx.access
+        value = ("left" if a.hand == "right" else "right") if key == "hand" else a.next_choice(key)
+        try:
+            saved = save_access(ctx.store, ctx.patient_id, key, value)
+        except (ProfileError, ValueError) as exc:
+            self.message = f"Not saved: {exc}"
+            return
+        self.message = ""
+        apply_access(ctx, saved)
+        if key == "hand":
+            from game.scenes.calibrate import apply_stored_calibration
+
+            apply_stored_calibration(ctx)  # the new hand's own calibration, if it has one
+        # Let the person hear or see the change straight away.
+        if key == "cue_volume":
+            ctx.audio.play("success")
+        elif key in ("speech", "speech_volume"):
+            ctx.speech.say("This is my voice" if saved.speech else "")
+        else:
+            ctx.speech.say(f"{NAMES[key]}: {saved.hand if key == 'hand' else saved.label(key)}")
+        self._build()
+
+    def _choose(self, chosen: str | None) -> Transition:
+        if chosen is None:
+            return None
+        if chosen == "done":
+            return Pop()
+        self.change(chosen)
+        return None
+
+    def on_samples(self, samples: list[Sample]) -> Transition:
+        if self.switch.feed(samples):
+            return self._choose(self.buttons.choose_focused())
+        return None
+
+    def handle(self, action: Action) -> Transition:
+        if action.kind in (Act.BACK, Act.PAUSE):
+            return Pop()
+        return self._choose(self.buttons.handle(action))
+
+    def update(self, dt: float) -> Transition:
+        self.buttons.scan(dt, self.ctx, self.switch)
+        return None
+
+    # ------------------------------------------------------------ drawing
+    def draw(self, c: Canvas, alpha: float) -> None:
+        c.clear()
+        draw_gear(c, (470, 72), 56, Theme.FOCUS)
+        c.text("Settings", (520, 72), size=56, bold=True, anchor="midleft")
+        if self.who:
+            c.text(f"for {self.who}", (1250, 72), size=28, color=Theme.TEXT_DIM, anchor="midright")
+        self.buttons.draw(c, size=32)
+        if self.message:
+            c.paragraph(self.message, (640, 590), 1100, size=26, color=Theme.FOCUS)
+        else:
+            key = self.buttons.focused.id
+            draw_hint(c, EXPLAIN.get(key, ""), (640, 612), size=30, icon=self.buttons.focused.icon or _done_icon)
+        draw_choose_hint(c, self.buttons.scanning, (640, 680), size=24)

@@ -1,0 +1,189 @@
+"""A patient's access settings: how the game is driven, read and heard.
+
+Kept in the patient's profile (the settings JSON of ``game/profiles.py``), so each
+person's scan pace, text size, volumes, spoken prompts and game speed come back
+with them; the trained hand is the profile's own ``hand``. Every value has a
+short list of choices a settings screen can step through with one squeeze, and a
+range a therapist may set from the command line (``patients set NAME key=value``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+SCAN_MODES = ("auto", "on", "off")
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: Any
+    label: str  # what the settings screen shows, in plain words
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    key: str
+    name: str  # the screen's name for it
+    what: str  # what it accepts, for error messages
+    choices: tuple[Choice, ...]
+    low: float | None = None
+    high: float | None = None
+
+
+SETTINGS_INFO: dict[str, SettingInfo] = {s.key: s for s in (
+    SettingInfo("scan", "Moving frame", "auto (with the ball), on or off",
+                (Choice("auto", "With ball"), Choice("on", "Always"), Choice("off", "Off"))),
+    SettingInfo("scan_s", "Frame speed", "seconds on each choice, 0.6 to 8",
+                (Choice(1.0, "Fast"), Choice(1.6, "Normal"), Choice(2.4, "Slow"),
+                 Choice(3.5, "Slower"), Choice(5.0, "Slowest")), 0.6, 8.0),
+    SettingInfo("game_speed", "Game speed", "0.5 (slow) to 1.5 (quick), 1 is normal",
+                (Choice(0.6, "Slowest"), Choice(0.8, "Slow"), Choice(1.0, "Normal"), Choice(1.25, "Quick")),
+                0.5, 1.5),
+    SettingInfo("text_scale", "Text size", "1.0 normal up to 1.6",
+                (Choice(1.0, "Big"), Choice(1.2, "Bigger"), Choice(1.4, "Biggest")), 1.0, 1.6),
+    SettingInfo("cue_volume", "Sounds", "0 (off) to 1 (loud)",
+                (Choice(0.0, "Off"), Choice(0.3, "Quiet"), Choice(0.55, "Medium"), Choice(0.8, "Loud"),
+                 Choice(1.0, "Loudest")), 0.0, 1.0),
+    SettingInfo("speech", "Spoken words", "true or false",
+                (Choice(False, "Off"), Choice(True, "On"))),
+    SettingInfo("speech_volume", "Voice volume", "0 (off) to 1 (loud)",
+                (Choice(0.3, "Quiet"), Choice(0.55, "Medium"), Choice(0.8, "Loud"), Choice(1.0, "Loudest")),
+                0.0, 1.0),
+)}
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    """One patient's settings (defaults suit a first-time player)."""
+
+    scan: str = "auto"  # the highlight steps by itself: with the ball (auto), always, or never
+    scan_s: float = 1.6  # seconds the highlight stays on each choice (a slow squeeze holds it still)
+    game_speed: float = 1.0  # 0.5-1.5: the time between cues is divided by this
+    text_scale: float = 1.0
+    cue_volume: float = 0.8
+    speech: bool = False
+    speech_volume: float = 0.8
+    hand: str = "right"  # the hand trained (kept in the profile's own column)
+
+    @classmethod
+    def from_profile(cls, settings: dict[str, Any], hand: str = "right") -> AccessSettings:
+        """From a profile's settings JSON; a damaged or out-of-range value falls back
+        to its default (a bad cell must never lock a patient out)."""
+        values: dict[str, Any] = {}
+        for key in SETTINGS_INFO:
+            if key in settings:
+                try:
+                    values[key] = check_setting(key, settings[key])
+                except ValueError:
+                    pass
+        if settings.get("sound") is False and "cue_volume" not in values:
+            values["cue_volume"] = 0.0  # the older on/off switch for sound
+        return cls(hand=hand if hand in ("left", "right") else "right", **values)
+
+    def scans_with(self, keyboard_input: bool) -> bool:
+        """Does the highlight step by itself? ``auto`` scans when a ball is the input."""
+        return self.scan == "on" or (self.scan == "auto" and not keyboard_input)
+
+    @property
+    def pace(self) -> float:
+        """Multiplier on the time between cues (game speed 0.8 -> 1.25 x the time)."""
+        return 1.0 / self.game_speed
+
+    def with_value(self, key: str, value: Any) -> AccessSettings:
+        return replace(self, **{key: check_setting(key, value)})
+
+    def next_choice(self, key: str) -> Any:
+        """The value after the current one in the screen's list (wrapping round)."""
+        info = SETTINGS_INFO[key]
+        current = getattr(self, key)
+        values = [c.value for c in info.choices]
+        if current in values:
+            return values[(values.index(current) + 1) % len(values)]
+        # A value set from the command line that is not on the list: the next one above it.
+        above = [v for v in values if not isinstance(v, bool) and v > current]
+        return above[0] if above else values[0]
+
+    def label(self, key: str) -> str:
+        value = getattr(self, key)
+        for c in SETTINGS_INFO[key].choices:
+            if c.value == value and type(c.value) is type(value):
+                return c.label
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def check_setting(key: str, value: Any) -> Any:
+    """The value, checked and converted; ValueError with a plain message if wrong."""
+    info = SETTINGS_INFO.get(key)
+    if info is None:
+        raise ValueError(f"'{key}' is not an access setting")
+    if key == "scan":
+        v = str(value).strip().lower()
+        if v in ("true", "yes"):
+            v = "on"
+        elif v in ("false", "no"):
+            v = "off"
+        if v not in SCAN_MODES:
+            raise ValueError(f"'scan' must be {info.what}, got {value!r}")
+        return v
+    if key == "speech":
+        if not isinstance(value, bool):
+            raise ValueError(f"'speech' must be {info.what}, got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"'{key}' must be a number, {info.what}; got {value!r}")
+    v = float(value)
+    assert info.low is not None and info.high is not None
+    if not info.low <= v <= info.high:
+        raise ValueError(f"'{key}' must be {info.what}; got {value!r}")
+    return v
+
+
+def load_access(store: Any, patient_id: int) -> AccessSettings:
+    """The patient's settings, or the defaults if the profile cannot be read."""
+    from game.profiles import ProfileError, Profiles
+
+    try:
+        p = Profiles(store).get(patient_id)
+    except ProfileError:
+        return AccessSettings()
+    return AccessSettings.from_profile(p.settings, p.hand)
+
+
+def save_access(store: Any, patient_id: int, key: str, value: Any) -> AccessSettings:
+    """Change one setting in the patient's profile; returns the settings as saved."""
+    from game.profiles import Profiles
+
+    profiles = Profiles(store)
+    if key == "hand":
+        p = profiles.set_hand(patient_id, value)
+    else:
+        changes: dict[str, Any] = {key: check_setting(key, value)}
+        if key == "cue_volume" and changes[key] > 0:
+            changes["sound"] = True  # turning sounds up also turns the old on/off switch on
+        p = profiles.update_settings(patient_id, **changes)
+    return AccessSettings.from_profile(p.settings, p.hand)
+
+
+def apply_access(ctx: Any, settings: AccessSettings) -> None:
+    """Make the settings take effect: volumes, voice, hand (the app reads the text size each frame)."""
+    ctx.access = settings
+    ctx.audio.volume = settings.cue_volume
+    speech = getattr(ctx, "speech", None)
+    if speech is not None:
+        speech.enabled = settings.speech
+        speech.volume = settings.speech_volume
+    ctx.play.hand = settings.hand
+
+
+def apply_patient_settings(ctx: Any) -> AccessSettings:
+    """Load and apply the current patient's settings (at start and on choosing a patient)."""
+    settings = load_access(ctx.store, ctx.patient_id)
+    apply_access(ctx, settings)
+    return settings
+
+
+def scan_every(ctx: Any) -> float | None:
+    """Seconds per scan step on this screen, or None when the highlight should stay put."""
+    access: AccessSettings = getattr(ctx, "access", None) or AccessSettings()
+    return access.scan_s if access.scans_with(ctx.hub.source is ctx.hub.keyboard) else None
