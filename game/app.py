@@ -132,6 +132,11 @@ class App:
         self.fixed_time = opts.headless or isinstance(clock, ManualClock)
         self.clock: Clock = clock or (ManualClock() if opts.headless else SystemClock())
         pygame.init()
+        if pygame.display.get_driver() == "x11":
+            # SDL's default X11 window framebuffer goes through OpenGL; with a software GL
+            # (no GPU driver, a VM, an old clinic PC) a 1080p flip costs 10-30 ms and 100 MB.
+            # Shared-memory blits cost under 1 ms (benchmarks/bench_frames.py --window).
+            os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
         pygame.display.set_caption("Squeeze Quest")
         flags = pygame.RESIZABLE
         if opts.fullscreen or opts.kiosk:
@@ -161,7 +166,10 @@ class App:
             speech=Speech(allowed=opts.sound and not opts.headless),
         )
         # The patient's own settings (scan pace, volumes, voice, text size, trained hand) before anything uses them.
+        explicit_hand = opts.play.hand
         apply_patient_settings(self.ctx)
+        if explicit_hand in ("left", "right"):
+            self.ctx.play.hand = explicit_hand  # a hand given in the options wins over the profile's
         from game.scenes.calibrate import apply_stored_calibration
 
         apply_stored_calibration(self.ctx)  # a serial ball plays with this patient's own calibration

@@ -24,7 +24,7 @@ class PlaySettings:
     target_pct: float = 20.0
     hold_s: float = 0.5
     rest_between_reps_s: float = 2.5
-    hand: str = "right"
+    hand: str | None = None  # None: the patient's trained hand (from their profile, set at start)
 
 
 @dataclass

@@ -25,6 +25,7 @@ IconFn = Callable[[Canvas, tuple[float, float], float], None]
 FIRST_DWELL = 1.5  # the first choice is lit this many scan steps
 HOLD_PAUSE_MAX_S = 2.0  # a squeeze that builds longer than this no longer holds the highlight still
 ARROWS = (Act.LEFT, Act.RIGHT, Act.UP, Act.DOWN)
+FLOOR_CLIMB_PCT_S = 2.0  # the switch's resting level climbs at most this fast (%MVC per second)
 
 
 class ChoiceSwitch(SqueezeSwitch):
@@ -40,9 +41,27 @@ class ChoiceSwitch(SqueezeSwitch):
         self._hub = ctx.hub
         self._rise_t: float | None = None
         self._t = 0.0
+        # The resting level, followed here: before calibration (or with a drifting sensor)
+        # the hand at rest may read above the calibration's baseline, and a switch that
+        # never sees "released" would never press. It falls at once and climbs slowly.
+        self._floor: float | None = None
+        self._floor_t = 0.0
+        self._climb = FLOOR_CLIMB_PCT_S / 100.0 * max(ctx.calibration.mvc, 1e-9)
+
+    def _from_rest(self, samples: list[Sample]) -> list[Sample]:
+        out = []
+        base = self.calibration.baseline
+        for s in samples:
+            if self._floor is None or s.t - self._floor_t > 0.5:
+                self._floor = s.force
+            else:
+                self._floor = min(s.force, self._floor + self._climb * max(0.0, s.t - self._floor_t))
+            self._floor_t = s.t
+            out.append(Sample(s.t, base + s.force - self._floor, s.roll_x, s.roll_y, s.raw))
+        return out
 
     def feed(self, samples: list[Sample]) -> int:
-        presses = super().feed(samples)
+        presses = super().feed(self._from_rest(samples))
         if samples:
             self._t = samples[-1].t
         rising = self._armed and self.level_pct >= self.release_pct

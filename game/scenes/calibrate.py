@@ -32,6 +32,7 @@ RELAX_S = 5.0
 TRIALS = 3
 WEIGH_S = 3.0
 G = 9.80665
+LET_GO_S = 0.6  # the hand rests this long after choosing Start before the rest is measured
 WEIGHTS_KG = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0)
 
 
@@ -238,6 +239,7 @@ class CalibrateScene(Scene):
 
     def enter(self) -> None:
         self._intro_buttons()
+        self._start_after_s: float | None = None  # waiting for the hand to let go before the rest
         self.switch = ChoiceSwitch(self.ctx)  # the buttons answer a squeeze too (ball-only use)
 
     def _intro_buttons(self) -> None:
@@ -283,8 +285,9 @@ class CalibrateScene(Scene):
 
     def _choose(self, chosen: str | None) -> Transition:
         if chosen == "start" or chosen == "redo":
+            # The rest is measured once the hand has let go of the squeeze (or key) that chose Start.
             self.run = CalibrationRun()
-            self.run.begin()
+            self._start_after_s = LET_GO_S
         elif chosen == "cancel":
             return Pop()
         elif chosen == "save":
@@ -295,6 +298,11 @@ class CalibrateScene(Scene):
 
     def handle(self, action: Action) -> Transition:
         st = self.run.step
+        if self._start_after_s is not None:  # waiting for the hand to let go: only Esc (stop) counts
+            if action.kind in (Act.BACK, Act.PAUSE):
+                self._start_after_s = None
+                self._intro_buttons()
+            return None
         if st in (Step.INTRO, Step.RESULT, Step.PROBLEM):
             if action.kind is Act.BACK:
                 return Pop()
@@ -318,11 +326,19 @@ class CalibrateScene(Scene):
     def on_samples(self, samples: list[Sample]) -> Transition:
         self.run.feed(samples)
         # A squeeze chooses only on the screens with buttons (not the calibration squeezes themselves).
-        if self.switch.feed(samples) and self.run.step in (Step.INTRO, Step.RESULT, Step.PROBLEM):
+        if (self.switch.feed(samples) and self._start_after_s is None
+                and self.run.step in (Step.INTRO, Step.RESULT, Step.PROBLEM)):
             return self._choose(self.buttons.choose_focused())
         return None
 
     def update(self, dt: float) -> Transition:
+        if self._start_after_s is not None:
+            released = self.switch.level_pct < self.switch.release_pct
+            self._start_after_s = self._start_after_s - dt if released else LET_GO_S
+            if self._start_after_s <= 0:
+                self._start_after_s = None
+                self.run.begin()
+            return None
         if self.run.step in (Step.INTRO, Step.RESULT, Step.PROBLEM):
             self.buttons.scan(dt, self.ctx, self.switch)
         before = self.run.step
@@ -352,7 +368,11 @@ class CalibrateScene(Scene):
         hand = self.ctx.play.hand
         c.text(f"Calibrate: {hand} hand", (640, 60), size=48, bold=True, color=Theme.FOCUS)
         st = r.step
-        if st is Step.INTRO:
+        if self._start_after_s is not None:
+            draw_hand(c, (640, 300), 100, 0.0)
+            c.text("Let go of the ball", (640, 450), size=44, bold=True)
+            c.text("Rest your hand on it. Do not squeeze.", (640, 510), size=30, color=Theme.TEXT_DIM)
+        elif st is Step.INTRO:
             if self.automatic:
                 c.text("First, the ball learns how strong your hand is.", (640, 140), size=32)
             draw_hand(c, (640, 300), 100, 0.2)
