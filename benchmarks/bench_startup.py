@@ -1,0 +1,174 @@
+"""Startup: from starting the process to the title screen's first frame, ready for input.
+
+Each run starts ``main.py`` in a fresh Python process, as a patient's shortcut does,
+with the app's frame wrapped so the process reports the moment its first frame is
+drawn (the title screen is on top and the one event router is polled every frame
+from then on) and its resident memory then. The time counted starts before the
+process is spawned, so the interpreter's own start is included. Runs:
+
+- ``headless``: the dummy video driver, ``--headless`` (what CI can measure);
+- ``window``: a real window on an X server (Xvfb, started here, when installed),
+  with the default ``--input auto`` (a search of the serial ports for a ball).
+
+The first run of each creates the records database (a new user; in a fresh checkout it
+also compiles the game's modules to bytecode); the figures are the later runs (a
+returning user), median and worst. Target: <= 1.0 s.
+
+    python benchmarks/bench_startup.py            # 7 runs each
+    python benchmarks/bench_startup.py --quick    # 3 runs, headless only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import ROOT  # noqa: E402
+
+TARGET_S = 1.0
+
+# Runs inside the child, before main.py: the first frame reports itself and ends the run.
+CHILD = r"""
+import os, sys, time
+sys.path.insert(0, {root!r})
+sys.argv = ["main.py", *{args!r}]
+import game.app as _app
+_frame = _app.App.frame
+def _first_frame(self):
+    _frame(self)
+    if self.frames == 1:
+        with open("/proc/self/statm") as fh:
+            rss = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+        print("READY", time.perf_counter(), rss, type(self.top).__name__, flush=True)
+        self.running = False
+_app.App.frame = _first_frame
+import runpy
+runpy.run_path({main!r}, run_name="__main__")
+"""
+
+
+def start_once(args: list[str], env: dict[str, str], timeout: float = 30.0) -> dict[str, float | str]:
+    """One process start: seconds to the first frame, RSS then (MB), the scene shown."""
+    code = CHILD.format(root=str(ROOT), args=args, main=str(ROOT / "main.py"))
+    t0 = time.perf_counter()  # CLOCK_MONOTONIC, the same clock the child reads
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT)
+    ready = [ln for ln in proc.stdout.splitlines() if ln.startswith("READY ")]
+    if proc.returncode != 0 or not ready:
+        raise RuntimeError(f"main.py {' '.join(args)} did not reach its first frame (exit {proc.returncode}):\n"
+                           f"{proc.stderr.strip()[-2000:]}")
+    _, t_ready, rss, scene = ready[0].split()
+    return {"seconds": float(t_ready) - t0, "rss_mb": float(rss), "scene": scene}
+
+
+def python_floor(env: dict[str, str], runs: int) -> float:
+    """The interpreter alone starting and stopping: the part no app change can remove."""
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
+        out.append(time.perf_counter() - t0)
+    return statistics.median(out)
+
+
+class Xvfb:
+    """A private X server for the windowed runs, stopped by its own process id."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.display = ""
+
+    def __enter__(self) -> Xvfb | None:
+        if not shutil.which("Xvfb"):
+            return None
+        for n in range(140, 180):
+            if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+                break
+        else:
+            return None
+        self.display = f":{n}"
+        self.proc = subprocess.Popen(["Xvfb", self.display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{n}").exists():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.__exit__()
+                return None
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def measure(mode: str, runs: int, env: dict[str, str]) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as d:
+        args = ["--data-dir", d] + (["--headless", "--input", "keyboard"] if mode == "headless" else [])
+        first = start_once(args, env)
+        later = [start_once(args, env) for _ in range(runs)]
+    secs = [r["seconds"] for r in later]
+    return {"mode": mode, "first_run_s": first["seconds"], "median_s": statistics.median(secs), "max_s": max(secs),
+            "runs": runs, "rss_mb": statistics.median(r["rss_mb"] for r in later), "scene": later[0]["scene"],
+            "ok": max(secs) <= TARGET_S}
+
+
+def run(runs: int, window: bool = True) -> dict[str, object]:
+    env = dict(os.environ, PYGAME_HIDE_SUPPORT_PROMPT="1", SDL_AUDIODRIVER="dummy")
+    # An installed game keeps its compiled bytecode; a shell that forbids writing it would
+    # count compiling every module on every start, which no patient's machine does.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    headless_env = dict(env, SDL_VIDEODRIVER="dummy")
+    out: dict[str, object] = {"target_s": TARGET_S, "python_floor_s": python_floor(headless_env, 3),
+                              "modes": [measure("headless", runs, headless_env)]}
+    if window:
+        with Xvfb() as x:
+            if x is None:
+                out["window_note"] = "no X server (Xvfb not installed): window start not measured"
+            else:
+                win_env = {k: v for k, v in env.items() if k != "SDL_VIDEODRIVER"}
+                win_env["DISPLAY"] = x.display
+                out["modes"].append(measure("window", runs, win_env))
+    return out
+
+
+def print_table(res: dict[str, object]) -> None:
+    print(f"startup to the title screen's first frame (target <= {TARGET_S:.1f} s); "
+          f"Python itself starts and stops in {res['python_floor_s'] * 1000:.0f} ms")
+    print(f"{'mode':<10} {'new user':>9} {'median':>8} {'worst':>8} {'runs':>5} {'RSS MB':>7}  screen       verdict")
+    for m in res["modes"]:
+        print(f"{m['mode']:<10} {m['first_run_s']:8.3f}s {m['median_s']:7.3f}s {m['max_s']:7.3f}s {m['runs']:5d} "
+              f"{m['rss_mb']:7.1f}  {m['scene']:<12} {'ok' if m['ok'] else 'OVER'}")
+    if "window_note" in res:
+        print(res["window_note"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="3 runs, headless only (for CI)")
+    ap.add_argument("--runs", type=int, help="runs per mode after the first (default 7)")
+    ap.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    ns = ap.parse_args(argv)
+    res = run(ns.runs or (3 if ns.quick else 7), window=not ns.quick)
+    print_table(res)
+    if ns.json:
+        ns.json.write_text(json.dumps(res, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""The benchmark suite in miniature: every part runs, prints its table and writes its figures.
+
+Absolute times are not judged here (CI machines differ and are busy); what is judged
+is what does not depend on the machine: each benchmark runs to the end, the soak
+loses no rep and meets no error, no serial line is lost, the memory figures exist.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict]:
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--json", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=240)
+    return proc, (json.loads(out.read_text()) if out.exists() else {})
+
+
+def test_one_command_runs_every_part_and_exits_0(smoke):
+    proc, res = smoke
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert set(res["parts"]) == {"startup", "frames", "serial", "storage", "memory", "soak"}
+    assert not [n for n, r in res["parts"].items() if "failed" in r]
+
+
+def test_the_summary_table_and_the_machine_are_printed_and_saved(smoke):
+    proc, res = smoke
+    assert "measure" in proc.stdout and "verdict" in proc.stdout
+    for words in ("startup to title", "frame p99", "pty byte to game input", "serial parser throughput",
+                  "per-rep DB write", "longest frame while writing", "RSS after start", "soak: no lost rep"):
+        assert words in proc.stdout, words
+        assert any(words in row["measure"] for row in res["summary"]), words
+    m = res["machine"]
+    assert m["cores"] >= 1 and m["python"] and m["pygame_ce"] and m["cpu"]
+
+
+def test_figures_are_real_measurements(smoke):
+    _, res = smoke
+    p = res["parts"]
+    from game.games import GAMES
+
+    assert {r["game"] for r in p["frames"]["rows"]} == set(GAMES)
+    assert all(0 < r["p50"] <= r["p99"] <= r["max"] for r in p["frames"]["rows"])
+    assert all(v > 0 for v in p["serial"]["parser_lines_per_s"].values())
+    assert 0 < p["serial"]["latency_ms"]["p50"] <= p["serial"]["latency_ms"]["p99"]
+    assert p["startup"]["modes"][0]["scene"] == "TitleScene" and p["startup"]["modes"][0]["median_s"] > 0
+    assert p["memory"]["after_start_mb"]["headless"] > 10
+
+
+def test_soak_and_stream_lose_nothing(smoke):
+    _, res = smoke
+    soak = res["parts"]["soak"]
+    assert soak["errors"] == []
+    assert soak["reps_reported"] == soak["reps_in_db"] > 0
+    st = res["parts"]["serial"]["stream"]
+    assert st["dropped"] == 0 and st["unaccounted"] <= 0
+
+
+def test_single_benchmarks_refuse_bad_arguments_clearly():
+    proc = subprocess.run([sys.executable, "benchmarks/soak.py", "--hours", "0"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "--hours must be more than 0" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "nonsense"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "unknown part nonsense" in proc.stderr
+
+
+def test_soak_hand_unplugs_lose_samples_and_report_disconnected():
+    from benchmarks.soak import SoakHand, plan_unplugs
+    from hardware.clock import ManualClock
+    from hardware.source import SourceStatus
+
+    clock = ManualClock()
+    hand = SoakHand(clock, baseline=40.0)
+    hand.start()
+    clock.advance(0.1)
+    assert len(hand.poll()) == 11 and hand.status is SourceStatus.CONNECTED  # 100 Hz, both ends
+    hand.plugged = False
+    clock.advance(0.5)
+    assert hand.poll() == [] and hand.status is SourceStatus.DISCONNECTED
+    hand.plugged = True
+    clock.advance(0.05)
+    assert [s.force for s in hand.poll()] == [40.0] * 5  # the rest while away is gone, as with a real cable
+    plan = plan_unplugs(4.0, seed=0)
+    assert plan == plan_unplugs(4.0, seed=0) and 20 <= len(plan) <= 120
+    assert all(1.0 <= u.seconds <= 30.0 for u in plan) and any(u.use_keyboard for u in plan)
