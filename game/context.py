@@ -47,6 +47,8 @@ class AppContext:
     # Show the drawn demonstration before an exercise's first set (off in headless runs: nobody watches).
     demos: bool = True
     demos_seen: set[str] = field(default_factory=set)
+    # "Not now" to the roll calibration before a rolling set: not asked again this run.
+    roll_calibration_declined: bool = False
     # The patient's access settings (scan pace, text size, volumes, voice, hand), from game/settings.py.
     access: AccessSettings = field(default_factory=AccessSettings)
     speech: Speech = field(default_factory=Speech)

@@ -112,6 +112,12 @@ class ExerciseSettings(_Settings):
         "Default 6 (weak hands release slowly)."))
     roll_target_pct: float | None = Field(None, ge=10, le=100, description=(
         "Rolling exercises: how far to roll, as % of the patient's calibrated range. Default 50."))
+    roll_target_min_pct: float | None = Field(None, ge=10, le=100, description=(
+        "Rolling exercises: the shortest roll the game may lower the target to, % of the calibrated "
+        "range. Default 20."))
+    roll_target_max_pct: float | None = Field(None, ge=10, le=100, description=(
+        "Rolling exercises: the longest roll the game may raise the target to, % of the calibrated "
+        "range. Default 90; at most 100, the patient's whole comfortable range."))
     detector: DetectorSettings | None = Field(None, description=(
         "Fine timings of the repetition counter (force exercises). Usually left out."))
 
@@ -192,6 +198,16 @@ class Level(_Settings):
 
 
 _PLAN_DEFAULTS = ExercisePlan("power_grip")
+# Level settings in % that the plan keeps as fractions of the calibrated roll range.
+ROLL_PCT_FIELDS = {"roll_target_pct": "roll_target", "roll_target_min_pct": "roll_target_min",
+                   "roll_target_max_pct": "roll_target_max"}
+
+
+def _plan_default(name: str) -> Any:
+    """The plan's default for a level setting, in the level's unit."""
+    if name in ROLL_PCT_FIELDS:
+        return round(getattr(_PLAN_DEFAULTS, ROLL_PCT_FIELDS[name]) * 100, 6)
+    return getattr(_PLAN_DEFAULTS, name)
 
 
 def _setting(defaults: ExerciseSettings | None, entry: ExerciseSettings, name: str) -> Any:
@@ -208,8 +224,8 @@ def _merged(defaults: ExerciseSettings | None, entry: ExerciseSettings) -> dict[
         value = _setting(defaults, entry, name)
         if value is None:
             continue
-        if name == "roll_target_pct":
-            out["roll_target"] = value / 100
+        if name in ROLL_PCT_FIELDS:
+            out[ROLL_PCT_FIELDS[name]] = value / 100
         elif name == "detector":
             # The entry's timings override the shared ones one by one.
             timings = {}
@@ -789,9 +805,10 @@ def _consistency(level: Level) -> list[tuple[tuple[int | str, ...], str]]:
         label = f"exercise {i + 1} ({entry.exercise})"
         for start, lo, hi, unit in (("target_pct", "target_min_pct", "target_max_pct", "%"),
                                     ("hold_s", "hold_min_s", "hold_max_s", " s"),
-                                    ("cue_s", "cue_min_s", "cue_max_s", " s")):
+                                    ("cue_s", "cue_min_s", "cue_max_s", " s"),
+                                    ("roll_target_pct", "roll_target_min_pct", "roll_target_max_pct", "%")):
             v = {n: _setting(d, entry, n) for n in (start, lo, hi)}
-            v = {n: (x if x is not None else getattr(_PLAN_DEFAULTS, n)) for n, x in v.items()}
+            v = {n: (x if x is not None else _plan_default(n)) for n, x in v.items()}
             if v[lo] > v[hi]:
                 out.append((loc_of(i, lo), f"{label}: `{lo}` ({_num(v[lo])}{unit}) is above `{hi}` "
                                            f"({_num(v[hi])}{unit}); the lowest must not be above the highest"))

@@ -3,12 +3,15 @@
 Level files (YAML, validated by the models in ``game/levels.py``) turn into a
 :class:`SessionPlan`; the session runner, the difficulty controller and the games
 read only this. Defaults follow shared CLINICAL.md (3 x 10, target 20 %MVC
-bounded 5-40, 75% success aimed for inside 65-85%).
+bounded 5-40, 75% success aimed for inside 65-85%; rolling exercises: a stroke of 50% of
+the calibrated roll range, bounded 20-90%).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from game.exercises import BY_ID
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,35 @@ class ExercisePlan:
     cue_max_s: float = 6.0
     release_window_s: float = 6.0
     roll_target: float = 0.5  # rolling exercises: fraction of the calibrated range per stroke
+    # The staircase's bounds for the roll target (fractions of the calibrated range). Never above
+    # the whole comfortable range: the game stretches a stroke, it never asks past comfort.
+    roll_target_min: float = 0.2
+    roll_target_max: float = 0.9
     finger_pairs: tuple[str, ...] = ()  # finger squeeze: e.g. ("index-middle", "middle-ring", "ring-little")
     detector: dict[str, float] = field(default_factory=dict)  # ForceRepSettings overrides (timings)
+
+    # The difficulty the session adapts: the force target in %MVC, or for a rolling
+    # exercise the roll target in % of the patient's calibrated range.
+    @property
+    def rolling(self) -> bool:
+        ex = BY_ID.get(self.exercise)
+        return ex is not None and ex.channel == "roll"
+
+    @property
+    def difficulty_unit(self) -> str:
+        return "% of roll range" if self.rolling else "%MVC"
+
+    @property
+    def difficulty_start(self) -> float:
+        return round(self.roll_target * 100.0, 3) if self.rolling else self.target_pct
+
+    @property
+    def difficulty_min(self) -> float:
+        return round(self.roll_target_min * 100.0, 3) if self.rolling else self.target_min_pct
+
+    @property
+    def difficulty_max(self) -> float:
+        return round(self.roll_target_max * 100.0, 3) if self.rolling else self.target_max_pct
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,18 @@ class SetStep:
 
     def detector_settings(self) -> ForceRepSettings:
         base = replace(ForceRepSettings(), **self.exercise.detector) if self.exercise.detector else ForceRepSettings()
-        return replace(base, target_pct=self.target_pct, hold_s=self.hold_s,
+        # A rolling exercise's adapted target is the roll (see game_plan); its force
+        # target stays the prescribed one (the table roll's pressure band is built on it).
+        force_target = self.exercise.target_pct if self.exercise.rolling else self.target_pct
+        return replace(base, target_pct=force_target, hold_s=self.hold_s,
                        release_window_s=self.exercise.release_window_s)
+
+    def game_plan(self) -> ExercisePlan:
+        """The prescription as this set plays it: a rolling exercise's roll target where
+        the staircase has brought it (``target_pct`` is then % of the roll range)."""
+        if self.exercise.rolling:
+            return replace(self.exercise, roll_target=self.target_pct / 100.0)
+        return self.exercise
 
     @property
     def label(self) -> str:
@@ -237,7 +247,7 @@ class SessionRunner:
         if self.phase == "warmup":
             c = self.controller
             return SetStep(self.exercise, self.ex_i, 0, self.exercise.sets, WARMUP_REPS,
-                           target_pct=max(self.exercise.target_min_pct, round(c.target_pct * WARMUP_TARGET_FRACTION, 1)),
+                           target_pct=max(c.lo, round(c.target_pct * WARMUP_TARGET_FRACTION, 1)),
                            hold_s=self.exercise.hold_min_s, cue_s=c.cue_s, warmup=True)
         if self.phase == "exercise":
             if self.pending_rest is not None:

@@ -200,8 +200,29 @@ CREATE TABLE kiosk_settings (
 );
 """
 
+# Roll-range calibrations, per patient, hand and device (a ball with a motion sensor):
+# how far the patient comfortably rolls the ball on each axis, in the device's units of
+# rolled distance (degrees for a gyro), and the rate noise at rest. Every rolling target
+# is a fraction of this. ``trials`` is JSON: the gyro bias and the protocol.
+SCHEMA_ROLL_CALIBRATIONS = """
+CREATE TABLE roll_calibrations (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    hand TEXT NOT NULL CHECK (hand IN ('left', 'right')),
+    recorded_at REAL NOT NULL,
+    device TEXT,
+    range_x REAL NOT NULL CHECK (range_x > 0),
+    range_y REAL NOT NULL CHECK (range_y > 0),
+    noise_rate REAL NOT NULL DEFAULT 0,
+    units TEXT NOT NULL DEFAULT 'device units',
+    trials TEXT
+);
+CREATE INDEX roll_calibrations_patient_hand ON roll_calibrations(patient_id, hand, recorded_at);
+"""
+
 # Version N is reached by running MIGRATIONS[N - 1] on a database at version N - 1.
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES, SCHEMA_RECORDS, SCHEMA_KIOSK]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES, SCHEMA_RECORDS, SCHEMA_KIOSK,
+                         SCHEMA_ROLL_CALIBRATIONS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 REP_COLUMNS = (
@@ -559,6 +580,36 @@ class Store:
         if hand is not None:
             sql += " AND hand=?"
             args.append(hand)
+        sql += " ORDER BY recorded_at DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return self.db.execute(sql, args).fetchall()
+
+    def save_roll_calibration(
+        self, patient_id: int, hand: str, *, range_x: float, range_y: float, noise_rate: float = 0.0,
+        units: str = "device units", device: str | None = None, trials: Any = None,
+    ) -> int:
+        """Store one roll-range calibration (committed on return)."""
+        cur = self.db.execute(
+            "INSERT INTO roll_calibrations(patient_id, hand, recorded_at, device, range_x, range_y, noise_rate,"
+            " units, trials) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (patient_id, hand, self._wall(), device, float(range_x), float(range_y), float(noise_rate), units,
+             None if trials is None else json.dumps(trials, default=float)),
+        )
+        return int(cur.lastrowid)
+
+    def roll_calibrations(self, patient_id: int, hand: str | None = None, *, device: str | None = None,
+                          limit: int | None = None) -> list[sqlite3.Row]:
+        """A patient's roll-range calibrations, newest first (one hand or both; one device or any)."""
+        sql = "SELECT * FROM roll_calibrations WHERE patient_id=?"
+        args: list[Any] = [patient_id]
+        if hand is not None:
+            sql += " AND hand=?"
+            args.append(hand)
+        if device is not None:
+            sql += " AND device=?"
+            args.append(device)
         sql += " ORDER BY recorded_at DESC, id DESC"
         if limit is not None:
             sql += " LIMIT ?"

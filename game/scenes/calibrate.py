@@ -219,7 +219,13 @@ def apply_stored_calibration(ctx: Any) -> bool:
 
 
 def before_play(ctx: Any, scene: Scene) -> Scene:
-    """The scene to show for ``scene``: calibration first when the ball has none for this hand."""
+    """The scene to show for ``scene``: calibration first when the ball has none for this hand
+    (and, before a rolling exercise on a ball that feels rolling, its roll range too)."""
+    exercise = getattr(scene, "exercise", None)
+    if isinstance(exercise, str):
+        from game.scenes.roll_calibrate import before_roll_play
+
+        scene = before_roll_play(ctx, scene, exercise)
     return CalibrateScene(then=scene, automatic=True) if needs_calibration(ctx) else scene
 
 

@@ -50,9 +50,9 @@ class MenuScene(Scene):
         if exercise_id == "back":
             return Pop()
         if exercise_id == "calibrate":
-            from game.scenes.calibrate import CalibrateScene
+            from game.scenes.roll_calibrate import calibrate_entry
 
-            return Push(CalibrateScene())
+            return Push(calibrate_entry(self.ctx))  # strength, or a choice with rolling reach
         from game.scenes.play import PlayScene
 
         from game.scenes.calibrate import before_play

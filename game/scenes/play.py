@@ -11,6 +11,7 @@ from game.scene import Pop, Push, Replace, Scene, Transition
 from game.widgets import Button, ButtonGroup
 from game.scenes.pause import PauseScene
 from game.scenes.results import ResultsScene, SetSummary
+from game.scenes.roll_calibrate import roll_range_for_play
 from game.replay import trace_settings
 from game.session import SetLink
 from game.storage import END_STOPPED_PAIN, RepRow
@@ -95,7 +96,11 @@ class PlayScene(Scene):
             # patient's game speed stretches it (0.8 -> 1.25 x the time), never the hold or target.
             rest_between_reps_s=(max(1.0, step.cue_s - 0.5) if step else p.rest_between_reps_s) * ctx.access.pace,
             # A ball without a motion sensor: the rolling games say so and roll with the mouse.
-            extra={"roll_from_mouse": ctx.hub.roll_from_mouse},
+            # The rolling games judge strokes against this patient's calibrated roll range.
+            extra={"roll_from_mouse": ctx.hub.roll_from_mouse, "roll_range": roll_range_for_play(ctx, self.exercise)},
+            # The prescription (finger pairs, the roll target where the session has brought it).
+            plan=step.game_plan() if step else None,
+            set_number=self.set_number,
         )
         self.game: MiniGame = GAMES[self.exercise](setup)
         self._cues_heard = 0
@@ -161,7 +166,9 @@ class PlayScene(Scene):
         m["difficulty_before"] = m["difficulty_after"] = rep.target_pct
         if self.link is not None:
             # The session's difficulty controller sees every rep; the next rep plays at its new target.
-            res = self.link.rep_done(success=rep.success, peak_pct=rep.peak_pct, target_pct=rep.target_pct)
+            # A roll's effort is how far it went (% of range): the fatigue guard watches that.
+            reached = rep.range_pct if self.game.channel == "roll" else rep.peak_pct
+            res = self.link.rep_done(success=rep.success, peak_pct=reached, target_pct=rep.target_pct)
             m["difficulty_before"], m["difficulty_after"] = res.difficulty_before, res.difficulty_after
             det = self.game.detector
             det.set_settings(det.settings.with_target(res.difficulty_after))

@@ -121,7 +121,11 @@ class SessionScene(Scene):
         self.link = SetLink(self.runner, step, self.session_id, self.ctx.clock.now, first=not self._played)
         self._played = True
         self.runner.set_started(step, now)
-        return Push(PlayScene(step.exercise.exercise, step.set_number, link=self.link))
+        from game.scenes.roll_calibrate import before_roll_play
+
+        # Before the first rolling set on a ball that feels rolling: its roll range, if not known yet.
+        return Push(before_roll_play(self.ctx, PlayScene(step.exercise.exercise, step.set_number, link=self.link),
+                                     step.exercise.exercise))
 
     def _save(self) -> None:
         if self.saved:

@@ -7,11 +7,15 @@ a success the target rises by ``step``, after a failure it falls by
 times that size until the first reversal of direction, so a patient far from the
 start target is met within a few repetitions instead of thirty; from then on it
 uses the base step. The
-target never leaves the plan's bounds.
+target never leaves the plan's bounds. For a rolling exercise the same staircase
+moves the roll target, in % of the patient's calibrated roll range (+2 / -6 for
+75%, bounded 20-90% by default): how far a stroke must go, never past the range
+the patient called comfortable.
 
 Between sets one secondary setting changes (hold time first, then the game's
 pace) when the set's success left the band; one thing at a time, so the
-therapist can tell what made a set harder.
+therapist can tell what made a set harder. (Rolling games hold nothing and are
+not paced, so for them the roll target is the only setting that moves.)
 
 The state is a plain dataclass that goes to and from JSON, stored per patient
 and exercise so the next session starts where this one ended.
@@ -24,6 +28,10 @@ from dataclasses import asdict, dataclass, fields
 from game.program import ExercisePlan
 
 BASE_STEP_PCT = 1.0  # the staircase's step after a success, %MVC
+# Rolling exercises: the same staircase on the roll target, % of the calibrated range. Its
+# default bounds (20-90%) span twice the force bounds' 35 points, so twice the step keeps
+# the same number of steps from bottom to top (a design choice, like the force step).
+ROLL_BASE_STEP_PCT = 2.0
 FAST_START_FACTOR = 3.0  # first steps are this many times the base step
 PRIOR_REPS = 4  # imagined reps at the aimed success that steady the session's success estimate
 AIM_GAIN = 2.0  # how hard the staircase leans against the session being off its aim
@@ -47,6 +55,7 @@ class DifficultyState:
     paused_reps: int = 0  # adaptation paused (after fatigue) for this many more reps
     reps_per_set: int | None = None  # set by progression across sessions
     plan_reps: int | None = None  # the prescription reps_per_set grew from
+    unit: str = "%MVC"  # what target_pct measures: "%MVC", or "% of roll range" for a rolling exercise
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,14 +67,20 @@ class DifficultyState:
 
     @classmethod
     def fresh(cls, plan: ExercisePlan) -> DifficultyState:
-        return cls(target_pct=plan.target_pct, hold_s=plan.hold_s, cue_s=plan.cue_s)
+        return cls(target_pct=plan.difficulty_start, hold_s=plan.hold_s, cue_s=plan.cue_s,
+                   step_pct=base_step_for(plan) * FAST_START_FACTOR, unit=plan.difficulty_unit)
+
+
+def base_step_for(plan: ExercisePlan) -> float:
+    """The staircase's base step in the plan's difficulty unit."""
+    return ROLL_BASE_STEP_PCT if plan.rolling else BASE_STEP_PCT
 
 
 @dataclass(frozen=True)
 class DifficultyChange:
     """One change, as logged: which setting, from what, to what, and why."""
 
-    setting: str  # "target_pct", "hold_s" or "cue_s"
+    setting: str  # "target_pct" (force), "roll_target_pct" (rolling), "hold_s" or "cue_s"
     before: float
     after: float
     reason: str
@@ -89,7 +104,7 @@ class DifficultyController:
         band: tuple[float, float] = (0.65, 0.85),
         adapt: bool = True,
         state: DifficultyState | None = None,
-        base_step_pct: float = BASE_STEP_PCT,
+        base_step_pct: float | None = None,
     ) -> None:
         if not 0.0 < target_success < 1.0:
             raise ValueError(f"target success must be between 0 and 1, got {target_success}")
@@ -99,14 +114,24 @@ class DifficultyController:
         self.p = target_success
         self.band = band
         self.adapt = adapt
-        self.base_step = base_step_pct
+        self.base_step = base_step_pct if base_step_pct is not None else base_step_for(plan)
+        # The variable the staircase moves: the force target (%MVC) or, for a rolling
+        # exercise, the roll target (% of the calibrated range), each with its own bounds.
+        self.lo, self.hi = plan.difficulty_min, plan.difficulty_max
+        self.setting = "roll_target_pct" if plan.rolling else "target_pct"
         self.state = state if state is not None else DifficultyState.fresh(plan)
-        # A therapist may have moved the bounds since the state was saved.
         s = self.state
-        s.target_pct = _clamp(s.target_pct, plan.target_min_pct, plan.target_max_pct)
+        if s.unit != plan.difficulty_unit:
+            # A target saved in another unit (a rolling exercise's state from before rolling
+            # had its own target) means nothing here: start that staircase afresh.
+            fresh = DifficultyState.fresh(plan)
+            s.target_pct, s.step_pct, s.unit = fresh.target_pct, fresh.step_pct, fresh.unit
+            s.last_direction, s.reversals = 0, 0
+        # A therapist may have moved the bounds since the state was saved.
+        s.target_pct = _clamp(s.target_pct, self.lo, self.hi)
         s.hold_s = _clamp(s.hold_s, plan.hold_min_s, plan.hold_max_s)
         s.cue_s = _clamp(s.cue_s, plan.cue_min_s, plan.cue_max_s)
-        s.step_pct = max(s.step_pct, base_step_pct)
+        s.step_pct = max(s.step_pct, self.base_step)
 
     # ------------------------------------------------------------ reading
     @property
@@ -171,20 +196,20 @@ class DifficultyController:
         s.last_direction = direction
         step = s.step_pct if success else s.step_pct * ratio
         before = s.target_pct
-        s.target_pct = round(_clamp(before + direction * step, self.plan.target_min_pct, self.plan.target_max_pct), 3)
+        s.target_pct = round(_clamp(before + direction * step, self.lo, self.hi), 3)
         if s.target_pct == before:
             return None
-        return DifficultyChange("target_pct", before, s.target_pct, "success" if success else "failure")
+        return DifficultyChange(self.setting, before, s.target_pct, "success" if success else "failure")
 
     # --------------------------------------------------------- overrides
     def lower_target(self, fraction: float, reason: str) -> DifficultyChange | None:
         """Fatigue guard: the target drops by ``fraction`` of itself (bounded)."""
         s = self.state
         before = s.target_pct
-        s.target_pct = round(_clamp(before * (1.0 - fraction), self.plan.target_min_pct, self.plan.target_max_pct), 3)
+        s.target_pct = round(_clamp(before * (1.0 - fraction), self.lo, self.hi), 3)
         # After a forced change the staircase starts again from its base step.
         s.last_direction = 0
-        return DifficultyChange("target_pct", before, s.target_pct, reason) if s.target_pct != before else None
+        return DifficultyChange(self.setting, before, s.target_pct, reason) if s.target_pct != before else None
 
     def pause(self, reps: int) -> None:
         """No adaptation for the next ``reps`` reps (after a fatigue flag)."""
@@ -205,6 +230,10 @@ class DifficultyController:
         Too hard: a shorter hold, or once the hold is at its limit a calmer pace.
         """
         if not self.adapt or reps <= 0 or self.paused:
+            return None
+        if self.plan.rolling:
+            # The rolling games hold nothing and wait for the patient (no pace to change):
+            # the roll target is their one lever, moved rep by rep by the staircase.
             return None
         rate = successes / reps
         s, plan = self.state, self.plan

@@ -74,23 +74,31 @@ class RollRange:
 
 
 def estimate_roll_range(t: np.ndarray, roll_x: np.ndarray, roll_y: np.ndarray,
-                        *, window_s: float = 4.0) -> RollRange:
+                        *, window_s: float = 4.0, hop_s: float | None = None) -> RollRange:
     """A roll range from a recording of the patient rolling as far as is comfortable.
 
-    Each axis is integrated; within every ``window_s`` window the span of the
-    position (max - min) is one estimate, and the range is the median of the
-    upper half of those spans (a few big strokes, not the single biggest).
+    Each axis is integrated; within every ``window_s`` window (starting every
+    ``hop_s``, default ``window_s``: side by side) the span of the position
+    (max - min) is one estimate, and the range is the median of the upper half
+    of those spans (a few big strokes, not the single biggest). Overlapping
+    windows let a short recording give several estimates. Rates should have
+    the gyro's rest bias removed first (a bias integrates into a false span).
     """
     t = np.asarray(t, dtype=float)
     if len(t) < 3:
         raise ValueError("too few samples to estimate a roll range")
+    hop = window_s if hop_s is None else hop_s
+    if not (window_s > 0 and hop > 0):
+        raise ValueError("window_s and hop_s must be positive")
     dt = np.diff(t, prepend=t[0])
     spans = []
     for rate in (np.asarray(roll_x, float), np.asarray(roll_y, float)):
         pos = np.cumsum(rate * dt)
-        edges = np.arange(t[0], t[-1] + window_s, window_s)
-        idx = np.searchsorted(t, edges)
-        s = [float(np.ptp(pos[a:b])) for a, b in zip(idx[:-1], idx[1:]) if b - a >= 2]
+        starts = np.arange(t[0], max(t[0], t[-1] - window_s) + 1e-9, hop) if hop != window_s else \
+            np.arange(t[0], t[-1] + 1e-9, window_s)
+        a_idx = np.searchsorted(t, starts)
+        b_idx = np.searchsorted(t, starts + window_s)
+        s = [float(np.ptp(pos[a:b])) for a, b in zip(a_idx, b_idx) if b - a >= 2]
         s = sorted(s)[len(s) // 2:] or [0.0]
         spans.append(max(float(np.median(s)), 1e-3))
     return RollRange(x=spans[0], y=spans[1])
