@@ -1,0 +1,264 @@
+"""Every screen of the game, built headless in a state worth looking at.
+
+Used by the contrast test (which checks every text drawn on every screen) and by
+``docs/screenshots/make_screenshots.py``. Each entry builds an app at a window
+size, brings one screen up through the real scenes and returns the app, ready to
+draw. A scripted hand squeezes now and then, so the games show a rep, a count and
+their feedback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from game.app import App, AppOptions
+from game.context import PlaySettings
+from game.loop import STEP
+from game.profiles import Profiles
+from game.program import ExercisePlan, SessionPlan
+from game.scene import Push
+from game.storage import Store
+from hardware.clock import ManualClock
+from hardware.scripted import ScriptedSource
+from hardware.traces import Squeeze, synth_trace
+from tests.helpers import BASE, CAL, pct
+
+
+def _app(tmp: Path, size: tuple[int, int], *, seconds: float = 60.0, squeezes: bool = True,
+         hand: str = "right", settings: dict | None = None) -> App:
+    sq = [Squeeze(1.0 + 3.2 * i, pct(32), rise=0.4, hold=0.9, release=0.5) for i in range(int(seconds / 3.2))]
+    trace = synth_trace(sq if squeezes else [], seconds, baseline=BASE, noise_sd=1.0, seed=5)
+    clock = ManualClock()
+    store = Store.in_dir(tmp)
+    profiles = Profiles(store)
+    if not profiles.list():
+        ann = profiles.create("Ann Byrne", hand=hand, settings=settings or {})
+        profiles.create("Bob", hand="left")
+        profiles.create("Chidi Okafor", hand="right")
+        profiles.select(ann.id)
+    app = App(AppOptions(headless=True, data_dir=tmp, window_size=size, sound=False,
+                         play=PlaySettings(reps_per_set=5)),
+              clock=clock, source=ScriptedSource(clock, trace, name="Squeeze ball"), calibration=CAL, store=store)
+    return app
+
+
+def run(app: App, seconds: float) -> App:
+    """Play ``seconds`` of game time without drawing (drawing never changes state); the caller draws once."""
+    draw = app.draw
+    app.draw = lambda alpha: None  # type: ignore[method-assign]
+    try:
+        for _ in range(round(seconds / STEP)):
+            app.clock.advance(STEP)
+            app.frame()
+    finally:
+        app.draw = draw  # type: ignore[method-assign]
+    return app
+
+
+def _push(scene_factory: Callable, seconds: float = 1.0, **kw) -> Callable[[Path, tuple[int, int]], App]:  # noqa: ANN003
+    def build(tmp: Path, size: tuple[int, int]) -> App:
+        app = _app(tmp, size, squeezes=False, **kw)
+        app.apply(Push(scene_factory(app)))
+        return run(app, seconds)
+
+    return build
+
+
+def _title(tmp: Path, size: tuple[int, int]) -> App:
+    return run(_app(tmp, size, squeezes=False), 1.0)
+
+
+def _play(exercise: str, seconds: float = 5.5, hand: str = "right") -> Callable[[Path, tuple[int, int]], App]:
+    def build(tmp: Path, size: tuple[int, int]) -> App:
+        from game.scenes.play import PlayScene
+
+        app = _app(tmp, size, hand=hand)
+        app.apply(Push(PlayScene(exercise)))
+        return run(app, seconds)
+
+    return build
+
+
+def _demo(exercise: str, hand: str = "left") -> Callable[[Path, tuple[int, int]], App]:
+    def build(tmp: Path, size: tuple[int, int]) -> App:
+        from game.games import GAMES, GameSetup
+        from game.scenes.demo import DemoScene
+        from game.therapy.force_reps import ForceRepSettings
+        import random
+
+        app = _app(tmp, size, squeezes=False, hand=hand)
+        game = GAMES[exercise](GameSetup(CAL, ForceRepSettings(), 5, random.Random(0), hand=hand))
+        app.apply(Push(DemoScene(game)))
+        return run(app, 1.2)
+
+    return build
+
+
+def _calibrate(step: str) -> Callable[[Path, tuple[int, int]], App]:
+    def build(tmp: Path, size: tuple[int, int]) -> App:
+        from game.scenes.calibrate import CalibrateScene, CalibrationRun, Step
+
+        app = _app(tmp, size, squeezes=False)
+        scene = CalibrateScene()
+        app.apply(Push(scene))
+        if step != "intro":
+            run_ = CalibrationRun()
+            run_.begin()
+            run_.baseline, run_.noise_sd = BASE, 1.0
+            run_.last_force = BASE + 120
+            if step == "squeeze":
+                run_.step, run_.elapsed, run_.trials = Step.SQUEEZE, 1.5, [BASE + 300]
+            elif step == "result":
+                run_.trials = [BASE + 280, BASE + 310, BASE + 295]
+                run_.step = Step.RESULT
+                scene._result_buttons()
+            elif step == "problem":
+                run_.problem = "We could not measure a squeeze yet. That is fine: try again, or ask your therapist."
+                run_.step = Step.PROBLEM
+                scene._problem_buttons()
+            scene.run = run_
+        return run(app, 0.3)
+
+    return build
+
+
+def _session_summary(tmp: Path, size: tuple[int, int]) -> App:
+    from game.scenes.session import SessionScene
+    from game.session import SessionSummary
+
+    app = _app(tmp, size, squeezes=False)
+    scene = SessionScene()
+    app.apply(Push(scene))
+    scene.waiting = True
+    from game.session import SetRecord
+
+    sets = [SetRecord("power_grip", i, 10, reps=r, successes=k) for i, r, k in ((1, 10, 8), (2, 10, 7), (3, 8, 7))]
+    scene.summary = SessionSummary(plan_name="Classic home routine", end_reason="completed", elapsed_s=900.0,
+                                   reps_planned=30, reps_done=28, successes=22, sets=sets, ratings={}, progression={})
+    scene.saved = True
+    return run(app, 0.5)
+
+
+def _results(tmp: Path, size: tuple[int, int]) -> App:
+    from game.scenes.results import ResultsScene, SetSummary
+
+    app = _app(tmp, size, squeezes=False)
+    app.apply(Push(ResultsScene(SetSummary("power_grip", "Bird flight", 10, 10, 8, 34.0, "completed"))))
+    return run(app, 0.5)
+
+
+def _rest(tmp: Path, size: tuple[int, int]) -> App:
+    from game.scenes.rest import RestScene
+
+    app = _app(tmp, size, squeezes=False)
+    app.apply(Push(RestScene(60.0, next_label="Set 2 of 3")))
+    return run(app, 12.0)
+
+
+def _overlay(kind: str) -> Callable[[Path, tuple[int, int]], App]:
+    def build(tmp: Path, size: tuple[int, int]) -> App:
+        from game.scenes.pause import PauseScene
+        from game.scenes.play import DisconnectedScene, PlayScene
+        from game.scenes.stop import StopScene
+
+        app = _app(tmp, size)
+        app.apply(Push(PlayScene("power_grip")))
+        run(app, 4.0)
+        scene = {"pause": lambda: PauseScene(lambda r: None), "stop": lambda: StopScene(lambda r: None),
+                 "disconnected": lambda: DisconnectedScene(None)}[kind]()
+        app.apply(Push(scene))
+        app.draw(0.0)
+        return app
+
+    return build
+
+
+def _rating(tmp: Path, size: tuple[int, int]) -> App:
+    from game.scenes.rating import RatingScene
+
+    app = _app(tmp, size, squeezes=False)
+    app.apply(Push(RatingScene("before", lambda p, f: None)))
+    return run(app, 5.0)
+
+
+def _progress(tmp: Path, size: tuple[int, int]) -> App:
+    from game.scenes.progress import ProgressScene
+
+    app = _app(tmp, size)
+    app.apply(Push(__import__("game.scenes.play", fromlist=["PlayScene"]).PlayScene("power_grip")))
+    run(app, 20.0)
+    app.apply(Push(ProgressScene()))
+    return run(app, 0.5)
+
+
+def _settings(tmp: Path, size: tuple[int, int]) -> App:
+    from game.scenes.settings import SettingsScene
+
+    app = _app(tmp, size, squeezes=False, settings={"speech": True})
+    app.apply(Push(SettingsScene()))
+    return run(app, 3.4)
+
+
+def _settings_big_text(tmp: Path, size: tuple[int, int]) -> App:
+    app = _app(tmp, size, squeezes=False, settings={"text_scale": 1.4})
+    return run(app, 1.0)
+
+
+def _menu(app: App):  # noqa: ANN202
+    from game.scenes.menu import MenuScene
+
+    return MenuScene()
+
+
+def _picker(app: App):  # noqa: ANN202
+    from game.scenes.patients import PatientPickerScene
+
+    return PatientPickerScene()
+
+
+def _profile(app: App):  # noqa: ANN202
+    from game.scenes.patients import PatientProfileScene
+
+    return PatientProfileScene(app.ctx.patient_id)
+
+
+def _levels(app: App):  # noqa: ANN202
+    from game.scenes.levels import LevelPickerScene
+
+    return LevelPickerScene()
+
+
+def _session_plan() -> SessionPlan:
+    return SessionPlan(exercises=(ExercisePlan("power_grip", sets=1, reps=3),))
+
+
+# name -> builder(tmp_dir, window_size) -> App ready to draw
+SCREENS: dict[str, Callable[[Path, tuple[int, int]], App]] = {
+    "title": _title,
+    "title_biggest_text": _settings_big_text,
+    "settings": _settings,
+    "menu": _push(_menu, 2.0),
+    "patient_picker": _push(_picker, 2.0),
+    "patient_profile": _push(_profile, 1.0),
+    "level_picker": _push(_levels, 1.0),
+    "calibrate_intro": _calibrate("intro"),
+    "calibrate_squeeze": _calibrate("squeeze"),
+    "calibrate_result": _calibrate("result"),
+    "calibrate_problem": _calibrate("problem"),
+    "rating": _rating,
+    "rest": _rest,
+    "results": _results,
+    "session_summary": _session_summary,
+    "progress": _progress,
+    "pause": _overlay("pause"),
+    "stop": _overlay("stop"),
+    "disconnected": _overlay("disconnected"),
+    **{f"play_{g}": _play(g) for g in ("power_grip", "pinch", "finger_flexion", "finger_squeeze", "thumb_flex_ext",
+                                       "table_roll", "thumb_roll", "thumb_opposition")},
+    "play_power_grip_left_hand": _play("power_grip", hand="left"),
+    **{f"demo_{g}": _demo(g) for g in ("power_grip", "pinch", "finger_squeeze", "table_roll")},
+}
+# The main screens, shot for docs/screenshots at both window sizes.
+MAIN_SCREENS = ("title", "settings", "patient_picker", "calibrate_squeeze", "rating", "play_power_grip",
+                "play_power_grip_left_hand", "rest", "session_summary", "menu", "title_biggest_text")
