@@ -168,19 +168,24 @@ class ButtonGroup:
     def _scannable(self) -> list[int]:
         return [i for i, b in enumerate(self.buttons) if b.enabled and b.scan]
 
-    def scan(self, dt: float, ctx: Any, switch: ChoiceSwitch | SqueezeSwitch | None = None) -> None:
-        """One update of switch scanning with the patient's pace (no-op when scanning is off)."""
-        from game.settings import scan_every
+    def scan(self, dt: float, ctx: Any, switch: ChoiceSwitch | SqueezeSwitch | None = None, *,
+             always: bool = False) -> None:
+        """One update of switch scanning with the patient's pace (no-op when scanning is off,
+        unless ``always``)."""
+        from game.settings import AccessSettings, scan_every
 
         order = self._scannable()
         if not order:
             return
-        if self.focus not in order and scan_every(ctx) is not None and not self.scanner.stopped:
+        every = scan_every(ctx)
+        if every is None and always:
+            every = (getattr(ctx, "access", None) or AccessSettings()).scan_s
+        if self.focus not in order and every is not None and not self.scanner.stopped:
             self.focus = order[0]
             self.scanner.restart()
         first = self.focus == order[0]
         holding = bool(getattr(switch, "building", False))
-        if self.scanner.tick(dt, scan_every(ctx), first=first, holding=holding):
+        if self.scanner.tick(dt, every, first=first, holding=holding):
             self.focus = order[(order.index(self.focus) + 1) % len(order)] if self.focus in order else order[0]
             speech = getattr(ctx, "speech", None)
             if speech is not None:

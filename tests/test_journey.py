@@ -261,6 +261,8 @@ def test_the_whole_journey_with_the_space_key_only(tmp_path):
     key.on("free")
     assert isinstance(app.top, MenuScene)
     key.on("calibrate")
+    if type(app.top).__name__ == "CalibrateChoiceScene":  # strength or rolling: strength
+        key.on("strength")
     cal = app.top
     assert isinstance(cal, CalibrateScene)
     key.on("start")

@@ -158,6 +158,9 @@ class SettingsScene(Scene):
         ctx = self.ctx
         a: AccessSettings = ctx.access
         value = ("left" if a.hand == "right" else "right") if key == "hand" else a.next_choice(key)
+        if key == "scan" and value == "off" and self._ball_input:
+            # Someone choosing with the ball must never switch off the frame they choose with.
+            value = a.with_value("scan", "off").next_choice("scan")
         try:
             saved = save_access(ctx.store, ctx.patient_id, key, value)
         except (ProfileError, ValueError) as exc:
@@ -196,8 +199,14 @@ class SettingsScene(Scene):
             return Pop()
         return self._choose(self.buttons.handle(action))
 
+    @property
+    def _ball_input(self) -> bool:
+        return self.ctx.hub.source is not self.ctx.hub.keyboard
+
     def update(self, dt: float) -> Transition:
-        self.buttons.scan(dt, self.ctx, self.switch)
+        # With a ball, this screen always scans (even if a therapist set the frame off), so
+        # a person with only the ball can always reach these settings and Done.
+        self.buttons.scan(dt, self.ctx, self.switch, always=self._ball_input)
         return None
 
     # ------------------------------------------------------------ drawing
