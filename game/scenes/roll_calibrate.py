@@ -24,8 +24,8 @@ from game.input import Act, Action
 from game.scene import Pop, Replace, Scene, Transition
 from game.therapy.roll_calibration import AXES, RollCalibrationRun, RollStep
 from game.therapy.roll_reps import RollRange
-from game.ui import Canvas, LRect, Theme
-from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint
+from game.ui import Canvas, LRect, Theme, draw_tick
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, draw_squeeze_icon
 from hardware.sample import Sample
 
 LET_GO_S = 0.6  # after a squeeze chose Start, the hand lets go before the still rest is measured
@@ -106,6 +106,14 @@ def draw_roll_picture(c: Canvas, center: tuple[float, float], size: float, axis:
     draw_thumb_to(c, base, (bx + sign * r * 0.7, by + r * 0.4), size * 0.13)
 
 
+def draw_roll_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+    """A ball with arrows both ways along it: 'roll'."""
+    x, y = center
+    draw_span(c, (x, y), "x", size * 0.62, Theme.SKY, max(3.0, size * 0.08))
+    c.circle(Theme.NEAR, (x, y), size * 0.26)
+    c.circle(Theme.DARK_TEXT, (x, y), size * 0.26, width=2)
+
+
 def draw_span(c: Canvas, center: tuple[float, float], axis: str, half_len: float, color: tuple[int, int, int],
               width: float = 8) -> None:
     """A double arrow: how far the ball rolls along ``axis``."""
@@ -127,9 +135,9 @@ class CalibrateChoiceScene(Scene):
 
     def enter(self) -> None:
         self.buttons = ButtonGroup([
-            Button("strength", "How strong", LRect(130, 300, 320, 150), note="squeeze"),
-            Button("roll", "How far you roll", LRect(480, 300, 320, 150), note="roll"),
-            Button("back", "Back", LRect(830, 300, 320, 150)),
+            Button("strength", "How strong", LRect(130, 270, 320, 200), icon=draw_squeeze_icon),
+            Button("roll", "How far you roll", LRect(480, 270, 320, 200), icon=draw_roll_icon),
+            Button("back", "Back", LRect(830, 270, 320, 200)),
         ])
         self.switch = ChoiceSwitch(self.ctx)
 
@@ -194,8 +202,8 @@ class RollCalibrateScene(Scene):
 
     def _result_buttons(self) -> None:
         self.buttons = ButtonGroup([
-            Button("save", "Save", LRect(330, 590, 300, 100)),
-            Button("redo", "Again", LRect(650, 590, 300, 100)),
+            Button("save", "Save", LRect(330, 582, 300, 92)),
+            Button("redo", "Again", LRect(650, 582, 300, 92)),
         ])
 
     def _problem_buttons(self) -> None:
@@ -293,7 +301,7 @@ class RollCalibrateScene(Scene):
         if self.nominal:
             self._draw_nominal(c)
         elif self._start_after_s is not None:
-            draw_roll_picture(c, (640, 330), 300, "y", 0.0, self.mirror)
+            draw_roll_picture(c, (640, 320), 200, "y", 0.0, self.mirror)
             c.text("Let go of the ball", (640, 500), size=44, bold=True)
             c.text("Rest your hand on it.", (640, 550), size=30, color=Theme.TEXT_DIM)
         elif r.step is RollStep.INTRO:
@@ -311,7 +319,7 @@ class RollCalibrateScene(Scene):
             draw_choose_hint(c, self.buttons.scanning, (640, 700), size=22)
 
     def _draw_nominal(self, c: Canvas) -> None:
-        draw_roll_picture(c, (640, 300), 280, "y", 0.0, self.mirror)
+        draw_roll_picture(c, (640, 320), 200, "y", 0.0, self.mirror)
         c.paragraph("The keyboard and mouse roll the same amount for everyone, so there is nothing to "
                     "measure. A ball that can feel rolling learns your own reach here.",
                     (640, 450), 1000, size=30)
@@ -321,7 +329,9 @@ class RollCalibrateScene(Scene):
         if self.automatic:
             c.text("First, the ball learns how far you roll it.", (640, 120), size=32)
         frac = math.sin(self.t * 1.6)
-        draw_roll_picture(c, (640, 320), 280, "y", frac, self.mirror)
+        draw_roll_picture(c, (640, 350), 180, "y", frac, self.mirror)
+        draw_span(c, (840, 330), "y", 70, Theme.SKY)
+        draw_span(c, (440, 330), "x", 70, Theme.PURPLE)
         c.paragraph("Hold the ball still for 2 seconds. Then roll it forward and back, and side to side, "
                     "as far as is comfortable. Stop if it hurts.", (640, 470), 980, size=30)
         self.buttons.draw(c, size=40)
@@ -342,7 +352,10 @@ class RollCalibrateScene(Scene):
         axis = r.axis if st is not RollStep.STILL else "y"
         span = max(abs(r.span_lo), abs(r.span_hi), 1e-9)
         frac = max(-1.0, min(1.0, r.position / span)) if st is RollStep.ROLL else 0.0
-        draw_roll_picture(c, (420, 420), 300, axis, frac, self.mirror)
+        draw_roll_picture(c, (420, 490), 240, axis, frac, self.mirror)
+        if st is not RollStep.STILL:  # which way to roll
+            draw_span(c, (420 + 200, 490) if axis == "y" else (420, 650), axis, 60,
+                      Theme.SKY if axis == "y" else Theme.PURPLE)
         color = Theme.FOCUS if st is RollStep.ROLL else Theme.SKY
         ring = (900, 400)
         c.circle(Theme.PANEL, ring, 100, width=16)
@@ -353,12 +366,12 @@ class RollCalibrateScene(Scene):
         c.text(f"{left:0.0f} s" if left >= 0.5 else "", ring, size=40, bold=True)
         if st is RollStep.ROLL:
             c.text(f"Widest so far: {r.span_hi - r.span_lo:.0f} units", (900, 560), size=28)
-        for i in range(len(AXES)):
+        for i in range(len(AXES)):  # one mark per roll: a tick once measured
             done = i < len(r.ranges)
-            p = (600 + i * 80, 660)
+            p = (860 + i * 80, 640)
             c.circle(Theme.SUCCESS if done else Theme.PANEL_HI, p, 22)
             if done:
-                c.text("✓", p, size=28, bold=True, color=Theme.DARK_TEXT)
+                draw_tick(c, p, 26, Theme.DARK_TEXT)
 
     def _draw_result(self, c: Canvas) -> None:
         r = self.run
@@ -371,10 +384,10 @@ class RollCalibrateScene(Scene):
             c.text(words.capitalize(), (cx, 205), size=32, bold=True)
             value = r.ranges.get(axis, 0.0)
             # The arrows are drawn to the same scale, so the longer way looks longer.
-            draw_span(c, (cx, 345), axis, 110 * value / top, Theme.SKY if axis == "y" else Theme.PURPLE)
-            c.circle(Theme.NEAR, (cx, 345), 26)
-            c.circle(Theme.DARK_TEXT, (cx, 345), 26, width=3)
-            c.text(f"{value:.0f} units", (cx, 470), size=32, bold=True)
-        c.text("Your rolling targets are a part of this: half, to start with.", (640, 530), size=28)
-        c.text("Ball units, not a medical range of motion.", (640, 566), size=24, color=Theme.TEXT_DIM)
+            draw_span(c, (cx, 335), axis, 95 * value / top, Theme.SKY if axis == "y" else Theme.PURPLE)
+            c.circle(Theme.NEAR, (cx, 335), 26)
+            c.circle(Theme.DARK_TEXT, (cx, 335), 26, width=3)
+            c.text(f"{value:.0f} units", (cx, 466), size=32, bold=True)
+        c.text("Rolling targets ask for part of this reach, never more.", (640, 526), size=28)
+        c.text("Ball units, not a medical range of motion.", (640, 560), size=24, color=Theme.TEXT_DIM)
         self.buttons.draw(c, size=36)
