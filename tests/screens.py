@@ -229,6 +229,36 @@ def _levels(app: App):  # noqa: ANN202
     return LevelPickerScene()
 
 
+def _kiosk_picker(app: App):  # noqa: ANN202
+    from game.scenes.kiosk import KioskPickerScene
+
+    return KioskPickerScene()
+
+
+def _kiosk_start(app: App):  # noqa: ANN202
+    from game.scenes.kiosk import KioskStartScene
+
+    return KioskStartScene(app.ctx.patient_id)
+
+
+def _staff_pin(app: App):  # noqa: ANN202
+    from game.scenes.staff import StaffPinScene
+
+    return StaffPinScene()
+
+
+def _staff_menu(app: App):  # noqa: ANN202
+    from game.scenes.staff import StaffMenuScene
+
+    return StaffMenuScene()
+
+
+def _calibrate_choice(app: App):  # noqa: ANN202
+    from game.scenes.roll_calibrate import CalibrateChoiceScene
+
+    return CalibrateChoiceScene()
+
+
 def _session_plan() -> SessionPlan:
     return SessionPlan(exercises=(ExercisePlan("power_grip", sets=1, reps=3),))
 
@@ -242,6 +272,11 @@ SCREENS: dict[str, Callable[[Path, tuple[int, int]], App]] = {
     "patient_picker": _push(_picker, 2.0),
     "patient_profile": _push(_profile, 1.0),
     "level_picker": _push(_levels, 1.0),
+    "calibrate_choice": _push(_calibrate_choice, 1.0),
+    "kiosk_picker": _push(_kiosk_picker, 1.0),
+    "kiosk_start": _push(_kiosk_start, 1.0),
+    "staff_pin": _push(_staff_pin, 1.0),
+    "staff_menu": _push(_staff_menu, 1.0),
     "calibrate_intro": _calibrate("intro"),
     "calibrate_squeeze": _calibrate("squeeze"),
     "calibrate_result": _calibrate("result"),
@@ -261,4 +296,4 @@ SCREENS: dict[str, Callable[[Path, tuple[int, int]], App]] = {
 }
 # The main screens, shot for docs/screenshots at both window sizes.
 MAIN_SCREENS = ("title", "settings", "patient_picker", "calibrate_squeeze", "rating", "play_power_grip",
-                "play_power_grip_left_hand", "rest", "session_summary", "menu", "title_biggest_text")
+                "demo_power_grip", "rest", "session_summary", "menu", "title_biggest_text")
