@@ -77,6 +77,7 @@ class SoakResult:
     segments: list[dict[str, float]] = field(default_factory=list)
     memory_timeline: list[tuple[float, float]] = field(default_factory=list)  # (game minutes, RSS MB)
     checks: dict[str, bool] = field(default_factory=dict)
+    heap_top: list[str] = field(default_factory=list)  # --heap: where the Python heap grew most
     slow_frames: list[dict] = field(default_factory=list)  # frames over SLOW_FRAME_MS, with the screen shown
 
     @property
@@ -213,7 +214,7 @@ def run_soak(hours: float = 4.0, *, seed: int = 0, size: tuple[int, int] = (1280
                          play=PlaySettings(reps_per_set=REPS_PER_SET)),
               clock=clock, source=hand, calibration=CAL, store=Store.in_dir(folder))
     res.rss_start_mb = rss_mb()
-    heap_base = None
+    heap_base = heap_snap = None
 
     def key(k: int, down: bool = True) -> None:
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN if down else pygame.KEYUP, key=k, mod=0))
@@ -317,6 +318,7 @@ def run_soak(hours: float = 4.0, *, seed: int = 0, size: tuple[int, int] = (1280
                     res.baseline_at_min = minute
                     if heap:
                         heap_base = tracemalloc.get_traced_memory()[0]
+                        heap_snap = tracemalloc.take_snapshot()
                 if progress and minute and minute % 15 == 0:
                     print(f"  soak: {minute // 60}h{minute % 60:02d} game time, {res.sets} sets, "
                           f"{res.reps_reported} reps, RSS {mem[minute]:.1f} MB, "
@@ -334,6 +336,9 @@ def run_soak(hours: float = 4.0, *, seed: int = 0, size: tuple[int, int] = (1280
         if heap:
             if heap_base is not None:
                 res.heap_growth_mb = (tracemalloc.get_traced_memory()[0] - heap_base) / 1e6
+                diff = tracemalloc.take_snapshot().compare_to(heap_snap, "lineno")
+                res.heap_top = [f"{d.size_diff / 1e3:+.0f} kB, {d.count_diff:+d} blocks: {d.traceback}"
+                                for d in diff[:8]]
             tracemalloc.stop()
         try:
             app.shutdown()
@@ -395,6 +400,8 @@ def report(res: SoakResult) -> str:
     for s in res.segments:
         lines.append(f"  {'':28}{s['from_min']:5.0f}-{s['to_min']:<5.0f} {s['cpu_p50']:8.2f} {s['cpu_p99']:8.2f} "
                      f"{s['wall_p50']:9.2f} {s['wall_p99']:9.2f} {s['wall_max']:9.2f}")
+    for h in res.heap_top:
+        lines.append("  heap grew: " + h)
     if res.slow_frames:
         worst = sorted(res.slow_frames, key=lambda f: -f["wall_ms"])[:5]
         lines.append(f"  frames over {SLOW_FRAME_MS:.0f} ms wall: {len(res.slow_frames)}"
