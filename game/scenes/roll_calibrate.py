@@ -13,6 +13,7 @@ calibrations per axis, so one bad day does not swing the targets (as for force).
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from typing import Any
@@ -39,9 +40,15 @@ def stored_roll_range(store: Any, patient_id: int, hand: str, device: str | None
     rows = store.roll_calibrations(patient_id, hand, device=device, limit=3)
     if not rows:
         return None
+    bias = (0.0, 0.0)
+    try:  # the gyro's rest rate from the newest calibration: a start the detector refines
+        b = json.loads(rows[0]["trials"] or "{}").get("bias") or bias
+        bias = (float(b[0]), float(b[1]))
+    except (ValueError, TypeError, IndexError, AttributeError):
+        pass  # an unreadable note costs only the head start; the detector learns the bias anyway
     return RollRange(x=statistics.median(r["range_x"] for r in rows),
                      y=statistics.median(r["range_y"] for r in rows),
-                     noise_rate=rows[0]["noise_rate"], units=rows[0]["units"])
+                     noise_rate=rows[0]["noise_rate"], units=rows[0]["units"], bias_x=bias[0], bias_y=bias[1])
 
 
 def ball_feels_rolling(ctx: Any) -> bool:

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from game.therapy.roll_reps import RollRange, estimate_roll_range
+from game.therapy.filters import LowPass2
+from game.therapy.roll_reps import RollRange, RollRepSettings, estimate_roll_range
 from hardware.sample import Sample
 
 STILL_S = 2.0
@@ -47,6 +48,25 @@ MIN_RANGE = 1.0  # device units
 MAX_BIAS = 30.0  # device units per second
 # The roll axes in the order they are measured, with the words the patient sees.
 AXES: tuple[tuple[str, str], ...] = (("y", "forward and back"), ("x", "side to side"))
+
+
+def _filtered_sd(t: np.ndarray, rates: np.ndarray) -> float:
+    """The rest noise of the rates as the rep detector sees them: through its own low-pass
+    (sensor noise and 6-12 Hz tremor mostly filtered out), mean SD of the two axes. The
+    detector's dead-band is a few of these, so a raw SD would hide slow, small strokes."""
+    cutoff = RollRepSettings().detect_cutoff_hz
+    sds = []
+    for col in range(rates.shape[1]):
+        lp = LowPass2(cutoff)
+        lp.reset(float(rates[0, col]))
+        out = [lp.value]
+        for i in range(1, len(t)):
+            dt = t[i] - t[i - 1]
+            out.append(lp.step(float(rates[i, col]), dt) if dt > 0 else lp.value)
+        # The filter's first ~0.2 s settle from the first reading; judge the rest.
+        settled = np.asarray(out)[t >= t[0] + 0.25]
+        sds.append(float(settled.std()) if len(settled) > 2 else float(rates[:, col].std()))
+    return float(np.mean(sds))
 
 
 class RollStep(Enum):
@@ -69,7 +89,7 @@ class RollCalibrationRun:
     step: RollStep = RollStep.INTRO
     elapsed: float = 0.0
     axis_index: int = 0  # which of AXES is being measured (READY and ROLL)
-    still: list[tuple[float, float]] = field(default_factory=list)  # (roll_x, roll_y) rates at rest
+    still: list[tuple[float, float, float]] = field(default_factory=list)  # (t, roll_x, roll_y) rates at rest
     bias: tuple[float, float] = (0.0, 0.0)
     noise_rate: float = 0.0
     recording: list[tuple[float, float, float]] = field(default_factory=list)  # (t, roll_x, roll_y)
@@ -107,7 +127,7 @@ class RollCalibrationRun:
             if not (np.isfinite(s.t) and np.isfinite(s.roll_x) and np.isfinite(s.roll_y)):
                 continue  # a broken reading is dropped, as everywhere else
             if self.step is RollStep.STILL:
-                self.still.append((s.roll_x, s.roll_y))
+                self.still.append((s.t, s.roll_x, s.roll_y))
             elif self.step is RollStep.ROLL:
                 self.recording.append((s.t, s.roll_x, s.roll_y))
                 self._track(s)
@@ -141,13 +161,14 @@ class RollCalibrationRun:
     def _end_still(self) -> None:
         if len(self.still) < MIN_SAMPLES:
             return self._fail("No readings from the ball. Check the cable and try again.")
-        rates = np.asarray(self.still, dtype=float)
+        rec = np.asarray(self.still, dtype=float)
+        rates = rec[:, 1:3]
         bias = rates.mean(axis=0)
         if np.any(np.abs(bias) > MAX_BIAS):
             return self._fail("The ball moved while it should be still. Rest your hand on it, "
                               "keep it still, and we start again.")
         self.bias = (float(bias[0]), float(bias[1]))
-        self.noise_rate = float(rates.std(axis=0).mean())
+        self.noise_rate = _filtered_sd(rec[:, 0], rates)
         self._go(RollStep.READY)
 
     def _end_roll(self) -> None:
@@ -179,7 +200,8 @@ class RollCalibrationRun:
 
     def roll_range(self) -> RollRange:
         assert self.done, "the roll calibration has not finished"
-        return RollRange(x=self.ranges["x"], y=self.ranges["y"], noise_rate=self.noise_rate)
+        return RollRange(x=self.ranges["x"], y=self.ranges["y"], noise_rate=self.noise_rate,
+                         bias_x=self.bias[0], bias_y=self.bias[1])
 
     def trials_record(self) -> dict[str, Any]:
         return {"bias": list(self.bias), "still_samples": len(self.still),

@@ -60,6 +60,11 @@ class RollRange:
     y: float = 90.0
     noise_rate: float = 0.0
     units: str = "device units"
+    # The gyro's rest rate per axis when the range was calibrated: the detector starts
+    # from it (a bias above a small range's dead-band would otherwise roll the ball by
+    # itself until the first still seconds teach it), and goes on learning it.
+    bias_x: float = 0.0
+    bias_y: float = 0.0
 
     def __post_init__(self) -> None:
         if not (self.x > 0 and self.y > 0):
@@ -67,6 +72,9 @@ class RollRange:
 
     def on(self, axis: str) -> float:
         return self.x if axis == "x" else self.y
+
+    def bias_on(self, axis: str) -> float:
+        return self.bias_x if axis == "x" else self.bias_y
 
     @property
     def mean(self) -> float:
@@ -268,6 +276,9 @@ class _Base:
         self.partials = 0  # movements begun but not finished (rolled out, never back)
         self.recentre_count = 0
         self._still = _Stillness()
+        limit = self.settings.max_bias_fraction * roll_range.mean
+        for a, axis in self._axes.items():
+            axis.bias = max(-limit, min(limit, roll_range.bias_on(a)))
         self._reset_pressure()
 
     # ---------------------------------------------------------- public
@@ -318,7 +329,7 @@ class _Base:
             # First sample, or the signal stopped (pause, unplug): a movement in
             # progress cannot be judged across the hole, so it is dropped.
             for axis, raw in (("x", smp.roll_x), ("y", smp.roll_y)):
-                self._axes[axis].reset(raw - self._axes[axis].bias)
+                self._axes[axis].reset(raw)  # the filter runs on raw rates; the bias comes off after it
             self._force_lp.reset(force_pct)
             self._last_t = t
             self._on_gap(t)
