@@ -87,8 +87,7 @@ def make_source(spec: str, clock: Clock, seed: int = 0, *, baud: int | None = No
         src = open_ball(spec, clock, baud=baud, profile=prof)
         if isinstance(src, KeyboardBall):
             return src, Calibration(baseline=0.0, mvc=FULL_SCALE)
-        high = prof.force_range[1] if prof is not None and prof.force_range else 1023.0
-        return src, Calibration(baseline=0.0, mvc=max(1.0, 0.6 * high))
+        return src, placeholder_ball_calibration(prof)
     if spec == "keyboard":
         return KeyboardBall(clock), Calibration(baseline=0.0, mvc=FULL_SCALE)
     if spec == "sim":
@@ -101,6 +100,13 @@ def make_source(spec: str, clock: Clock, seed: int = 0, *, baud: int | None = No
         return ScriptedSource(clock, trace, name=f"Trace {Path(spec).name}"), estimate_from_signal(trace[:, 0], trace[:, 1])
     raise ValueError(f"unknown input '{spec}': use auto, keyboard, sim, a port (/dev/ttyACM0, COM3), "
                      "a pyserial URL (socket://host:port, loop://, hwgrep://...) or a trace .csv file")
+
+
+def placeholder_ball_calibration(profile: object | None) -> Calibration:
+    """Until the patient calibrates: a span over most of the sensor's range."""
+    force_range = getattr(profile, "force_range", None)
+    high = force_range[1] if force_range else 1023.0
+    return Calibration(baseline=0.0, mvc=max(1.0, 0.6 * high))
 
 
 class App:
@@ -150,6 +156,14 @@ class App:
         assert calibration is not None, "a source given without its calibration"
         keyboard = source if isinstance(source, KeyboardBall) else KeyboardBall(self.clock)
         self.hub = InputHub(source, keyboard)
+        from hardware.discovery import BallWatcher, KeyboardFallback
+
+        if opts.input == "auto" and isinstance(source, KeyboardFallback):
+            # No ball at start-up: keep looking, so plugging one in later just works.
+            from hardware.line_formats import load_profile
+
+            self.hub.watcher = BallWatcher(self.clock, baud=opts.baud,
+                                           profile=load_profile(opts.profile) if opts.profile else None)
         self.router = InputRouter(keyboard, self.canvas.to_logical)
         self.store = store or Store.in_dir(opts.data_dir)
         self.store.mark_unfinished_sessions_interrupted()
@@ -193,6 +207,24 @@ class App:
                 pygame.quit()
                 raise
         self.apply(Push(first_scene or self._first_scene()))
+
+    def _patient_busy(self) -> bool:
+        """A set, session or calibration is on: the input device must not change under it."""
+        from game.scenes.calibrate import CalibrateScene
+        from game.scenes.play import PlayScene
+        from game.scenes.session import SessionScene
+
+        return any(isinstance(s, (PlayScene, SessionScene, CalibrateScene)) for s in self.stack)
+
+    def _adopt_found_ball(self) -> None:
+        from game.scenes.calibrate import apply_stored_calibration
+
+        ball = self.hub.adopt_found_ball()
+        if ball is None:
+            return
+        self.ctx.calibration = placeholder_ball_calibration(getattr(ball, "profile", None))
+        apply_stored_calibration(self.ctx)  # this patient's own, if the ball was calibrated before
+        self.store.log_event(None, "ball_found", {"device": ball.info.name, "status": ball.status_message})
 
     def _first_scene(self) -> Scene:
         if self.kiosk is not None:
@@ -259,6 +291,8 @@ class App:
         from game.input import Act
 
         pg = self.pg
+        if self.hub.watcher is not None and not self._patient_busy():
+            self._adopt_found_ball()
         for action in self.router.poll():
             if action.kind is Act.QUIT:
                 if not self.ctx.kiosk:

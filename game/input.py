@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import pygame
 
 from game.therapy.calibration import Calibration
 from hardware.keyboard import KeyboardBall
+
+if TYPE_CHECKING:
+    from hardware.discovery import BallWatcher
 from hardware.sample import Sample
 from hardware.source import InputSource, SourceStatus
 
@@ -81,9 +85,28 @@ class InputHub:
         # While the keyboard stands in for an absent ball its effort is expressed in the
         # ball's units (effort level = %MVC), so the same detector and targets still apply.
         self.ball_calibration: Callable[[], Calibration] | None = None
+        # Looks for a ball plugged in after start-up (see hardware.discovery.BallWatcher).
+        self.watcher: BallWatcher | None = None
 
     def start(self) -> None:
         self.source.start()
+        if self.watcher is not None:
+            self.watcher.start()
+
+    def adopt_found_ball(self) -> InputSource | None:
+        """Switch to a ball the watcher found; the keyboard goes back to standing by."""
+        if self.watcher is None:
+            return None
+        ball = self.watcher.take()
+        if ball is None:
+            return None
+        self.watcher.close()
+        self.watcher = None
+        if isinstance(self.source, KeyboardBall):
+            self.keyboard = self.source
+        self.source = ball
+        ball.start()
+        return ball
 
     @property
     def roll_from_mouse(self) -> bool:
@@ -144,6 +167,8 @@ class InputHub:
         return self.source.status_message
 
     def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
         self.source.close()
 
 

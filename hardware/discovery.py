@@ -203,6 +203,74 @@ def _close(ser: Any) -> None:
 
 
 
+class BallWatcher:
+    """Keeps looking for a ball plugged in after start-up, while the keyboard plays.
+
+    Every ``interval`` seconds it lists the serial ports on a background thread and
+    probes only ports that were not there at the previous look: opening a port resets
+    an Arduino, so a port already seen is never touched again (a port that goes away
+    and comes back counts as new). The first confirmed ball is handed over, still
+    open, through :meth:`take`; the game adopts it at a safe moment (not mid-set).
+    """
+
+    def __init__(self, clock: Clock, *, profile: Any = None, baud: int | None = None,
+                 comports: Callable[[], Sequence[Any]] | None = None, opener: Callable[[str, int], Any] = open_url,
+                 interval: float = 2.0, boot_seconds: float | None = None) -> None:
+        self._clock = clock
+        self._profile = profile
+        self._baud = baud
+        self._comports = comports
+        self._opener = opener
+        self._interval = interval
+        self._boot = boot_seconds
+        self._stop = threading.Event()
+        self._found: SerialBall | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.looks = 0  # how many times the port list was read (for tests and the status line)
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="ball-watcher", daemon=True)
+            self._thread.start()
+
+    def take(self) -> SerialBall | None:
+        """The ball found since the last call, if any (each ball is handed over once)."""
+        with self._lock:
+            ball, self._found = self._found, None
+        return ball
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+        ball = self.take()
+        if ball is not None:
+            ball.close()
+
+    def _run(self) -> None:
+        known = {p.device for p in _safe_list(self._comports)}
+        profile = self._profile
+        bauds = (self._baud,) if self._baud else (
+            (profile.baud,) if profile is not None and profile.baud else AUTO_BAUDS)
+        while not self._stop.wait(self._interval):
+            ports = _safe_list(self._comports)
+            self.looks += 1
+            new = [p for p in ports if p.device not in known and is_candidate(p, profile)]
+            known = {p.device for p in ports}
+            for p in new:
+                r = probe(p.device, bauds=bauds, profile=profile, boot_seconds=self._boot, opener=self._opener,
+                          keep_open=True)
+                if not r.ok:
+                    continue
+                ball = SerialBall(self._clock, r.url, baud=r.baud, profile=profile, port=r.port, detected=r.detected,
+                                  finder=reconnect_finder(r.url, profile=profile, comports=self._comports),
+                                  opener=self._opener)
+                with self._lock:
+                    self._found = ball
+                return
+
+
 class KeyboardFallback(KeyboardBall):
     """The keyboard ball, standing in because no ball was found; it says why on screen."""
 
