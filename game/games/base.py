@@ -18,11 +18,12 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from game.therapy.calibration import Calibration
 from game.therapy.force_reps import ForceRepDetector, ForceRepSettings
-from game.ui import Canvas, Color, LRect, Theme, draw_cross, draw_hand, draw_tick
+from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme, draw_cross, draw_hand, draw_tick
 from hardware.sample import Sample
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ FEEDBACK = {
 NEAR_MISS_DEFAULT = "Almost! Try again."
 FEEDBACK_S = 2.0  # how long the success / near-miss banner stays up
 FINISH_DELAY_S = 1.5  # the last rep's event plays out before the results screen
+
+SIGNAL_BAR = LRect(1180, 150, 56, 440)  # the live signal, for the right hand (mirrored for the left)
 
 SKIN: Color = (250, 214, 180)
 SKIN_SHADE: Color = (222, 176, 140)
@@ -116,6 +119,7 @@ class MiniGame:
     demo_caption: ClassVar[str] = "Watch, then do the same."
     demo_cycle_s: ClassVar[float] = 3.0  # one demonstrated rep
     demo_cycles: ClassVar[int] = 3  # the demonstration ends by itself after this many
+    hint_at: ClassVar[tuple[float, float]] = (780, 558)  # where the hint sits in the (right-hand) world
 
     def __init__(self, setup: GameSetup) -> None:
         self.setup = setup
@@ -162,8 +166,17 @@ class MiniGame:
 
     @property
     def mirror(self) -> bool:
-        """Left hand: demonstrations and hand pictures are drawn mirrored."""
+        """Left hand: the game world, the live signal and the demonstrations are drawn mirrored."""
         return self.setup.hand == "left"
+
+    def on_hand_side(self, r: LRect) -> LRect:
+        """A layout rectangle given for the right hand, placed for the trained hand."""
+        return mirror_rect(r.x, r.y, r.w, r.h, self.mirror)
+
+    @property
+    def signal_rect(self) -> LRect:
+        """Where the live signal bar goes: beside the trained hand."""
+        return self.on_hand_side(SIGNAL_BAR)
 
     def feed(self, samples: list[Sample]) -> list[Any]:
         if self.set_complete:
@@ -210,8 +223,33 @@ class MiniGame:
     def step_world(self, dt: float) -> None:
         """Advance the world by one fixed step."""
 
+    def hint(self) -> str | None:
+        """What to do right now, in a few plain words (None: nothing to say)."""
+        return None
+
+    def effort_now(self) -> bool:
+        """The patient is working this moment: a rep under way, or the force off rest.
+
+        The play scene asks "Keep going?" only after a while without effort. "Off rest"
+        is above half the rep's start threshold, so a weak attempt counts as effort."""
+        d = self.detector
+        return bool(d.in_rep or d.awaiting_release or d.level_pct >= d.end_level)
+
     def draw(self, c: Canvas, alpha: float) -> None:
+        """The world through a mirror for the left hand, then the upright HUD and words."""
+        world = WorldView(c, self.mirror)
+        self.draw_world(world, alpha)
+        self.draw_hint(world, self.hint(), self.hint_at)
+        self.draw_front(c)
+        self.draw_instruction(c)
+        self.draw_hud(c)
+
+    def draw_world(self, w: WorldView, alpha: float) -> None:
+        """The game's world, laid out for the right hand; ``w`` mirrors it for the left."""
         raise NotImplementedError
+
+    def draw_front(self, c: Canvas) -> None:
+        """Panels over the world that have no side (drawn upright, never mirrored)."""
 
     def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:
         """The hand movement, animated at demo time ``t`` (s), mirrored for the left hand.
@@ -228,7 +266,7 @@ class MiniGame:
         c.rect(Theme.PANEL, LRect(20, 16, 250, 96), radius=16)
         c.text(f"{self.reps_done} / {self.setup.reps_target}", (145, 56), size=52, bold=True)
         c.text(self.rep_word, (145, 96), size=22, color=Theme.TEXT_DIM)
-        self.draw_signal(c, LRect(1180, 150, 56, 440))
+        self.draw_signal(c, self.signal_rect)
         if self.feedback and self.t < self.feedback.until:
             fb = self.feedback
             color = Theme.SUCCESS if fb.success else Theme.NEAR
@@ -268,7 +306,7 @@ class MiniGame:
         c.rect(Theme.BG, LRect(640 - w / 2, 664, w, 46), radius=14)
         c.text(self.instruction, (640, 687), size=26)
 
-    def draw_hint(self, c: Canvas, hint: str | None, center: tuple[float, float] = (780, 558)) -> None:
+    def draw_hint(self, c: Canvas | WorldView, hint: str | None, center: tuple[float, float] = (780, 558)) -> None:
         """What to do right now, in big words (hidden while feedback shows)."""
         if not hint or self.feedback_showing:
             return
@@ -295,6 +333,86 @@ def mirror_x(x: float, mirror: bool, axis: float = 640.0) -> float:
 def mirror_rect(x: float, y: float, w: float, h: float, mirror: bool, axis: float = 640.0) -> LRect:
     """A rectangle reflected about ``axis`` when drawing for the left hand."""
     return LRect(2 * axis - x - w if mirror else x, y, w, h)
+
+
+_ANCHOR_MIRROR = {"topleft": "topright", "topright": "topleft", "midleft": "midright", "midright": "midleft",
+                  "bottomleft": "bottomright", "bottomright": "bottomleft", "left": "right", "right": "left"}
+
+
+class WorldView:
+    """A canvas that draws the game world mirrored about the screen's centre line.
+
+    For a left-hand patient the world is the right-hand layout reflected: shapes are
+    reflected, words are placed where the reflection puts them but never drawn
+    backwards, and :meth:`symbol` draws a tick or cross upright at its reflected
+    place. With ``mirror`` False it draws exactly as the canvas does, so a game has
+    one drawing path for both hands. Drawing only: nothing here holds game state.
+    """
+
+    def __init__(self, canvas: Canvas, mirror: bool, axis: float = LOGICAL_W / 2) -> None:
+        self.plain = canvas  # upright, unmirrored drawing (marks rows, readouts)
+        self.mirror = mirror
+        self.axis = axis
+
+    def mx(self, x: float) -> float:
+        """World x to screen x (and back: a reflection is its own inverse)."""
+        return 2 * self.axis - x if self.mirror else x
+
+    def _p(self, p: tuple[float, float]) -> tuple[float, float]:
+        return (self.mx(p[0]), p[1])
+
+    def _r(self, r: LRect | tuple) -> LRect | tuple:
+        if not self.mirror:
+            return r
+        x, y, w, h = (r.x, r.y, r.w, r.h) if isinstance(r, LRect) else r
+        return LRect(2 * self.axis - x - w, y, w, h)
+
+    def same_turn(self, angle: float) -> float:
+        """An angle to draw with so that, after the mirror, a turning thing still turns the
+        way the ball does (a wheel that follows the thumb must not run backwards)."""
+        return math.pi - angle if self.mirror else angle
+
+    # the Canvas drawing calls, reflected
+    def clear(self, color: Color = Theme.BG) -> None:
+        self.plain.clear(color)
+
+    def rect(self, color: Color, r: LRect | tuple, *, radius: float = 0, width: float = 0) -> None:
+        self.plain.rect(color, self._r(r), radius=radius, width=width)
+
+    def circle(self, color: Color, center: tuple[float, float], radius: float, *, width: float = 0) -> None:
+        self.plain.circle(color, self._p(center), radius, width=width)
+
+    def ellipse(self, color: Color, r: LRect | tuple, *, width: float = 0) -> None:
+        self.plain.ellipse(color, self._r(r), width=width)
+
+    def line(self, color: Color, a: tuple[float, float], b: tuple[float, float], width: float = 2) -> None:
+        self.plain.line(color, self._p(a), self._p(b), width)
+
+    def lines(self, color: Color, points: list[tuple[float, float]], width: float = 2, closed: bool = False) -> None:
+        self.plain.lines(color, [self._p(p) for p in points], width, closed)
+
+    def polygon(self, color: Color, points: list[tuple[float, float]], *, width: float = 0) -> None:
+        self.plain.polygon(color, [self._p(p) for p in points], width=width)
+
+    def arc(self, color: Color, r: LRect | tuple, start: float, stop: float, width: float = 4) -> None:
+        if self.mirror:  # reflecting about a vertical line turns angle a into pi - a
+            start, stop = math.pi - stop, math.pi - start
+        self.plain.arc(color, self._r(r), start, stop, width)
+
+    def text(self, text: str, pos: tuple[float, float], *, size: float = 32, color: Color = Theme.TEXT,
+             bold: bool = False, anchor: str = "center") -> LRect:
+        """Words at the reflected place, reading left to right as always."""
+        if self.mirror:
+            anchor = _ANCHOR_MIRROR.get(anchor, anchor)
+        r = self.plain.text(text, self._p(pos), size=size, color=color, bold=bold, anchor=anchor)
+        return self._r(r)  # type: ignore[return-value]
+
+    def text_width(self, text: str, size: float, bold: bool = False) -> float:
+        return self.plain.text_width(text, size, bold)
+
+    def symbol(self, draw: Callable[..., None], center: tuple[float, float], *args: Any, **kw: Any) -> None:
+        """An icon (tick, cross) at its reflected place, drawn upright."""
+        draw(self.plain, self._p(center), *args, **kw)
 
 
 def draw_limb(c: Canvas, points: list[tuple[float, float]], width: float, color: Color = SKIN,

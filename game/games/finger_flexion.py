@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from game.games.base import (
     SKIN,
     MiniGame,
+    WorldView,
     draw_arrow,
     draw_demo_meter,
     draw_limb,
@@ -67,6 +68,7 @@ class FingerFlexionGame(MiniGame):
     }
     demo_caption = "Press the ball into your palm with four fingers. Keep the thumb out. Let go."
     demo_cycle_s = 2.0
+    hint_at = (PUMP_X + 20, 180)
 
     def __init__(self, setup) -> None:  # noqa: ANN001
         super().__init__(setup)
@@ -113,7 +115,7 @@ class FingerFlexionGame(MiniGame):
         return "Press!"
 
     # ---------------------------------------------------------------- draw
-    def draw(self, c: Canvas, alpha: float) -> None:
+    def draw_world(self, c: WorldView, alpha: float) -> None:
         level = self.prev_level + (self.level - self.prev_level) * alpha
         handle = self.prev_handle + (self.handle - self.prev_handle) * alpha
         c.clear(SKY)
@@ -124,11 +126,8 @@ class FingerFlexionGame(MiniGame):
         self._draw_tower(c, level)
         self._draw_pipe(c)
         self._draw_pump(c, handle)
-        self.draw_hint(c, self.hint(), (PUMP_X + 20, 180))
-        self.draw_instruction(c)
-        self.draw_hud(c)
 
-    def _draw_tower(self, c: Canvas, level: float) -> None:
+    def _draw_tower(self, c: WorldView, level: float) -> None:
         r = TANK
         for lx in (r.x + 30, r.x + r.w - 30):
             c.line(WOOD, (lx, r.y + r.h), (lx, GROUND_Y + 10), 14)
@@ -160,7 +159,7 @@ class FingerFlexionGame(MiniGame):
         c.rect(Theme.DARK_TEXT, r, radius=12, width=5)
         c.polygon((176, 58, 0), [(r.x - 16, r.y + 4), (r.center[0], r.y - 56), (r.x + r.w + 16, r.y + 4)])
 
-    def _draw_pipe(self, c: Canvas) -> None:
+    def _draw_pipe(self, c: WorldView) -> None:
         top_x = TANK.x + 30
         path = [(PUMP_X + 60, PIPE_Y), (TANK.x - 40, PIPE_Y), (TANK.x - 40, TANK.y + 30), (TANK.x + 14, TANK.y + 30)]
         c.lines(METAL, path, 16)
@@ -186,7 +185,7 @@ class FingerFlexionGame(MiniGame):
             d -= ln
         return path[-1]
 
-    def _draw_pump(self, c: Canvas, handle: float) -> None:
+    def _draw_pump(self, c: WorldView, handle: float) -> None:
         x = PUMP_X
         c.rect(METAL, (x - 40, 380, 100, GROUND_Y - 380 + 10), radius=10)
         c.rect(Theme.DARK_TEXT, (x - 40, 380, 100, GROUND_Y - 380 + 10), radius=10, width=3)

@@ -18,6 +18,7 @@ from game.games.base import (
     SKIN,
     GameSetup,
     MiniGame,
+    WorldView,
     draw_arrow,
     draw_demo_meter,
     draw_limb,
@@ -71,6 +72,7 @@ class FingerSqueezeGame(MiniGame):
         "no_full_release": "Relax your fingers.",
     }
     demo_caption = "Ball between the two fingers. Squeeze them together. Relax."
+    hint_at = (860, 540)
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -163,7 +165,7 @@ class FingerSqueezeGame(MiniGame):
         return None
 
     # ---------------------------------------------------------------- draw
-    def draw(self, c: Canvas, alpha: float) -> None:
+    def draw_world(self, c: WorldView, alpha: float) -> None:
         closure = self.prev_closure + (self.closure - self.prev_closure) * alpha
         c.clear(WATER)
         c.rect(WATER_DEEP, (0, 0, LOGICAL_W, 130))
@@ -184,13 +186,10 @@ class FingerSqueezeGame(MiniGame):
                 self._draw_fish(c, f)
             if f.resolved:
                 mark = (f.x, f.y - 70)
-                (draw_tick if f.caught else draw_cross)(c, mark, 40, Theme.SUCCESS if f.caught else Theme.NEAR)
-        self._draw_pair_panel(c)
-        self.draw_hint(c, self.hint(), (860, 540))
-        self.draw_instruction(c)
-        self.draw_hud(c)
+                c.symbol(draw_tick if f.caught else draw_cross, mark, 40, Theme.SUCCESS if f.caught else Theme.NEAR)
 
-    def _draw_pair_panel(self, c: Canvas) -> None:
+    def draw_front(self, c: Canvas) -> None:
+        """Which two fingers, in words and a picture: upright and in the middle for either hand."""
         r = LRect(300, 20, 700, 92)
         c.rect(Theme.PANEL, r, radius=16)
         draw_finger_pair_icon(c, (r.x + 56, r.y + 46), 70, self.finger_pair, self.mirror)
@@ -198,7 +197,7 @@ class FingerSqueezeGame(MiniGame):
         c.text(pair_label(self.finger_pair), (r.x + 230, r.y + 46), size=40, bold=True, anchor="midleft",
                color=Theme.FOCUS)
 
-    def _draw_bucket(self, c: Canvas) -> None:
+    def _draw_bucket(self, c: WorldView) -> None:
         x, y = 170.0, SAND_Y - 20
         c.polygon((64, 76, 98), [(x - 60, y - 70), (x + 60, y - 70), (x + 45, y + 20), (x - 45, y + 20)])
         c.polygon(Theme.DARK_TEXT, [(x - 60, y - 70), (x + 60, y - 70), (x + 45, y + 20), (x - 45, y + 20)], width=3)
@@ -206,7 +205,7 @@ class FingerSqueezeGame(MiniGame):
             c.ellipse(FISH_COLORS[i % len(FISH_COLORS)], (x - 50 + (i % 3) * 34, y - 86 - (i // 3) * 14, 30, 16))
         c.text(str(self.bucket), (x, y - 20), size=40, bold=True)
 
-    def _draw_fish(self, c: Canvas, f: Fish) -> None:
+    def _draw_fish(self, c: WorldView, f: Fish) -> None:
         x, y = f.x, f.y
         facing = 1 if (f.resolved and not f.caught) else -1  # swims left towards the claw; escapes right
         wag = 8 * math.sin(self.t * 10 + x * 0.05)
@@ -217,7 +216,7 @@ class FingerSqueezeGame(MiniGame):
         c.circle((255, 255, 255), (x + facing * 26, y - 6), 9)
         c.circle(Theme.DARK_TEXT, (x + facing * 28, y - 6), 4)
 
-    def _draw_crab(self, c: Canvas, closure: float) -> None:
+    def _draw_crab(self, c: WorldView, closure: float) -> None:
         bx, by = 430.0, 520.0
         for i in range(3):  # legs
             for side in (-1, 1):

@@ -18,6 +18,7 @@ from game.games.base import (
     SKIN,
     GameSetup,
     MiniGame,
+    WorldView,
     draw_arrow,
     draw_demo_meter,
     draw_limb,
@@ -71,6 +72,7 @@ class PinchGame(MiniGame):
     }
     demo_caption = "Pinch the ball between thumb and straight fingers. Hold. Let go."
     demo_cycle_s = 4.0
+    hint_at = (860, 540)
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -139,7 +141,7 @@ class PinchGame(MiniGame):
         return "Pinch gently"
 
     # ---------------------------------------------------------------- draw
-    def draw(self, c: Canvas, alpha: float) -> None:
+    def draw_world(self, c: WorldView, alpha: float) -> None:
         alt = self.prev_alt + (self.alt - self.prev_alt) * alpha
         c.clear(SKY)
         for x, y, r in self.sky_stars:
@@ -148,13 +150,10 @@ class PinchGame(MiniGame):
             c.ellipse(HILLS, (hx - 200, GROUND_Y - hh, 400, hh * 2 + 40))
         c.rect(HILLS, (0, GROUND_Y + 20, LOGICAL_W, 200))
         self._draw_band(c, alt)
-        self._draw_star_row(c)
+        self._draw_star_row(c.plain)  # the row of stars reads left to right for either hand
         self._draw_lantern(c, alt)
-        self.draw_hint(c, self.hint(), (860, 540))
-        self.draw_instruction(c)
-        self.draw_hud(c)
 
-    def _draw_band(self, c: Canvas, alt: float) -> None:
+    def _draw_band(self, c: WorldView, alt: float) -> None:
         low, high = self.band()
         y0, y1 = self.alt_to_y(high), self.alt_to_y(low)
         lit = self.in_band and self.detector.in_rep
@@ -176,7 +175,7 @@ class PinchGame(MiniGame):
             else:
                 c.circle((110, 120, 150), center, 6, width=2)
 
-    def _draw_lantern(self, c: Canvas, alt: float) -> None:
+    def _draw_lantern(self, c: WorldView, alt: float) -> None:
         x, y = LANTERN_X, self.alt_to_y(alt)
         d = self.detector
         glow = 0.5 + 0.5 * math.sin(self.t * 7.0)  # a candle's flicker, from game time only

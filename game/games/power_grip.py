@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from game.games.base import GameSetup, MiniGame
+from game.games.base import GameSetup, MiniGame, WorldView
 from game.therapy.force_reps import ForceRep
-from game.ui import LOGICAL_H, LOGICAL_W, Canvas, LRect, Theme, draw_cross, draw_tick
+from game.ui import LOGICAL_H, LOGICAL_W, LRect, Theme, draw_cross, draw_tick
 
 BIRD_X = 400.0
 GROUND_Y = 620.0
@@ -119,7 +119,7 @@ class PowerGripGame(MiniGame):
         return None
 
     # ---------------------------------------------------------------- draw
-    def draw(self, c: Canvas, alpha: float) -> None:
+    def draw_world(self, c: WorldView, alpha: float) -> None:
         scroll = self.prev_scroll + (self.scroll - self.prev_scroll) * alpha
         alt = self.prev_alt + (self.alt - self.prev_alt) * alpha
         c.clear((120, 190, 235))
@@ -138,11 +138,8 @@ class PowerGripGame(MiniGame):
         self._draw_bird(c, alt)
         for ring in self.rings:
             self._draw_ring(c, ring, low, high, back=False)
-        self.draw_hint(c, self.hint())
-        self.draw_instruction(c)
-        self.draw_hud(c)
 
-    def _draw_ring(self, c: Canvas, ring: Ring, low: float, high: float, *, back: bool) -> None:
+    def _draw_ring(self, c: WorldView, ring: Ring, low: float, high: float, *, back: bool) -> None:
         y0, y1 = self.alt_to_y(high), self.alt_to_y(low)
         x = ring.x
         color = Theme.SUCCESS if ring.success else (Theme.NEAR if ring.resolved else Theme.FOCUS)
@@ -158,9 +155,9 @@ class PowerGripGame(MiniGame):
             c.rect(Theme.PANEL, LRect(x + 50, y0, 16, y1 - y0), radius=6)
             c.rect(Theme.SUCCESS, LRect(x + 50, y1 - (y1 - y0) * prog, 16, (y1 - y0) * prog), radius=6)
         if ring.resolved:
-            (draw_tick if ring.success else draw_cross)(c, (x, (y0 + y1) / 2), 40, color)
+            c.symbol(draw_tick if ring.success else draw_cross, (x, (y0 + y1) / 2), 40, color)
 
-    def _draw_bird(self, c: Canvas, alt: float) -> None:
+    def _draw_bird(self, c: WorldView, alt: float) -> None:
         y = self.alt_to_y(alt)
         x = BIRD_X
         c.ellipse((250, 200, 40), (x - 36, y - 26, 72, 52))

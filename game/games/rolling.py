@@ -63,6 +63,12 @@ class RollGame(MiniGame):
         if known:
             self.detector.set_settings(replace(self.detector.settings, **known))
 
+    def effort_now(self) -> bool:
+        """Rolling is the effort here: a stroke or circle under way, or the ball on the move."""
+        d = self.detector
+        moved = abs(getattr(d, "turn_progress", 0.0)) >= 0.1 or float(getattr(d, "reach", 0.0)) >= 0.15
+        return bool(d.in_rep or moved)
+
     @property
     def roll_from_mouse(self) -> bool:
         return bool(self.setup.extra.get("roll_from_mouse"))

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from game.games.base import SKIN, GameSetup, draw_arrow, draw_limb, mirror_x
+from game.games.base import SKIN, GameSetup, WorldView, draw_arrow, draw_limb, mirror_x
 from game.games.rolling import REACH_TOP, RollGame, draw_ball, draw_reach_bar, draw_rep_row, star_points
 from game.therapy.roll_reps import RollRepSettings
 from game.ui import LOGICAL_H, Canvas, Color, LRect, Theme
@@ -30,6 +30,7 @@ GRASS_DARK: Color = (26, 74, 46)
 WATER: Color = (28, 96, 150)
 WATER_LIGHT: Color = (60, 130, 184)
 BAND_LOW, BAND_HIGH = 0.5, 2.5  # the pressure band, as multiples of the force target
+PRESSURE_BAR = LRect(1084, 150, 56, 440)  # beside the roll bar, towards the middle (right-hand layout)
 
 
 def river_x(s: float) -> float:
@@ -52,6 +53,7 @@ class TableRollGame(RollGame):
     axis = "y"
     demo_caption = "Palm on the ball. Roll it to your fingertips and back."
     demo_cycle_s = 4.0
+    hint_at = (900, 420)
 
     @classmethod
     def roll_settings(cls, setup: GameSetup) -> RollRepSettings:
@@ -106,24 +108,22 @@ class TableRollGame(RollGame):
         return "Roll out"
 
     # ---------------------------------------------------------------- draw
-    def draw(self, c: Canvas, alpha: float) -> None:
+    def draw_world(self, c: WorldView, alpha: float) -> None:
         dist = self.prev_dist + (self.dist - self.prev_dist) * alpha
         c.clear(GRASS)
         self._draw_river(c, dist)
         for g in self.gates:
             self._draw_gate(c, g, dist)
         self._draw_boat(c, dist)
-        c.rect(Theme.BG, LRect(300, 150, 680, 52), radius=16)
-        draw_rep_row(c, [g.success for g in self.gates if g.resolved], self.setup.reps_target,
+        # the row of marks reads left to right for either hand
+        c.plain.rect(Theme.BG, LRect(300, 150, 680, 52), radius=16)
+        draw_rep_row(c.plain, [g.success for g in self.gates if g.resolved], self.setup.reps_target,
                      y=176, x0=340, x1=940)
-        self.draw_hint(c, self.hint(), (900, 420))
-        self.draw_instruction(c)
-        self.draw_hud(c)
 
     def _screen_y(self, s: float, dist: float) -> float:
         return BOAT_Y - (s - dist)
 
-    def _draw_river(self, c: Canvas, dist: float) -> None:
+    def _draw_river(self, c: WorldView, dist: float) -> None:
         left, right = [], []
         s = dist - (LOGICAL_H - BOAT_Y) - 40
         while s <= dist + BOAT_Y + 40:
@@ -141,7 +141,7 @@ class TableRollGame(RollGame):
                 x = river_x(s0) + math.copysign(RIVER_W / 2 + 36 + 220 * abs(side), side)
                 c.circle(GRASS_DARK, (x, y), 14)
 
-    def _draw_gate(self, c: Canvas, g: Gate, dist: float) -> None:
+    def _draw_gate(self, c: WorldView, g: Gate, dist: float) -> None:
         y = self._screen_y(g.s, dist)
         if not -40 < y < LOGICAL_H + 40:
             return
@@ -157,7 +157,7 @@ class TableRollGame(RollGame):
         else:
             c.circle(Theme.NEAR, (x, y), 13, width=4)
 
-    def _draw_boat(self, c: Canvas, dist: float) -> None:
+    def _draw_boat(self, c: WorldView, dist: float) -> None:
         x = river_x(dist)
         slope = (river_x(dist + 5) - river_x(dist - 5)) / 10.0
         ang = math.atan(slope)  # the boat points along the river
@@ -182,7 +182,7 @@ class TableRollGame(RollGame):
 
     def draw_signal(self, c: Canvas, r: LRect) -> None:
         draw_reach_bar(c, r, self.live_reach(), "roll")
-        self._draw_pressure(c, LRect(r.x - 96, r.y, r.w, r.h))
+        self._draw_pressure(c, self.on_hand_side(PRESSURE_BAR))
 
     def _draw_pressure(self, c: Canvas, r: LRect) -> None:
         """Pressure on the ball, with the band it should stay in shaded."""

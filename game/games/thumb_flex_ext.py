@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from game.games.base import GameSetup, draw_arrow
+from game.games.base import GameSetup, WorldView, draw_arrow
 from game.games.rolling import (
     REACH_TOP,
     RollGame,
@@ -48,6 +48,7 @@ class ThumbFlexExtGame(RollGame):
     rep_word = "strokes"
     axis = "y"
     demo_caption = "Ball on a flat hand. Bend the thumb to roll it, then stretch."
+    hint_at = (930, 420)
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -86,11 +87,11 @@ class ThumbFlexExtGame(RollGame):
         return "Roll forward"
 
     # ---------------------------------------------------------------- draw
-    def draw(self, c: Canvas, alpha: float) -> None:
+    def draw_world(self, c: WorldView, alpha: float) -> None:
         h = self.prev_height + (self.height - self.prev_height) * alpha
         c.clear(BG)
         c.rect((22, 44, 72), (0, HOME_Y + 30, LOGICAL_W, 200))
-        draw_rep_row(c, self.results, self.setup.reps_target)
+        draw_rep_row(c.plain, self.results, self.setup.reps_target)  # reads left to right for either hand
         # the track the paddle runs on, with a mark every quarter of the target
         c.rect(SHAFT, LRect(SHAFT_X - 14, TOP_Y - 20, 28, HOME_Y - TOP_Y + 40), radius=14)
         for k in range(1, 6):
@@ -104,11 +105,8 @@ class ThumbFlexExtGame(RollGame):
         self._draw_paddle(c, h)
         c.rect(Theme.PANEL, LRect(SHAFT_X - 110, HOME_Y + 34, 220, 40), radius=12)
         c.text("home", (SHAFT_X, HOME_Y + 54), size=24, color=Theme.TEXT_DIM)
-        self.draw_hint(c, self.hint(), (930, 420))
-        self.draw_instruction(c)
-        self.draw_hud(c)
 
-    def _draw_star(self, c: Canvas, h: float) -> None:
+    def _draw_star(self, c: WorldView, h: float) -> None:
         lit = self.detector.awaiting_return
         y = self.star_y
         if any(self.t - f.start < 0.05 for f in self.flights):
@@ -119,11 +117,12 @@ class ThumbFlexExtGame(RollGame):
         c.polygon(Theme.FOCUS if lit else (150, 140, 60), star_points((SHAFT_X, y), 40, 0.1 * pulse))
         c.polygon(Theme.DARK_TEXT, star_points((SHAFT_X, y), 40, 0.1 * pulse), width=3)
 
-    def _draw_flight(self, c: Canvas, f: Flight) -> None:
+    def _draw_flight(self, c: WorldView, f: Flight) -> None:
         u = min(1.0, (self.t - f.start) / FLY_S)
         n = max(1, self.setup.reps_target)
         i = len(self.results) - 1
-        tx = 330 + (950 - 330) * (i / max(1, n - 1) if n > 1 else 0.5)
+        # the star lands on its mark in the (upright) row: that place, seen in the world
+        tx = c.mx(330 + (950 - 330) * (i / max(1, n - 1) if n > 1 else 0.5))
         x = SHAFT_X + (tx - SHAFT_X) * u
         y = f.from_y + (176 - f.from_y) * u - 80 * math.sin(math.pi * u)
         if f.success:
@@ -131,7 +130,7 @@ class ThumbFlexExtGame(RollGame):
         else:
             c.circle(Theme.NEAR, (x, y), 30 - 12 * u, width=4)
 
-    def _draw_paddle(self, c: Canvas, h: float) -> None:
+    def _draw_paddle(self, c: WorldView, h: float) -> None:
         y = self.height_to_y(h)
         reached = self.detector.awaiting_return
         c.rect(Theme.SUCCESS if reached else Theme.SKY, LRect(SHAFT_X - 90, y, 180, 26), radius=12)

@@ -6,7 +6,7 @@ rushed); when the basket gets under it, it drops in. One left-right-left stroke 
 one rep: when the basket is back home the apple goes into the crate (a good stroke),
 or the tree gives a shake and the row gets an orange ring (a near miss: the basket
 did not reach the tree). The tree stands on the thumb's side away from the palm:
-mirrored for the left hand.
+the whole world is mirrored for the left hand.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from game.games.base import GameSetup, draw_arrow
+from game.games.base import GameSetup, WorldView, draw_arrow
 from game.games.rolling import REACH_TOP, RollGame, draw_ball, draw_palm_top, draw_rep_row, draw_thumb_to
 from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme
 
@@ -38,6 +38,7 @@ class ThumbOppositionGame(RollGame):
     rep_word = "strokes"
     axis = "x"
     demo_caption = "Ball on your palm. Thumb rolls it across, then back."
+    hint_at = (640, 290)
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -47,10 +48,10 @@ class ThumbOppositionGame(RollGame):
         self.in_crate = 0
         self.last_rep_at: float | None = None
 
-    def to_x(self, p: float) -> float:
-        """Screen x of a basket place, mirrored for the left hand (tree on the other side)."""
-        x = HOME_X + p * REACH_TOP * (TREE_X - HOME_X)
-        return LOGICAL_W - x if self.mirror else x
+    @staticmethod
+    def to_x(p: float) -> float:
+        """World x of a basket place (the world view mirrors it for the left hand)."""
+        return HOME_X + p * REACH_TOP * (TREE_X - HOME_X)
 
     # -------------------------------------------------------------- logic
     @property
@@ -80,20 +81,18 @@ class ThumbOppositionGame(RollGame):
         return "Roll across"
 
     # ---------------------------------------------------------------- draw
-    def draw(self, c: Canvas, alpha: float) -> None:
+    def draw_world(self, c: WorldView, alpha: float) -> None:
         p = self.prev_pos + (self.pos - self.prev_pos) * alpha
         c.clear(BG)
         c.rect(GRASS, (0, GROUND_Y, LOGICAL_W, 200))
-        c.rect(Theme.BG, LRect(300, 150, 680, 52), radius=16)
-        draw_rep_row(c, self.results, self.setup.reps_target, y=176, x0=340, x1=940)
+        # the row of marks reads left to right for either hand
+        c.plain.rect(Theme.BG, LRect(300, 150, 680, 52), radius=16)
+        draw_rep_row(c.plain, self.results, self.setup.reps_target, y=176, x0=340, x1=940)
         self._draw_tree(c)
         self._draw_crate(c)
         self._draw_basket(c, p)
-        self.draw_hint(c, self.hint(), (640, 290))
-        self.draw_instruction(c)
-        self.draw_hud(c)
 
-    def _draw_tree(self, c: Canvas) -> None:
+    def _draw_tree(self, c: WorldView) -> None:
         x = self.to_x(1.0 / REACH_TOP)
         shake = 0.0
         if self.last_rep_at is not None and self.results and not self.results[-1]:
@@ -113,9 +112,8 @@ class ThumbOppositionGame(RollGame):
         c.line(Theme.FOCUS, (x, ty), (x, ty + 40), 5)
         c.polygon(Theme.FOCUS, [(x - 14, ty + 54), (x + 14, ty + 54), (x, ty + 40)])
 
-    def _draw_crate(self, c: Canvas) -> None:
-        x = self.to_x(0.0)
-        cx = x - 150 if not self.mirror else x + 150
+    def _draw_crate(self, c: WorldView) -> None:
+        cx = self.to_x(0.0) - 150
         r = LRect(cx - 70, GROUND_Y - 90, 140, 90)
         for i in range(min(self.in_crate, 10)):
             ax = r.x + 22 + (i % 5) * 24
@@ -128,7 +126,7 @@ class ThumbOppositionGame(RollGame):
         c.rect(Theme.DARK_TEXT, r, radius=6, width=3)
         c.text(str(self.in_crate), (r.center[0], r.y + r.h + 30), size=30, bold=True, color=Theme.DARK_TEXT)
 
-    def _draw_basket(self, c: Canvas, p: float) -> None:
+    def _draw_basket(self, c: WorldView, p: float) -> None:
         x = self.to_x(p)
         y = GROUND_Y - 10
         reached = self.carrying
@@ -139,7 +137,7 @@ class ThumbOppositionGame(RollGame):
         if self.last_rep_at is not None and self.results and self.results[-1]:
             u = (self.t - self.last_rep_at) / TO_CRATE_S
             if u < 1.0:
-                crate_x = self.to_x(0.0) + (-150 if not self.mirror else 150)
+                crate_x = self.to_x(0.0) - 150
                 ax = x + (crate_x - x) * u
                 ay = y - 58 - 120 * math.sin(math.pi * u)
                 c.circle(APPLE, (ax, ay), 22)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from game.games.base import GameSetup, draw_arrow
+from game.games.base import GameSetup, WorldView, draw_arrow, mirror_x
 from game.games.rolling import RollGame, draw_ball, draw_palm_top, draw_thumb_to
 from game.ui import Canvas, Color, LRect, Theme
 
@@ -40,6 +40,7 @@ class ThumbRollGame(RollGame):
         "too_small": "Almost! Make a bigger circle.",
     }
     demo_caption = "Ball on a flat hand. Thumb moves it round in a circle."
+    hint_at = (760, 200)
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -72,24 +73,21 @@ class ThumbRollGame(RollGame):
         return "Circle the ball"
 
     # ---------------------------------------------------------------- draw
-    def draw(self, c: Canvas, alpha: float) -> None:
+    def draw_world(self, c: WorldView, alpha: float) -> None:
         ang = self.prev_angle + (self.angle - self.prev_angle) * alpha
         c.clear(BG)
         c.rect(FLOOR, (0, WHEEL_Y + 20, 1280, 200))
         self._draw_wheel(c, ang)
         self._draw_pot(c)
-        self.draw_hint(c, self.hint(), (760, 200))
-        self.draw_instruction(c)
-        self.draw_hud(c)
 
-    def _draw_wheel(self, c: Canvas, ang: float) -> None:
+    def _draw_wheel(self, c: WorldView, ang: float) -> None:
         # the wheel's stand, then its top with marks that turn with the thumb
         c.rect((70, 60, 74), LRect(WHEEL_X - 60, WHEEL_Y, 120, 110))
         c.ellipse((88, 80, 96), (WHEEL_X - WHEEL_RX, WHEEL_Y - WHEEL_RY + 14, 2 * WHEEL_RX, 2 * WHEEL_RY))
         c.ellipse((150, 140, 160), (WHEEL_X - WHEEL_RX, WHEEL_Y - WHEEL_RY, 2 * WHEEL_RX, 2 * WHEEL_RY))
         c.ellipse(Theme.DARK_TEXT, (WHEEL_X - WHEEL_RX, WHEEL_Y - WHEEL_RY, 2 * WHEEL_RX, 2 * WHEEL_RY), width=3)
         for k in range(8):
-            a = ang + k * math.pi / 4
+            a = c.same_turn(ang + k * math.pi / 4)  # the wheel turns the way the thumb does, either hand
             x = WHEEL_X + math.cos(a) * WHEEL_RX * 0.86
             y = WHEEL_Y + math.sin(a) * WHEEL_RY * 0.86
             front = math.sin(a) > -0.2
@@ -100,7 +98,7 @@ class ThumbRollGame(RollGame):
         u = i / max(1, self.setup.reps_target - 1)
         return 150 + 70 * math.sin(math.pi * min(1.0, u * 1.2)) - 40 * max(0.0, u - 0.75) * 4 * 0.5
 
-    def _draw_pot(self, c: Canvas) -> None:
+    def _draw_pot(self, c: WorldView) -> None:
         y = WHEEL_Y - 6
         for i, good in enumerate(self.bands):
             h = BAND_H if good else THIN_H
@@ -126,7 +124,8 @@ class ThumbRollGame(RollGame):
     def draw_signal(self, c: Canvas, r: LRect) -> None:
         """A dial filling round with the circle in progress, and the ball's path on a pad."""
         d = self.detector
-        cx, cy = DIAL_C
+        cx, cy = mirror_x(DIAL_C[0], self.mirror), DIAL_C[1]  # beside the trained hand, drawn upright
+        pad = self.on_hand_side(PAD)
         c.circle(Theme.PANEL, (cx, cy), 92)
         c.circle((60, 80, 110), (cx, cy), 70, width=14)
         prog = min(1.0, abs(d.turn_progress))
@@ -135,17 +134,18 @@ class ThumbRollGame(RollGame):
             c.arc(color, LRect(cx - 77, cy - 77, 154, 154), math.pi / 2 - 2 * math.pi * prog, math.pi / 2, 16)
         c.text(f"{round(prog * 100)}%", (cx, cy - 4), size=34, bold=True)
         c.text("round", (cx, cy + 30), size=20, color=Theme.TEXT_DIM)
-        c.rect(Theme.PANEL, PAD.inflate(8), radius=14)
-        pc = PAD.center
+        c.rect(Theme.PANEL, pad.inflate(8), radius=14)
+        pc = pad.center
         # the target circle: a circle this big (in ball roll) is a good one
-        scale = (PAD.w * 0.42) / max(d.target_device, 1e-9)
+        scale = (pad.w * 0.42) / max(d.target_device, 1e-9)
         c.circle(Theme.FOCUS, pc, d.target_device / 2 * scale, width=3)
+        # the ball's path as the ball moves (not mirrored: the dot goes where the ball goes)
         px, py = d.position
-        bx = max(PAD.x, min(PAD.x + PAD.w, pc[0] + px * scale))
-        by = max(PAD.y, min(PAD.y + PAD.h, pc[1] + py * scale))
+        bx = max(pad.x, min(pad.x + pad.w, pc[0] + px * scale))
+        by = max(pad.y, min(pad.y + pad.h, pc[1] + py * scale))
         c.circle(Theme.NEAR, (bx, by), 12)
         c.circle(Theme.DARK_TEXT, (bx, by), 12, width=2)
-        c.text("ball", (pc[0], PAD.y + PAD.h + 26), size=22)
+        c.text("ball", (pc[0], pad.y + pad.h + 26), size=22)
 
     # ---------------------------------------------------------- demonstration
     def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:
