@@ -297,7 +297,7 @@ class MiniGame:
         c.rect(Theme.SUCCESS if reached else Theme.SKY, LRect(r.x, r.y + r.h - fill_h, r.w, fill_h), radius=8)
         ty = r.y + r.h * (1 - s.target_pct / top_pct)
         c.line(Theme.FOCUS, (r.x - 14, ty), (r.x + r.w + 14, ty), 5)
-        c.polygon(Theme.FOCUS, [(r.x - 26, ty - 12), (r.x - 10, ty), (r.x - 26, ty + 12)])
+        draw_target_arrow(c, r, ty)
         c.text("force", (r.x + r.w / 2, r.y + r.h + 24), size=22, color=Theme.TEXT)
 
     def draw_instruction(self, c: Canvas) -> None:
@@ -323,6 +323,15 @@ def draw_demo_meter(c: Canvas, r: LRect, effort: float, target: float = 0.7) -> 
     c.rect(Theme.SUCCESS if reached else Theme.SKY, LRect(r.x, r.y + r.h - h, r.w, h), radius=6)
     ty = r.y + r.h * (1 - target)
     c.line(Theme.FOCUS, (r.x - 10, ty), (r.x + r.w + 10, ty), 4)
+
+
+def draw_target_arrow(c: Canvas, r: LRect, ty: float) -> None:
+    """The arrow at a bar's target line, on the side facing the game (the middle of the screen)."""
+    if r.center[0] > LOGICAL_W / 2:
+        c.polygon(Theme.FOCUS, [(r.x - 26, ty - 12), (r.x - 10, ty), (r.x - 26, ty + 12)])
+    else:
+        x1 = r.x + r.w
+        c.polygon(Theme.FOCUS, [(x1 + 26, ty - 12), (x1 + 10, ty), (x1 + 26, ty + 12)])
 
 
 def mirror_x(x: float, mirror: bool, axis: float = 640.0) -> float:

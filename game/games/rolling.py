@@ -13,7 +13,7 @@ import math
 from dataclasses import fields, replace
 from typing import Any, ClassVar
 
-from game.games.base import SKIN, GameSetup, MiniGame, RepDetector, draw_limb
+from game.games.base import SKIN, GameSetup, MiniGame, RepDetector, draw_limb, draw_target_arrow
 from game.therapy.roll_reps import CircleDetector, RollRange, RollRepSettings, StrokeDetector
 from game.ui import Canvas, Color, LRect, Theme
 
@@ -100,7 +100,7 @@ def draw_reach_bar(c: Canvas, r: LRect, reach: float, label: str) -> None:
     c.rect(Theme.SUCCESS if reach >= 1.0 else Theme.SKY, LRect(r.x, r.y + r.h - fill_h, r.w, fill_h), radius=8)
     ty = r.y + r.h * (1 - 1.0 / REACH_TOP)
     c.line(Theme.FOCUS, (r.x - 14, ty), (r.x + r.w + 14, ty), 5)
-    c.polygon(Theme.FOCUS, [(r.x - 26, ty - 12), (r.x - 10, ty), (r.x - 26, ty + 12)])
+    draw_target_arrow(c, r, ty)
     c.text(label, (r.x + r.w / 2, r.y + r.h + 24), size=22, color=Theme.TEXT)
 
 
