@@ -58,7 +58,7 @@ class Roller:
 
 WEAK = Roller("weak", range_units=30.0, capacity_pct=40.0, cv=0.16, out_s=1.5, back_s=2.0, reaction_s=1.4,
               tremor=1.5)
-# A weak thumb that is also slow (3 s out, 3.5 s back): see the xfail below.
+# A weak thumb that is also slow (3 s out, 3.5 s back): its roll rates are close to the dead-band.
 WEAK_SLOW = Roller("weak_slow", range_units=30.0, capacity_pct=40.0, cv=0.16, out_s=3.0, back_s=3.5,
                    reaction_s=1.4, tremor=1.5)
 MEDIUM = Roller("medium", range_units=60.0, capacity_pct=60.0, out_s=1.5, back_s=1.8, reaction_s=0.9)
@@ -257,13 +257,15 @@ def test_rolling_success_enters_the_band_within_15_reps_and_stays(roller, seed):
     assert not (20.0 in targets and 90.0 in targets), "the target must not swing between the bounds"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap: the stroke detector measures slow, small strokes short (3 s strokes of ~7 units "
-    "can come out up to ~45% smaller than rolled), so the staircase sits on its floor with ~30-50% success"))
-def test_a_weak_and_slow_roller_also_enters_the_band():
-    _, log = simulate_rolling(WEAK_SLOW, roll_plan(), seed=0)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_weak_and_slow_roller_also_enters_the_band(seed):
+    """A weak thumb taking ~3 s per stroke over a ~30-unit range rolls at rates close to the
+    dead-band; its strokes must be measured whole, so the target settles near what it can
+    repeat (about 40% of its range over the 1.15 it aims past the target), not on the floor."""
+    _, log = simulate_rolling(WEAK_SLOW, roll_plan(), seed=seed)
     rate = running(log)
-    assert all(BAND[0] <= r <= BAND[1] for r in rate[15:])
+    assert all(BAND[0] <= r <= BAND[1] for r in rate[14:]), [round(r, 2) for r in rate]
+    assert 28.0 < log[-1]["target_after"] < 40.0
 
 
 def test_weak_and_strong_rollers_end_at_different_roll_targets():

@@ -187,3 +187,58 @@ def test_estimate_roll_range_from_a_recording():
     assert rr.y == pytest.approx(60, rel=0.05)
     with pytest.raises(ValueError):
         RollRange(x=0)
+
+
+# ------------------------------------------- slow, small strokes (a weak thumb)
+def weak_hand(frames, duration, *, seed=0, bias=1.5, noise=1.0, tremor=1.5):
+    """One axis of a weak hand on a real gyro: rate noise, a 9 Hz tremor and a gyro bias (both axes)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(0.0, duration, 1 / FS)
+    rate = np.gradient(keyframe_curve(t, frames), 1 / FS) + bias + rng.normal(0, noise, t.shape)
+    rate += tremor * np.sin(2 * np.pi * 9.0 * t)
+    other = bias + rng.normal(0, noise, t.shape)
+    return np.column_stack([t, np.zeros_like(t), other, rate])
+
+
+SMALL = RollRange(x=30, y=30, noise_rate=0.58)  # what calibration measures for that hand (see test_roll_difficulty)
+
+
+@pytest.mark.parametrize("amp", [6.0, -7.0, 9.0, -12.0])
+@pytest.mark.parametrize("seed", range(3))
+def test_a_slow_small_stroke_is_measured_whole(amp, seed):
+    # 3 s out, 0.3 s at the far end, 3.5 s back: peak rates 1.8 to 3.6 dead-bands.
+    tr = weak_hand([(4.0, 0), (7.0, amp), (7.3, amp), (10.8, 0)], 13.0, seed=seed)
+    d = StrokeDetector("y", SMALL, RollRepSettings(target_fraction=0.2))
+    assert max(abs(np.gradient(keyframe_curve(tr[:, 0], [(4.0, 0), (7.0, amp)]), 1 / FS))) < 4 * d.dead_band
+    (rep,) = d.feed(samples(tr))
+    # Clipping the rates at the dead-band measured these up to ~45% short.
+    assert rep.range_device == pytest.approx(abs(amp), rel=0.12)
+    assert rep.direction == (1 if amp > 0 else -1)
+    assert 3.0 < rep.t_start < 5.0 and rep.success
+
+
+def test_slow_small_movements_that_must_not_count_still_do_not():
+    d = StrokeDetector("y", SMALL, RollRepSettings(target_fraction=0.2))
+    # a 2-unit wiggle (under the 3.6-unit start), slowly out and back
+    wiggle = weak_hand([(4.0, 0), (6.0, 2.0), (6.3, 2.0), (8.5, 0)], 10.0, seed=1)
+    # a slow roll out that stays out (a partial), then rests there
+    partial = weak_hand([(1.0, 0), (4.0, 8.0)], 14.0, seed=2)
+    # a creep under the dead-band, one way then back, for a minute
+    t = np.arange(0.0, 60.0, 1 / FS)
+    creep = np.column_stack([t, np.zeros_like(t), np.zeros_like(t), np.where((t // 15) % 2 == 0, 0.8, -0.8)])
+    t0 = 0.0
+    for tr in (wiggle, partial, creep):
+        tr = tr.copy()
+        tr[:, 0] += t0
+        assert d.feed(samples(tr)) == []
+        t0 = float(tr[-1, 0]) + 1 / FS
+    assert d.reps_counted == 0 and d.partials == 1
+
+
+def test_the_live_reach_follows_a_slow_stroke_to_its_far_end():
+    # What the game draws: a slow stroke of exactly the target fills the bar to the target.
+    tr = weak_hand([(4.0, 0), (7.0, 6.0), (9.0, 6.0)], 9.0, seed=3)
+    d = StrokeDetector("y", SMALL, RollRepSettings(target_fraction=0.2))
+    d.feed(samples(tr))
+    assert d.in_stroke and d.reach == pytest.approx(1.0, abs=0.12)
+    assert d.position == pytest.approx(6.0, abs=0.7)
