@@ -222,6 +222,9 @@ class PlayScene(Scene):
         return SetSummary(
             exercise=self.exercise, title=g.title, reps=g.reps_done, target=g.setup.reps_target,
             successes=g.successes, best_peak_pct=max((r.peak_pct for r in g.reps), default=None), ended=reason,
+            rep_word=g.rep_word, rolling=g.channel == "roll",
+            # a roll rep's record keeps its reach as roll_range (% of the calibrated range)
+            best_roll_pct=max((r.range_pct for r in g.reps if hasattr(r, "range_pct")), default=None),
         )
 
     def exit(self) -> None:

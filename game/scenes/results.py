@@ -21,6 +21,9 @@ class SetSummary:
     successes: int
     best_peak_pct: float | None
     ended: str
+    rep_word: str = "squeezes"  # what one rep is called in this game ("rolls", "pinches")
+    rolling: bool = False  # a rolling exercise: its best is the widest roll, not the strongest squeeze
+    best_roll_pct: float | None = None  # widest roll this set, % of the patient's calibrated range
 
 
 class ResultsScene(Scene):
@@ -76,11 +79,16 @@ class ResultsScene(Scene):
         c.text(head, (640, 90), size=70, bold=True, color=Theme.FOCUS)
         c.text(s.title, (640, 160), size=34, color=Theme.TEXT_DIM)
         t = self.today
-        best = t.best_peak_pct_today
+        if s.rolling:
+            best, best_label, best_when = s.best_roll_pct, "widest roll", "this set"
+            unit_note = "% of how far you can roll (from the ball, not a medical measure)"
+        else:
+            best, best_label, best_when = t.best_peak_pct_today, "best squeeze", "today"
+            unit_note = "% of your strongest squeeze (from the ball, not a medical measure)"
         cards = [
-            (f"{s.reps}", "squeezes", f"{s.successes} on target"),
+            (f"{s.reps}", s.rep_word, f"{s.successes} on target"),
             (f"{t.reps_today}", "today", f"{t.successes_today} on target"),
-            (f"{best:.0f}%" if best is not None else "-", "best squeeze", "today"),
+            (f"{best:.0f}%" if best is not None else "-", best_label, best_when),
             (f"{t.streak_days}", "day in a row" if t.streak_days == 1 else "days in a row", ""),
         ]
         for i, (big, small, note) in enumerate(cards):
@@ -91,6 +99,5 @@ class ResultsScene(Scene):
             if note:
                 c.text(note, (r.center[0], r.y + 232), size=26, color=Theme.TEXT_DIM)
         draw_tick(c, (1180, 90), 60)
-        c.text("% of your strongest squeeze (from the ball, not a medical measure)", (640, 515), size=22,
-               color=Theme.TEXT_DIM)
+        c.text(unit_note, (640, 515), size=22, color=Theme.TEXT_DIM)
         self.buttons.draw(c, size=40)
