@@ -21,7 +21,7 @@ import numpy as np
 from game.input import Act, Action
 from game.scene import Pop, Replace, Scene, Transition
 from game.therapy.calibration import Calibration, moving_average_max, rest_stats, target_mvc
-from game.ui import Canvas, LRect, Theme, draw_hand
+from game.ui import Canvas, LRect, Theme, draw_hand, draw_tick
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint
 from hardware.sample import Sample
 
@@ -447,7 +447,7 @@ class CalibrateScene(Scene):
             p = (560 + i * 80, 660)
             c.circle(Theme.SUCCESS if done else Theme.PANEL_HI, p, 22)
             if done:
-                c.text("✓", p, size=28, bold=True, color=Theme.DARK_TEXT)
+                draw_tick(c, p, 26, Theme.DARK_TEXT)  # drawn: the font has no check-mark glyph
 
     def _draw_result(self, c: Canvas) -> None:
         r = self.run
