@@ -338,10 +338,10 @@ class StaffPatientScene(StaffScene):
             self._select()
             return Push(LevelPickerScene())
         if chosen == "calibrate":
-            from game.scenes.calibrate import CalibrateScene
+            from game.scenes.roll_calibrate import calibrate_entry
 
             self._select()
-            return Push(CalibrateScene())
+            return Push(calibrate_entry(self.ctx))  # as the menu: strength, or a choice with rolling reach
         if chosen == "progress":
             from game.scenes.progress import ProgressScene
 
