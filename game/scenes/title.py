@@ -13,11 +13,11 @@ from game.scenes.patients import who_and_program_buttons
 class TitleScene(Scene):
     def enter(self) -> None:
         # Start runs the patient's program as a session; free play is the menu of single games.
-        self.buttons = ButtonGroup([Button("start", "Start", LRect(330, 430, 400, 110)),
-                                    Button("free", "Free play", LRect(760, 440, 240, 90))])
+        self.buttons = ButtonGroup([Button("start", "Start", LRect(440, 430, 400, 110)),
+                                    Button("free", "Free play", LRect(870, 440, 240, 90))])
         self.buttons.buttons += who_and_program_buttons(self.ctx)
         # Settings: scan pace, text size, volumes, voice, hand (usable with the ball alone).
-        self.buttons.buttons.append(Button("settings", "Settings", LRect(60, 440, 240, 90), size=32,
+        self.buttons.buttons.append(Button("settings", "Settings", LRect(170, 440, 240, 90), size=32,
                                            icon=draw_gear))
         self.buttons.columns = len(self.buttons.buttons)
         self.switch = ChoiceSwitch(self.ctx)
