@@ -64,7 +64,7 @@ class SoakResult:
     sets_by_game: dict[str, int] = field(default_factory=dict)
     reps_reported: int = 0
     reps_in_db: int = 0
-    keyboard_reps: int = 0
+    keyboard_choices: int = 0  # unplugs where the patient chose "Use the keyboard"
     unplugs: int = 0
     reconnects_logged: int = 0
     errors: list[str] = field(default_factory=list)
@@ -326,7 +326,9 @@ def run_soak(hours: float = 4.0, *, seed: int = 0, size: tuple[int, int] = (1280
             res.frames = i + 1
         if current_play is not None and current_play.ended is None:
             res.reps_reported += current_play.game.reps_done  # the set the run ended in
-        res.reconnects_logged = sum(1 for e in app.store.events() if e["kind"] == "reconnected")
+        events = app.store.events()
+        res.reconnects_logged = sum(1 for e in events if e["kind"] == "reconnected")
+        res.keyboard_choices = sum(1 for e in events if e["kind"] == "disconnected_choice")
         res.errors += [f"database write failed: {m}" for m in app.store.write_errors]
     except Exception:  # noqa: BLE001 - the soak reports any error as its finding
         res.errors.append(traceback.format_exc())
@@ -390,7 +392,8 @@ def run_soak(hours: float = 4.0, *, seed: int = 0, size: tuple[int, int] = (1280
 def report(res: SoakResult) -> str:
     lines = [f"soak: {res.hours:g} h of game time ({res.frames} frames) in {res.wall_s / 60:.1f} min; "
              f"{res.sets} sets ({', '.join(f'{g} {n}' for g, n in res.sets_by_game.items())}); "
-             f"{res.unplugs} unplugs, {res.reconnects_logged} reconnects logged",
+             f"{res.unplugs} unplugs ({res.keyboard_choices} played on with the keyboard), "
+             f"{res.reconnects_logged} reconnects logged",
              f"  reps reported by the games {res.reps_reported}, rows in the database {res.reps_in_db}",
              f"  RSS at start {res.rss_start_mb:.1f} MB, after the first round (minute {res.baseline_at_min:.0f}) "
              f"{res.rss_baseline_mb:.1f} MB, at the end {res.rss_end_mb:.1f} MB (growth "

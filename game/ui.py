@@ -61,10 +61,18 @@ class LRect:
         return LRect(self.x - d, self.y - d, self.w + 2 * d, self.h + 2 * d)
 
 
+TEXT_CACHE_BYTES = 8_000_000  # a few screens of text even at 1920x1080 (benchmarks/soak.py)
+
+
+def _pixel_bytes(surf: pygame.Surface) -> int:
+    return surf.get_width() * surf.get_height() * surf.get_bytesize()
+
+
 class Canvas:
     def __init__(self, surface: pygame.Surface) -> None:
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
         self._text_cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+        self._text_bytes = 0  # pixels held by the text cache
         # The patient's text size (1.0 normal): grows small and middle text; headings are big already.
         self.text_scale = 1.0
         self.set_surface(surface)
@@ -144,8 +152,11 @@ class Canvas:
         if surf is None:
             surf = self.font(size, bold).render(text, True, color)
             self._text_cache[key] = surf
-            if len(self._text_cache) > 600:
-                self._text_cache.popitem(last=False)
+            self._text_bytes += _pixel_bytes(surf)
+            # Bounded by pixels as well as entries: numbers that change all day (today's
+            # squeezes, percentages) would otherwise fill 600 entries, some 20-40 MB.
+            while len(self._text_cache) > 600 or (self._text_bytes > TEXT_CACHE_BYTES and len(self._text_cache) > 1):
+                self._text_bytes -= _pixel_bytes(self._text_cache.popitem(last=False)[1])
         else:
             self._text_cache.move_to_end(key)
         return surf
