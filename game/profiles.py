@@ -42,6 +42,7 @@ SETTINGS: dict[str, tuple[type, str]] = {
     "cue_volume": (float, "volume of the sound cues, 0 to 1"),
     "speech": (bool, "spoken words on or off (true or false)"),
     "speech_volume": (float, "volume of the spoken words, 0 to 1"),
+    "ask_after_s": (float, "seconds without a squeeze before a set asks 'Keep going?', 5 to 300, or off"),
 }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 SCAN_MODES = ("auto", "on", "off")
+ASK_AFTER_MIN, ASK_AFTER_MAX = 5.0, 300.0  # 'Keep going?' never sooner (slow hands rest) nor later than this
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,13 @@ SETTINGS_INFO: dict[str, SettingInfo] = {s.key: s for s in (
     SettingInfo("speech_volume", "Voice volume", "0 (off) to 1 (loud)",
                 (Choice(0.3, "Quiet"), Choice(0.55, "Medium"), Choice(0.8, "Loud"), Choice(1.0, "Loudest")),
                 0.0, 1.0),
+    # During a set a squeeze is the exercise, so a ball-only player cannot reach Pause or
+    # Stop: after this long with no effort the game pauses itself and asks "Keep going?".
+    SettingInfo("ask_after_s", "Ask 'Keep going?'",
+                f"seconds without a squeeze before the game asks, {ASK_AFTER_MIN:g} to {ASK_AFTER_MAX:g}, "
+                "or off",
+                (Choice(0.0, "Never"), Choice(10.0, "After 10 s"), Choice(15.0, "After 15 s"),
+                 Choice(30.0, "After 30 s"), Choice(60.0, "After 1 min")), ASK_AFTER_MIN, ASK_AFTER_MAX),
 )}
 
 
@@ -64,6 +72,9 @@ class AccessSettings:
     cue_volume: float = 0.8
     speech: bool = False
     speech_volume: float = 0.8
+    # Seconds with no effort during a set before the game pauses and asks "Keep going?"
+    # (0: never). 15 s leaves a slow hand that squeezes every 10 s alone.
+    ask_after_s: float = 15.0
     hand: str = "right"  # the hand trained (kept in the profile's own column)
 
     @classmethod
@@ -126,6 +137,17 @@ def check_setting(key: str, value: Any) -> Any:
         if v not in SCAN_MODES:
             raise ValueError(f"'scan' must be {info.what}, got {value!r}")
         return v
+    if key == "ask_after_s":
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in ("off", "never", "no", "false"):
+                return 0.0
+            try:
+                value = float(word.removesuffix("s"))
+            except ValueError:
+                raise ValueError(f"'ask_after_s' must be {info.what}; got {value!r}") from None
+        if value is False or (not isinstance(value, bool) and value == 0):
+            return 0.0  # never ask (the command line's 'off' arrives as False)
     if key == "speech":
         if not isinstance(value, bool):
             raise ValueError(f"'speech' must be {info.what}, got {value!r}")

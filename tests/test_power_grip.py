@@ -153,11 +153,16 @@ def test_rings_wait_for_a_slow_patient(tmp_path):
     """Nobody squeezes: the ring parks in front of the bird and waits."""
     import numpy as np
 
+    from game.scenes.keep_going import KeepGoingScene
+
     trace = np.column_stack([np.arange(0, 60, 0.01), np.full(6000, 40.0)])
     app = make_app(tmp_path, trace)
-    run_until(app, lambda: isinstance(app.top, PlayScene) and app.top.game.t > 30)
+    run_until(app, lambda: isinstance(app.top, PlayScene) and app.top.game.t > 14)
     game = app.top.game
     assert isinstance(game, PowerGripGame)
     assert game.waiting_ring is not None and game.waiting_ring.x == pytest.approx(400.0)
     assert game.reps_done == 0
+    # still nothing after the patient's 15 s: the set pauses and asks "Keep going?"; the ring still waits
+    run_until(app, lambda: isinstance(app.top, KeepGoingScene), max_seconds=5)
+    assert game.waiting_ring.x == pytest.approx(400.0) and game.reps_done == 0
     app.shutdown()

@@ -1,11 +1,12 @@
 """Shoot every game laid out for a left-hand patient: docs/screenshots/<game>_left.png.
 
-    python docs/screenshots/make_left_hand.py [game ...] [--right]
+    python docs/screenshots/make_left_hand.py [game ...] [--right] [--keep-going]
 
 Each game is played headless by a scripted hand (squeezes for the force games,
 rolls for the rolling ones) with the patient's trained hand set to left, and the
 frame is saved mid-rep. ``--right`` also shoots the right-hand layout beside it
-(<game>_right.png) for comparison.
+(<game>_right.png) for comparison. ``--keep-going`` also shoots the question a set
+asks after a while with no effort (keep_going_1280x720.png, keep_going_1920x1080.png).
 """
 
 from __future__ import annotations
@@ -56,8 +57,43 @@ def shoot(game: str, hand: str, out: Path) -> None:
         app.shutdown()
 
 
+def shoot_keep_going(size: tuple[int, int], out: Path) -> None:
+    """A left-hand power-grip set, the hand resting on the ball long enough to be asked."""
+    from game.app import App, AppOptions
+    from game.context import PlaySettings
+    from game.loop import STEP
+    from game.scenes.keep_going import KeepGoingScene
+    from hardware.clock import ManualClock
+    from hardware.scripted import ScriptedSource
+    from hardware.traces import Squeeze, synth_trace
+    from tests.helpers import BASE, CAL, pct
+
+    trace = synth_trace([Squeeze(2.0, pct(32), rise=0.5, hold=1.0, release=0.8)], 40.0, baseline=BASE,
+                        noise_sd=1.5, seed=2)
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = ManualClock()
+        app = App(AppOptions(headless=True, data_dir=Path(tmp), exercise="power_grip", window_size=size,
+                             sound=False, play=PlaySettings(reps_per_set=6, hand="left")),
+                  clock=clock, source=ScriptedSource(clock, trace, name="Squeeze ball"), calibration=CAL)
+        app.draw = lambda alpha: None  # type: ignore[method-assign]
+        try:
+            while not (isinstance(app.top, KeepGoingScene) and app.top.shown_for > 0.8):
+                clock.advance(STEP)
+                app.frame()
+        finally:
+            del app.draw
+        app.draw(0.0)
+        app.save_screenshot(out)
+        app.shutdown()
+
+
 def main(args: list[str]) -> int:
     right = "--right" in args
+    if "--keep-going" in args:
+        for w, h in ((1280, 720), (1920, 1080)):
+            out = HERE / f"keep_going_{w}x{h}.png"
+            shoot_keep_going((w, h), out)
+            print(out.relative_to(HERE.parent.parent))
     names = [a for a in args if not a.startswith("--")] or list(GAMES)
     for g in names:
         for hand in ("left", "right") if right else ("left",):

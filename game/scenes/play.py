@@ -9,6 +9,7 @@ from game.games import GAMES, GameSetup, MiniGame
 from game.input import Act, Action
 from game.scene import Pop, Push, Replace, Scene, Transition
 from game.widgets import Button, ButtonGroup
+from game.scenes.keep_going import KeepGoingScene, StillnessWatch
 from game.scenes.pause import PauseScene
 from game.scenes.results import ResultsScene, SetSummary
 from game.scenes.roll_calibrate import roll_range_for_play
@@ -104,6 +105,8 @@ class PlayScene(Scene):
         )
         self.game: MiniGame = GAMES[self.exercise](setup)
         self._cues_heard = 0
+        # "Keep going?" after the patient's time with no effort: the ball's way to Stop during a set.
+        self.stillness = StillnessWatch(ctx.access.ask_after_s)
         ctx.speech.say(self.game.instruction)
         if self.link is not None:
             self.session_id = self.link.session_id
@@ -202,6 +205,8 @@ class PlayScene(Scene):
                 self.ended = "completed"
             elif self.link is not None and self.link.time_up() and not self.game.detector.in_rep:
                 self.ended = "time_cap"
+            elif self.stillness.step(dt, self.game.effort_now()) and not self.game.set_complete:
+                return self._ask_keep_going()
         if self.ended is not None:
             summary = self._finish(self.ended)
             if self.link is not None:
@@ -209,6 +214,16 @@ class PlayScene(Scene):
                 return Pop()
             return Replace(ResultsScene(summary))
         return None
+
+    def _ask_keep_going(self) -> Transition:
+        self.stillness.reset()
+        self.ctx.store.log_event(self.session_id, "keep_going_asked", {
+            "exercise": self.exercise, "set": self.set_number, "reps": self.game.reps_done,
+            "still_s": self.stillness.ask_after_s})
+        return Push(KeepGoingScene(self._stop, self.session_id))
+
+    def resume(self) -> None:
+        self.stillness.reset()  # back from a pause, a question or a demonstration: the wait starts again
 
     def _finish(self, reason: str) -> SetSummary:
         assert self.session_id is not None
