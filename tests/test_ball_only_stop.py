@@ -332,3 +332,26 @@ def test_the_question_keeps_its_contrast(tmp_path, monkeypatch, answered):
     bad = [f"'{t}' {c} on {bg}: {contrast(c, bg):.2f}" for t, c, bgs in watcher.records for bg, share in bgs
            if share >= SHARE and contrast(c, bg) < AA]
     assert not bad, "\n".join(bad)
+
+
+# ------------------------------------------------------------ rolling exercises
+@pytest.mark.parametrize("exercise", ["thumb_flex_ext", "thumb_roll"])
+def test_rolling_is_the_effort_in_the_rolling_games(tmp_path, exercise):
+    """A stroke or circle every ~10 s keeps the question away; then a still ball is asked about."""
+    from tests.roll_scripts import circle_script, stroke_script
+
+    kinds = ["slow", "good", "slow"]
+    sc = circle_script(kinds, seed=1) if exercise == "thumb_roll" else stroke_script(kinds, seed=1)
+    clock = ManualClock()
+    app = App(AppOptions(headless=True, data_dir=tmp_path, exercise=exercise, window_size=SIZE, sound=False,
+                         play=PlaySettings(reps_per_set=5)),
+              clock=clock, source=ScriptedSource(clock, sc.trace, name="Ball"), calibration=CAL,
+              store=Store.in_dir(tmp_path))
+    run_until(app, lambda: isinstance(app.top, PlayScene))
+    play = app.top
+    run_until(app, lambda: play.game.reps_done == 3 or isinstance(app.top, KeepGoingScene), sc.trace[-1, 0] + 5)
+    assert app.top is play and play.game.reps_done == 3  # never asked while rolling
+    last = play.game.t
+    run_until(app, lambda: isinstance(app.top, KeepGoingScene), 30)  # the ball lies still (the script ends)
+    assert play.game.t - last >= 14.0
+    app.shutdown()
