@@ -265,7 +265,7 @@ def test_a_weak_and_slow_roller_also_enters_the_band(seed):
     _, log = simulate_rolling(WEAK_SLOW, roll_plan(), seed=seed)
     rate = running(log)
     assert all(BAND[0] <= r <= BAND[1] for r in rate[14:]), [round(r, 2) for r in rate]
-    assert 28.0 < log[-1]["target_after"] < 40.0
+    assert 22.0 < log[-1]["target_after"] < 40.0  # off the 20% floor the short measure kept it on
 
 
 def test_weak_and_strong_rollers_end_at_different_roll_targets():
@@ -321,3 +321,44 @@ def test_a_rolling_set_in_a_session_plays_at_the_adapted_roll_target(tmp_path):
     changes = app.store.difficulty_changes()
     assert changes and all(c["setting"] == "roll_target_pct" for c in changes)
     app.shutdown()
+
+
+# ------------------------------------------------- the simulate command's rolling thumbs
+def settled_at(rate: list[float]) -> int | None:
+    """The rep (1-based) from which the running success stays in the band; None if never."""
+    settle = len(rate)
+    for i in range(len(rate) - 1, -1, -1):
+        if not BAND[0] <= rate[i] <= BAND[1]:
+            break
+        settle = i
+    return settle + 1 if settle < len(rate) else None
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_simulate_commands_weak_slow_thumb_settles_in_the_band(seed):
+    """game.therapy.patient_sim's rollers (used by `main.py simulate`): the same kind of thumb as
+    above, through the real StrokeDetector and SessionRunner without the game around it. With
+    the strokes measured short it never entered the band (13-47% success at rep 15)."""
+    from game.therapy.patient_sim import ROLL_WEAK_SLOW, simulate_rolling
+
+    (run,) = simulate_rolling(ROLL_WEAK_SLOW, roll_plan(), seed=seed)
+    rate = run.running_success
+    assert len(rate) == 30
+    at = settled_at(rate)
+    assert at is not None and at <= 20, [round(r, 2) for r in rate]
+    again = simulate_rolling(ROLL_WEAK_SLOW, roll_plan(), seed=seed)[0]
+    assert [(r.peak_pct, r.success) for r in again.reps] == [(r.peak_pct, r.success) for r in run.reps]
+
+
+def test_the_simulate_command_prints_the_rolling_thumbs(capsys):
+    from game.cli import main
+    from game.therapy.patient_sim import ROLLERS
+
+    assert main(["simulate", "--days", "1", "--no-plots"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Rolling strokes"))
+    rows = {line[:10].strip(): line[10:].split() for line in lines[start + 3:start + 3 + len(ROLLERS)]}
+    assert set(rows) == set(ROLLERS)
+    for name, cols in rows.items():
+        day, reps, success = cols[0], cols[1], float(cols[2].rstrip("%")) / 100
+        assert day == "1" and reps == "30/30" and BAND[0] <= success <= BAND[1], (name, cols)

@@ -1,7 +1,9 @@
 """``main.py simulate``: the difficulty controller and session runner on simulated patients.
 
 Prints a table per patient type (weak, medium, strong, fatiguing) and saves PNG
-plots of the target, the running success rate and the force over a session.
+plots of the target, the running success rate and the force over a session; then a
+table for thumbs rolling the ball in strokes (weak, weak and slow, medium, strong),
+whose target is a stroke in % of the patient's roll range.
 """
 
 from __future__ import annotations
@@ -56,12 +58,48 @@ def run(ns: argparse.Namespace) -> int:
                   f"{len(r.rests('fatigue')):>12} {st.reps_per_set or 10:>13}")
     print(f"\n{sum(len(v) for v in all_runs.values())} sessions simulated in {time.perf_counter() - t0:.2f} s "
           f"(every rep through the real detector at 100 Hz)")
+    _rolling_table(ns, (lo, hi))
     if not ns.no_plots:
         for name, runs in all_runs.items():
             path = ns.out / f"{name}.png"
             plot_session(runs[0], path, band=(lo, hi))
             print(f"plot: {path}")
     return 0
+
+
+def _settled_at(rate: list[float], lo: float, hi: float) -> str:
+    """The rep from which the running success stays inside the band, or "never"."""
+    settle = len(rate)
+    for i in range(len(rate) - 1, -1, -1):
+        if not lo <= rate[i] <= hi:
+            break
+        settle = i
+    return f"{settle + 1}" if settle < len(rate) else "never"
+
+
+def _rolling_table(ns: argparse.Namespace, band: tuple[float, float]) -> None:
+    from game.program import ExercisePlan, SessionPlan
+    from game.therapy.patient_sim import ROLLERS, simulate_rolling
+
+    plan = SessionPlan(name="Thumb strokes", exercises=(ExercisePlan("thumb_flex_ext"),))
+    header = (f"{'thumb':10} {'day':>3} {'reps':>7} {'success':>7} {'at rep 15':>9} {'in band by rep':>14} "
+              f"{'target start-end (% of range)':>30}")
+    print(f"\nRolling strokes ({plan.exercises[0].exercise}): the target is how far a stroke goes, "
+          "% of the thumb's own roll range")
+    print(header)
+    print("-" * len(header))
+    t0 = time.perf_counter()
+    n = 0
+    for name, model in ROLLERS.items():
+        for r in simulate_rolling(model, plan, days=ns.days, seed=ns.seed):
+            n += 1
+            rate = r.running_success
+            s = r.summary
+            at15 = f"{rate[14]:.0%}" if len(rate) >= 15 else "-"
+            print(f"{name:10} {r.day + 1:>3} {s.reps_done:>3}/{s.reps_planned:<3} {s.success_rate:>7.0%} {at15:>9} "
+                  f"{_settled_at(rate, *band):>14} {r.reps[0].target_before:>14.1f}-{r.reps[-1].target_after:<15.1f}")
+    print(f"\n{n} rolling sessions simulated in {time.perf_counter() - t0:.2f} s "
+          "(every stroke through the real stroke detector at 100 Hz)")
 
 
 def plot_session(run, path: Path, *, band: tuple[float, float]) -> None:  # noqa: ANN001

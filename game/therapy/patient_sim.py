@@ -27,6 +27,9 @@ from game.therapy.calibration import Calibration
 from game.therapy.difficulty import DifficultyState
 from game.therapy.fatigue import FatigueSettings
 from game.therapy.force_reps import ForceRepDetector
+from game.therapy.roll_calibration import RollCalibrationRun
+from game.therapy.roll_reps import RollRange, RollRepSettings, StrokeDetector
+from hardware.sample import Sample
 from hardware.traces import keyframe_curve
 
 FS = 100.0
@@ -272,3 +275,118 @@ def simulate(model: PatientModel, plan: SessionPlan, *, days: int = 1, seed: int
     """Run ``days`` sessions of ``plan`` for one patient (the difficulty state carries over)."""
     return Simulation(model, plan, seed=seed, **kw).run_days(days)  # type: ignore[arg-type]
 
+
+
+# ----------------------------------------------------------------- rolling hands
+@dataclass(frozen=True)
+class RollerModel:
+    """A thumb rolling the ball in strokes: how far it can roll and how it moves.
+
+    Each stroke is a roll out (aimed a little past the target shown, capped by what the
+    thumb can repeat today, with scatter), a short stop, and a roll back; the gyro's rates
+    carry a bias, rate noise and a 9 Hz tremor. They go through the REAL
+    :class:`~game.therapy.roll_reps.StrokeDetector`, set up as the rolling games set it
+    up, and the reps to the REAL SessionRunner (whose target is then % of the range)."""
+
+    name: str
+    range_units: float  # the calibrated comfortable range on the stroke axis (device units)
+    capacity_pct: float  # the stroke this thumb can repeat today, % of its range
+    aim_over: float = 1.15
+    cv: float = 0.13
+    out_s: float = 0.8
+    back_s: float = 0.8
+    reaction_s: float = 0.6
+    noise: float = 1.0  # rate noise, units/s
+    tremor: float = 2.0  # 9 Hz tremor on the rate, units/s
+    bias: float = 1.5  # gyro bias, units/s
+
+    def roll_range(self, rng: np.random.Generator) -> RollRange:
+        """What the roll calibration would store: this range, with the rest noise it measures."""
+        run = RollCalibrationRun()
+        run.begin()
+        for ti in np.arange(0.0, run.still_s + 0.05, 1.0 / FS):
+            tremor = self.tremor * math.sin(2 * math.pi * 9.0 * ti)
+            run.feed([Sample(float(ti), 0.0, self.bias + rng.normal(0, self.noise) + tremor,
+                             self.bias + rng.normal(0, self.noise) - tremor)])
+            run.update(1.0 / FS)
+        # The gyro's rest rate goes to the detector too, as the game hands it over from the
+        # stored calibration (an unlearnt bias near the dead-band would stretch the strokes).
+        bx, by = run.bias
+        return RollRange(self.range_units, self.range_units, noise_rate=run.noise_rate, bias_x=bx, bias_y=by)
+
+
+ROLL_WEAK = RollerModel("weak", 30.0, 40.0, cv=0.16, out_s=1.5, back_s=2.0, reaction_s=1.4, tremor=1.5)
+ROLL_WEAK_SLOW = RollerModel("weak slow", 30.0, 40.0, cv=0.16, out_s=3.0, back_s=3.5, reaction_s=1.4, tremor=1.5)
+ROLL_MEDIUM = RollerModel("medium", 60.0, 60.0, out_s=1.5, back_s=1.8, reaction_s=0.9)
+ROLL_STRONG = RollerModel("strong", 110.0, 82.0, cv=0.10)
+ROLLERS: dict[str, RollerModel] = {r.name: r for r in (ROLL_WEAK, ROLL_WEAK_SLOW, ROLL_MEDIUM, ROLL_STRONG)}
+
+
+def simulate_rolling(model: RollerModel, plan: SessionPlan, *, days: int = 1, seed: int = 0) -> list[SessionRun]:
+    """Run ``days`` sessions of a rolling ``plan`` (stroke exercises) for one thumb."""
+    states: dict[str, DifficultyState] = {}
+    runs = []
+    for day in range(days):
+        rng = np.random.default_rng([seed, day, sum(map(ord, model.name))])
+        runner = SessionRunner(plan, states={k: replace(v) for k, v in states.items()})
+        rr = model.roll_range(rng)
+        clock = 0.0
+        reps: list[RepLog] = []
+        while True:
+            step = runner.next_step(clock)
+            if isinstance(step, SummaryStep):
+                runner.summary_shown()
+                break
+            if isinstance(step, RatingStep):
+                clock += 8.0
+                runner.rated(step.when, 1, 2, clock)
+            elif isinstance(step, RestStep):
+                clock += step.seconds
+            elif isinstance(step, SetStep):
+                clock = _roll_set(model, step, runner, rr, rng, clock, reps)
+        states = {k: replace(v) for k, v in runner.states().items()}
+        runs.append(SessionRun(patient=model.name, day=day, summary=runner.summary(clock), reps=reps, events=[],
+                               trace_t=np.zeros(0), trace_pct=np.zeros(0), states=states, budget_s=runner.budget_s))
+    return runs
+
+
+def _roll_set(m: RollerModel, step: SetStep, runner: SessionRunner, rr: RollRange, rng: np.random.Generator,
+              clock: float, reps: list[RepLog]) -> float:
+    runner.set_started(step, clock)
+    plan = step.game_plan()
+    # As RollGame.roll_settings: the set's roll target, and the level's roll overrides.
+    known = {k: v for k, v in plan.detector.items() if k in RollRepSettings.__dataclass_fields__}
+    det = StrokeDetector("y", rr, replace(RollRepSettings(target_fraction=plan.roll_target), **known))
+    counted, attempts = 0, 0
+    fed_to = clock
+    t = clock + 3.5  # the hand rests first: the detector learns the gyro bias
+    phase = rng.uniform(0, 2 * math.pi)
+    while counted < step.reps and attempts < step.reps * 3:
+        attempts += 1
+        target = det.settings.target_fraction * 100.0  # what the game shows, % of range
+        reach = m.capacity_pct * math.exp(rng.normal(0.0, m.cv))
+        amp_pct = min(target * m.aim_over * math.exp(rng.normal(0.0, m.cv / 2)), reach)
+        amp = amp_pct / 100.0 * m.range_units * (1 if rng.random() < 0.5 else -1)
+        start = t + m.reaction_s * math.exp(rng.normal(0, 0.2))
+        out = m.out_s * math.exp(rng.normal(0, 0.15))
+        back = m.back_s * math.exp(rng.normal(0, 0.15))
+        frames = [(fed_to, 0.0), (start, 0.0), (start + out, amp), (start + out + 0.3, amp),
+                  (start + out + 0.3 + back, 0.0)]
+        tt = np.arange(math.ceil(fed_to * FS), math.ceil((start + out + 0.3 + back + 0.9) * FS)) / FS
+        rate = np.gradient(keyframe_curve(tt, frames), 1.0 / FS) + m.bias + rng.normal(0.0, m.noise, tt.shape)
+        rate += m.tremor * np.sin(2 * np.pi * 9.0 * tt + phase)
+        other = m.bias + rng.normal(0.0, m.noise, tt.shape)
+        for ti, ry, rx in zip(tt.tolist(), rate.tolist(), other.tolist()):
+            rep = det.step(Sample(ti, 0.0, rx, ry))
+            if rep is None:
+                continue
+            counted += 1
+            res = runner.rep_done(step, success=rep.success, peak_pct=rep.range_pct, target_pct=rep.target_pct)
+            det.set_settings(det.settings.with_target(res.difficulty_after))
+            if not step.warmup:
+                reps.append(RepLog(ti, step.exercise.exercise, step.set_number, len(reps) + 1,
+                                   res.difficulty_before, res.difficulty_after, 0.0, step.cue_s, rep.range_pct,
+                                   rep.success, rep.failure.value if rep.failure else None, m.capacity_pct, None))
+        fed_to = t = float(tt[-1]) + 1.0 / FS
+    runner.set_ended(step, fed_to, "completed", counted)
+    return fed_to
