@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from game.therapy.fatigue import fatigue_index as index_of_peaks
+
 if TYPE_CHECKING:
     from game.storage import Store
 
@@ -21,19 +23,9 @@ _LOCAL_DAY = "date(r.recorded_at, 'unixepoch', 'localtime')"
 
 
 def fatigue_index(peaks: Sequence[float | None]) -> float | None:
-    """(mean of the first 3 peaks - mean of the last 3) / first x 100 (CLINICAL.md).
-
-    Needs 6 peaks so the first and last three do not overlap; positive means the
-    squeezes got weaker through the set.
-    """
-    vals = [float(p) for p in peaks if p is not None]
-    if len(vals) < 6:
-        return None
-    first = sum(vals[:3]) / 3
-    last = sum(vals[-3:]) / 3
-    if first <= 0:
-        return None
-    return (first - last) / first * 100.0
+    """The set's fatigue index (:func:`game.therapy.fatigue.fatigue_index`) over the
+    peaks that were recorded; a rep stored without a peak does not count."""
+    return index_of_peaks([float(p) for p in peaks if p is not None])
 
 
 @dataclass(frozen=True, slots=True)
