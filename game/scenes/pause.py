@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from game.input import Act, Action
 from game.scene import Pop, Scene, Transition
-from game.ui import Canvas, LRect, Theme, draw_stop_icon
+from game.scenes.stop import draw_keep_going_icon, draw_stop_today_icon
+from game.ui import Canvas, LRect, Theme
 from game.widgets import Button, ButtonGroup
-
-
-def _play_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
-    x, y = center
-    c.polygon(Theme.SUCCESS, [(x - size * 0.3, y - size * 0.4), (x + size * 0.4, y), (x - size * 0.3, y + size * 0.4)])
-
-
-def _stop_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
-    draw_stop_icon(c, center, size, Theme.STOP)
 
 
 class PauseScene(Scene):
@@ -28,8 +20,8 @@ class PauseScene(Scene):
 
     def enter(self) -> None:
         self.buttons = ButtonGroup([
-            Button("resume", "Keep going", LRect(250, 330, 360, 200), icon=_play_icon),
-            Button("stop", "Stop for today", LRect(670, 330, 360, 200), icon=_stop_icon),
+            Button("resume", "Keep going", LRect(250, 330, 360, 200), icon=draw_keep_going_icon),
+            Button("stop", "Stop for today", LRect(670, 330, 360, 200), icon=draw_stop_today_icon),
         ])
 
     def handle(self, action: Action) -> Transition:

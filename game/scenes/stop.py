@@ -10,12 +10,14 @@ from game.ui import Canvas, LRect, Theme, draw_cross, draw_stop_icon
 from game.widgets import Button, ButtonGroup
 
 
-def _play_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+def draw_keep_going_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+    """A play triangle: 'Keep going' (also on the pause screen)."""
     x, y = center
     c.polygon(Theme.SUCCESS, [(x - size * 0.3, y - size * 0.4), (x + size * 0.4, y), (x - size * 0.3, y + size * 0.4)])
 
 
-def _stop_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+def draw_stop_today_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+    """The stop sign: 'Stop for today' (also on the pause screen)."""
     draw_stop_icon(c, center, size, Theme.STOP)
 
 
@@ -33,8 +35,8 @@ class StopScene(Scene):
 
     def enter(self) -> None:
         self.buttons = ButtonGroup([
-            Button("resume", "Keep going", LRect(170, 320, 300, 200), icon=_play_icon),
-            Button("stop", "Stop for today", LRect(490, 320, 300, 200), icon=_stop_icon),
+            Button("resume", "Keep going", LRect(170, 320, 300, 200), icon=draw_keep_going_icon),
+            Button("stop", "Stop for today", LRect(490, 320, 300, 200), icon=draw_stop_today_icon),
             Button("pain", "It hurts", LRect(810, 320, 300, 200), icon=_hurt_icon),
         ])
 
