@@ -66,6 +66,7 @@ class SoakResult:
     reps_in_db: int = 0
     keyboard_choices: int = 0  # unplugs where the patient chose "Use the keyboard"
     unplugs: int = 0
+    keep_going_asked: int = 0  # "Keep going?" questions after a still spell, answered "keep going"
     reconnects_logged: int = 0
     errors: list[str] = field(default_factory=list)
     rss_start_mb: float = 0.0
@@ -184,6 +185,7 @@ def run_soak(hours: float = 4.0, *, seed: int = 0, size: tuple[int, int] = (1280
     from game.exercises import BY_ID
     from game.games import GAMES
     from game.loop import STEP
+    from game.scenes.keep_going import KeepGoingScene
     from game.scenes.menu import MenuScene
     from game.scenes.play import DisconnectedScene, PlayScene
     from game.scenes.progress import ProgressScene
@@ -270,6 +272,11 @@ def run_soak(hours: float = 4.0, *, seed: int = 0, size: tuple[int, int] = (1280
             elif isinstance(top, ProgressScene) and waited >= 2.0:
                 key(pygame.K_ESCAPE)
                 top_since = i
+            elif isinstance(top, KeepGoingScene) and waited >= 0.3 and not getattr(top, "_soak_answered", False):
+                # "Keep going?" after a still spell (a long unplug, a drift): the patient carries on.
+                top._soak_answered = True
+                res.keep_going_asked += 1
+                key(pygame.K_ESCAPE)
             elif isinstance(top, MenuScene) and waited >= 1.0:
                 exercise = games[set_k % len(games)]
                 btn = next(b for b in top.buttons.buttons if b.id == exercise)
@@ -393,7 +400,7 @@ def report(res: SoakResult) -> str:
     lines = [f"soak: {res.hours:g} h of game time ({res.frames} frames) in {res.wall_s / 60:.1f} min; "
              f"{res.sets} sets ({', '.join(f'{g} {n}' for g, n in res.sets_by_game.items())}); "
              f"{res.unplugs} unplugs ({res.keyboard_choices} played on with the keyboard), "
-             f"{res.reconnects_logged} reconnects logged",
+             f"{res.reconnects_logged} reconnects logged, {res.keep_going_asked} 'Keep going?' answered",
              f"  reps reported by the games {res.reps_reported}, rows in the database {res.reps_in_db}",
              f"  RSS at start {res.rss_start_mb:.1f} MB, after the first round (minute {res.baseline_at_min:.0f}) "
              f"{res.rss_baseline_mb:.1f} MB, at the end {res.rss_end_mb:.1f} MB (growth "
