@@ -204,6 +204,15 @@ class Canvas:
         return y
 
 
+def ellipsize(c: Canvas, text: str, size: float, max_w: float, bold: bool = False) -> str:
+    """``text`` shortened with an ellipsis to fit ``max_w`` logical units (measured bold or not)."""
+    if c.text_width(text, size, bold) <= max_w:
+        return text
+    while text and c.text_width(text + "…", size, bold) > max_w:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 # ------------------------------------------------------------------ icons
 def draw_tick(c: Canvas, center: tuple[float, float], size: float, color: Color = Theme.SUCCESS) -> None:
     x, y = center

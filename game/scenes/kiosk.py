@@ -15,7 +15,7 @@ from game.profiles import Profile, Profiles
 from game.scene import Pop, Push, Scene, Transition
 from game.scenes.patients import draw_tile_badge, select_patient
 from game.therapy.switch import SqueezeSwitch
-from game.ui import Canvas, LRect, Theme
+from game.ui import Canvas, LRect, Theme, ellipsize
 from game.widgets import Button, ButtonGroup
 from hardware.sample import Sample
 
@@ -26,14 +26,6 @@ GAP_X, GAP_Y = 20, 22
 SCAN_S = 2.0  # the frame moves to the next tile every this many seconds
 SETTLE_S = 1.0  # a squeeze chooses only this long after the frame started walking
 NEXT, PREV = -1, -2  # page arrows, as tile indexes
-
-
-def _fit(c: Canvas, text: str, size: float, max_w: float) -> str:
-    if c.text_width(text, size, True) <= max_w:
-        return text
-    while text and c.text_width(text + "…", size, True) > max_w:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 class KioskPickerScene(Scene):
@@ -186,7 +178,8 @@ class KioskPickerScene(Scene):
                 c.rect(Theme.FOCUS, r.inflate(7), radius=24, width=7)
             if self.named.get(p.id):
                 draw_tile_badge(c, p, (r.center[0], r.y + 90), 64, bg)
-                c.text(_fit(c, p.name, 32, r.w - 24), (r.center[0], r.y + 190), size=32, bold=True)
+                name = ellipsize(c, p.name, 32, r.w - 24, bold=True)
+                c.text(name, (r.center[0], r.y + 190), size=32, bold=True)
             else:
                 draw_tile_badge(c, p, (r.center[0], r.center[1]), 84, bg)
         if self.pages > 1:

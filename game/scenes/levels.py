@@ -13,7 +13,7 @@ from game.input import Act, Action
 from game.levels import LevelLibrary, LoadedLevel, level_dirs, level_ref
 from game.scene import Pop, Scene, Transition
 from game.settings import scan_every
-from game.ui import Canvas, LRect, Theme, draw_cross, draw_tick
+from game.ui import Canvas, LRect, Theme, draw_cross, draw_tick, ellipsize
 from game.widgets import ChoiceSwitch, Scanner, draw_choose_hint
 from hardware.sample import Sample
 
@@ -216,7 +216,7 @@ class LevelPickerScene(Scene):
             draw_tick(c, icon, 40)
         else:
             draw_cross(c, icon, 40)
-        c.text(_fit(c, e.title, 30, r.w - 200), (r.x + 80, r.y + 26), size=30, bold=True, anchor="midleft")
+        c.text(ellipsize(c, e.title, 30, r.w - 200), (r.x + 80, r.y + 26), size=30, bold=True, anchor="midleft")
         if e.ok and e.level is not None:
             sub = f"{len(e.level.exercises)} exercise{'s' if len(e.level.exercises) != 1 else ''}, " \
                   f"{e.level.total_reps} repetitions"
@@ -234,7 +234,7 @@ class LevelPickerScene(Scene):
         x, w = p.x + 28, p.w - 56
         if e.ok and e.level is not None:
             level = e.level
-            c.text(_fit(c, level.name, 34, w), (x, p.y + 40), size=34, bold=True, anchor="midleft")
+            c.text(ellipsize(c, level.name, 34, w), (x, p.y + 40), size=34, bold=True, anchor="midleft")
             y = p.y + 74
             if level.description:
                 y = c.paragraph(level.description, (x, y), w, size=22, color=Theme.TEXT_DIM, anchor="topleft")
@@ -247,7 +247,7 @@ class LevelPickerScene(Scene):
             shown = plans if len(plans) <= room else plans[: max(0, room - 1)]
             for ex in shown:
                 c.circle(Theme.SKY, (x + 8, y + 14), 6)
-                c.text(_fit(c, exercise_line(ex), 24, w - 30), (x + 26, y), size=24, anchor="topleft")
+                c.text(ellipsize(c, exercise_line(ex), 24, w - 30), (x + 26, y), size=24, anchor="topleft")
                 y += 32
             if len(shown) < len(plans):
                 c.text(f"and {len(plans) - len(shown)} more", (x + 26, y), size=22, color=Theme.TEXT_DIM,
@@ -264,14 +264,5 @@ class LevelPickerScene(Scene):
                     break
             if len(e.problems) > 3:
                 c.text(f"and {len(e.problems) - 3} more", (x, y), size=22, color=Theme.TEXT_DIM, anchor="topleft")
-            c.text(_fit(c, f"File: {e.display}", 22, w), (x, p.y + p.h - 30), size=22, color=Theme.TEXT_DIM,
+            c.text(ellipsize(c, f"File: {e.display}", 22, w), (x, p.y + p.h - 30), size=22, color=Theme.TEXT_DIM,
                    anchor="midleft")
-
-
-def _fit(c: Canvas, text: str, size: float, max_w: float) -> str:
-    """Shorten text with an ellipsis to fit ``max_w`` (logical units)."""
-    if c.text_width(text, size) <= max_w:
-        return text
-    while text and c.text_width(text + "…", size) > max_w:
-        text = text[:-1]
-    return text.rstrip() + "…"

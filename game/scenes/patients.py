@@ -15,7 +15,7 @@ from game.input import Act, Action
 from game.profiles import TILE_COLOURS, Profile, ProfileError, Profiles, plan_for
 from game.scene import Pop, PopTo, Push, Scene, Transition
 from game.settings import apply_patient_settings, scan_every
-from game.ui import Canvas, Color, LRect, Theme, draw_tick
+from game.ui import Canvas, Color, LRect, Theme, draw_tick, ellipsize
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, Scanner, draw_choose_hint
 from hardware.sample import Sample
 
@@ -88,14 +88,6 @@ def draw_tile_badge(c: Canvas, p: Profile, center: tuple[float, float], size: fl
     ink = ink_on(fill)
     text_size = s * (0.62 if len(p.initials) > 2 else 0.78)
     c.text(p.initials, (x, y), size=text_size, bold=True, color=ink)
-
-
-def _fit(c: Canvas, text: str, size: float, max_w: float) -> str:
-    if c.text_width(text, size) <= max_w:
-        return text
-    while text and c.text_width(text + "…", size) > max_w:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 class PatientPickerScene(Scene):
@@ -204,8 +196,8 @@ class PatientPickerScene(Scene):
             draw_tile_badge(c, p, (r.center[0], r.y + 82), 56, Theme.PANEL_HI if focused else Theme.PANEL)
             if p.id == self.ctx.patient_id:
                 draw_tick(c, (r.x + r.w - 30, r.y + 30), 34)
-            c.text(_fit(c, p.name, 30, r.w - 24), (r.center[0], r.y + 168), size=30, bold=True)
-            c.text(_fit(c, self.levels.get(p.id, ""), 21, r.w - 24), (r.center[0], r.y + 204), size=21,
+            c.text(ellipsize(c, p.name, 30, r.w - 24), (r.center[0], r.y + 168), size=30, bold=True)
+            c.text(ellipsize(c, self.levels.get(p.id, ""), 21, r.w - 24), (r.center[0], r.y + 204), size=21,
                    color=Theme.TEXT_DIM)
         if self.top_row > 0:
             c.polygon(Theme.TEXT, [(622, 128), (658, 128), (640, 110)])
@@ -327,7 +319,7 @@ class PatientProfileScene(Scene):
         p = self.p
         c.rect(Theme.PANEL, LRect(70, 60, 1140, 460), radius=22)
         draw_tile_badge(c, p, (240, 250), 110)
-        c.text(_fit(c, p.name, 52, 760), (420, 120), size=52, bold=True, anchor="midleft")
+        c.text(ellipsize(c, p.name, 52, 760), (420, 120), size=52, bold=True, anchor="midleft")
         rows = [
             ("Program", self.level_title),
             ("Hand", f"{p.hand.capitalize()} hand"),
@@ -336,7 +328,7 @@ class PatientProfileScene(Scene):
         y = 200
         for label, value in rows:
             c.text(label, (420, y), size=28, color=Theme.TEXT_DIM, anchor="midleft")
-            c.text(_fit(c, value, 32, 480), (700, y), size=32, bold=True, anchor="midleft")
+            c.text(ellipsize(c, value, 32, 480), (700, y), size=32, bold=True, anchor="midleft")
             y += 62
         note = self.ctx.level_note if self.ctx.patient_id == p.id else ""
         if note:
