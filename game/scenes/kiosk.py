@@ -13,7 +13,7 @@ from __future__ import annotations
 from game.input import Act, Action
 from game.profiles import Profile, Profiles
 from game.scene import Pop, Push, Scene, Transition
-from game.scenes.patients import draw_tile_badge, select_patient
+from game.scenes.patients import draw_tile_badge, grid_step, select_patient
 from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme, ellipsize
 from game.widgets import Button, ButtonGroup
@@ -128,14 +128,9 @@ class KioskPickerScene(Scene):
 
     def handle(self, action: Action) -> Transition:
         k = action.kind
-        if k is Act.LEFT:
-            self._move(-1)
-        elif k is Act.RIGHT:
-            self._move(1)
-        elif k is Act.UP:
-            self._move(-COLUMNS)
-        elif k is Act.DOWN:
-            self._move(COLUMNS)
+        step = grid_step(k, COLUMNS)
+        if step is not None:
+            self._move(step)
         elif k is Act.CONFIRM:
             if self.focus is None:
                 self._move(0)  # a first press highlights the first tile

@@ -29,6 +29,11 @@ TILE_RGB: dict[str, Color] = {
 assert set(TILE_RGB) == set(TILE_COLOURS)
 
 
+def grid_step(kind: Act, columns: int = COLUMNS) -> int | None:
+    """How far an arrow key moves the focus over tiles ``columns`` wide (None: not an arrow)."""
+    return {Act.LEFT: -1, Act.RIGHT: 1, Act.UP: -columns, Act.DOWN: columns}.get(kind)
+
+
 def _luminance(rgb: Color) -> float:
     def ch(v: int) -> float:
         s = v / 255
@@ -163,14 +168,9 @@ class PatientPickerScene(Scene):
             self.scanner.stop()
         if k is Act.BACK:
             return Pop()
-        if k is Act.LEFT:
-            self._move(-1)
-        elif k is Act.RIGHT:
-            self._move(1)
-        elif k is Act.UP:
-            self._move(-COLUMNS)
-        elif k is Act.DOWN:
-            self._move(COLUMNS)
+        step = grid_step(k)
+        if step is not None:
+            self._move(step)
         elif k is Act.CONFIRM:
             return self.choose()
         elif k is Act.CLICK and action.pos is not None:
