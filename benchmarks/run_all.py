@@ -187,10 +187,11 @@ def summary_rows(r: dict, level: str) -> list[dict]:
             "off the frame (writer thread)", None)
         f = r["storage"]["frames"]
         wt, base = f["writer thread"], f["no saving"]
+        # The loop's own noise (the OS, other programs) is in both; saving must add nothing beyond it.
         add("longest frame while writing (writer thread)",
             f"{wt['longest_frame_ms']:.2f} ms (no saving: {base['longest_frame_ms']:.2f} ms); "
-            f"longest save call {wt['longest_save_call_ms']:.2f} ms", "save call <= 1 ms",
-            wt["longest_save_call_ms"] <= 1.0)
+            f"longest save call {wt['longest_save_call_ms']:.2f} ms", "within 1 ms of no saving",
+            wt["longest_frame_ms"] <= base["longest_frame_ms"] + 1.0)
     if "memory" in r:
         m = r["memory"]
         for mode, mb in m["after_start_mb"].items():
@@ -253,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--soak-hours", type=float, help="game time for the soak (default 4 in the full suite)")
     ap.add_argument("--json", type=Path, default=None, help=f"where to write the figures (default {DEFAULT_JSON})")
     ap.add_argument("--check", action="store_true", help="exit 1 also when a time or memory target is missed")
+    ap.add_argument("--table", type=Path, metavar="JSON", help="print the table of a saved run again, and stop")
     ap.add_argument("--part", choices=SECTIONS, help=argparse.SUPPRESS)
     ap.add_argument("--part-json", type=Path, help=argparse.SUPPRESS)
     ns = ap.parse_args(argv)
@@ -262,6 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     if ns.part:  # a child process: one part
         res = PARTS[ns.part](lv)
         ns.part_json.write_text(json.dumps(res, default=float))
+        return 0
+
+    if ns.table:
+        saved = json.loads(ns.table.read_text())
+        ok_parts = {n: r for n, r in saved["parts"].items() if "failed" not in r}
+        saved["summary"] = summary_rows(ok_parts, saved["level"])
+        print_summary(saved["summary"], saved["machine"])
+        ns.table.write_text(json.dumps(saved, indent=1, default=float))
         return 0
 
     parts = ns.only.split(",") if ns.only else list(SECTIONS)

@@ -93,3 +93,14 @@ def test_soak_hand_unplugs_lose_samples_and_report_disconnected():
     plan = plan_unplugs(4.0, seed=0)
     assert plan == plan_unplugs(4.0, seed=0) and 20 <= len(plan) <= 120
     assert all(1.0 <= u.seconds <= 30.0 for u in plan) and any(u.use_keyboard for u in plan)
+
+
+def test_a_saved_run_prints_its_table_again(smoke, tmp_path):
+    _, res = smoke
+    saved = tmp_path / "saved.json"
+    saved.write_text(json.dumps(res))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--table", str(saved)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "pty byte to game input" in proc.stdout and "machine:" in proc.stdout
+    assert json.loads(saved.read_text())["summary"] == res["summary"]
