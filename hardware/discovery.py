@@ -16,7 +16,15 @@ from typing import Any
 from hardware.clock import Clock
 from hardware.keyboard import KeyboardBall
 from hardware.line_formats import Detected
-from hardware.serial_ball import AUTO_BAUDS, BootTimeout, SerialBall, await_readings, open_url
+from hardware.serial_ball import (
+    AUTO_BAUDS,
+    BootTimeout,
+    SerialBall,
+    await_readings,
+    bauds_to_try,
+    close_quietly,
+    open_url,
+)
 
 # USB vendor id -> bridge name; (vid, pid) pairs where a vendor makes other things too.
 KNOWN_VENDORS = {
@@ -102,13 +110,13 @@ def probe(url: str, *, bauds: Sequence[int] = AUTO_BAUDS, profile: Any = None, b
             ser, bauds=bauds, boot_seconds=boot, fixed=profile.fixed_format() if profile is not None else None,
             cmap=profile.channel_map() if profile is not None else None, retry_seconds=1.0)
     except BootTimeout as exc:
-        _close(ser)
+        close_quietly(ser)
         return ProbeResult(url, False, f"no ball: {exc}")
     except Exception as exc:  # noqa: BLE001
-        _close(ser)
+        close_quietly(ser)
         return ProbeResult(url, False, f"read failed: {exc}")
     if not keep_open:
-        _close(ser)
+        close_quietly(ser)
         ser = None
     return ProbeResult(url, True, "ball found", baud=baud, detected=det, port=ser)
 
@@ -119,7 +127,7 @@ def find_ball(*, profile: Any = None, baud: int | None = None, comports: Callabl
     ports = [p for p in list_ports(comports) if is_candidate(p, profile)]
     if not ports:
         return None
-    bauds = (baud,) if baud else ((profile.baud,) if profile is not None and profile.baud else AUTO_BAUDS)
+    bauds = bauds_to_try(baud, profile)
     results: list[ProbeResult] = []
     lock = threading.Lock()
 
@@ -136,7 +144,7 @@ def find_ball(*, profile: Any = None, baud: int | None = None, comports: Callabl
         t.join()
     ok = sorted((r for r in results if r.ok), key=lambda r: [p.device for p in ports].index(r.url))
     for extra in ok[1:]:
-        _close(extra.port)
+        close_quietly(extra.port)
     return ok[0] if ok else None
 
 
@@ -193,16 +201,6 @@ def _open_error(url: str, exc: Exception) -> str:
     return f"cannot open {url}: {text}"
 
 
-def _close(ser: Any) -> None:
-    if ser is None:
-        return
-    try:
-        ser.close()
-    except Exception:  # noqa: BLE001, S110
-        pass
-
-
-
 class BallWatcher:
     """Keeps looking for a ball plugged in after start-up, while the keyboard plays.
 
@@ -251,8 +249,7 @@ class BallWatcher:
     def _run(self) -> None:
         known = {p.device for p in _safe_list(self._comports)}
         profile = self._profile
-        bauds = (self._baud,) if self._baud else (
-            (profile.baud,) if profile is not None and profile.baud else AUTO_BAUDS)
+        bauds = bauds_to_try(self._baud, profile)
         while not self._stop.wait(self._interval):
             ports = _safe_list(self._comports)
             self.looks += 1

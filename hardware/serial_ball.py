@@ -39,6 +39,12 @@ READ_TIMEOUT_S = 0.02  # how long one read may block the reader thread (never th
 OVERFLOW = "overflow"
 
 
+def bauds_to_try(baud: int | None = None, profile: Any = None) -> tuple[int, ...]:
+    """The baud asked for, else the device profile's, else each of the usual ones in turn."""
+    fixed = baud or (profile.baud if profile is not None else None)
+    return (fixed,) if fixed else AUTO_BAUDS
+
+
 def open_url(url: str, baud: int) -> Any:
     """Open a port name or pyserial URL (``loop://``, ``socket://``, ``hwgrep://``...)."""
     import serial
@@ -245,8 +251,7 @@ class SerialBall:
         self.profile = profile
         self._fixed = detected or (profile.fixed_format() if profile is not None else None)
         self._cmap = profile.channel_map() if profile is not None else ChannelMap()
-        fixed_baud = baud or (profile.baud if profile is not None else None)
-        self._bauds: tuple[int, ...] = (fixed_baud,) if fixed_baud else AUTO_BAUDS
+        self._bauds = bauds_to_try(baud, profile)
         self._boot_seconds = boot_seconds or (profile.boot_seconds if profile is not None else 3.0)
         self._failed: dict[str, int] = {}
         self._name = name or (profile.name if profile is not None else "Squeeze ball")
@@ -312,7 +317,7 @@ class SerialBall:
             self._thread.join(timeout=2.0)
             self._thread = None
         if self._adopted is not None:
-            _close_quietly(self._adopted)
+            close_quietly(self._adopted)
             self._adopted = None
 
     # ----------------------------------------------------------------- extras
@@ -396,7 +401,7 @@ class SerialBall:
                     self._lost(url, f"{type(exc).__name__}: {exc}")
             finally:
                 self.port_open.clear()
-                _close_quietly(ser)
+                close_quietly(ser)
             if not self._stop.is_set():
                 self._stop.wait(self._retry)
 
@@ -539,7 +544,10 @@ class SerialBall:
             self._received.notify_all()
 
 
-def _close_quietly(ser: Any) -> None:
+def close_quietly(ser: Any) -> None:
+    """Close a port that may be None or already gone, without raising."""
+    if ser is None:
+        return
     try:
         ser.close()
     except Exception:  # noqa: BLE001, S110 - the device may already be gone
