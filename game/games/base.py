@@ -437,6 +437,17 @@ def draw_limb(c: Canvas, points: list[tuple[float, float]], width: float, color:
         c.circle(color, p, width / 2)
 
 
+def star_points(center: tuple[float, float], r: float, turn: float = 0.0) -> list[tuple[float, float]]:
+    """A five-pointed star's outline."""
+    x, y = center
+    pts = []
+    for i in range(10):
+        a = -math.pi / 2 + turn + i * math.pi / 5
+        rr = r if i % 2 == 0 else r * 0.45
+        pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
+    return pts
+
+
 def draw_arrow(c: Canvas, a: tuple[float, float], b: tuple[float, float], color: Color = Theme.FOCUS,
                width: float = 6) -> None:
     """A short arrow from a to b: which way the hand moves."""

@@ -25,6 +25,7 @@ from game.games.base import (
     effort_curve,
     mirror_rect,
     mirror_x,
+    star_points,
 )
 from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme
 
@@ -46,16 +47,6 @@ LANTERN_LIT: Color = (240, 140, 40)
 class Star:
     success: bool
     lit_at: float
-
-
-def star_points(center: tuple[float, float], r: float, turn: float = 0.0) -> list[tuple[float, float]]:
-    x, y = center
-    pts = []
-    for i in range(10):
-        a = -math.pi / 2 + turn + i * math.pi / 5
-        rr = r if i % 2 == 0 else r * 0.45
-        pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
-    return pts
 
 
 class PinchGame(MiniGame):

@@ -13,7 +13,7 @@ import math
 from dataclasses import fields, replace
 from typing import Any, ClassVar
 
-from game.games.base import SKIN, GameSetup, MiniGame, RepDetector, draw_limb, draw_target_arrow
+from game.games.base import SKIN, GameSetup, MiniGame, RepDetector, draw_limb, draw_target_arrow, star_points
 from game.therapy.roll_reps import CircleDetector, RollRange, RollRepSettings, StrokeDetector
 from game.ui import Canvas, Color, LRect, Theme
 
@@ -140,17 +140,6 @@ def draw_ball(c: Canvas, center: tuple[float, float], r: float, spin: float = 0.
     a = spin
     c.line((170, 100, 0), (x - math.cos(a) * r * 0.8, y - math.sin(a) * r * 0.8),
            (x + math.cos(a) * r * 0.8, y + math.sin(a) * r * 0.8), 4)
-
-
-def star_points(center: tuple[float, float], r: float, turn: float = 0.0) -> list[tuple[float, float]]:
-    """A five-pointed star's outline."""
-    x, y = center
-    pts = []
-    for i in range(10):
-        a = -math.pi / 2 + turn + i * math.pi / 5
-        rr = r if i % 2 == 0 else r * 0.45
-        pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
-    return pts
 
 
 def draw_rep_row(c: Canvas, results: list[bool], target: int, y: float = 176.0,
