@@ -12,6 +12,7 @@ no display); :class:`CalibrateScene` only shows them and passes samples in.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -229,12 +230,84 @@ def before_play(ctx: Any, scene: Scene) -> Scene:
     return CalibrateScene(then=scene, automatic=True) if needs_calibration(ctx) else scene
 
 
+# --------------------------------------------------------------------------- shared by both calibrations
+class CalibrationScene(Scene):
+    """What the strength and the rolling-reach calibrations share: after Start (or Again)
+    the run begins only once the hand has let go; the buttons scan while they are shown;
+    the result and problem screens get their own buttons when the run reaches them."""
+
+    run: Any  # a CalibrationRun or RollCalibrationRun: begin(), update(dt), step
+    buttons: ButtonGroup
+    switch: ChoiceSwitch
+    _start_after_s: float | None  # waiting for the hand to let go before the run begins
+    result_step: Enum
+    problem_step: Enum
+
+    def _has_buttons(self) -> bool:
+        raise NotImplementedError
+
+    def _result_buttons(self) -> None:
+        raise NotImplementedError
+
+    def _problem_buttons(self) -> None:
+        raise NotImplementedError
+
+    def update(self, dt: float) -> Transition:
+        if self._start_after_s is not None:
+            released = self.switch.level_pct < self.switch.release_pct
+            self._start_after_s = self._start_after_s - dt if released else LET_GO_S
+            if self._start_after_s <= 0:
+                self._start_after_s = None
+                self.run.begin()
+            return None
+        if self._has_buttons():
+            self.buttons.scan(dt, self.ctx, self.switch)
+        before = self.run.step
+        self.run.update(dt)
+        after = self.run.step
+        if after is not before:
+            if after is self.result_step:
+                self._result_buttons()
+            elif after is self.problem_step:
+                self._problem_buttons()
+        return None
+
+
+def draw_problem(c: Canvas, message: str, buttons: ButtonGroup) -> None:
+    """A calibration that could not measure: what went wrong, and the way on."""
+    c.circle(Theme.NEAR, (640, 220), 60)
+    c.text("!", (640, 220), size=80, bold=True, color=Theme.DARK_TEXT)
+    c.paragraph(message, (640, 320), 900, size=34)
+    buttons.draw(c, size=40)
+
+
+def draw_progress_ring(c: Canvas, center: tuple[float, float], radius: float, width: float, frac: float,
+                       color: tuple[int, int, int]) -> None:
+    """A ring that fills clockwise from the top as a timed step goes by."""
+    c.circle(Theme.PANEL, center, radius, width=width)
+    if frac > 0:
+        c.arc(color, (center[0] - radius, center[1] - radius, 2 * radius, 2 * radius),
+              math.pi / 2 - 2 * math.pi * frac, math.pi / 2, width)
+
+
+def draw_done_marks(c: Canvas, total: int, done: int, first: tuple[float, float]) -> None:
+    """One mark per trial in a row from ``first``, with a tick once measured."""
+    for i in range(total):
+        p = (first[0] + i * 80, first[1])
+        c.circle(Theme.SUCCESS if i < done else Theme.PANEL_HI, p, 22)
+        if i < done:
+            draw_tick(c, p, 26, Theme.DARK_TEXT)  # drawn: the font has no check-mark glyph
+
+
 # --------------------------------------------------------------------------- scene
 CENTER = (640, 360)
 
 
-class CalibrateScene(Scene):
+class CalibrateScene(CalibrationScene):
     """Rest, three strong squeezes, the result; optionally a known weight."""
+
+    result_step = Step.RESULT
+    problem_step = Step.PROBLEM
 
     def __init__(self, then: Scene | None = None, *, automatic: bool = False, run: CalibrationRun | None = None) -> None:
         self.then = then
@@ -247,6 +320,9 @@ class CalibrateScene(Scene):
         self._intro_buttons()
         self._start_after_s: float | None = None  # waiting for the hand to let go before the rest
         self.switch = ChoiceSwitch(self.ctx)  # the buttons answer a squeeze too (ball-only use)
+
+    def _has_buttons(self) -> bool:
+        return self._start_after_s is None and self.run.step in (Step.INTRO, Step.RESULT, Step.PROBLEM)
 
     def _intro_buttons(self) -> None:
         self.buttons = ButtonGroup([
@@ -332,29 +408,8 @@ class CalibrateScene(Scene):
     def on_samples(self, samples: list[Sample]) -> Transition:
         self.run.feed(samples)
         # A squeeze chooses only on the screens with buttons (not the calibration squeezes themselves).
-        if (self.switch.feed(samples) and self._start_after_s is None
-                and self.run.step in (Step.INTRO, Step.RESULT, Step.PROBLEM)):
+        if self.switch.feed(samples) and self._has_buttons():
             return self._choose(self.buttons.choose_focused())
-        return None
-
-    def update(self, dt: float) -> Transition:
-        if self._start_after_s is not None:
-            released = self.switch.level_pct < self.switch.release_pct
-            self._start_after_s = self._start_after_s - dt if released else LET_GO_S
-            if self._start_after_s <= 0:
-                self._start_after_s = None
-                self.run.begin()
-            return None
-        if self.run.step in (Step.INTRO, Step.RESULT, Step.PROBLEM):
-            self.buttons.scan(dt, self.ctx, self.switch)
-        before = self.run.step
-        self.run.update(dt)
-        after = self.run.step
-        if after is not before:
-            if after is Step.RESULT:
-                self._result_buttons()
-            elif after is Step.PROBLEM:
-                self._problem_buttons()
         return None
 
     # -- drawing (reads state only)
@@ -402,18 +457,10 @@ class CalibrateScene(Scene):
             c.text("Weighing: keep the weight still", (640, 200), size=44, bold=True)
             self._ring(c, r.progress, Theme.SKY)
         elif st is Step.PROBLEM:
-            c.circle(Theme.NEAR, (640, 220), 60)
-            c.text("!", (640, 220), size=80, bold=True, color=Theme.DARK_TEXT)
-            c.paragraph(r.problem, (640, 320), 900, size=34)
-            self.buttons.draw(c, size=40)
+            draw_problem(c, r.problem, self.buttons)
 
     def _ring(self, c: Canvas, frac: float, color: tuple[int, int, int]) -> None:
-        import math
-
-        c.circle(Theme.PANEL, CENTER, 110, width=18)
-        if frac > 0:
-            c.arc(color, (CENTER[0] - 110, CENTER[1] - 110, 220, 220), math.pi / 2 - 2 * math.pi * frac,
-                  math.pi / 2, 18)
+        draw_progress_ring(c, CENTER, 110, 18, frac, color)
 
     def _draw_step(self, c: Canvas) -> None:
         r = self.run
@@ -442,12 +489,7 @@ class CalibrateScene(Scene):
             if frac > 0:
                 c.rect(color, LRect(bar.x, bar.y, bar.w * frac, bar.h), radius=12)
             c.text("force", (bar.x - 20, bar.y + bar.h / 2), size=26, color=Theme.TEXT_DIM, anchor="midright")
-        for i in range(r.trials_wanted):
-            done = i < len(r.trials)
-            p = (560 + i * 80, 660)
-            c.circle(Theme.SUCCESS if done else Theme.PANEL_HI, p, 22)
-            if done:
-                draw_tick(c, p, 26, Theme.DARK_TEXT)  # drawn: the font has no check-mark glyph
+        draw_done_marks(c, r.trials_wanted, len(r.trials), (560, 660))
 
     def _draw_result(self, c: Canvas) -> None:
         r = self.run

@@ -23,13 +23,20 @@ from game.games.base import draw_arrow
 from game.games.rolling import draw_ball, draw_palm_top, draw_thumb_to
 from game.input import Act, Action
 from game.scene import Pop, Replace, Scene, Transition
+from game.scenes.calibrate import (
+    LET_GO_S,
+    CalibrateScene,
+    CalibrationScene,
+    draw_done_marks,
+    draw_problem,
+    draw_progress_ring,
+)
 from game.therapy.roll_calibration import AXES, RollCalibrationRun, RollStep
 from game.therapy.roll_reps import RollRange
-from game.ui import Canvas, LRect, Theme, draw_tick
+from game.ui import Canvas, LRect, Theme
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, draw_squeeze_icon
 from hardware.sample import Sample
 
-LET_GO_S = 0.6  # after a squeeze chose Start, the hand lets go before the still rest is measured
 NOMINAL = RollRange()  # what the keyboard and mouse roll for everyone
 
 
@@ -91,8 +98,6 @@ def before_roll_play(ctx: Any, scene: Scene, exercise: str) -> Scene:
 def calibrate_entry(ctx: Any) -> Scene:
     """The menu's Calibrate: squeeze strength, or a choice of strength and rolling reach when
     the device rolls (a ball without a motion sensor is never offered the roll)."""
-    from game.scenes.calibrate import CalibrateScene
-
     if ctx.hub.source.info.has_roll and not ctx.hub.roll_from_mouse:
         return CalibrateChoiceScene()
     return CalibrateScene()
@@ -149,8 +154,6 @@ class CalibrateChoiceScene(Scene):
         self.switch = ChoiceSwitch(self.ctx)
 
     def _choose(self, chosen: str | None) -> Transition:
-        from game.scenes.calibrate import CalibrateScene
-
         if chosen == "strength":
             return Replace(CalibrateScene())
         if chosen == "roll":
@@ -181,8 +184,11 @@ class CalibrateChoiceScene(Scene):
         draw_choose_hint(c, self.buttons.scanning, (640, 686), size=24)
 
 
-class RollCalibrateScene(Scene):
+class RollCalibrateScene(CalibrationScene):
     """Hold still, roll forward and back, roll side to side, the result; saved per hand."""
+
+    result_step = RollStep.RESULT
+    problem_step = RollStep.PROBLEM
 
     def __init__(self, then: Scene | None = None, *, automatic: bool = False,
                  run: RollCalibrationRun | None = None) -> None:
@@ -277,24 +283,7 @@ class RollCalibrateScene(Scene):
 
     def update(self, dt: float) -> Transition:
         self.t += dt
-        if self._start_after_s is not None:
-            released = self.switch.level_pct < self.switch.release_pct
-            self._start_after_s = self._start_after_s - dt if released else LET_GO_S
-            if self._start_after_s <= 0:
-                self._start_after_s = None
-                self.run.begin()
-            return None
-        if self._has_buttons():
-            self.buttons.scan(dt, self.ctx, self.switch)
-        before = self.run.step
-        self.run.update(dt)
-        after = self.run.step
-        if after is not before:
-            if after is RollStep.RESULT:
-                self._result_buttons()
-            elif after is RollStep.PROBLEM:
-                self._problem_buttons()
-        return None
+        return super().update(dt)
 
     # -- drawing (reads state only)
     @property
@@ -318,10 +307,7 @@ class RollCalibrateScene(Scene):
         elif r.step is RollStep.RESULT:
             self._draw_result(c)
         elif r.step is RollStep.PROBLEM:
-            c.circle(Theme.NEAR, (640, 220), 60)
-            c.text("!", (640, 220), size=80, bold=True, color=Theme.DARK_TEXT)
-            c.paragraph(r.problem, (640, 320), 900, size=34)
-            self.buttons.draw(c, size=40)
+            draw_problem(c, r.problem, self.buttons)
         if self._has_buttons():
             draw_choose_hint(c, self.buttons.scanning, (640, 700), size=22)
 
@@ -365,20 +351,12 @@ class RollCalibrateScene(Scene):
                       Theme.SKY if axis == "y" else Theme.PURPLE)
         color = Theme.FOCUS if st is RollStep.ROLL else Theme.SKY
         ring = (900, 400)
-        c.circle(Theme.PANEL, ring, 100, width=16)
-        if r.progress > 0:
-            c.arc(color, (ring[0] - 100, ring[1] - 100, 200, 200), math.pi / 2 - 2 * math.pi * r.progress,
-                  math.pi / 2, 16)
+        draw_progress_ring(c, ring, 100, 16, r.progress, color)
         left = r.seconds_left
         c.text(f"{left:0.0f} s" if left >= 0.5 else "", ring, size=40, bold=True)
         if st is RollStep.ROLL:
             c.text(f"Widest so far: {r.span_hi - r.span_lo:.0f} units", (900, 560), size=28)
-        for i in range(len(AXES)):  # one mark per roll: a tick once measured
-            done = i < len(r.ranges)
-            p = (860 + i * 80, 640)
-            c.circle(Theme.SUCCESS if done else Theme.PANEL_HI, p, 22)
-            if done:
-                draw_tick(c, p, 26, Theme.DARK_TEXT)
+        draw_done_marks(c, len(AXES), len(r.ranges), (860, 640))  # one mark per roll
 
     def _draw_result(self, c: Canvas) -> None:
         r = self.run
