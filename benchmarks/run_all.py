@@ -170,6 +170,8 @@ def summary_rows(r: dict, level: str) -> list[dict]:
                 add(f"frame p99, {mode} {size} (worst of {len(sel)} games)",
                     f"{worst['p99']:.2f} ms ({worst['game']}); cpu {worst_cpu['cpu_p99']:.2f} ms",
                     f"<= {target:.0f} ms", worst["p99"] <= target or worst_cpu["cpu_p99"] <= target)
+                if worst["p99"] > target and worst_cpu["cpu_p99"] <= target:
+                    rows[-1]["verdict"] = "ok (cpu)"  # the wall p99 has other programs (and the X server) in it
     if "serial" in r:
         s = r["serial"]
         add("pty byte to game input, p99", f"{s['latency_ms']['p99']:.2f} ms (max {s['latency_ms']['max']:.1f})",
@@ -313,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(json.dumps(out, indent=1, default=float))
     print(f"figures written to {path}")
     broken = [x for x in rows if x["verdict"] == "MISSED" and (x["kind"] == "check" or ns.check)]
+    print("verdicts: ok (cpu) = the game's own CPU time meets the target; the wall time had other programs in it")
     return 1 if broken else 0
 
 
