@@ -11,9 +11,7 @@ session's SetStep, and the reps go to the REAL SessionRunner.
 
 from __future__ import annotations
 
-import math
 import random
-from dataclasses import dataclass
 
 import numpy as np
 import pygame
@@ -29,10 +27,10 @@ from game.scenes.rating import RatingScene
 from game.session import RatingStep, RestStep, SessionRunner, SetStep, SummaryStep
 from game.therapy.calibration import Calibration
 from game.therapy.difficulty import DifficultyController, DifficultyState
+from game.therapy.patient_sim import RollerModel
 from game.therapy.roll_calibration import RollCalibrationRun, RollStep
 from game.therapy.roll_reps import RollRange, StrokeDetector
 from hardware.sample import Sample
-from hardware.traces import keyframe_curve
 from tests.helpers import make_app, run_until
 
 BAND = (0.65, 0.85)
@@ -41,19 +39,8 @@ CAL = Calibration(baseline=100.0, mvc=400.0, noise_sd=1.0)
 
 
 # ------------------------------------------------------------ a simulated roller
-@dataclass(frozen=True)
-class Roller:
-    name: str
-    range_units: float  # the calibrated comfortable range on the stroke axis (device units)
-    capacity_pct: float  # the stroke this thumb can repeat today, % of its range
-    aim_over: float = 1.15  # rolls this far past the target shown
-    cv: float = 0.13  # stroke-to-stroke scatter (log-normal)
-    out_s: float = 0.8
-    back_s: float = 0.8
-    reaction_s: float = 0.6
-    noise: float = 1.0  # rate noise, units/s
-    tremor: float = 2.0  # 9 Hz tremor on the rate, units/s
-    bias: float = 1.5  # gyro bias, units/s
+# The test's thumbs are the harness's roller model (game.therapy.patient_sim.RollerModel).
+Roller = RollerModel
 
 
 WEAK = Roller("weak", range_units=30.0, capacity_pct=40.0, cv=0.16, out_s=1.5, back_s=2.0, reaction_s=1.4,
@@ -120,26 +107,12 @@ def _play_set(roller: Roller, step: SetStep, runner: SessionRunner, rr: RollRang
     counted = 0
     t0 = clock
     still = 3.5  # the hand rests first: the detector learns the gyro bias
-    frames: list[tuple[float, float]] = [(t0, 0.0)]
     t = t0 + still
     fed_to = t0
     phase = rng.uniform(0, 6.28)
     while counted < step.reps:
         target = det.settings.target_fraction * 100.0  # the target the game shows, % of range
-        reach = roller.capacity_pct * math.exp(rng.normal(0.0, roller.cv))
-        amp_pct = min(target * roller.aim_over * math.exp(rng.normal(0.0, roller.cv / 2)), reach)
-        amp = amp_pct / 100.0 * roller.range_units * (1 if rng.random() < 0.5 else -1)
-        start = t + roller.reaction_s * math.exp(rng.normal(0, 0.2))
-        out = roller.out_s * math.exp(rng.normal(0, 0.15))
-        back = roller.back_s * math.exp(rng.normal(0, 0.15))
-        frames = [(fed_to, 0.0), (start, 0.0), (start + out, amp), (start + out + 0.3, amp),
-                  (start + out + 0.3 + back, 0.0)]
-        seg_end = start + out + 0.3 + back + 0.9
-        tt = np.arange(math.ceil(fed_to * FS), math.ceil(seg_end * FS)) / FS
-        pos = keyframe_curve(tt, frames)
-        rate = np.gradient(pos, 1.0 / FS) + roller.bias + rng.normal(0.0, roller.noise, tt.shape)
-        rate += roller.tremor * np.sin(2 * np.pi * 9.0 * tt + phase)
-        other = roller.bias + rng.normal(0.0, roller.noise, tt.shape)
+        tt, rate, other = roller.stroke(rng, fed_to, t, target, phase)
         n_before = counted
         for ti, ry, rx in zip(tt.tolist(), rate.tolist(), other.tolist()):
             for rep in game.feed([Sample(ti, CAL.baseline, rx, ry)]):

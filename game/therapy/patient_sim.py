@@ -300,6 +300,24 @@ class RollerModel:
     tremor: float = 2.0  # 9 Hz tremor on the rate, units/s
     bias: float = 1.5  # gyro bias, units/s
 
+    def stroke(self, rng: np.random.Generator, fed_to: float, t: float, target_pct: float,
+               phase: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One stroke's gyro rates from ``fed_to`` (the last time fed) after rest until ``t``,
+        aimed at ``target_pct`` of the range: times, rate on the stroke axis, rate on the other."""
+        reach = self.capacity_pct * math.exp(rng.normal(0.0, self.cv))
+        amp_pct = min(target_pct * self.aim_over * math.exp(rng.normal(0.0, self.cv / 2)), reach)
+        amp = amp_pct / 100.0 * self.range_units * (1 if rng.random() < 0.5 else -1)
+        start = t + self.reaction_s * math.exp(rng.normal(0, 0.2))
+        out = self.out_s * math.exp(rng.normal(0, 0.15))
+        back = self.back_s * math.exp(rng.normal(0, 0.15))
+        frames = [(fed_to, 0.0), (start, 0.0), (start + out, amp), (start + out + 0.3, amp),
+                  (start + out + 0.3 + back, 0.0)]
+        tt = np.arange(math.ceil(fed_to * FS), math.ceil((start + out + 0.3 + back + 0.9) * FS)) / FS
+        rate = np.gradient(keyframe_curve(tt, frames), 1.0 / FS) + self.bias + rng.normal(0.0, self.noise, tt.shape)
+        rate += self.tremor * np.sin(2 * np.pi * 9.0 * tt + phase)
+        other = self.bias + rng.normal(0.0, self.noise, tt.shape)
+        return tt, rate, other
+
     def roll_range(self, rng: np.random.Generator) -> RollRange:
         """What the roll calibration would store: this range, with the rest noise it measures."""
         run = RollCalibrationRun()
@@ -364,18 +382,7 @@ def _roll_set(m: RollerModel, step: SetStep, runner: SessionRunner, rr: RollRang
     while counted < step.reps and attempts < step.reps * 3:
         attempts += 1
         target = det.settings.target_fraction * 100.0  # what the game shows, % of range
-        reach = m.capacity_pct * math.exp(rng.normal(0.0, m.cv))
-        amp_pct = min(target * m.aim_over * math.exp(rng.normal(0.0, m.cv / 2)), reach)
-        amp = amp_pct / 100.0 * m.range_units * (1 if rng.random() < 0.5 else -1)
-        start = t + m.reaction_s * math.exp(rng.normal(0, 0.2))
-        out = m.out_s * math.exp(rng.normal(0, 0.15))
-        back = m.back_s * math.exp(rng.normal(0, 0.15))
-        frames = [(fed_to, 0.0), (start, 0.0), (start + out, amp), (start + out + 0.3, amp),
-                  (start + out + 0.3 + back, 0.0)]
-        tt = np.arange(math.ceil(fed_to * FS), math.ceil((start + out + 0.3 + back + 0.9) * FS)) / FS
-        rate = np.gradient(keyframe_curve(tt, frames), 1.0 / FS) + m.bias + rng.normal(0.0, m.noise, tt.shape)
-        rate += m.tremor * np.sin(2 * np.pi * 9.0 * tt + phase)
-        other = m.bias + rng.normal(0.0, m.noise, tt.shape)
+        tt, rate, other = m.stroke(rng, fed_to, t, target, phase)
         for ti, ry, rx in zip(tt.tolist(), rate.tolist(), other.tolist()):
             rep = det.step(Sample(ti, 0.0, rx, ry))
             if rep is None:
