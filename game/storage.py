@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -21,7 +23,8 @@ from typing import Any
 import numpy as np
 import platformdirs
 
-from game.record_writer import RecordWriter, WriteFailed, connect  # noqa: F401 - WriteFailed for callers
+from game.record_writer import BUSY_TIMEOUT_MS, RETRY_S, RecordWriter, WriteFailed, connect  # noqa: F401 - WriteFailed for callers
+from game.spill_journal import SpillJournal, journal_path
 
 APP_NAME = "SqueezeQuest"
 DB_NAME = "squeeze_quest.sqlite3"
@@ -220,9 +223,24 @@ CREATE TABLE roll_calibrations (
 CREATE INDEX roll_calibrations_patient_hand ON roll_calibrations(patient_id, hand, recorded_at);
 """
 
+# A unique id on every record the game writes during play, so a record kept in the
+# spill journal (the database was locked or the disk full) is merged exactly once:
+# ``INSERT OR IGNORE`` on it. Sets (one per session, exercise and set number) and
+# trace chunks (session, seq) already have their own unique keys.
+SCHEMA_RECORD_UIDS = """
+ALTER TABLE sessions ADD COLUMN uid TEXT;
+CREATE UNIQUE INDEX sessions_uid ON sessions(uid);
+ALTER TABLE reps ADD COLUMN uid TEXT;
+CREATE UNIQUE INDEX reps_uid ON reps(uid);
+ALTER TABLE events ADD COLUMN uid TEXT;
+CREATE UNIQUE INDEX events_uid ON events(uid);
+ALTER TABLE difficulty_changes ADD COLUMN uid TEXT;
+CREATE UNIQUE INDEX difficulty_changes_uid ON difficulty_changes(uid);
+"""
+
 # Version N is reached by running MIGRATIONS[N - 1] on a database at version N - 1.
 MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES, SCHEMA_RECORDS, SCHEMA_KIOSK,
-                         SCHEMA_ROLL_CALIBRATIONS]
+                         SCHEMA_ROLL_CALIBRATIONS, SCHEMA_RECORD_UIDS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 REP_COLUMNS = (
@@ -234,6 +252,42 @@ REP_COLUMNS = (
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def secure_data_files(db_path: str | Path) -> list[str]:
+    """Make the records folder and every file in it the owner's only (health data),
+    whether new or left readable by an older version or a copy. Returns a note per
+    change (for the log and the events). Symlinks are not followed; files of other
+    users are left alone (they cannot be changed)."""
+    folder = Path(db_path).parent
+    notes: list[str] = []
+
+    def fix(p: Path, want: int) -> None:
+        try:
+            st = os.lstat(p)
+        except OSError:
+            return
+        if stat.S_ISLNK(st.st_mode) or st.st_uid != os.geteuid():
+            return
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & 0o077:
+            try:
+                os.chmod(p, mode & 0o700 | want)
+            except OSError:
+                return
+            notes.append(f"{p} was readable by others (mode {mode:04o}); now the owner's only ({mode & 0o700 | want:04o})")
+
+    if not folder.is_dir():
+        return notes
+    fix(folder, 0o700)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return notes
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False):
+            fix(Path(entry.path), 0o600)
+    return notes
 
 
 # How a session (or a set) ended, in the words the records and reports use.
@@ -273,20 +327,38 @@ class Store:
     always sees what was written before it. ``self.db`` is the reading connection.
     """
 
-    def __init__(self, path: str | Path, *, wall: Callable[[], float] = time.time, background: bool = True) -> None:
+    def __init__(self, path: str | Path, *, wall: Callable[[], float] = time.time, background: bool = True,
+                 spill: bool = True, retry_s: float = RETRY_S, busy_timeout_ms: int | None = None) -> None:
         self.path = Path(path)
         self._wall = wall
         if not self.path.parent.exists():
             # The records folder too is the owner's only.
             self.path.parent.mkdir(parents=True, mode=0o700)
+        # Health data: an existing folder or file left readable by others is fixed too.
+        self.permission_notes = secure_data_files(self.path)
         new = not self.path.exists()
         if new:
             # Health data: readable by its owner only, from the first byte.
             fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
-        self.db = connect(self.path)
-        self.migrate()
-        self.writer = RecordWriter(self.path, background=background)
+        self._read_busy_ms = busy_timeout_ms if busy_timeout_ms is not None else BUSY_TIMEOUT_MS
+        self.db = connect(self.path, busy_timeout_ms=self._read_busy_ms)
+        try:
+            self.migrate()
+            self._next_session_id = self._max_session_id() + 1
+            # Play-time records the database cannot take yet (locked, disk full) go to
+            # the spill journal next to it and are merged later: see game/spill_journal.py.
+            journal = SpillJournal(journal_path(self.path)) if spill else None
+            self.writer = RecordWriter(self.path, background=background, journal=journal, replay=apply_record,
+                                       retry_s=retry_s, busy_timeout_ms=busy_timeout_ms)
+        except BaseException:
+            self.db.close()
+            raise
+        for rec in self.writer.held_records():
+            if rec.get("kind") == "session":
+                self._next_session_id = max(self._next_session_id, int(rec["id"]) + 1)
+        self._session_uids: dict[int, str] = {}
+        self._remapped: dict[int, int] = {}  # a session id another program took first -> the one it got
         self._trace_buf: dict[int, list[tuple[float, float, float, float]]] = {}
         self._trace_seq: dict[int, int] = {}
 
@@ -316,6 +388,78 @@ class Store:
     def write_errors(self) -> list[str]:
         """Messages for writes that failed (disk full, file removed...), newest last."""
         return list(self.writer.errors)
+
+    # ------------------------------------------------------ saving delayed
+    @property
+    def saving_delayed(self) -> bool:
+        """Some records are kept in the spill journal (or memory), not yet in the database."""
+        return self.writer.delayed
+
+    def held_reps(self, session_id: int | None = None, *, exercise: str | None = None,
+                  set_number: int | None = None) -> int:
+        """Reps made but not yet in the database (kept, to be merged)."""
+        n = 0
+        for rec in self.writer.held_records():
+            if rec.get("kind") != "rep":
+                continue
+            if session_id is not None and rec.get("session_id") != session_id:
+                continue
+            if exercise is not None and rec.get("exercise") != exercise:
+                continue
+            if set_number is not None and rec.get("set_number") != set_number:
+                continue
+            n += 1
+        return n
+
+    def retry_saving(self) -> None:
+        """Try the kept records now (the writer also tries every few seconds)."""
+        self.writer.retry_now()
+
+    @property
+    def journal_path(self) -> Path:
+        return journal_path(self.path)
+
+    def check_writable(self, *, min_free_bytes: int = 0) -> None:
+        """At start-up: raise (an OSError or sqlite3 error) unless the records can be
+        read whole and written: the database passes ``quick_check``, a page can be
+        committed, and the folder takes a small file. Changes nothing."""
+        row = self.db.execute("PRAGMA quick_check(1)").fetchone()
+        if row is None or row[0] != "ok":
+            raise sqlite3.DatabaseError(f"database disk image is malformed ({row[0] if row else 'no answer'})")
+        with self.transaction() as db:  # rewrites page 1: a real commit through the WAL
+            db.execute(f"PRAGMA user_version={self.version}")
+        probe = self.path.with_name(f".{self.path.name}.probe-{os.getpid()}")
+        try:
+            fd = os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, b"\0" * 65536)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        finally:
+            try:
+                probe.unlink()
+            except OSError:
+                pass
+        if min_free_bytes:
+            import errno
+            import shutil
+
+            free = shutil.disk_usage(self.path.parent).free
+            if free < min_free_bytes:
+                raise OSError(errno.ENOSPC, f"only {free} bytes free on the disk of {self.path.parent}")
+
+    def _submit(self, rec: dict[str, Any], what: str) -> Future:
+        return self.writer.submit(lambda db: apply_record(db, rec), what, record=rec)
+
+    def _session_ref(self, session_id: int | None) -> dict[str, Any]:
+        return {"session_id": session_id, "session_uid": self._session_uids.get(session_id)}
+
+    def _sid(self, session_id: int) -> int:
+        return self._remapped.get(session_id, session_id)
+
+    def _max_session_id(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM sessions").fetchone()[0])
 
     # -------------------------------------------------------------- schema
     @property
@@ -350,17 +494,34 @@ class Store:
     # ------------------------------------------------------------ sessions
     def start_session(self, patient_id: int, *, input_device: str, level: str | None = None,
                       app_version: str = "") -> int:
-        """A new session; waits for its id (once, when a set starts, not during play)."""
-        args = (patient_id, self._wall(), input_device, level, app_version)
+        """A new session, its id at once (the row is written by the writer, so a locked
+        database or a full disk never stops a set from starting: the session is kept
+        in the spill journal like a rep). The id is the next free one; should another
+        program take it first, the row gets another and reads here follow it."""
+        try:
+            # No waiting for a lock on the frame: a locked database just means the counter.
+            self.db.execute("PRAGMA busy_timeout=0")
+            self._next_session_id = max(self._next_session_id, self._max_session_id() + 1)
+        except sqlite3.Error:
+            pass
+        finally:
+            try:
+                self.db.execute(f"PRAGMA busy_timeout={self._read_busy_ms}")
+            except sqlite3.Error:
+                pass
+        sid = self._next_session_id
+        self._next_session_id += 1
+        uid = uuid.uuid4().hex
+        self._session_uids[sid] = uid
+        rec = {"kind": "session", "uid": uid, "id": sid, "patient_id": patient_id, "started_at": self._wall(),
+               "input_device": input_device, "level": level, "app_version": app_version}
 
-        def insert(db: sqlite3.Connection) -> int:
-            cur = db.execute(
-                "INSERT INTO sessions(patient_id, started_at, input_device, level, app_version) VALUES (?, ?, ?, ?, ?)",
-                args,
-            )
-            return int(cur.lastrowid)
+        def remember(fut: Future) -> None:
+            if not fut.cancelled() and fut.exception() is None and fut.result() != sid:
+                self._remapped[sid] = int(fut.result())
 
-        return self.writer.call(insert, "a new session")
+        self._submit(rec, f"session {sid}").add_done_callback(remember)
+        return sid
 
     def end_session(self, session_id: int, reason: str) -> Future[None]:
         """Close a session (once: a second call changes nothing) with its totals.
@@ -368,19 +529,8 @@ class Store:
         ``reason`` is one of completed, stopped_pain, stopped, interrupted, quit.
         """
         self._flush_trace(session_id)
-        at = self._wall()
-
-        def update(db: sqlite3.Connection) -> None:
-            db.execute(
-                "UPDATE sessions SET ended_at=?, end_reason=?, "
-                "reps_attempted=(SELECT COUNT(*) FROM reps WHERE session_id=sessions.id), "
-                "reps_successful=(SELECT COUNT(*) FROM reps WHERE session_id=sessions.id AND success=1), "
-                "active_s=COALESCE((SELECT SUM(active_s) FROM sets WHERE session_id=sessions.id), active_s) "
-                "WHERE id=? AND ended_at IS NULL",
-                (at, reason, session_id),
-            )
-
-        return self.writer.submit(update, f"the end of session {session_id}")
+        rec = {"kind": "end_session", **self._session_ref(session_id), "at": self._wall(), "reason": reason}
+        return self._submit(rec, f"the end of session {session_id}")
 
     def mark_unfinished_sessions_interrupted(self) -> int:
         """Sessions left open by a crash or power cut are closed as interrupted."""
@@ -403,26 +553,17 @@ class Store:
         values[0] = int(bool(values[0]))
         if values[REP_COLUMNS.index("full_release")] is not None:
             values[REP_COLUMNS.index("full_release")] = int(bool(values[REP_COLUMNS.index("full_release")]))
+        values = [_plain(v) for v in values]
         extra = {k: v for k, v in m.items() if k not in REP_COLUMNS}
-        cols = ", ".join(REP_COLUMNS)
-        marks = ", ".join("?" * len(REP_COLUMNS))
-        sql = (f"INSERT INTO reps(session_id, recorded_at, exercise, hand, set_number, rep_number, {cols}, detail) "
-               f"VALUES (?, ?, ?, ?, ?, ?, {marks}, ?)")
-        args = (session_id, self._wall(), row.exercise, row.hand, row.set_number, row.rep_number, *values,
-                json.dumps(extra, default=str) if extra else None)
-
-        def insert(db: sqlite3.Connection) -> int:
-            return int(db.execute(sql, args).lastrowid)
-
-        return self.writer.submit(insert, f"rep {row.rep_number} of set {row.set_number}")
+        rec = {"kind": "rep", "uid": uuid.uuid4().hex, **self._session_ref(session_id), "recorded_at": self._wall(),
+               "exercise": row.exercise, "hand": row.hand, "set_number": row.set_number, "rep_number": row.rep_number,
+               "values": values, "detail": json.dumps(extra, default=str) if extra else None}
+        return self._submit(rec, f"rep {row.rep_number} of set {row.set_number}")
 
     def log_event(self, session_id: int | None, kind: str, detail: dict[str, Any] | None = None) -> Future[None]:
-        args = (session_id, self._wall(), kind, json.dumps(detail, default=str) if detail else None)
-
-        def insert(db: sqlite3.Connection) -> None:
-            db.execute("INSERT INTO events(session_id, at, kind, detail) VALUES (?, ?, ?, ?)", args)
-
-        return self.writer.submit(insert, f"the event '{kind}'")
+        rec = {"kind": "event", "uid": uuid.uuid4().hex, **self._session_ref(session_id), "at": self._wall(),
+               "event": kind, "detail": json.dumps(detail, default=str) if detail else None}
+        return self._submit(rec, f"the event '{kind}'")
 
     # ---------------------------------------------------- sets and ratings
     def finish_set(self, session_id: int, *, exercise: str, set_number: int, hand: str | None = None,
@@ -430,29 +571,10 @@ class Store:
                    started_at: float | None = None) -> Future[None]:
         """Record a finished set; its success rate and fatigue index come from its saved reps,
         so they are computed after every rep queued before this call is on disk."""
-        from game.records import fatigue_index
-
-        at = self._wall()
-
-        def upsert(db: sqlite3.Connection) -> None:
-            rows = db.execute(
-                "SELECT success, peak_pct FROM reps WHERE session_id=? AND exercise=? AND set_number=? ORDER BY id",
-                (session_id, exercise, set_number),
-            ).fetchall()
-            n, ok = len(rows), sum(int(r["success"]) for r in rows)
-            db.execute(
-                "INSERT INTO sets(session_id, exercise, hand, set_number, started_at, ended_at, end_reason, "
-                "reps_target, reps_attempted, reps_successful, success_rate, fatigue_index, active_s) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(session_id, exercise, set_number) DO UPDATE SET ended_at=excluded.ended_at, "
-                "end_reason=excluded.end_reason, reps_attempted=excluded.reps_attempted, "
-                "reps_successful=excluded.reps_successful, success_rate=excluded.success_rate, "
-                "fatigue_index=excluded.fatigue_index, active_s=excluded.active_s",
-                (session_id, exercise, hand, set_number, started_at, at, end_reason, reps_target, n, ok,
-                 ok / n if n else None, fatigue_index([r["peak_pct"] for r in rows]), active_s),
-            )
-
-        return self.writer.submit(upsert, f"set {set_number} of {exercise}")
+        rec = {"kind": "set", **self._session_ref(session_id), "exercise": exercise, "hand": hand,
+               "set_number": set_number, "started_at": started_at, "at": self._wall(), "end_reason": end_reason,
+               "reps_target": reps_target, "active_s": _plain(active_s)}
+        return self._submit(rec, f"set {set_number} of {exercise}")
 
     def rate_session(self, session_id: int, **ratings: int | None) -> Future[None]:
         """Pain or fatigue, 0 (none) to 10 (worst), before and after a session:
@@ -463,27 +585,17 @@ class Store:
                 raise ValueError(f"unknown rating '{key}': use {', '.join(allowed)}")
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10):
                 raise ValueError(f"{key.replace('_', ' ')} must be a whole number from 0 to 10, got {value!r}")
-        sets = ", ".join(f"{k}=?" for k in ratings)
-
-        def update(db: sqlite3.Connection) -> None:
-            if sets:
-                db.execute(f"UPDATE sessions SET {sets} WHERE id=?", (*ratings.values(), session_id))
-
-        return self.writer.submit(update, f"the ratings of session {session_id}")
+        rec = {"kind": "ratings", **self._session_ref(session_id), "ratings": dict(ratings)}
+        return self._submit(rec, f"the ratings of session {session_id}")
 
     def log_difficulty_change(self, session_id: int | None, *, exercise: str, setting: str, before: float | None,
                               after: float | None, reason: str = "", set_number: int | None = None,
                               rep_number: int | None = None) -> Future[None]:
         """One change of one setting (target_pct, hold_s, cue_s...), and why."""
-        args = (session_id, self._wall(), exercise, set_number, rep_number, setting, before, after, reason)
-
-        def insert(db: sqlite3.Connection) -> None:
-            db.execute(
-                "INSERT INTO difficulty_changes(session_id, at, exercise, set_number, rep_number, setting, before, "
-                "after, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", args,
-            )
-
-        return self.writer.submit(insert, f"a change of {setting}")
+        rec = {"kind": "difficulty", "uid": uuid.uuid4().hex, **self._session_ref(session_id), "at": self._wall(),
+               "exercise": exercise, "set_number": set_number, "rep_number": rep_number, "setting": setting,
+               "before": _plain(before), "after": _plain(after), "reason": reason}
+        return self._submit(rec, f"a change of {setting}")
 
     # ----------------------------------------------------------- raw trace
     def start_trace(self, session_id: int, settings: dict[str, Any]) -> Future[None]:
@@ -491,17 +603,11 @@ class Store:
         detector settings it was played with, so a replay can run it again."""
         blob = json.dumps(settings, default=str, sort_keys=True)
         mvc = (settings.get("calibration") or {}).get("mvc")
-        at = self._wall()
         self._trace_buf.setdefault(session_id, [])
         self._trace_seq.setdefault(session_id, 0)
-
-        def insert(db: sqlite3.Connection) -> None:
-            db.execute("INSERT OR REPLACE INTO session_traces(session_id, created_at, settings) VALUES (?, ?, ?)",
-                       (session_id, at, blob))
-            if mvc is not None:
-                db.execute("UPDATE sessions SET mvc_device=? WHERE id=?", (float(mvc), session_id))
-
-        return self.writer.submit(insert, f"the trace settings of session {session_id}")
+        rec = {"kind": "trace_settings", **self._session_ref(session_id), "at": self._wall(), "settings": blob,
+               "mvc": None if mvc is None else float(mvc)}
+        return self._submit(rec, f"the trace settings of session {session_id}")
 
     def add_samples(self, session_id: int, samples: Iterable[Any]) -> None:
         """Keep the device samples of a session; written in chunks of about a second."""
@@ -524,22 +630,18 @@ class Store:
         data = packed.tobytes()
         seq = self._trace_seq.get(session_id, 0)
         self._trace_seq[session_id] = seq + 1
-        n = len(arr)
-
-        def insert(db: sqlite3.Connection) -> None:
-            db.execute("INSERT INTO trace_chunks(session_id, seq, t0, n, data) VALUES (?, ?, ?, ?, ?)",
-                       (session_id, seq, t0, n, data))
-
-        self.writer.submit(insert, f"the sensor trace of session {session_id}")
+        rec = {"kind": "trace_chunk", **self._session_ref(session_id), "seq": seq, "t0": t0, "n": len(arr),
+               "data": data}
+        self._submit(rec, f"the sensor trace of session {session_id}")
 
     def trace(self, session_id: int) -> tuple[np.ndarray, dict[str, Any]]:
         """A session's raw trace as an (N, 4) array of t, force, roll_x, roll_y, and its settings."""
         self.flush()
-        row = self.db.execute("SELECT settings FROM session_traces WHERE session_id=?", (session_id,)).fetchone()
+        row = self.db.execute("SELECT settings FROM session_traces WHERE session_id=?", (self._sid(session_id),)).fetchone()
         settings = json.loads(row["settings"]) if row else {}
         parts = []
         for ch in self.db.execute("SELECT t0, n, data FROM trace_chunks WHERE session_id=? ORDER BY seq",
-                                  (session_id,)):
+                                  (self._sid(session_id),)):
             rec = np.frombuffer(ch["data"], dtype=TRACE_DTYPE, count=ch["n"])
             parts.append(np.column_stack([rec[name].astype(np.float64) for name in TRACE_COLUMNS]))
         return (np.vstack(parts) if parts else np.empty((0, 4))), settings
@@ -548,14 +650,14 @@ class Store:
         self.flush()
         if session_id is None:
             return self.db.execute("SELECT * FROM sets ORDER BY id").fetchall()
-        return self.db.execute("SELECT * FROM sets WHERE session_id=? ORDER BY id", (session_id,)).fetchall()
+        return self.db.execute("SELECT * FROM sets WHERE session_id=? ORDER BY id", (self._sid(session_id),)).fetchall()
 
     def difficulty_changes(self, session_id: int | None = None) -> list[sqlite3.Row]:
         self.flush()
         if session_id is None:
             return self.db.execute("SELECT * FROM difficulty_changes ORDER BY id").fetchall()
         return self.db.execute("SELECT * FROM difficulty_changes WHERE session_id=? ORDER BY id",
-                               (session_id,)).fetchall()
+                               (self._sid(session_id),)).fetchall()
 
     # -------------------------------------------------------- calibrations
     def save_calibration(
@@ -621,7 +723,7 @@ class Store:
         self.flush()
         if session_id is None:
             return self.db.execute("SELECT * FROM reps ORDER BY id").fetchall()
-        return self.db.execute("SELECT * FROM reps WHERE session_id=? ORDER BY id", (session_id,)).fetchall()
+        return self.db.execute("SELECT * FROM reps WHERE session_id=? ORDER BY id", (self._sid(session_id),)).fetchall()
 
     def sessions(self, patient_id: int | None = None) -> list[sqlite3.Row]:
         self.flush()
@@ -633,7 +735,114 @@ class Store:
         self.flush()
         if session_id is None:
             return self.db.execute("SELECT * FROM events ORDER BY id").fetchall()
-        return self.db.execute("SELECT * FROM events WHERE session_id=? ORDER BY id", (session_id,)).fetchall()
+        return self.db.execute("SELECT * FROM events WHERE session_id=? ORDER BY id", (self._sid(session_id),)).fetchall()
+
+
+def _plain(v: Any) -> Any:
+    """numpy scalars as Python numbers (the journal is JSON; SQLite takes both)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _session_id(db: sqlite3.Connection, rec: dict[str, Any]) -> int | None:
+    """The database id of the record's session: found by the session's uid (it may
+    have got another id than the one the game was given), else the id as given."""
+    uid = rec.get("session_uid")
+    if uid:
+        row = db.execute("SELECT id FROM sessions WHERE uid=?", (uid,)).fetchone()
+        if row is not None:
+            return int(row[0])
+    return rec.get("session_id")
+
+
+_REP_SQL = (f"INSERT OR IGNORE INTO reps(uid, session_id, recorded_at, exercise, hand, set_number, rep_number, "
+            f"{', '.join(REP_COLUMNS)}, detail) VALUES (?, ?, ?, ?, ?, ?, ?, {', '.join('?' * len(REP_COLUMNS))}, ?)")
+
+
+def apply_record(db: sqlite3.Connection, rec: dict[str, Any]) -> Any:
+    """Write one play-time record (as :class:`Store` makes them and the spill journal
+    keeps them). Idempotent: applying a record twice stores it once."""
+    kind = rec["kind"]
+    if kind == "rep":
+        cur = db.execute(_REP_SQL, (rec["uid"], _session_id(db, rec), rec["recorded_at"], rec["exercise"], rec["hand"],
+                                    rec["set_number"], rec["rep_number"], *rec["values"], rec["detail"]))
+        if cur.rowcount:
+            return int(cur.lastrowid)
+        return int(db.execute("SELECT id FROM reps WHERE uid=?", (rec["uid"],)).fetchone()[0])
+    if kind == "trace_chunk":
+        db.execute("INSERT OR IGNORE INTO trace_chunks(session_id, seq, t0, n, data) VALUES (?, ?, ?, ?, ?)",
+                   (_session_id(db, rec), rec["seq"], rec["t0"], rec["n"], rec["data"]))
+        return None
+    if kind == "event":
+        db.execute("INSERT OR IGNORE INTO events(uid, session_id, at, kind, detail) VALUES (?, ?, ?, ?, ?)",
+                   (rec["uid"], _session_id(db, rec), rec["at"], rec["event"], rec["detail"]))
+        return None
+    if kind == "session":
+        row = db.execute("SELECT id FROM sessions WHERE uid=?", (rec["uid"],)).fetchone()
+        if row is not None:
+            return int(row[0])
+        args = (rec["uid"], rec["patient_id"], rec["started_at"], rec["input_device"], rec["level"], rec["app_version"])
+        taken = db.execute("SELECT 1 FROM sessions WHERE id=?", (rec["id"],)).fetchone()
+        if taken:  # another program started a session with this id meanwhile: take the next free one
+            cur = db.execute("INSERT INTO sessions(uid, patient_id, started_at, input_device, level, app_version) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", args)
+            return int(cur.lastrowid)
+        db.execute("INSERT INTO sessions(id, uid, patient_id, started_at, input_device, level, app_version) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", (rec["id"], *args))
+        return int(rec["id"])
+    if kind == "end_session":
+        db.execute(
+            "UPDATE sessions SET ended_at=?, end_reason=?, "
+            "reps_attempted=(SELECT COUNT(*) FROM reps WHERE session_id=sessions.id), "
+            "reps_successful=(SELECT COUNT(*) FROM reps WHERE session_id=sessions.id AND success=1), "
+            "active_s=COALESCE((SELECT SUM(active_s) FROM sets WHERE session_id=sessions.id), active_s) "
+            "WHERE id=? AND ended_at IS NULL",
+            (rec["at"], rec["reason"], _session_id(db, rec)),
+        )
+        return None
+    if kind == "set":
+        from game.records import fatigue_index
+
+        sid = _session_id(db, rec)
+        rows = db.execute(
+            "SELECT success, peak_pct FROM reps WHERE session_id=? AND exercise=? AND set_number=? ORDER BY id",
+            (sid, rec["exercise"], rec["set_number"]),
+        ).fetchall()
+        n, ok = len(rows), sum(int(r["success"]) for r in rows)
+        db.execute(
+            "INSERT INTO sets(session_id, exercise, hand, set_number, started_at, ended_at, end_reason, "
+            "reps_target, reps_attempted, reps_successful, success_rate, fatigue_index, active_s) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(session_id, exercise, set_number) DO UPDATE SET ended_at=excluded.ended_at, "
+            "end_reason=excluded.end_reason, reps_attempted=excluded.reps_attempted, "
+            "reps_successful=excluded.reps_successful, success_rate=excluded.success_rate, "
+            "fatigue_index=excluded.fatigue_index, active_s=excluded.active_s",
+            (sid, rec["exercise"], rec["hand"], rec["set_number"], rec["started_at"], rec["at"], rec["end_reason"],
+             rec["reps_target"], n, ok, ok / n if n else None, fatigue_index([r["peak_pct"] for r in rows]),
+             rec["active_s"]),
+        )
+        return None
+    if kind == "ratings":
+        ratings = rec["ratings"]
+        if ratings:
+            sets = ", ".join(f"{k}=?" for k in ratings)
+            db.execute(f"UPDATE sessions SET {sets} WHERE id=?", (*ratings.values(), _session_id(db, rec)))
+        return None
+    if kind == "difficulty":
+        db.execute(
+            "INSERT OR IGNORE INTO difficulty_changes(uid, session_id, at, exercise, set_number, rep_number, setting, "
+            "before, after, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rec["uid"], _session_id(db, rec), rec["at"], rec["exercise"], rec["set_number"], rec["rep_number"],
+             rec["setting"], rec["before"], rec["after"], rec["reason"]),
+        )
+        return None
+    if kind == "trace_settings":
+        sid = _session_id(db, rec)
+        db.execute("INSERT OR REPLACE INTO session_traces(session_id, created_at, settings) VALUES (?, ?, ?)",
+                   (sid, rec["at"], rec["settings"]))
+        if rec["mvc"] is not None:
+            db.execute("UPDATE sessions SET mvc_device=? WHERE id=?", (rec["mvc"], sid))
+        return None
+    raise ValueError(f"unknown kind of record '{kind}'")
 
 
 class _Tx:
