@@ -1,0 +1,86 @@
+"""Run a sketch on a simulated Arduino Uno (``uno.c`` on simavr) with a force profile.
+
+``SimulatedUno`` writes the profile as a ``t,volts`` or ``t,raw`` file, starts
+the harness, and gives the pseudo-terminal it prints: the port a program opens
+as it would ``/dev/ttyACM0``. Opening it resets the board; the profile's time
+0 is that first open. ``stop()`` ends the harness and returns its figures
+(simulated and wall seconds, slip behind the wall clock, resets, bytes sent).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.simavr.build import build_harness
+
+
+@dataclass(frozen=True)
+class HarnessFigures:
+    sim_s: float
+    wall_s: float
+    slip_s: float
+    resets: int
+    bytes: int
+    garbled: int
+    hx711_reads: int
+
+
+def write_profile(path: Path, t: Sequence[float], values: Sequence[float], kind: str) -> None:
+    """A profile file: ``kind`` is ``volts`` (at the analog pin) or ``raw`` (ADC or HX711 counts)."""
+    if kind not in ("volts", "raw"):
+        raise ValueError("kind is 'volts' or 'raw'")
+    if len(t) != len(values) or not len(t):
+        raise ValueError("t and values must be non-empty and of the same length")
+    rows = "\n".join(f"{float(a):.6f},{float(b):.6f}" for a, b in zip(t, values))
+    path.write_text(f"t,{kind}\n{rows}\n", encoding="ascii")
+
+
+class SimulatedUno:
+    """One simulated Uno running ``elf``, its input following (t, value) rows."""
+
+    def __init__(self, elf: Path, t: Sequence[float], values: Sequence[float], *, kind: str = "volts",
+                 hx711: tuple[int, int] | None = None, hx711_rate: int = 80, boot_ms: float = 1000.0,
+                 max_seconds: float = 120.0) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="uno-")
+        prof = Path(self._dir.name) / "profile.csv"
+        write_profile(prof, t, values, kind)
+        cmd = [str(build_harness()), str(elf), str(prof), "--boot-ms", str(boot_ms), "--max-seconds", str(max_seconds)]
+        if hx711 is not None:
+            cmd += ["--hx711", f"{hx711[0]},{hx711[1]}", "--hx711-rate", str(hx711_rate)]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self._proc.stdout is not None
+        self.port = self._proc.stdout.readline().strip()
+        if not self.port.startswith("/dev/"):
+            err = self._proc.communicate(timeout=5)[1]
+            raise RuntimeError(f"the simulated Uno did not start: {self.port!r} {err}")
+        self.figures: HarnessFigures | None = None
+        self.stderr = ""
+
+    def stop(self) -> HarnessFigures:
+        if self.figures is not None:
+            return self.figures
+        self._proc.terminate()
+        try:
+            _, err = self._proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            _, err = self._proc.communicate()
+        self.stderr = err
+        self._dir.cleanup()
+        line = next((ln for ln in err.splitlines() if ln.startswith("uno: sim_s=")), None)
+        if line is None:
+            raise RuntimeError(f"the simulated Uno ended without its figures: {err}")
+        vals = dict(kv.split("=") for kv in line[len("uno: "):].split())
+        self.figures = HarnessFigures(float(vals["sim_s"]), float(vals["wall_s"]), float(vals["slip_s"]),
+                                      int(vals["resets"]), int(vals["bytes"]), int(vals["garbled"]), int(vals["hx711_reads"]))
+        return self.figures
+
+    def __enter__(self) -> SimulatedUno:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
