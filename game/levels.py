@@ -8,16 +8,24 @@ found, each with the file, the line, the field and what is allowed, in plain
 English, so the level picker can list a broken file with its error while the
 others stay playable.
 
-The file is checked before anything is built from it: its size, that it is text,
-and (walking the composed YAML nodes, which also gives the line numbers) that it
-holds no tags that build Python objects, no alias bombs and no repeated keys.
+The file is checked before anything is built from it: its size, that it is text
+(UTF-8 with or without a byte-order mark, or UTF-16/UTF-32 with one, as Windows
+Notepad saves), and (walking the composed YAML nodes, which also gives the line
+numbers) that it holds no tags that build Python objects, no alias bombs and no
+repeated keys. Building the values is guarded too: an explicit tag on the wrong
+kind of value (``!!bool maybe``), a bad ``<<`` merge or a 5,000-digit number is a
+problem at its line and setting, and a control character one at its line and
+column. ``tests/test_level_fuzz.py`` keeps this true over thousands of damaged files.
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import json
+import logging
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +37,8 @@ from pydantic.fields import FieldInfo
 
 from game.exercises import BY_ID, EXERCISES
 from game.program import ExercisePlan, SessionPlan
+
+log = logging.getLogger(__name__)
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "levels"
 SCHEMA_FILE = "schema.json"
@@ -247,9 +257,17 @@ class LevelProblem:
     line: int | None
     message: str
     field: str | None = None  # where in the file, e.g. "exercises[2].reps"
+    column: int | None = None  # given where the line alone does not show the spot (an invisible character)
+
+    @property
+    def position(self) -> str:
+        """'line 7, column 10', 'line 7' or '' for a problem with the whole file."""
+        if not self.line:
+            return ""
+        return f"line {self.line}, column {self.column}" if self.column else f"line {self.line}"
 
     def __str__(self) -> str:
-        where = f"{self.file} line {self.line}" if self.line else self.file
+        where = f"{self.file} {self.position}" if self.line else self.file
         return f"{where}: {self.message}"
 
 
@@ -313,7 +331,14 @@ def load_level(path: str | Path, display: str | None = None) -> LoadedLevel:
         return _bad(path, shown, (0, 0, 0), None, f"the file cannot be read ({exc.strerror or exc})")
     if len(data) > MAX_FILE_BYTES:
         return _bad(path, shown, stamp, None, _too_big(len(data)))
-    level, problems = parse_level_bytes(data, shown)
+    try:
+        level, problems = parse_level_bytes(data, shown)
+    except Exception as exc:  # noqa: BLE001 - last guard: a level file must never stop the game
+        # Every known fault has its own message above (tests/test_level_fuzz.py keeps
+        # it so); this only keeps a kiosk from restarting forever on an unforeseen one.
+        log.exception("level file %s could not be checked", path)
+        return _bad(path, shown, stamp, None, f"the file could not be read as a level ({type(exc).__name__}); "
+                                              "check it with `python main.py levels check` or send it to support")
     return LoadedLevel(path, shown, level, tuple(problems), stamp)
 
 
@@ -338,36 +363,90 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
+# Byte-order marks, longest first (UTF-32-LE's begins with UTF-16-LE's). Windows
+# Notepad saves "Unicode" as UTF-16 with a BOM, and "UTF-8 with BOM" too.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+         (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+         (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
+_SAVE_AS_UTF8 = "save it as UTF-8 text (in Notepad: File, Save as, Encoding: UTF-8)"
+
+
 def parse_level_bytes(data: bytes, shown: str = "level") -> tuple[Level | None, list[LevelProblem]]:
-    """Check the raw bytes of a level file and build the level."""
-    if b"\x00" in data:  # no text file holds a NUL byte: a picture, a program, a database...
-        return None, [LevelProblem(shown, None,
-                                   "this is not a text file (it holds binary data); a level file is plain text "
-                                   "written in a text editor")]
+    """Check the raw bytes of a level file and build the level. UTF-8 (with or
+    without a byte-order mark) and UTF-16/UTF-32 with a byte-order mark are read."""
+    codec, label = "utf-8", "UTF-8"
+    for bom, name, shown_name in _BOMS:
+        if data.startswith(bom):
+            codec, label = name, shown_name
+            break
+    if codec == "utf-8" and b"\x00" in data:  # no UTF-8 text holds a NUL byte: a picture, a program...
+        at = data.index(b"\x00")
+        line, col = _byte_position(data, at, codec)
+        if _looks_like_utf16(data):
+            msg = f"this looks like UTF-16 text saved without a byte-order mark, which cannot be read; {_SAVE_AS_UTF8}"
+        else:
+            msg = "this is not a text file (it holds binary data); a level file is plain text written in a text editor"
+        return None, [LevelProblem(shown, line, msg, column=col)]
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        return None, [LevelProblem(shown, data.count(b"\n", 0, exc.start) + 1,
-                                   "this is not plain text in UTF-8 (it holds binary data or an unusual text "
-                                   "encoding); save it as UTF-8 text")]
+        line, col = _byte_position(data, exc.start, codec)
+        return None, [LevelProblem(shown, line,
+                                   f"this is not plain text in {label} (it holds binary data or an unusual text "
+                                   f"encoding); {_SAVE_AS_UTF8}", column=col)]
     return parse_level_text(text, shown)
+
+
+def _byte_position(data: bytes, at: int, codec: str) -> tuple[int, int]:
+    """The line and column (both from 1) of byte ``at``, counting characters as an
+    editor shows them. The bytes before ``at`` decode (a decoder stops at the first
+    bad byte); "ignore" only drops a half character at the very end."""
+    before = data[:at].decode(codec, errors="ignore")
+    return _text_position(before, len(before))
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """Mostly ASCII text with a NUL after (or before) every character."""
+    head = data[:400]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return odd.count(0) >= 0.9 * len(odd) or even.count(0) >= 0.9 * len(even)
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as a new line
+
+
+def _text_position(text: str, at: int) -> tuple[int, int]:
+    """Line and column (both from 1) of character ``at``, counting lines as YAML does."""
+    line, start = 1, 0
+    for m in _LINE_BREAK.finditer(text, 0, at):
+        line, start = line + 1, m.end()
+    return line, at - start + 1
 
 
 def parse_level_text(text: str, shown: str = "level") -> tuple[Level | None, list[LevelProblem]]:
     """Check YAML text and build the level; returns (level or None, problems)."""
-    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        return None, [LevelProblem(shown, None, _too_big(len(text.encode("utf-8"))))]
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        return None, [LevelProblem(shown, None, _too_big(size))]
     # Cheap bounds before the (pure Python) parser sees the text, so no file makes
     # the picker stall: every YAML value needs a line, a comma or a bracket.
     if text.count("\n") + text.count(",") > MAX_VALUES:
         return None, [LevelProblem(shown, None, f"it holds more than {MAX_VALUES:,} lines and list items; a level "
                                                 "file needs a few hundred at most, so it was not loaded")]
-    if text.count("[") + text.count("{") > MAX_DEPTH and _bracket_depth(text) > MAX_DEPTH:
-        return None, [LevelProblem(shown, None, f"lists or groups are nested more than {MAX_DEPTH} deep")]
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        too_deep = _too_deep_at(text)
+        if too_deep is not None:
+            line, col = _text_position(text, too_deep)
+            return None, [LevelProblem(shown, line, f"lists or groups are nested more than {MAX_DEPTH} deep",
+                                       column=col)]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LevelLoader)
     except yaml.MarkedYAMLError as exc:
         return None, [_yaml_problem(shown, exc)]
+    except yaml.reader.ReaderError as exc:
+        return None, [_character_problem(shown, text, exc)]
     except yaml.YAMLError as exc:
         return None, [LevelProblem(shown, None, f"this is not valid YAML ({exc})")]
     except RecursionError:
@@ -383,27 +462,36 @@ def parse_level_text(text: str, shown: str = "level") -> tuple[Level | None, lis
         kind = "a list" if isinstance(root, yaml.SequenceNode) else f"just the value '{_short(root.value)}'"
         return None, [LevelProblem(shown, _line(root), f"the file holds {kind}; a level is a set of settings, "
                                                       "one per line like `name: Home routine`")]
-    data = yaml.safe_load(text)  # safe: the nodes were checked above (only plain tags, bounded size)
+    # Safe: the nodes were checked above (only plain tags, bounded size, no cycles);
+    # a value that does not fit its tag (`!!bool maybe`, `<<: 5`) is a problem here.
+    try:
+        data = _construct(root)
+    except _NodeProblem as p:
+        return None, [_construct_problem(shown, root, p)]
     try:
         level = Level.model_validate(data)
     except ValidationError as exc:
-        return None, sorted(_validation_problems(exc, root, shown), key=lambda p: p.line or 0)
+        return None, sorted(_validation_problems(exc, root, data, shown), key=lambda p: p.line or 0)
     problems = [LevelProblem(shown, _line(_find(root, loc)[0]), msg, _dotted(loc)) for loc, msg in _consistency(level)]
     return (None if problems else level), problems
 
 
-def _bracket_depth(text: str) -> int:
-    depth = deepest = 0
-    for ch in text:
+def _too_deep_at(text: str) -> int | None:
+    """Where brackets first nest deeper than MAX_DEPTH (an index in ``text``), or None."""
+    depth = 0
+    for i, ch in enumerate(text):
         if ch in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                return i
         elif ch in "]}":
             depth = max(0, depth - 1)
-    return deepest
+    return None
 
 
 def _short(value: Any, n: int = 40) -> str:
+    if isinstance(value, int) and value.bit_length() > 128:  # str() refuses over 4,300 digits
+        return f"a number about {int(value.bit_length() * 0.30103) + 1:,} digits long"
     s = str(value)
     return s if len(s) <= n else s[: n - 1] + "…"
 
@@ -435,6 +523,181 @@ def _yaml_problem(shown: str, exc: yaml.MarkedYAMLError) -> LevelProblem:
 
 
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge")}
+_MERGE = "tag:yaml.org,2002:merge"
+# What a value must look like for each tag, in the words of describe_field.
+_TAG_NEEDS = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false",
+              "null": "empty", "map": "a group of settings", "seq": "a list", "merge": "a group of settings"}
+
+
+class _LevelLoader(yaml.SafeLoader):
+    """SafeLoader that reads a level the way a therapist means it.
+
+    A date (``2024-05-01``) and a lone ``=`` stay text instead of becoming a date or
+    YAML's obscure "value" type; a setting's name is its text as written (``1:`` and
+    ``yes:`` are names, not a number and a boolean), so a wrong one is reported as
+    an unknown setting; a value that does not fit its explicit tag, and a ``<<``
+    merge of something other than a group, become a :class:`_NodeProblem` that
+    names the node, instead of the constructor's bare ``KeyError``/``ValueError``.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers
+                if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (_NodeProblem, RecursionError):
+            raise
+        except (yaml.YAMLError, ValueError, LookupError, TypeError, OverflowError) as exc:
+            # `!!bool maybe` is a KeyError, `!!float ''` an IndexError, `!!binary ###` a
+            # ValueError (binascii.Error), and so is int("9" * 5000) (Python's digit limit).
+            raise _NodeProblem(node, "", cause=exc) from exc
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for sub in merged:
+                    if not isinstance(sub, yaml.MappingNode):
+                        raise _NodeProblem(sub, _merge_message(sub))
+        super().flatten_mapping(node)
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[str, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            raise _NodeProblem(node, "")
+        self.flatten_mapping(node)
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                kind = "a list" if isinstance(key_node, yaml.SequenceNode) else "a group of settings"
+                raise _NodeProblem(key_node, f"{kind} is written where a setting's name belongs; each setting is "
+                                             "written `name: value`")
+            out[key_node.value] = self.construct_object(value_node, deep=deep)
+        return out
+
+    # The base class raises a ConstructorError for the wrong kind of node from inside
+    # a generator that runs after construct_object returned; raising here keeps the node.
+    def construct_sequence(self, node: yaml.Node, deep: bool = False) -> list[Any]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise _NodeProblem(node, "")
+        return super().construct_sequence(node, deep)
+
+    def construct_scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise _NodeProblem(node, "")
+        return super().construct_scalar(node)
+
+
+# A lone `<<` written as a value is text, not a merge.
+_LevelLoader.add_constructor(_MERGE, lambda loader, node: loader.construct_scalar(node))
+
+
+def _construct(root: yaml.Node) -> Any:
+    loader = _LevelLoader("")
+    try:
+        return loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:  # anything the overrides above did not place: found by its mark
+        mark = exc.problem_mark or exc.context_mark
+        raise _NodeProblem(_node_at(root, mark.index if mark else -1) or root, "", cause=exc) from exc
+    except (ValueError, LookupError, TypeError, OverflowError) as exc:
+        raise _NodeProblem(root, "", cause=exc) from exc
+    finally:
+        loader.dispose()
+
+
+def _node_at(root: yaml.Node, index: int) -> yaml.Node | None:
+    """The innermost node that starts at character ``index``."""
+    found = None
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.start_mark.index == index:
+            found = node
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return found
+
+
+def _merge_message(node: yaml.Node) -> str:
+    got = _node_got(node)
+    return (f"`<<:` merges a group of settings into this one (written `<<: *name`, with `&name` on the group); "
+            f"it must be followed by a group or a list of groups, got {got}")
+
+
+def _node_got(node: yaml.Node) -> str:
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a group of settings"
+    value = str(node.value)
+    if len(value) > 60 and value.isdigit():
+        return f"a number {len(value):,} digits long"
+    return f"'{_short(value)}'" if value else "nothing (the value is empty)"
+
+
+def _path_to(root: yaml.Node, target: yaml.Node) -> tuple[int | str, ...] | None:
+    """The settings path (as pydantic writes it) from the root to ``target``."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple[int | str, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k is target:
+                    return path
+                name = k.value if isinstance(k, yaml.ScalarNode) else "?"
+                stack.append((v, (*path, name)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
+    return None
+
+
+def _construct_problem(shown: str, root: yaml.Node, p: _NodeProblem) -> LevelProblem:
+    """A value YAML could not build, explained by the setting it belongs to."""
+    node = p.node
+    loc = _path_to(root, node) or ()
+    name = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
+    fi = _field_info(loc) if loc else None
+    where = _where(loc, None)
+    subject = f"`{name}`{where}" if name else "the value on this line"
+    if p.message:
+        msg = p.message
+    else:
+        tag = (node.tag or "").rsplit(":", 1)[-1]
+        got = _node_got(node)
+        if tag == "int" and isinstance(node, yaml.ScalarNode) and len(str(node.value)) > 60:
+            need = describe_field(*fi) if fi else "a number of a few digits"
+            msg = f"{subject} must be {need}, got {got}"
+        elif tag in _TAG_NEEDS:
+            msg = (f"{subject} is marked `!!{tag}`, which must be {_TAG_NEEDS[tag]}, but it holds {got}. "
+                   f"Remove `!!{tag}` (a level file needs no `!!` marks) or correct the value")
+        else:
+            msg = f"{subject} cannot be read ({_short(p.cause or 'unknown value', 80)}); write it as plain text"
+    return LevelProblem(shown, _line(node), msg, _dotted(loc) if loc and "<<" not in loc else None)
+
+
+def _character_problem(shown: str, text: str, exc: yaml.reader.ReaderError) -> LevelProblem:
+    """A character YAML does not allow (a control character, usually invisible), by line and column."""
+    at = exc.position if isinstance(exc.position, int) and 0 <= exc.position <= len(text) else 0
+    line, col = _text_position(text, at)
+    ch = exc.character
+    code = f"U+{ch:04X}" if isinstance(ch, int) else "?"
+    return LevelProblem(shown, line, f"there is an invisible control character ({code}) here, which a level file "
+                                     "cannot hold; delete it (retyping the line removes it)", column=col)
 
 
 def _line(node: yaml.Node | None) -> int | None:
@@ -498,8 +761,9 @@ def _check_nodes(root: yaml.Node, shown: str) -> Iterator[LevelProblem]:
 
 
 class _NodeProblem(Exception):
-    def __init__(self, node: yaml.Node, message: str) -> None:
-        self.node, self.message = node, message
+    def __init__(self, node: yaml.Node, message: str, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.node, self.message, self.cause = node, message, cause
 
 
 # ---------------------------------------------- validation -> plain words
@@ -695,9 +959,8 @@ def _where(loc: Sequence[int | str], data_root: Any) -> str:
     return ""
 
 
-def _validation_problems(exc: ValidationError, root: yaml.Node, shown: str) -> list[LevelProblem]:
+def _validation_problems(exc: ValidationError, root: yaml.Node, data: Any, shown: str) -> list[LevelProblem]:
     problems: list[LevelProblem] = []
-    data = _root_data(root)
     seen: set[tuple] = set()
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
@@ -775,16 +1038,6 @@ def _validation_problems(exc: ValidationError, root: yaml.Node, shown: str) -> l
     meant = {p.message.rsplit("`", 2)[-2] for p in problems if "Did you mean `" in p.message and " is not a setting" in p.message}
     return [p for p in problems if not (p.message.startswith("`") and "` is missing" in p.message
                                         and p.message[1:].split("`", 1)[0] in meant)]
-
-
-def _root_data(root: yaml.Node) -> Any:
-    # The plain data behind the nodes, for naming the exercise an error sits in;
-    # only reached after the node checks, so constructing it is safe and bounded.
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_document(root)
-    finally:
-        loader.dispose()
 
 
 def _consistency(level: Level) -> list[tuple[tuple[int | str, ...], str]]:

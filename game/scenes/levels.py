@@ -258,7 +258,7 @@ class LevelPickerScene(Scene):
                    anchor="midleft")
             y = p.y + 84
             for prob in e.problems[:3]:
-                where = f"Line {prob.line}: " if prob.line else ""
+                where = prob.position.capitalize() + ": " if prob.line else ""
                 y = c.paragraph(where + prob.message, (x, y), w, size=24, anchor="topleft") + 12
                 if y > p.y + p.h - 80:
                     break
