@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from game.therapy.calibration import Calibration
-from game.therapy.force_reps import ForceRepDetector, ForceRepSettings
+from game.therapy.force_reps import EXERCISE_TIMINGS, ForceRepDetector, ForceRepSettings
 from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme, draw_cross, draw_hand, draw_tick
 from hardware.sample import Sample
 
@@ -137,8 +137,9 @@ class MiniGame:
     def force_settings(cls, setup: GameSetup) -> ForceRepSettings:
         """The setup's target and hold, with this exercise's timings and the plan's overrides."""
         s = setup.detector
-        if cls.detector_defaults:
-            s = replace(s, **cls.detector_defaults)
+        defaults = cls.detector_defaults or EXERCISE_TIMINGS.get(cls.exercise)
+        if defaults:
+            s = replace(s, **defaults)
         if setup.plan is not None and setup.plan.detector:
             s = replace(s, **setup.plan.detector)
         return s

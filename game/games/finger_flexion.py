@@ -52,13 +52,6 @@ class FingerFlexionGame(MiniGame):
     title = "Finger press"
     instruction = "Press the ball with four fingers to pump. Let go between presses."
     rep_word = "presses"
-    detector_defaults = {
-        "hold_s": 0.0,  # press and release: no hold
-        "start_confirm_s": 0.05,
-        "end_confirm_s": 0.08,
-        "min_rep_s": 0.10,
-        "min_gap_s": 0.20,
-    }
     feedback_words = {
         None: "Splash!",
         "below_target": "Almost! Press a little harder.",

@@ -1,23 +1,45 @@
 """Repetition detection for the force exercises (see shared CLINICAL.md).
 
-A hysteresis state machine on force above the baseline in %MVC, run on a causal
-~10 Hz low-pass so 6-12 Hz tremor cannot split a squeeze in two:
+A hysteresis state machine on force in %MVC, run on a causal ~10 Hz low-pass
+so 6-12 Hz tremor cannot split a squeeze in two. What a real sensor does to
+that signal shapes the rules (FSR creep and hysteresis, air balls warming and
+leaking, a ball put down differently):
 
-* a rep starts when force stays above ``max(start_pct, 3 x rest noise)`` for
-  ``start_confirm_s``; it ends when force stays below half that for
-  ``end_confirm_s``; shorter reps than ``min_rep_s`` are noise, and a new rep
-  cannot start within ``min_gap_s`` of the last one's end;
+* **The rest level is followed, not assumed.** Between reps the detector
+  tracks the level it actually sees: down at once (the lows between presses),
+  up only slowly (time constant ``rezero_after_s``), so drift and creep never
+  look like a squeeze, while a squeeze (which rises far faster) still does.
+  A rep is measured from the rest level just before it.
+* a rep starts when force stays above ``rest + max(start_pct, 3 x noise)`` for
+  ``start_confirm_s``;
+* **a rep ends** when force stays below ``rest + end level`` for
+  ``end_confirm_s`` *or* when it has fallen by ``release_share`` of the rep's
+  own amplitude (and below the start level above rest) and stays there, still,
+  for ``settle_s``: a sensor whose rest reading came back a little higher
+  after the squeeze (creep) never needs to return to the old rest. The level it
+  settled at is the new rest;
+* **quick presses**: where the exercise allows them (``valley_split``), a
+  valley at least that share of the amplitude below the peak, followed by a
+  new rise of the same share, ends one press and starts the next, so presses
+  that never return to rest are counted one by one. Slow exercises leave it
+  off: a squeeze that sags and squeezes again is one rep;
+* shorter reps than ``min_rep_s`` are noise, and a new rep cannot start within
+  ``min_gap_s`` of the last one's end (except at a quick-press valley);
 * success = the peak reached the target, force stayed >= 90% of the target for
   the hold time (dips shorter than ``dip_tolerance_s`` are bridged, so tremor
   does not break a hold), and the hand released within the release window;
 * a hand that does not release within ``no_release_s`` gets the rep logged as
   "no full release"; detection re-arms once force has fallen by half from the
   peak, counting further reps from the level the hand has settled at;
-* after ``rezero_after_s`` of stable rest the baseline is re-zeroed, so sensor
-  drift does not creep towards the start threshold.
+* readings no force can make (read failures: zeros or negative error codes
+  from a sensor that rests well above zero; values far outside the calibrated
+  range) are gaps, not force; a gap longer than ``max_gap_s`` drops the rep in
+  progress instead of inventing one, and a signal that starts (or comes back)
+  mid-squeeze waits for a release before counting.
 
 Timings are per exercise (a quick finger press is not a slow power grip), so
-they live in :class:`ForceRepSettings`, which level files fill in.
+they live in :class:`ForceRepSettings`; :data:`EXERCISE_TIMINGS` holds each
+exercise's defaults and level files override them.
 """
 
 from __future__ import annotations
@@ -49,11 +71,60 @@ class ForceRepSettings:
     dip_tolerance_s: float = 0.10
     detect_cutoff_hz: float = 10.0
     display_cutoff_hz: float = 4.0
+    # Time constant (s) with which the rest level follows a slow upward drift; it
+    # follows a falling rest level at once.
     rezero_after_s: float = 2.0
     max_gap_s: float = 0.5
+    # A rep also ends once force has fallen by this share of its amplitude and
+    # stays still (within the rest noise) for settle_s.
+    release_share: float = 0.75
+    settle_s: float = 0.4
+    # Quick presses: the share of a press's amplitude the force must fall, then
+    # rise again, for a new press to begin without returning to rest. None: off.
+    valley_split: float | None = None
 
     def with_target(self, target_pct: float) -> ForceRepSettings:
         return replace(self, target_pct=target_pct)
+
+
+# Each force exercise's own timings (CLINICAL.md: "timings belong to the exercise").
+# The games start from these; a level file's ``detector:`` block overrides them.
+EXERCISE_TIMINGS: dict[str, dict[str, float]] = {
+    "power_grip": {},
+    "pinch": {},
+    "finger_flexion": {
+        "hold_s": 0.0,  # press and release: no hold
+        "start_confirm_s": 0.05,
+        "end_confirm_s": 0.08,
+        "min_rep_s": 0.10,
+        "min_gap_s": 0.20,
+        "settle_s": 0.15,
+        "valley_split": 0.35,
+    },
+    "finger_squeeze": {
+        "start_confirm_s": 0.05,
+        "end_confirm_s": 0.10,
+        "min_rep_s": 0.12,
+        "min_gap_s": 0.20,
+        "settle_s": 0.2,
+        "valley_split": 0.35,
+    },
+}
+
+
+def exercise_settings(exercise: str, **overrides: float) -> ForceRepSettings:
+    """The detector settings an exercise plays with, with level-file style overrides."""
+    if exercise not in EXERCISE_TIMINGS:
+        raise ValueError(f"'{exercise}' is not a force exercise (one of: {', '.join(EXERCISE_TIMINGS)})")
+    return replace(ForceRepSettings(), **{**EXERCISE_TIMINGS[exercise], **overrides})
+
+
+# A level that has not moved for this long is where the ball rests, not a squeeze
+# (a hand holding a ball is never this still; a ball on a table is).
+STILL_IS_REST_S = 2.0
+# Time constant (s) with which the rest level follows a small fall; a fall beyond
+# the rest noise is followed at once. Rises are followed far more slowly.
+REST_FALL_S = 0.3
 
 
 class Failure(str, Enum):
@@ -65,7 +136,7 @@ class Failure(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class ForceRep:
-    """The measurements of one repetition, as logged."""
+    """The measurements of one repetition, as logged. Force is %MVC above the rest level before the rep."""
 
     number: int
     t_start: float
@@ -85,6 +156,8 @@ class ForceRep:
     reaction_s: float | None
     success: bool
     failure: Failure | None
+    rest_device: float = math.nan  # the rest level the rep was measured from, device units
+    ended_by: str = "rest"  # "rest", "settled", "valley" (quick press) or "timeout" (no full release)
 
     @property
     def duration_s(self) -> float:
@@ -108,19 +181,24 @@ class ForceRepDetector:
     def __init__(self, calibration: Calibration, settings: ForceRepSettings | None = None) -> None:
         self.calibration = calibration
         self.settings = settings or ForceRepSettings()
-        self._baseline = calibration.baseline
+        self._scale = 100.0 / calibration.mvc
+        # How far force may wander and still be "still": the 10 Hz detection filter
+        # leaves about half the raw noise SD, so 2 raw SDs is ~4 filtered ones.
+        self._still_band = max(1.0, 2.0 * calibration.noise_pct)
         self._detect = LowPass2(self.settings.detect_cutoff_hz)
         self._display = LowPass2(self.settings.display_cutoff_hz)
         self._last_t: float | None = None
         self._state = _State.REST
         self._count = 0
-        self._floor = 0.0
+        # Levels in %MVC relative to the calibration's rest reading.
+        self._rest = 0.0  # the rest level seen now
+        self._zero = 0.0  # what effort is measured from (stays below a hand that never opened)
+        self._held = False  # a rep ended without a full release and the hand has not opened since
         self._armed_after = -math.inf
         self._cue_t: float | None = None
+        self.dropped_samples = 0
         self._reset_candidate()
         self._reset_rep()
-        self._reset_stability(None, 0.0)
-        self.rezero_count = 0
 
     # ---------------------------------------------------------------- public
     @property
@@ -133,18 +211,39 @@ class ForceRepDetector:
         return self.start_level * self.settings.end_fraction
 
     @property
+    def rest_pct(self) -> float:
+        """The rest level the detector follows, %MVC relative to the calibration's rest."""
+        return self._rest
+
+    @property
+    def start_at_pct(self) -> float:
+        """Where a rep would start now (relative to the calibration's rest), for a live view."""
+        return self._rest + self.start_level
+
+    @property
+    def end_at_pct(self) -> float:
+        """Where the rep in progress (or the next one) counts as released, same basis."""
+        base = self._rep_zero if self._state is _State.ACTIVE else self._rest
+        return base + self.end_level
+
+    @property
+    def state(self) -> str:
+        return self._state.value
+
+    @property
     def level_pct(self) -> float:
-        """Detection signal (10 Hz), %MVC above the current baseline."""
-        return self._detect.value
+        """Detection signal (10 Hz), %MVC above the level effort is measured from."""
+        return self._detect.value - self._measure_from()
 
     @property
     def display_pct(self) -> float:
-        """The gentler signal to draw (4-5 Hz), %MVC."""
-        return self._display.value
+        """The gentler signal to draw (4-5 Hz), %MVC above the same level."""
+        return self._display.value - self._measure_from()
 
     @property
     def baseline(self) -> float:
-        return self._baseline
+        """The rest level now, in device units."""
+        return self.calibration.baseline + self._rest / self._scale
 
     @property
     def in_rep(self) -> bool:
@@ -184,98 +283,190 @@ class ForceRepDetector:
                 reps.append(rep)
         return reps
 
+    def plausible(self, force: float) -> bool:
+        """Could a hand on this sensor have made this reading? Read failures cannot.
+
+        A reading of zero or below from a sensor whose calibrated rest is clearly
+        above zero is a read failure (many boards send 0 or -1 when a read fails);
+        so is anything more than half an MVC below rest or four MVCs above it.
+        """
+        cal = self.calibration
+        if force < cal.baseline - 0.5 * cal.mvc or force > cal.baseline + 4.0 * cal.mvc:
+            return False
+        return not (force <= 0.0 < cal.baseline - 0.05 * cal.mvc)
+
     def step(self, t: float, force: float) -> ForceRep | None:
         if not (math.isfinite(t) and math.isfinite(force)):
             return None
-        cal = self.calibration
-        x = (force - self._baseline) / cal.mvc * 100.0
-        if self._last_t is None or t - self._last_t > self.settings.max_gap_s:
-            # First sample, or the signal stopped (pause, unplug): a rep in
-            # progress cannot be judged across a hole, so it is dropped.
-            self._detect.reset(x)
-            self._display.reset(x)
-            self._reset_rep()
-            self._reset_candidate()
-            # Coming back mid-squeeze: wait for a release before counting again.
-            self._state = _State.AWAIT_REARM if x > self._floor + self.start_level else _State.REST
-            self._rearm_level = self._floor + self.end_level
-            self._reset_stability(t, x)
-            self._last_t = t
+        if not self.plausible(force):
+            self.dropped_samples += 1
             return None
-        dt = t - self._last_t
+        x = (force - self.calibration.baseline) * self._scale
+        last = self._last_t
+        if last is None or t - last > self.settings.max_gap_s:
+            self._restart(t, x)
+            return None
+        dt = t - last
         if dt <= 0:
             return None  # duplicate or out-of-order timestamp
         self._last_t = t
         y = self._detect.step(x, dt)
         self._display.step(x, dt)
-        if self._state is _State.REST:
-            self._rest_step(t, y)
+        state = self._state
+        if state is _State.REST:
+            self._rest_step(t, y, dt)
             return None
-        if self._state is _State.AWAIT_REARM:
-            if y <= self._rearm_level:
-                self._state = _State.REST
-                self._floor = max(0.0, y)
-                self._reset_stability(t, y)
+        if state is _State.AWAIT_REARM:
+            self._await_step(t, y)
             return None
         return self._active_step(t, y)
 
     # --------------------------------------------------------------- states
-    def _rest_step(self, t: float, y: float) -> None:
-        s = self.settings
-        if y < self.end_level:
-            self._floor = 0.0
-        elif self._floor > 0:
-            self._floor = min(self._floor, y)
-        self._track_stability(t, y)
-        if y > self._floor + self.start_level and t >= self._armed_after:
+    def _restart(self, t: float, x: float) -> None:
+        """First sample, or the signal stopped (pause, unplug): a rep in progress
+        cannot be judged across a hole, so it is dropped."""
+        self._detect.reset(x)
+        self._display.reset(x)
+        self._reset_rep()
+        self._reset_candidate()
+        self._last_t = t
+        self._held = False
+        if x > self._rest + self.start_level:
+            # Coming back (or booting) mid-squeeze, or the ball now rests higher:
+            # wait for a release (or for stillness) before counting.
+            self._state = _State.AWAIT_REARM
+            self._await_peak = x
+            self._settle_at(t, x)
+        else:
+            self._state = _State.REST
+            self._rest = self._zero = x
+
+    def _rest_step(self, t: float, y: float, dt: float) -> None:
+        rest = self._rest
+        lift = y - rest
+        if lift <= -self._still_band:
+            rest = y  # clearly lower: the ball rests lower now (creep relaxing, a leak)
+        elif lift <= 0.0:
+            rest += lift * min(1.0, dt / REST_FALL_S)
+        elif lift < self.start_level and self._cand_t is None:
+            # Follow a slow rise (drift, creep) with a time constant: a squeeze outruns it.
+            rest += lift * min(1.0, dt / self.settings.rezero_after_s)
+        self._rest = rest
+        if not self._held:
+            self._zero = rest
+        elif rest <= self._zero + self.end_level:
+            self._held = False  # the hand that had not let go has now opened
+            self._zero = min(self._zero, rest)
+        if lift > self.start_level and t >= self._armed_after:
             if self._cand_t is None:
                 self._cand_t = t
             self._cand.append((t, y))
-            if t - self._cand_t >= s.start_confirm_s - 1e-9:
+            if t - self._cand_t >= self.settings.start_confirm_s - 1e-9:
                 self._begin_rep()
-        else:
+        elif self._cand_t is not None:
+            self._reset_candidate()
+
+    def _await_step(self, t: float, y: float) -> None:
+        """After no full release, or starting mid-squeeze: wait until the hand lets go."""
+        if y > self._await_peak:
+            self._await_peak = y
+        self._settle_track(t, y)
+        rearm_at = self._rest + (self._await_peak - self._rest) * (1.0 - self.settings.rearm_fraction)
+        still_for = t - self._settle_t
+        if y <= rearm_at or still_for >= STILL_IS_REST_S:
+            # Count further reps from the level the hand (or the ball) has settled at.
+            self._state = _State.REST
+            self._rest = y
+            if not self._held:
+                self._zero = y
             self._reset_candidate()
 
     def _begin_rep(self) -> None:
         assert self._cand_t is not None
+        cand = self._cand
+        t0 = self._cand_t
         self._state = _State.ACTIVE
         self._reset_rep()
-        self._t_start = self._cand_t
-        self._rep_floor = self._floor
-        for t, y in self._cand:
-            self._active_track(t, y)
+        self._t_start = t0
+        self._rep_rest = self._rest
+        self._rep_zero = self._zero
         self._reset_candidate()
+        for t, y in cand:
+            self._active_track(t, y - self._rep_zero)
 
     def _active_step(self, t: float, y: float) -> ForceRep | None:
         s = self.settings
-        self._active_track(t, y)
-        if y < self._rep_floor + self.end_level:
+        r = y - self._rep_zero
+        self._active_track(t, r)
+        above_rest = y - self._rep_rest
+        # 1. Back near the rest level it started from.
+        if above_rest < self.end_level:
             if self._end_cand is None:
                 self._end_cand = t
             if t - self._end_cand >= s.end_confirm_s - 1e-9:
-                return self._finish(self._end_cand, full_release=True)
+                return self._finish(self._end_cand, "rest")
         else:
             self._end_cand = None
+        amp = self._peak - (self._rep_rest - self._rep_zero)
+        # 2. Fallen most of the way and still there: the rest came back higher (creep).
+        self._settle_track(t, y)
+        if t - self._settle_t >= s.settle_s and above_rest <= max(self.start_level, (1.0 - s.release_share) * amp):
+            rep = self._finish(self._settle_t, "settled")
+            self._rest = y
+            if not self._held:
+                self._zero = y
+            return rep
+        # 3. Quick presses: a deep enough valley, then a new rise.
+        if s.valley_split is not None:
+            depth = s.valley_split * amp
+            if r < self._valley:
+                self._valley, self._t_valley = r, t
+            if self._peak - self._valley >= depth and r - self._valley >= max(depth, self.start_level):
+                return self._split_at_valley(t, y)
         if t >= self._no_release_deadline():
-            floor = self._rep_floor
-            rep = self._finish(t, full_release=False)
+            if t - self._settle_t >= STILL_IS_REST_S and amp - above_rest <= max(self.start_level, 0.25 * amp):
+                # A step that never moved again is the ball resting differently
+                # (put down, pressed into the table), not a hand: no rep.
+                self._state = _State.REST
+                self._reset_rep()
+                self._rest = self._zero = y
+                return None
+            rep = self._finish(t, "timeout")
             assert rep is not None
             self._state = _State.AWAIT_REARM
-            self._rearm_level = floor + (rep.peak_pct - floor) * (1.0 - s.rearm_fraction)
+            self._held = True
+            self._await_peak = self._rep_peak_abs
+            self._settle_at(t, y)
             return rep
         return None
 
-    def _active_track(self, t: float, y: float) -> None:
+    def _split_at_valley(self, t: float, y: float) -> ForceRep | None:
+        t_valley = self._t_valley
+        tail = [(tt, yy) for tt, yy in self._buf if tt >= t_valley]
+        rep = self._finish(t_valley, "valley")
+        # The next press began at the valley: count it from there (no gap rule).
+        self._state = _State.ACTIVE
+        self._reset_rep()
+        self._t_start = t_valley
+        self._rep_rest = self._rest
+        self._rep_zero = self._zero
+        for tt, rr in tail:
+            self._active_track(tt, rr)
+        return rep
+
+    def _active_track(self, t: float, r: float) -> None:
         s = self.settings
-        self._buf.append((t, y))
-        if y > self._peak:
-            self._peak = y
+        self._buf.append((t, r))
+        if r > self._peak:
+            self._peak = r
             self._t_peak = t
             self._release_start = None
-        elif self._release_start is None and y < 0.8 * self._peak:
+            self._valley = r
+            self._t_valley = t
+        elif self._release_start is None and r < 0.8 * self._peak:
             self._release_start = t
         hold_level = s.hold_fraction * s.target_pct
-        if y >= hold_level:
+        if r >= hold_level:
             if self._hold_run_start is None or t - self._last_above > s.dip_tolerance_s:
                 self._close_hold_run()
                 self._hold_run_start = t
@@ -297,18 +488,34 @@ class ForceRepDetector:
         backstop = self._t_start + s.hold_s + s.no_release_s + 3.0
         return min(min(anchors) + s.no_release_s, backstop) if anchors else backstop
 
-    def _finish(self, t_end: float, *, full_release: bool) -> ForceRep | None:
+    # ------------------------------------------------------ settling (still)
+    def _settle_at(self, t: float, y: float) -> None:
+        self._settle_t = t
+        self._settle_ref = y
+
+    def _settle_track(self, t: float, y: float) -> None:
+        """Keep the start of the current still spell (force within the rest noise)."""
+        if abs(y - self._settle_ref) > self._still_band:
+            self._settle_at(t, y)
+
+    def _measure_from(self) -> float:
+        return self._rep_zero if self._state is _State.ACTIVE else self._zero
+
+    # --------------------------------------------------------------- finish
+    def _finish(self, t_end: float, ended_by: str) -> ForceRep | None:
         s = self.settings
+        full_release = ended_by != "timeout"
         self._close_hold_run()
         t_start = self._t_start
         self._state = _State.REST
-        self._armed_after = t_end + s.min_gap_s
-        self._reset_stability(None, 0.0)
+        if ended_by != "valley":
+            self._armed_after = t_end + s.min_gap_s
         buf = self._buf
         if full_release and t_end - t_start < s.min_rep_s:
             self._reset_rep()
             return None  # a blip, not a squeeze
         peak = self._peak
+        self._rep_peak_abs = peak + self._rep_zero
         # Rate of force development over the 20-80% rise of the peak.
         t20 = next((t for t, y in buf if y >= 0.2 * peak), t_start)
         t80 = next((t for t, y in buf if y >= 0.8 * peak), self._t_peak)
@@ -326,7 +533,10 @@ class ForceRepDetector:
         near_peak = [t for t, y in buf if y >= 0.9 * peak and t <= t_end]
         release_s = (t_end - near_peak[-1]) if full_release and near_peak else None
         tail = [y for t, y in buf if t >= t_end]
-        residual = sum(tail) / len(tail) if tail else buf[-1][1]
+        if ended_by == "valley":
+            residual = self._valley
+        else:
+            residual = sum(tail) / len(tail) if tail else buf[-1][1]
         hold = self._best_hold
         failure: Failure | None = None
         if not full_release:
@@ -340,13 +550,14 @@ class ForceRepDetector:
         reaction = t_start - self._cue_t if self._cue_t is not None and self._cue_t <= t_start else None
         self._cue_t = None
         self._count += 1
+        cal = self.calibration
         rep = ForceRep(
             number=self._count,
             t_start=t_start,
             t_peak=self._t_peak,
             t_end=t_end,
             peak_pct=peak,
-            peak_device=self._baseline + peak / 100.0 * self.calibration.mvc,
+            peak_device=cal.baseline + (peak + self._rep_zero) / self._scale,
             target_pct=s.target_pct,
             hold_target_s=s.hold_s,
             # On a plateau the exact maximum is noise; 95% of the peak is when it was reached.
@@ -360,37 +571,11 @@ class ForceRepDetector:
             reaction_s=reaction,
             success=failure is None,
             failure=failure,
+            rest_device=cal.baseline + self._rep_zero / self._scale,
+            ended_by=ended_by,
         )
         self._reset_rep()
         return rep
-
-    # ------------------------------------------------------ drift re-zeroing
-    def _reset_stability(self, t: float | None, y: float) -> None:
-        self._stab_t0 = t
-        self._stab_min = self._stab_max = y
-        self._stab_sum = 0.0
-        self._stab_n = 0
-
-    def _track_stability(self, t: float, y: float) -> None:
-        if self._stab_t0 is None:
-            self._reset_stability(t, y)
-        lo, hi = min(self._stab_min, y), max(self._stab_max, y)
-        if hi - lo > self.start_level or self._cand_t is not None:
-            self._reset_stability(t, y)
-            return
-        self._stab_min, self._stab_max = lo, hi
-        self._stab_sum += y
-        self._stab_n += 1
-        assert self._stab_t0 is not None
-        if t - self._stab_t0 >= self.settings.rezero_after_s and self._stab_n > 0:
-            mean = self._stab_sum / self._stab_n
-            if abs(mean) < self.start_level:
-                self._baseline += mean / 100.0 * self.calibration.mvc
-                self._detect.shift(-mean)
-                self._display.shift(-mean)
-                self._floor = max(0.0, self._floor - mean)
-                self.rezero_count += 1
-            self._reset_stability(t, y - mean)
 
     # ------------------------------------------------------------- helpers
     def _reset_candidate(self) -> None:
@@ -402,7 +587,8 @@ class ForceRepDetector:
         self._peak = -math.inf
         self._t_peak = 0.0
         self._t_start = 0.0
-        self._rep_floor = 0.0
+        self._rep_rest = self._rest if hasattr(self, "_rest") else 0.0
+        self._rep_zero = self._zero if hasattr(self, "_zero") else 0.0
         self._release_start: float | None = None
         self._hold_run_start: float | None = None
         self._last_above = 0.0
@@ -410,4 +596,8 @@ class ForceRepDetector:
         self._best_hold_span = (math.inf, -math.inf)
         self._hold_done_t: float | None = None
         self._end_cand: float | None = None
-        self._rearm_level = 0.0
+        self._valley = math.inf
+        self._t_valley = 0.0
+        self._settle_t = -math.inf
+        self._settle_ref = math.inf
+        self._await_peak = -math.inf
