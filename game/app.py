@@ -9,6 +9,7 @@ one step per frame, so a run is the same every time and as fast as the CPU.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from game.loop import STEP, FixedStep
 from game.settings import apply_patient_settings
 from game.speech import Speech
 from game.scene import Pop, PopTo, Push, Quit, Replace, Scene, Transition
-from game.storage import Store
+from game.storage import Store, WriteFailed
 from game.therapy.calibration import Calibration
 from hardware.clock import Clock, ManualClock, SystemClock
 from hardware.keyboard import FULL_SCALE, KeyboardBall
@@ -165,8 +166,15 @@ class App:
             self.hub.watcher = BallWatcher(self.clock, baud=opts.baud,
                                            profile=load_profile(opts.profile) if opts.profile else None)
         self.router = InputRouter(keyboard, self.canvas.to_logical)
-        self.store = store or Store.in_dir(opts.data_dir)
-        self.store.mark_unfinished_sessions_interrupted()
+        if store is None:
+            from game.storage_faults import open_store
+
+            store = open_store(opts.data_dir)  # StorageFault: the records cannot be used (game.cli shows it)
+        self.store = store
+        try:
+            self.store.mark_unfinished_sessions_interrupted()
+        except WriteFailed as exc:  # the game can still be played; they are marked at a later start
+            print(f"squeeze-quest: {exc}", file=sys.stderr)
         from game.levels import level_dirs
         from game.profiles import starting_patient
 

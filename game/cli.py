@@ -54,6 +54,9 @@ def add_play_arguments(p: argparse.ArgumentParser) -> None:
                    help="serial ball device profile: a shipped name (see `main.py devices`) or a YAML file")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="folder for the records database (default: the user's data folder)")
+    p.add_argument("--repair-database", action="store_true",
+                   help="if the records database is damaged, move it aside to a dated backup (never deleted) "
+                        "and start fresh records")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--windowed", dest="fullscreen", action="store_false", help="play in a window (default)")
     mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", help="play full screen")
@@ -105,12 +108,42 @@ def play(ns: argparse.Namespace) -> int:
     if ns.idle_timeout is not None and not ns.kiosk:
         print("main.py: --idle-timeout is for the clinic kiosk; add --kiosk", file=sys.stderr)
         return 2
+    store = open_records_for_play(opts, repair=ns.repair_database)
+    if not hasattr(store, "close"):
+        return store  # the exit code of a start-up fault (EXIT_STORAGE)
     try:
-        app = App(opts)
+        app = App(opts, store=store)
     except ValueError as exc:
+        store.close()
         print(f"main.py: {exc}", file=sys.stderr)
         return 2
     return app.run()
+
+
+def open_records_for_play(opts, *, repair: bool = False):  # noqa: ANN001, ANN201 - AppOptions -> Store | int
+    """The records for a game, or EXIT_STORAGE after the fault was told on the command
+    line and on screen (where a damaged database can be moved aside with consent)."""
+    from game.scenes.storage_fault import REPAIR, show_fault_screen
+    from game.storage_faults import EXIT_STORAGE, StorageFault, open_store
+
+    try:
+        store = open_store(opts.data_dir, repair=repair)
+    except StorageFault as fault:
+        print(fault.message(), file=sys.stderr)
+        choice = show_fault_screen(fault, headless=opts.headless, kiosk=opts.kiosk, fullscreen=opts.fullscreen,
+                                   window_size=opts.window_size, frames=opts.frames, screenshot=opts.screenshot)
+        if choice != REPAIR:
+            return EXIT_STORAGE
+        try:
+            store = open_store(opts.data_dir, repair=True)
+        except StorageFault as again:
+            print(again.message(), file=sys.stderr)
+            return EXIT_STORAGE
+    backup = getattr(store, "repaired_from", None)
+    if backup is not None:
+        print(f"main.py: the damaged records were moved to {backup} (kept, not deleted); "
+              "the game starts with fresh records", file=sys.stderr)
+    return store
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -419,13 +419,15 @@ class Store:
     def journal_path(self) -> Path:
         return journal_path(self.path)
 
-    def check_writable(self, *, min_free_bytes: int = 0) -> None:
+    def check_writable(self, *, min_free_bytes: int = 0, write: bool = True) -> None:
         """At start-up: raise (an OSError or sqlite3 error) unless the records can be
         read whole and written: the database passes ``quick_check``, a page can be
         committed, and the folder takes a small file. Changes nothing."""
         row = self.db.execute("PRAGMA quick_check(1)").fetchone()
         if row is None or row[0] != "ok":
             raise sqlite3.DatabaseError(f"database disk image is malformed ({row[0] if row else 'no answer'})")
+        if not write:
+            return
         with self.transaction() as db:  # rewrites page 1: a real commit through the WAL
             db.execute(f"PRAGMA user_version={self.version}")
         probe = self.path.with_name(f".{self.path.name}.probe-{os.getpid()}")

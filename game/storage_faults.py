@@ -19,6 +19,7 @@ import errno
 import os
 import shutil
 import sqlite3
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -172,7 +173,8 @@ def diagnose(exc: BaseException, path: str | Path) -> StorageFault:
         who = ", ".join(f"{name} (process {pid})" for pid, name in holders) if holders else "another program"
         return StorageFault(
             LOCKED, path, "The records are in use by another program",
-            f"{who} is holding the records database {path} locked, so Squeeze Quest cannot save to it.",
+            f"{who[:1].upper() + who[1:]} is holding the records database {path} locked, so Squeeze Quest cannot "
+            "save to it.",
             f"close {'that program' if holders else 'the other program using it (another Squeeze Quest, a backup tool or a database viewer)'}"
             ", or wait for it to finish, then start Squeeze Quest again.", detail, holders)
     read_only = (code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in low or "read-only" in low
@@ -240,14 +242,15 @@ def move_aside(path: str | Path, *, wall: Callable[[], float] = time.time) -> Pa
 
 # ------------------------------------------------------------------ opening
 def open_store(data_dir: str | Path | None = None, *, path: str | Path | None = None, repair: bool = False,
-               min_free_bytes: int = MIN_FREE_BYTES, **kw: Any) -> Store:
+               min_free_bytes: int = MIN_FREE_BYTES, check_write: bool = True, **kw: Any) -> Store:
     """The records, checked at start-up: readable whole (``quick_check``) and
     writable, else a :class:`StorageFault`. ``repair=True`` (the user agreed) moves
     a damaged database aside and starts fresh; ``store.repaired_from`` names the
-    backup. Changes nothing else."""
+    backup. ``check_write=False`` (tools that only read: export, report) checks the
+    database is whole but not that the disk has room. Changes nothing else."""
     db = Path(path) if path is not None else db_path_for(data_dir)
     try:
-        return _open_checked(db, min_free_bytes, **kw)
+        return _open_checked(db, min_free_bytes, check_write, **kw)
     except StorageFault:
         raise
     except (sqlite3.Error, OSError, RuntimeError) as exc:
@@ -258,7 +261,7 @@ def open_store(data_dir: str | Path | None = None, *, path: str | Path | None = 
         except OSError as exc:
             raise diagnose(exc, db) from exc
         try:
-            store = _open_checked(db, min_free_bytes, **kw)
+            store = _open_checked(db, min_free_bytes, check_write, **kw)
         except (sqlite3.Error, OSError, RuntimeError) as exc:
             raise diagnose(exc, db) from exc
         store.repaired_from = backup  # type: ignore[attr-defined]
@@ -267,11 +270,14 @@ def open_store(data_dir: str | Path | None = None, *, path: str | Path | None = 
     raise fault
 
 
-def _open_checked(db: Path, min_free_bytes: int, **kw: Any) -> Store:
+def _open_checked(db: Path, min_free_bytes: int, check_write: bool, **kw: Any) -> Store:
     store = Store(db, **kw)
     try:
-        store.check_writable(min_free_bytes=min_free_bytes)
+        store.check_writable(min_free_bytes=min_free_bytes if check_write else 0, write=check_write)
     except BaseException:
         store.close()
         raise
+    for note in store.permission_notes:
+        print(f"squeeze-quest: {note}", file=sys.stderr)
+        store.log_event(None, "permissions_fixed", {"note": note})
     return store

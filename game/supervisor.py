@@ -3,7 +3,9 @@ without staff closing it (a crash, a killed process, a lost display).
 
 Exit codes say what happened (see :mod:`game.kiosk`): 0 is staff closing the
 kiosk, so the supervisor stops too; 2 is a setup problem (no staff PIN, a bad
-option) that a restart cannot fix, so it stops and says so. Anything else restarts
+option) and 78 (``EX_CONFIG``) a problem with the records (disk full, read-only,
+damaged, locked: see :mod:`game.storage_faults`; the game has shown it on screen)
+that a restart cannot fix, so it stops and says so. Anything else restarts
 after a pause that doubles with each quick failure (1 s, 2 s, 4 s ... up to a
 minute), so a kiosk that cannot start does not spin the CPU, and drops back to
 the shortest pause once a run has lasted a while. The game marks the session the
@@ -24,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from game.kiosk import EXIT_SETUP, EXIT_STAFF
+from game.storage_faults import EXIT_STORAGE
 
 
 @dataclass
@@ -88,6 +91,10 @@ class Supervisor:
             if code == EXIT_SETUP:
                 self.log("the kiosk cannot start (see the message above); fix that, then start it again")
                 return EXIT_SETUP
+            if code == EXIT_STORAGE:
+                self.log("the kiosk cannot use its records (see the message above and on the screen): a setup "
+                         "problem for staff, not a crash; fix it, then start the kiosk again")
+                return EXIT_STORAGE
             if self.max_restarts is not None and self.restarts >= self.max_restarts:
                 self.log(f"the kiosk stopped ({describe_exit(code)}); restart limit reached")
                 return 1

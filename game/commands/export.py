@@ -4,7 +4,6 @@ of one patient for the therapist. The only way data leaves the machine."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -25,19 +24,16 @@ def open_records(ns: argparse.Namespace, prog: str):  # noqa: ANN201 - returns a
     if not path.is_file():
         print(f"main.py {prog}: no records at {path}; play a session first, or give --data-dir", file=sys.stderr)
         return None
+    from game.storage_faults import StorageFault, open_store
+
     try:
-        return Store(path, background=False)
-    except (RuntimeError, OSError) as exc:
-        print(f"main.py {prog}: cannot open {path}: {exc}", file=sys.stderr)
+        # Checked like the game's start: a damaged, locked or unwritable database is told
+        # in plain words (the exit code is EXIT_STORAGE), never a traceback.
+        return open_store(path=path, background=False, check_write=False)
+    except StorageFault as fault:
+        print(fault.message(f"main.py {prog}"), file=sys.stderr)
+        ns.storage_fault = fault
         return None
-
-
-def write_private(out: Path, text: str) -> None:
-    """Write an export readable by its owner only: it is health data."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
 
 
 def _add(p: argparse.ArgumentParser) -> None:
@@ -52,11 +48,17 @@ def _add(p: argparse.ArgumentParser) -> None:
 
 @subcommand("export", "export one patient's records as CSV, JSON or FHIR")(_add)
 def run(ns: argparse.Namespace) -> int:
-    from game.export import ExportError, export, find_patient
+    from game.export import ExportError, check_destination, export, find_patient, write_private
 
+    if ns.out is not None:
+        try:
+            check_destination(ns.out)  # before the work, so a wrong --out is said at once
+        except ExportError as exc:
+            print(f"main.py export: {exc}", file=sys.stderr)
+            return 2
     store = open_records(ns, "export")
     if store is None:
-        return 2
+        return 78 if getattr(ns, "storage_fault", None) else 2  # 78: EXIT_STORAGE, the records cannot be used
     try:
         patient = find_patient(store, ns.patient)
         text = export(store, int(patient["id"]), ns.format, include_name=not ns.no_name)
@@ -67,7 +69,11 @@ def run(ns: argparse.Namespace) -> int:
         store.close()
     if ns.out is None:
         sys.stdout.write(text)
-    else:
-        write_private(ns.out, text)
-        print(f"wrote {ns.out} ({ns.format}, patient {patient['id']})", file=sys.stderr)
+        return 0
+    try:
+        write_private(ns.out, text)  # atomic, owner-only, never through a link
+    except ExportError as exc:
+        print(f"main.py export: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {ns.out} ({ns.format}, patient {patient['id']})", file=sys.stderr)
     return 0

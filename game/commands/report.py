@@ -19,22 +19,31 @@ def _add(p: argparse.ArgumentParser) -> None:
 
 @subcommand("report", "make a report (PDF or PNG) of one patient's progress, with a table of sessions")(_add)
 def run(ns: argparse.Namespace) -> int:
-    from game.export import ExportError, find_patient
+    from game.export import ExportError, check_destination, find_patient, private_output
     from game.report import ReportError, build_report
 
-    if ns.out.suffix.lower() not in (".pdf", ".png"):
+    suffix = ns.out.suffix.lower()
+    if suffix not in (".pdf", ".png"):
         print(f"main.py report: --out must end in .pdf or .png, got '{ns.out.name}'", file=sys.stderr)
+        return 2
+    try:
+        check_destination(ns.out)  # before the work, so a wrong --out is said at once
+    except ExportError as exc:
+        print(f"main.py report: {exc}", file=sys.stderr)
         return 2
     store = open_records(ns, "report")
     if store is None:
-        return 2
+        return 78 if getattr(ns, "storage_fault", None) else 2  # 78: EXIT_STORAGE, the records cannot be used
     try:
         patient = find_patient(store, ns.patient)
-        out = build_report(store, int(patient["id"]), ns.out, include_name=not ns.no_name)
+        # Drawn into an owner-only temporary file beside --out, which then replaces it
+        # in one step: never through a link, never half a report, 0600 even over a 0644 file.
+        with private_output(ns.out, suffix=suffix) as tmp:
+            build_report(store, int(patient["id"]), tmp, include_name=not ns.no_name)
     except (ExportError, ReportError) as exc:
         print(f"main.py report: {exc}", file=sys.stderr)
         return 2
     finally:
         store.close()
-    print(f"wrote {out}", file=sys.stderr)
+    print(f"wrote {ns.out}", file=sys.stderr)
     return 0
