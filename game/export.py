@@ -15,9 +15,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from game.exercises import BY_ID
@@ -48,6 +53,79 @@ CSV_REP_COLUMNS = ("recorded_at", "exercise", "hand", "set_number", "rep_number"
 
 class ExportError(ValueError):
     """An export that cannot be made; the message says why."""
+
+
+# ------------------------------------------------------------- writing safely
+def check_destination(out: Path) -> None:
+    """Refuse a destination an export must not write through: a symbolic link (it
+    could point anywhere, e.g. at another user's file), a folder, or anything else
+    that is not a plain file (a device, a pipe)."""
+    out = Path(out)
+    if out.is_symlink():
+        raise ExportError(f"{out} is a link to another file, so nothing was written (an export never writes "
+                          "through a link); give the name of a new file, or remove the link first")
+    if out.exists() and out.is_dir():
+        raise ExportError(f"{out} is a folder; give a file name inside it, e.g. {out / 'export.csv'}")
+    if out.exists() and not out.is_file():
+        raise ExportError(f"{out} is not an ordinary file, so nothing was written; give the name of a new file")
+
+
+@contextmanager
+def private_output(out: Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary file next to ``out`` (its name ending in ``suffix``), owner-only
+    (0600) from the start, that becomes ``out`` in one step when the block ends
+    without an error.
+
+    The temporary file is fsynced and renamed over ``out`` with ``os.replace``, so a
+    reader sees the old file or the whole new one, never half; a crash or full disk
+    leaves the old file and no temporary behind; and the result is 0600 even where
+    ``out`` was readable by others (the rename gives it the new file's mode). A
+    rename replaces a link that appears in the meantime instead of following it.
+    """
+    out = Path(out)
+    check_destination(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=suffix, dir=out.parent)
+    except OSError as exc:
+        raise ExportError(f"cannot write in {out.parent} ({exc.strerror or exc}); choose another folder") from exc
+    os.close(fd)  # mkstemp makes it 0600, owner only
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o600)  # whatever the writer did to it
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        check_destination(out)
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {out} ({exc.strerror or exc}); nothing was changed. Is the disk full or "
+                          "the folder read-only?") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(out.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (where the system allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_private(out: Path, text: str) -> None:
+    """Write an export atomically, readable by its owner only: it is health data."""
+    with private_output(out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
 
 
 def iso(ts: float | None) -> str | None:
