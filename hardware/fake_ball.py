@@ -2,7 +2,7 @@
 
 Tests, benchmarks and makers without hardware use it: it opens a pty whose
 slave end looks exactly like a USB serial port to pyserial, and writes the
-lines a real ball would write, in any of the four formats, including the boot
+lines a real ball would write, in any of the formats, including the boot
 noise of an Arduino that resets when the port opens. ``unplug`` closes the pty
 the way a pulled cable does (the reader gets an I/O error and the port name
 disappears); ``replug`` opens a new one, which has another name.
@@ -28,6 +28,12 @@ def format_line(fmt: LineFormat | str, force: float, gyro: Sequence[float] = (0.
         if with_gyro:
             return b"force:%.1f,gx:%.2f\tgy:%.2f\r\n" % (force, gyro[0], gyro[1])
         return b"force:%.1f\r\n" % force
+    if fmt is LineFormat.LABELLED:
+        # the stock AnalogInOutSerial example's "name = value" pairs, and gyro rates as more pairs
+        out = b"sensor = %d\t output = %d" % (round(force), round(force) // 4)
+        if with_gyro:
+            out += b"\t gx = %.2f\t gy = %.2f" % (gyro[0], gyro[1])
+        return out + b"\r\n"
     if fmt is LineFormat.CSV:
         # fsr,ax,ay,az,gx,gy,gz with a resting accelerometer
         return b"%d,0,0,16384,%.2f,%.2f,%.2f\r\n" % (round(force), gyro[0], gyro[1], gyro[2])

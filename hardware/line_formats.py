@@ -1,24 +1,41 @@
 """The text lines a squeeze ball sends, and how each becomes force and roll.
 
-Four formats, detected from the first lines or fixed by a device profile:
+Five formats, detected from the first lines or fixed by a device profile:
 
 ``number``
-    a bare number per line: what an unmodified Arduino ``AnalogReadSerial``
-    example prints.
+    a bare number per line: what the unmodified Arduino ``AnalogReadSerial``
+    (an integer) and ``ReadAnalogVoltage`` (a voltage) examples print.
 ``plotter``
     Arduino Serial Plotter style, ``label:value`` pairs separated by comma,
     space or tab (``fsr:512,gx:-3.5``).
+``labelled``
+    text labels each followed by ``:`` or ``=`` and a number, with any text
+    between the pairs: the stock ``AnalogInOutSerial`` example
+    (``sensor = 512\t output = 127``) and the HX711 library examples
+    (``HX711 reading: 123456``, ``one reading:\t0.12\t| average:\t0.11``).
+    A label's value is the first number after its ``:``/``=``; anything after
+    that number up to the next label (units, a second number) is ignored.
 ``csv``
-    plain comma-separated numbers with a column map (``fsr,ax,ay,az,gx,gy,gz``);
+    numbers separated by commas, or by spaces/tabs (the Serial Plotter's
+    unlabelled form, ``512 300``), with a column map (``fsr,ax,ay,az,gx,gy,gz``);
     a header line of names sets the map by itself.
 ``firmware``
     this project's own protocol (``hardware/firmware/PROTOCOL.md``):
     ``D,<seq>,<ms>,<force>[,<gx>,<gy>,<gz>]*<crc16>``, with a CRC so a corrupt
     line is never mistaken for a squeeze.
 
+When a line holds several values, force is the profile's field, else the first
+field whose name is a force name (``force``, ``fsr``, ``sensor``, ``pressure``,
+``reading``, ``raw``... exactly, then as part of a longer name such as
+``sensorValue`` or ``HX711 reading``), else the first field.
+:meth:`LineParser.force_field` says which, for ``devices`` and ``monitor``.
+
 Parsing never raises on bad input: every dropped line is counted under a
-reason (garbage, not finite, out of range, checksum, non-monotonic, overlong),
-so the screen can say how healthy the link is.
+reason (garbage, not finite, out of range, read failure, checksum, overlong,
+wrong fields), so the screen can say how healthy the link is. Two realities
+of real boards are handled rather than dropped: a device time field that
+wraps or jumps is re-based (:class:`DeviceTimeline`), and force readings a
+device cannot produce are refused (:class:`ForceRange`).
 """
 
 from __future__ import annotations
@@ -45,7 +62,8 @@ CHECKSUM = "checksum"
 NON_MONOTONIC = "non_monotonic"
 OVERLONG = "overlong"
 WRONG_FIELDS = "wrong_fields"
-DROP_REASONS = (GARBAGE, NOT_FINITE, OUT_OF_RANGE, CHECKSUM, NON_MONOTONIC, OVERLONG, WRONG_FIELDS)
+READ_FAILURE = "read_failure"  # a zero or negative error code where the sensor cannot read that: a gap
+DROP_REASONS = (GARBAGE, NOT_FINITE, OUT_OF_RANGE, READ_FAILURE, CHECKSUM, NON_MONOTONIC, OVERLONG, WRONG_FIELDS)
 
 
 class LineFormat(str, Enum):
@@ -53,6 +71,7 @@ class LineFormat(str, Enum):
     PLOTTER = "plotter"
     CSV = "csv"
     FIRMWARE = "firmware"
+    LABELLED = "labelled"
 
 
 # Names a maker is likely to give each channel (compared after lower-casing and
@@ -132,7 +151,9 @@ class ChannelMap:
     roll_y: str | None = None
     roll_scale: float = 1.0  # device roll units to deg/s
     time: str | None = None  # a device time column (ms, us, t...), None: pick by name
-    force_range: tuple[float, float] = (-DEFAULT_FORCE_LIMIT, DEFAULT_FORCE_LIMIT)
+    # The raw readings (before force_scale) the device can produce; None: learnt from the
+    # readings themselves (see ForceRange).
+    force_range: tuple[float, float] | None = None
     roll_limit: float = DEFAULT_ROLL_LIMIT
 
 
@@ -144,9 +165,17 @@ def _pick(names: Sequence[str], wanted: str | None, candidates: Iterable[str], d
         if ch.key in names:
             return ch
         raise ValueError(f"no field named '{wanted}' in {list(names)}")
+    candidates = tuple(candidates)
     for c in candidates:
         if c in names:
             return Channel(c)
+    if default_first:
+        # A longer name holding a force name ("sensorvalue", "hx711reading", "onereading").
+        for c in candidates:
+            if len(c) >= 3:
+                for n in names:
+                    if c in n:
+                        return Channel(n)
     if default_first and names:
         return Channel(names[0])
     return None
@@ -196,6 +225,258 @@ def resolve_layout(names: Sequence[str], cmap: ChannelMap, *, by_index: bool) ->
     return Layout(force, rx, ry, time_ch)
 
 
+# --------------------------------------------------------------------------- device time
+class DeviceTimeline:
+    """A device time field made into one continuous, increasing timeline.
+
+    Real boards break a naive "time must increase" rule: a 32-bit ``millis()``
+    wraps to 0 after 49.7 days (``micros()`` after 71.6 minutes), a 16-bit
+    counter every 65.5 s, and a board can step its clock once (a sketch that
+    resets its counter, a corrupt digit). Dropping every line until the time
+    passes the old value again silences the ball for good, so instead:
+
+    - a step forward of up to ``max(2 s, 50 periods)`` is ordinary;
+    - a step back that a counter wrap (2^16 or 2^32 of the field's unit, and
+      for a seconds field 2^32 ms and 2^32 us) turns into an ordinary step is
+      a wrap: the modulus is added from then on, so the time stays exact;
+    - anything else (a jump forward or back) is re-based: the line is placed
+      one typical period after the previous one and the new time carries on
+      from there. If the very next line continues the old time, the jump was
+      one bad line and the old timeline is taken up again.
+
+    No reading is dropped for its time; the only gap is the jump itself.
+    """
+
+    __slots__ = ("_moduli", "_last_raw", "_last", "_base", "_period", "_undo", "wraps", "jumps")
+
+    def __init__(self, scale: float = 1e-3) -> None:
+        mods = {m * scale for m in (2 ** 16, 2 ** 32)}
+        if scale >= 1.0:  # a seconds field printed as millis()/1000.0 or micros()/1e6
+            mods |= {2 ** 32 * 1e-3, 2 ** 32 * 1e-6}
+        self._moduli = tuple(sorted(mods))
+        self.wraps = 0
+        self.jumps = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """The device restarted: its next time starts a new timeline."""
+        self._last_raw: float | None = None
+        self._last = 0.0
+        self._base = 0.0
+        self._period: float | None = None
+        self._undo: tuple[float, float] | None = None
+
+    def place(self, t: float) -> float:
+        """The time on the continuous timeline for a device time ``t`` (seconds)."""
+        last_raw = self._last_raw
+        if last_raw is None:
+            self._last_raw = t
+            self._last = t + self._base
+            return self._last
+        d = t - last_raw
+        per = self._period if self._period is not None else 0.01
+        gap = max(2.0, 50.0 * per)
+        if 0.0 < d <= gap:
+            v = t + self._base
+            self._period = d if self._period is None else self._period + 0.05 * (d - self._period)
+            self._undo = None
+        else:
+            undo, self._undo = self._undo, None
+            if undo is not None and 0.0 < t - undo[0] <= gap:
+                # the previous line alone had a wrong time: back onto the old timeline
+                self._base = undo[1]
+                v = t + self._base
+                self.jumps -= 1
+            else:
+                for m in self._moduli:
+                    if 0.0 < d + m <= gap and last_raw >= m / 2 - gap:
+                        self._base += m
+                        v = t + self._base
+                        self.wraps += 1
+                        break
+                else:
+                    self._undo = (last_raw, self._base)
+                    v = self._last + per
+                    self._base = v - t
+                    self.jumps += 1
+        if v <= self._last:
+            v = self._last + 1e-6
+        self._last_raw = t
+        self._last = v
+        return v
+
+
+# --------------------------------------------------------------------------- plausible force
+INT_CLASSES: tuple[tuple[float, float], ...] = (
+    (0.0, 1023.0),  # 10-bit ADC (Uno, Nano, Pro Micro analogRead)
+    (0.0, 4095.0),  # 12-bit ADC (ESP32, SAMD, RP2040 with analogReadResolution(12))
+    (0.0, 65535.0),  # 16-bit (ADS1115 single-ended, analogReadResolution(16))
+    (-8388608.0, 8388607.0),  # 24-bit signed: a raw HX711 count
+    (-DEFAULT_FORCE_LIMIT, DEFAULT_FORCE_LIMIT),  # anything a line can sensibly hold
+)
+VOLTAGE_CLASS = (0.0, 5.5)  # ReadAnalogVoltage on a 5 V or 3.3 V board, with a margin
+SENSOR_RANGES: dict[str, tuple[float, float]] = {
+    "adc10": INT_CLASSES[0], "adc12": INT_CLASSES[1], "adc16": INT_CLASSES[2], "hx711": INT_CLASSES[3],
+    "voltage": VOLTAGE_CLASS,
+}
+
+
+class ForceRange:
+    """Which raw force readings a device can produce; the rest are refused.
+
+    The range comes from the device profile (``force_range`` or ``sensor``),
+    else it is learnt: the first readings choose the smallest class that holds
+    them (a 10-bit ADC 0-1023, 12-bit 0-4095, 16-bit 0-65535, a 24-bit signed
+    HX711 count, else +-1e7; readings with decimals that stay within 0-5.5 are
+    a voltage), and a calibration widens it (:meth:`expect`). A learnt range
+    grows when the device shows it can read more: three or more readings in a
+    row outside it that move like a real signal (not all equal, each within
+    half of its neighbour's size of it). A repeated glitch such as ``1e7`` or
+    ``-1`` between ordinary readings never does, so it is refused as
+    ``out_of_range`` every time.
+
+    Read failures are gaps, not force (reason ``read_failure``):
+
+    - a negative reading from a device whose range starts at 0 (an error code);
+    - a zero from a sensor that reads higher when squeezed and whose rest level
+      is clearly above zero: the lowest reading of the last ~500 is at least
+      2% of the range (20 counts on a 10-bit ADC). A pressure sensor's 0.2 V
+      offset or a pre-loaded FSR never truly reads 0, but a pull-down FSR
+      divider rests at 0 legitimately, and its zeros are readings. A sensor
+      whose reading drops when squeezed (``force_scale`` < 0) reads its lowest
+      at full force, so its zeros are always readings.
+    - Failures that go on for 100 lines in a row are the device's new reality
+      (a rewired sensor, a tared scale resting at -1): they become readings.
+    """
+
+    __slots__ = ("fixed", "lo", "hi", "rising", "primed", "zero_is_failure", "_first", "_decimals", "_chain",
+                 "_fail_run", "_blk_min", "_blk_left", "_mins", "_calm")
+    CHAIN = 3  # out-of-range readings in a row that move like a signal: the range grows
+    PERSIST = 100  # read failures in a row after which they are believed
+    BLOCK = 64  # readings per block of the rest-level minimum
+    BLOCKS = 8
+
+    def __init__(self, fixed: tuple[float, float] | None = None, *, rising: bool = True) -> None:
+        self.fixed = fixed is not None
+        self.lo, self.hi = (float(fixed[0]), float(fixed[1])) if fixed else INT_CLASSES[-1]
+        self.rising = rising
+        self.primed = self.fixed
+        self.zero_is_failure = False
+        self._first: list[float] = []
+        self._decimals = False  # a reading with a fractional part was seen
+        self._chain: list[float] = []
+        self._fail_run = 0
+        self._blk_min = math.inf
+        self._blk_left = self.BLOCK
+        self._mins: list[float] = []
+        self._calm = False  # primed, and no failure run or chain going: the fast path needs nothing else
+
+    def describe(self) -> str:
+        how = "from the profile" if self.fixed else ("learnt" if self.primed else "learning")
+        return f"{self.lo:g} to {self.hi:g} ({how})"
+
+    # -- learning
+    def _class_for(self, lo: float, hi: float) -> tuple[float, float] | None:
+        if self._decimals and lo >= VOLTAGE_CLASS[0] and hi <= VOLTAGE_CLASS[1]:
+            return VOLTAGE_CLASS
+        for c in INT_CLASSES:
+            if c[0] <= lo and hi <= c[1]:
+                return c
+        return None
+
+    def _grow(self, lo: float, hi: float) -> bool:
+        c = self._class_for(min(lo, self.lo) if self.primed else lo, max(hi, self.hi) if self.primed else hi)
+        if c is None:
+            return False
+        self.lo, self.hi = c
+        self._update_zero_rule()
+        return True
+
+    def prime(self, values: Sequence[float]) -> None:
+        """Choose the learnt class from a device's first readings (a few extreme ones may be glitches)."""
+        if self.fixed or self.primed:
+            return
+        vals = sorted(v for v in values if math.isfinite(v))
+        if not vals:
+            return
+        self._decimals = self._decimals or any(not v.is_integer() for v in vals)
+        cut = len(vals) // 8  # up to 1 in 8 at either end may be glitches
+        core = vals[cut:len(vals) - cut] or vals
+        self.primed = True
+        self._grow(core[0], core[-1])
+        self._mins = [core[0]]
+        self._update_zero_rule()
+
+    def expect(self, lo: float, hi: float) -> None:
+        """Readings from ``lo`` to ``hi`` are real (a calibration saw them): a learnt range grows to hold them."""
+        if not self.fixed and math.isfinite(lo) and math.isfinite(hi):
+            if not self.primed:
+                self.primed = True
+                self.lo, self.hi = lo, hi
+            self._grow(lo, hi)
+
+    def _update_zero_rule(self) -> None:
+        rest = min(self._mins) if self._mins else None
+        self.zero_is_failure = (self.rising and self.lo >= 0.0 and rest is not None
+                                and rest >= 0.02 * (self.hi - self.lo) and rest > 0.0)
+
+    # -- the check, once per reading
+    def check(self, v: float) -> str | None:
+        """None when ``v`` is a reading, else the reason it is not (the hot path: keep it short)."""
+        if self.lo <= v <= self.hi and (v or not self.zero_is_failure):
+            if v < self._blk_min:
+                self._blk_min = v
+            self._blk_left -= 1
+            if not self._calm or not self._blk_left:
+                self._accepted_slow(v)
+            return None
+        return self._outside(v)
+
+    def _accepted_slow(self, v: float) -> None:
+        self._fail_run = 0
+        self._chain.clear()
+        if not self._blk_left:
+            self._mins.append(self._blk_min)
+            if len(self._mins) > self.BLOCKS:
+                del self._mins[0]
+            self._blk_min, self._blk_left = math.inf, self.BLOCK
+            self._update_zero_rule()
+        if not self.primed:
+            self._first.append(v)
+            if len(self._first) >= 16:
+                self.prime(self._first)
+                self._first = []
+        self._calm = self.primed
+
+    def _outside(self, v: float) -> str | None:
+        self._calm = False
+        failure = v == 0.0 or (v < 0.0 <= self.lo)
+        if not self.fixed and v != 0.0:
+            if not v.is_integer():
+                self._decimals = True
+            chain = self._chain
+            if chain and abs(v - chain[-1]) > 0.5 * max(abs(v), abs(chain[-1])):
+                chain.clear()
+            chain.append(v)
+            if len(chain) >= self.CHAIN and min(chain) != max(chain) and self._grow(min(chain), max(chain)):
+                chain.clear()
+                self._fail_run = 0
+                return self.check(v)
+        if failure:
+            self._fail_run += 1
+            if self._fail_run >= self.PERSIST:
+                self._fail_run = 0
+                if v == 0.0:
+                    self._mins = [0.0]
+                    self._update_zero_rule()
+                elif not self.fixed:
+                    self._grow(v, v)
+                if self.lo <= v <= self.hi and (v != 0.0 or not self.zero_is_failure):
+                    return self.check(v)
+            return READ_FAILURE
+        return OUT_OF_RANGE
+
+
 # --------------------------------------------------------------------------- parser
 # One parsed reading: device time in seconds (or None), force, roll_x, roll_y, raw values.
 Reading = tuple[float | None, float, float, float, tuple[float, ...]]
@@ -212,6 +493,34 @@ class ParseStats:
         return sum(self.dropped.values())
 
 
+_NUM_START = re.compile(rb"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
+_LABEL_TRIM = b" \t\r|,;"
+_HAS_LETTER = re.compile(rb"[A-Za-z]").search
+
+
+def labelled_pairs(line: bytes) -> list[tuple[bytes, bytes]]:
+    """``label: value`` / ``label = value`` pairs in a line of free text, in order.
+
+    A label is the text before a ``:`` or ``=`` (after the previous pair's
+    number, with separators such as tabs, ``|`` and commas trimmed) and must
+    hold a letter; its value is the first number after the ``:``/``=``.
+    Linear in the line's length whatever it holds (no backtracking regex).
+    """
+    segs = re.split(rb"[:=]", line)
+    out = []
+    rest = segs[0]
+    for seg in segs[1:]:
+        m = _NUM_START.match(seg)
+        label = rest.strip(_LABEL_TRIM)
+        if m is not None:
+            if label and _HAS_LETTER(label):
+                out.append((label, m.group(1)))
+            rest = seg[m.end():]
+        else:
+            rest = seg
+    return out
+
+
 class LineParser:
     """Turns one line (bytes, without its newline) into a :data:`Reading`, or None.
 
@@ -220,23 +529,25 @@ class LineParser:
     """
 
     def __init__(self, fmt: LineFormat, cmap: ChannelMap | None = None, *, columns: Sequence[str] | None = None,
-                 labels: Sequence[str] | None = None) -> None:
+                 labels: Sequence[str] | None = None, separator: bytes | None = b",") -> None:
         self.format = LineFormat(fmt)
         self.cmap = cmap or ChannelMap()
         self.stats = ParseStats()
         self.info: dict[str, str] = {}  # from a firmware version line
-        self._last_dev_t: float | None = None
         self._label_names: dict[bytes, str] = {}
-        lo, hi = self.cmap.force_range
-        self._flo, self._fhi = float(lo), float(hi)
+        self._names: list[str] = list(labels or columns or [])  # as the device spells them, for force_field
+        self.range = ForceRange(self.cmap.force_range, rising=self.cmap.force_scale >= 0)
+        self._check_force = self.range.check
         self._rlim = float(self.cmap.roll_limit)
+        self._sep = separator  # CSV: b"," or None for spaces/tabs
+        self._fast: re.Pattern[bytes] | None = None
         self.layout: Layout | None = None
         if self.format is LineFormat.CSV:
             cols = list(columns) if columns else None
             self._columns = cols
             if cols:
                 self.layout = resolve_layout(cols, self.cmap, by_index=True)
-        elif self.format is LineFormat.PLOTTER:
+        elif self.format in (LineFormat.PLOTTER, LineFormat.LABELLED):
             if labels:
                 self.layout = resolve_layout(labels, self.cmap, by_index=False)
         elif self.format is LineFormat.FIRMWARE:
@@ -245,9 +556,14 @@ class LineParser:
                                 roll_x=self.cmap.roll_x or "gx", roll_y=self.cmap.roll_y or "gy",
                                 roll_scale=self.cmap.roll_scale, time="ms")
             self.layout = resolve_layout(names, fw_map, by_index=True)
+        if self.format is LineFormat.LABELLED:
+            self._fast = self._known_labels()
+        tscale = self.layout.time.scale if self.layout is not None and self.layout.time is not None else 1e-3
+        self.timeline = DeviceTimeline(tscale)
         self._dispatch = {
             LineFormat.NUMBER: self._parse_number,
             LineFormat.PLOTTER: self._parse_plotter,
+            LineFormat.LABELLED: self._parse_labelled,
             LineFormat.CSV: self._parse_csv,
             LineFormat.FIRMWARE: self._parse_firmware,
         }[self.format]
@@ -256,9 +572,49 @@ class LineParser:
     def has_roll(self) -> bool:
         return self.layout is not None and self.layout.has_roll
 
+    def force_field(self) -> str | None:
+        """The field force is read from, as the device names it (None for one number per line)."""
+        lay = self.layout
+        if self.format is LineFormat.NUMBER or lay is None:
+            return None
+        key = lay.force.key
+        if isinstance(key, int):
+            cols = getattr(self, "_columns", None) or self._names
+            return str(cols[key]) if self.format is not LineFormat.FIRMWARE and key < len(cols) else "force"
+        for n in self._names:
+            if norm_name(n) == key:
+                return n
+        for label, name in self._label_names.items():
+            if name == key:
+                return label.decode("ascii", "replace").strip()
+        return str(key)
+
+    def describe_force(self) -> str:
+        """Which value is force, in words for ``devices`` and ``monitor``."""
+        f = self.force_field()
+        if f is None:
+            return "force: the number"
+        lay = self.layout
+        if self.format is LineFormat.CSV and lay is not None and isinstance(lay.force.key, int):
+            return f"force: column {lay.force.key + 1} ('{f}')"
+        return f"force: '{f}'"
+
     def reset_time(self) -> None:
         """Forget the last device time (the device restarted, or the port reopened)."""
-        self._last_dev_t = None
+        self.timeline.reset()
+
+    def prime_range(self, lines: Iterable[bytes]) -> None:
+        """Learn the device's plausible force range from its first lines before reading them for real."""
+        if self.range.primed:
+            return
+        probe = LineParser(self.format, self.cmap, columns=getattr(self, "_columns", None) or None,
+                           labels=self._names if self.format in (LineFormat.PLOTTER, LineFormat.LABELLED) else None,
+                           separator=self._sep)
+        raw: list[float] = []
+        probe._check_force = raw.append  # noqa: SLF001 - every finite reading, as the device sent it
+        probe.parse_lines(lines)
+        if len(raw) >= 5:
+            self.range.prime(raw)
 
     def parse(self, line: bytes) -> Reading | None:
         try:
@@ -277,25 +633,27 @@ class LineParser:
         return out
 
     # -- checks shared by every format
-    def _finish(self, dev_t: float | None, force: float, rx: float, ry: float, raw: tuple[float, ...]) -> Reading | None:
+    def _finish(self, dev_t: float | None, fraw: float, fscale: float, rx: float, ry: float,
+                raw: tuple[float, ...]) -> Reading | None:
+        """``fraw`` is the device's own force reading; ``fscale`` turns it into force."""
         st = self.stats
-        if not (math.isfinite(force) and math.isfinite(rx) and math.isfinite(ry)):
+        if not (math.isfinite(fraw) and math.isfinite(rx) and math.isfinite(ry)):
             st.dropped[NOT_FINITE] += 1
             return None
-        if not (self._flo <= force <= self._fhi) or abs(rx) > self._rlim or abs(ry) > self._rlim:
+        if abs(rx) > self._rlim or abs(ry) > self._rlim:
             st.dropped[OUT_OF_RANGE] += 1
             return None
+        if dev_t is not None and not math.isfinite(dev_t):
+            st.dropped[NOT_FINITE] += 1
+            return None
+        why = self._check_force(fraw)
+        if why is not None:
+            st.dropped[why] += 1
+            return None
         if dev_t is not None:
-            if not math.isfinite(dev_t):
-                st.dropped[NOT_FINITE] += 1
-                return None
-            last = self._last_dev_t
-            if last is not None and dev_t <= last:
-                st.dropped[NON_MONOTONIC] += 1
-                return None
-            self._last_dev_t = dev_t
+            dev_t = self.timeline.place(dev_t)
         st.ok += 1
-        return (dev_t, force, rx, ry, raw)
+        return (dev_t, fraw * fscale, rx, ry, raw)
 
     def _comment(self, line: bytes) -> bool:
         s = line.strip()
@@ -304,7 +662,7 @@ class LineParser:
             return True
         return False
 
-    # -- the four formats
+    # -- the formats
     def _parse_number(self, line: bytes) -> Reading | None:
         try:
             v = float(line)
@@ -316,10 +674,10 @@ class LineParser:
         if b"_" in line:  # float() accepts 1_000; a serial line never legitimately does
             self.stats.dropped[GARBAGE] += 1
             return None
-        return self._finish(None, v * self.cmap.force_scale, 0.0, 0.0, (v,))
+        return self._finish(None, v, self.cmap.force_scale, 0.0, 0.0, (v,))
 
     def _parse_csv(self, line: bytes) -> Reading | None:
-        parts = line.split(b",")
+        parts = line.split(self._sep) if self._sep else line.split()
         lay = self.layout
         if lay is None:
             # No map yet: the first line decides (a header, or numbers by count).
@@ -332,6 +690,7 @@ class LineParser:
                 if all(norm_name(n) for n in names):
                     self._columns = names
                     self.layout = resolve_layout(names, self.cmap, by_index=True)
+                    self.timeline = DeviceTimeline(self.layout.time.scale if self.layout.time else 1e-3)
                     self.stats.comments += 1
                     return None
                 self.stats.dropped[GARBAGE] += 1
@@ -353,18 +712,25 @@ class LineParser:
             self.stats.dropped[GARBAGE] += 1
             return None
         f = lay.force
-        force = vals[f.key] * f.scale  # type: ignore[index]
         rx = vals[lay.roll_x.key] * lay.roll_x.scale if lay.roll_x else 0.0  # type: ignore[index]
         ry = vals[lay.roll_y.key] * lay.roll_y.scale if lay.roll_y else 0.0  # type: ignore[index]
         dev_t = vals[lay.time.key] * lay.time.scale if lay.time else None  # type: ignore[index]
-        return self._finish(dev_t, force, rx, ry, vals)
+        return self._finish(dev_t, vals[f.key], f.scale, rx, ry, vals)  # type: ignore[index]
 
     _PLOTTER_SPLIT = re.compile(rb"[,\t ]+")
+
+    def _label_name(self, label: bytes) -> str:
+        names = self._label_names
+        name = names.get(label)
+        if name is None:
+            name = norm_name(label)
+            if len(names) < 64:  # a ball has a handful of labels; garbage must not grow the cache
+                names[label] = name
+        return name
 
     def _parse_plotter(self, line: bytes) -> Reading | None:
         tokens = self._PLOTTER_SPLIT.split(line.strip())
         d: dict[str, float] = {}
-        names = self._label_names
         for tok in tokens:
             if not tok:
                 continue
@@ -374,15 +740,43 @@ class LineParser:
                     return None
                 self.stats.dropped[GARBAGE] += 1
                 return None
-            name = names.get(label)
-            if name is None:
-                name = norm_name(label)
-                if len(names) < 64:  # a ball has a handful of labels; garbage must not grow the cache
-                    names[label] = name
-            d[name] = float(value)
+            d[self._label_name(label)] = float(value)
         if not d:
             self.stats.comments += 1
             return None
+        return self._from_fields(d)
+
+    def _known_labels(self) -> re.Pattern[bytes] | None:
+        # The labels seen at detection, found directly: several times faster than labelled_pairs.
+        labels = [n.encode("ascii", "replace") for n in self._names if n.strip()]
+        if not labels:
+            return None
+        alts = b"|".join(re.sub(rb"\\ ", rb"\\s+", re.escape(lb.strip())) for lb in sorted(labels, key=len, reverse=True))
+        return re.compile(rb"(?:^|(?<=[\s|,;]))(" + alts + rb")\s*[:=]\s*" + _NUM_START.pattern[3:])
+
+    def _parse_labelled(self, line: bytes) -> Reading | None:
+        d: dict[str, float] = {}
+        fast = self._fast
+        if fast is not None:
+            for label, value in fast.findall(line):
+                name = self._label_name(label)
+                if name not in d:
+                    d[name] = float(value)
+            if self.layout is not None and self.layout.force.key in d:
+                return self._from_fields(d)
+            d = {}
+        for label, value in labelled_pairs(line):
+            name = self._label_name(label)
+            if name not in d:
+                d[name] = float(value)
+        if not d:
+            if self._comment(line):
+                return None
+            self.stats.dropped[GARBAGE] += 1
+            return None
+        return self._from_fields(d)
+
+    def _from_fields(self, d: dict[str, float]) -> Reading | None:
         lay = self.layout
         if lay is None:
             try:
@@ -390,6 +784,8 @@ class LineParser:
             except ValueError:
                 self.stats.dropped[WRONG_FIELDS] += 1
                 return None
+            if lay.time is not None:
+                self.timeline = DeviceTimeline(lay.time.scale)
         fv = d.get(lay.force.key)  # type: ignore[arg-type]
         if fv is None:
             self.stats.dropped[WRONG_FIELDS] += 1
@@ -399,7 +795,7 @@ class LineParser:
         dev_t = None
         if lay.time is not None and lay.time.key in d:
             dev_t = d[lay.time.key] * lay.time.scale  # type: ignore[index]
-        return self._finish(dev_t, fv * lay.force.scale, rx, ry, tuple(d.values()))
+        return self._finish(dev_t, fv, lay.force.scale, rx, ry, tuple(d.values()))
 
     def _parse_firmware(self, line: bytes) -> Reading | None:
         line = line.rstrip()
@@ -427,10 +823,9 @@ class LineParser:
         vals = tuple(map(float, parts))
         lay = self.layout
         assert lay is not None
-        force = vals[2] * lay.force.scale
         rx = vals[lay.roll_x.key] * lay.roll_x.scale if (lay.roll_x and n == 6) else 0.0  # type: ignore[index]
         ry = vals[lay.roll_y.key] * lay.roll_y.scale if (lay.roll_y and n == 6) else 0.0  # type: ignore[index]
-        return self._finish(vals[1] * 1e-3, force, rx, ry, vals)
+        return self._finish(vals[1] * 1e-3, vals[2], lay.force.scale, rx, ry, vals)
 
     def _read_info(self, body: bytes) -> None:
         # I,squeeze-ball,<version>,key=value,...: the firmware announcing itself after a reset.
@@ -451,20 +846,32 @@ class Detected:
 
     format: LineFormat
     columns: tuple[str, ...] | None = None  # CSV column names (header or default by count)
-    labels: tuple[str, ...] | None = None  # plotter labels
+    labels: tuple[str, ...] | None = None  # plotter / labelled labels, as the device spells them
     score: float = 0.0  # fraction of the examined lines that parsed
     good_lines: int = 0
     info: dict[str, str] = field(default_factory=dict)
+    separator: bytes | None = b","  # CSV: comma, or None for spaces/tabs
+    header: bool = False  # CSV: the columns came from a header line
 
     def describe(self) -> str:
         if self.format is LineFormat.CSV and self.columns:
-            return f"CSV ({','.join(self.columns)})"
+            kind = "CSV" if self.separator else "values separated by spaces"
+            return f"{kind} ({','.join(self.columns)})"
         if self.format is LineFormat.PLOTTER and self.labels:
             return f"Serial Plotter ({','.join(self.labels)})"
+        if self.format is LineFormat.LABELLED and self.labels:
+            return "labelled values (" + ", ".join(self.labels) + ")"
         if self.format is LineFormat.FIRMWARE:
             v = self.info.get("version")
             return f"Squeeze Quest firmware{f' {v}' if v else ''}"
         return {"number": "one number per line"}.get(self.format.value, self.format.value)
+
+    def same_layout(self, other: Detected | None) -> bool:
+        return other is not None and (self.format, self.columns, self.labels, self.separator) == (
+            other.format, other.columns, other.labels, other.separator)
+
+
+_WS_OR_COMMA = re.compile(rb"[,\s]+")
 
 
 def _classify(line: bytes) -> tuple[str, object] | None:
@@ -492,23 +899,38 @@ def _classify(line: bytes) -> tuple[str, object] | None:
         for t in toks:
             label, sep, value = t.rpartition(b":")
             if not sep or not norm_name(label):
-                return None
+                labels = []
+                break
             try:
                 float(value)
             except ValueError:
-                return None
-            labels.append(norm_name(label))
-        return ("plotter", tuple(labels)) if labels else None
-    parts = s.split(b",")
+                labels = []
+                break
+            labels.append(label.decode("ascii", "replace"))
+        if labels:
+            return ("plotter", tuple(labels))
+    if b":" in s or b"=" in s:
+        pairs = labelled_pairs(s)
+        if pairs and all(math.isfinite(float(v)) for _, v in pairs):
+            names: list[str] = []
+            for label, _v in pairs:
+                name = label.decode("ascii", "replace")
+                if norm_name(name) and norm_name(name) not in {norm_name(n) for n in names}:
+                    names.append(name)
+            if names:
+                return ("labelled", tuple(names))
+        return None
+    sep = b"," if b"," in s else None
+    parts = s.split(b",") if sep else s.split()
     if len(parts) >= 2:
         try:
             vals = [float(p) for p in parts]
-            if all(math.isfinite(v) for v in vals):
-                return ("csv", len(parts))
+            if all(math.isfinite(v) for v in vals) and b"_" not in s:
+                return ("csv", (len(parts), sep))
         except ValueError:
             names = tuple(p.strip().decode("ascii", "replace") for p in parts)
             if all(norm_name(n) and not re.fullmatch(r"[-+.\deE]+", n) for n in names):
-                return ("csv_header", names)
+                return ("csv_header", (names, sep))
     return None
 
 
@@ -520,7 +942,7 @@ def detect_format(lines: Sequence[bytes], *, min_lines: int = 5, min_score: floa
     data names the columns.
     """
     votes: Counter = Counter()
-    header: tuple[str, ...] | None = None
+    header: tuple[tuple[str, ...], bytes | None] | None = None
     info: dict[str, str] = {}
     examined = 0
     for line in lines:
@@ -549,11 +971,13 @@ def detect_format(lines: Sequence[bytes], *, min_lines: int = 5, min_score: floa
         return None
     fmt = LineFormat(kind)
     if fmt is LineFormat.CSV:
-        cols = header if header is not None and len(header) == extra else CSV_DEFAULT_COLUMNS.get(extra)  # type: ignore[arg-type]
+        count, sep = extra  # type: ignore[misc]
+        from_header = header is not None and len(header[0]) == count and header[1] == sep
+        cols = header[0] if from_header else CSV_DEFAULT_COLUMNS.get(count)  # type: ignore[index]
         if cols is None:
-            cols = ("force",) + tuple(f"c{i}" for i in range(2, int(extra) + 1))  # type: ignore[arg-type]
-        return Detected(fmt, columns=tuple(cols), score=score, good_lines=n)
-    if fmt is LineFormat.PLOTTER:
+            cols = ("force",) + tuple(f"c{i}" for i in range(2, int(count) + 1))
+        return Detected(fmt, columns=tuple(cols), score=score, good_lines=n, separator=sep, header=from_header)
+    if fmt in (LineFormat.PLOTTER, LineFormat.LABELLED):
         return Detected(fmt, labels=extra, score=score, good_lines=n)  # type: ignore[arg-type]
     return Detected(fmt, score=score, good_lines=n, info=info)
 
@@ -588,7 +1012,8 @@ def split_lines(buffer: bytearray, data: bytes, stats: ParseStats) -> list[bytes
 
 
 def parser_for(detected: Detected, cmap: ChannelMap | None = None) -> LineParser:
-    return LineParser(detected.format, cmap, columns=detected.columns, labels=detected.labels)
+    return LineParser(detected.format, cmap, columns=detected.columns, labels=detected.labels,
+                      separator=detected.separator)
 
 
 # --------------------------------------------------------------------------- profiles
@@ -609,13 +1034,20 @@ def _profile_model():  # noqa: ANN202 - built lazily: no pydantic work at import
 
         model_config = ConfigDict(extra="forbid")
         name: str = Field(description="what the therapist sees, e.g. 'DIY grip ball (FSR + MPU-6050)'")
-        format: Literal["auto", "number", "plotter", "csv", "firmware"] = Field(
+        format: Literal["auto", "number", "plotter", "labelled", "csv", "firmware"] = Field(
             "auto", description="line format; auto detects it from the first lines")
+        separator: Literal["comma", "spaces"] = Field(
+            "comma", description="csv: values separated by commas, or by spaces/tabs")
         baud: int | None = Field(None, description="baud rate; none tries 115200 then 9600")
         columns: list[str] | None = Field(None, description="CSV column names, e.g. [fsr, ax, ay, az, gx, gy, gz]")
         force: str | None = Field(None, description="the field that is force (prefix '-' to invert)")
         force_scale: float = Field(1.0, description="multiply force by this; -1 when squeezing lowers the reading")
-        force_range: tuple[float, float] | None = Field(None, description="[low, high]: readings outside are dropped")
+        force_range: tuple[float, float] | None = Field(
+            None, description="[low, high] of the raw reading (before force_scale): readings outside are dropped; "
+                              "none learns it from the readings")
+        sensor: Literal["adc10", "adc12", "adc16", "hx711", "voltage"] | None = Field(
+            None, description="what the force number is, when force_range is not given: a 10/12/16-bit analog "
+                              "reading (0-1023, 0-4095, 0-65535), a raw HX711 count (24-bit signed) or volts (0-5.5)")
         roll_x: str | None = Field(None, description="gyro field for roll_x ('-gy' inverts, 'none' for no roll)")
         roll_y: str | None = Field(None, description="gyro field for roll_y")
         roll_scale: float = Field(1.0, description="device roll units to degrees per second")
@@ -645,7 +1077,8 @@ def _profile_model():  # noqa: ANN202 - built lazily: no pydantic work at import
                 force, fscale = force[1:], -fscale
             return ChannelMap(
                 force=force, force_scale=fscale, roll_x=self.roll_x, roll_y=self.roll_y, roll_scale=self.roll_scale,
-                time=self.time, force_range=self.force_range or (-DEFAULT_FORCE_LIMIT, DEFAULT_FORCE_LIMIT),
+                time=self.time,
+                force_range=self.force_range or (SENSOR_RANGES[self.sensor] if self.sensor else None),
             )
 
         def fixed_format(self) -> Detected | None:
@@ -653,7 +1086,8 @@ def _profile_model():  # noqa: ANN202 - built lazily: no pydantic work at import
             if self.format == "auto":
                 return None
             cols = tuple(self.columns) if self.columns else None
-            return Detected(LineFormat(self.format), columns=cols)
+            return Detected(LineFormat(self.format), columns=cols, header=cols is not None,
+                            separator=b"," if self.separator == "comma" else None)
 
     return DeviceProfile
 

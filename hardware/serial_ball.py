@@ -22,6 +22,7 @@ from typing import Any
 
 from hardware.clock import Clock
 from hardware.line_formats import (
+    GARBAGE,
     ChannelMap,
     Detected,
     LineFormat,
@@ -34,9 +35,12 @@ from hardware.line_formats import (
 from hardware.sample import Sample
 from hardware.source import SourceInfo, SourceStatus
 
-AUTO_BAUDS = (115200, 9600)
+AUTO_BAUDS = (115200, 9600, 57600)  # this firmware, Arduino's examples, the HX711 library's examples
 READ_TIMEOUT_S = 0.02  # how long one read may block the reader thread (never the frame)
 OVERFLOW = "overflow"
+UNCONFIRMED = "unconfirmed"  # read as some format, but too few lines agreed on one to trust it
+NOT_READINGS = "not_force_readings"  # SerialStats.problem: text arrives, none of it force readings
+NO_READABLE_LINES = "no_readable_lines"  # SerialStats.problem: nothing readable at any baud tried
 
 
 def bauds_to_try(baud: int | None = None, profile: Any = None) -> tuple[int, ...]:
@@ -124,14 +128,75 @@ class SerialStats:
     dropped: dict[str, int] = field(default_factory=dict)
     rate_hz: float = 0.0
     reconnects: int = 0
+    lines_seen: int = 0  # every line read from the port, readings or not
+    force: str = ""  # which value is force ("force: 'sensor'"), for devices and monitor
+    force_range: str = ""  # the plausible raw readings, e.g. "0 to 1023 (learnt)"
+    time_wraps: int = 0  # device time counter wraps re-based
+    time_jumps: int = 0  # device time jumps re-based
+    problem: str = ""  # NOT_READINGS or NO_READABLE_LINES while it lasts, else ""
 
     @property
     def dropped_total(self) -> int:
         return sum(self.dropped.values())
 
+    def as_dict(self) -> dict[str, Any]:
+        """Everything, for a JSON summary."""
+        return {"port": self.port, "baud": self.baud, "format": self.format, "force": self.force,
+                "force_range": self.force_range, "firmware": self.firmware, "lines_seen": self.lines_seen,
+                "lines": self.lines_ok, "boot_lines": self.boot_lines, "dropped": dict(self.dropped),
+                "dropped_total": self.dropped_total, "rate_hz": round(self.rate_hz, 1),
+                "reconnects": self.reconnects, "time_wraps": self.time_wraps, "time_jumps": self.time_jumps,
+                "problem": self.problem}
+
+
+def _printable(line: bytes) -> bool:
+    """Mostly printable ASCII: text a sketch meant to print (not the noise of a wrong baud rate)."""
+    if not line:
+        return False
+    ok = sum(1 for c in line if 32 <= c < 127 or c in (9, 13))
+    return ok >= 0.9 * len(line)
+
+
+def tally_unconfirmed(lines: Sequence[bytes]) -> tuple[int, Counter]:
+    """Lines no format was confirmed for: how many the likeliest format could read, and why
+    the others could not (those it could read are counted as ``unconfirmed``)."""
+    dropped: Counter = Counter()
+    best = detect_format(lines, min_lines=1, min_score=0.0)
+    if best is None:
+        n = sum(1 for ln in lines if ln.strip())
+        if n:
+            dropped[GARBAGE] = n
+        return 0, dropped
+    p = parser_for(best)
+    p.parse_lines(lines)
+    dropped.update(p.stats.dropped)
+    if p.stats.ok:
+        dropped[UNCONFIRMED] += p.stats.ok
+    return p.stats.ok, dropped
+
+
+def describe_unreadable(seen: int, parsed: int, dropped: Counter, *, text: bool, bauds: Sequence[int] = ()) -> str:
+    """The plain-words problem for a port whose lines are not force readings, with the counts."""
+    reasons = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(dropped.items(), key=lambda kv: -kv[1]))
+    counts = f"{seen} lines seen, {parsed} parsed, dropped: {reasons or 'none'}"
+    if text:
+        return (f"this port sends text that is not force readings ({counts}). Check that the sketch prints "
+                "one reading per line, or name the ball's format with a device profile (--profile)")
+    tried = ", ".join(str(b) for b in bauds)
+    return (f"no readable lines (tried {tried} baud; {counts}). "
+            "Is the ball's sketch running and printing one reading per line?")
+
 
 class BootTimeout(Exception):
-    pass
+    """No format could be trusted on a port; carries what was seen, for the status and the counts."""
+
+    def __init__(self, message: str, *, seen: int = 0, parsed: int = 0, dropped: Counter | None = None,
+                 text: bool = False) -> None:
+        super().__init__(message)
+        self.seen = seen
+        self.parsed = parsed
+        self.dropped = dropped if dropped is not None else Counter()
+        self.text = text
 
 
 def await_readings(
@@ -157,6 +222,7 @@ def await_readings(
     """
     stats = ParseStats()
     ignored = 0
+    every: list[bytes] = []  # all lines at every baud, to say what they were if none is trusted
     for i, baud in enumerate(bauds):
         if stop is not None and stop.is_set():
             break
@@ -190,11 +256,14 @@ def await_readings(
                         det = _with_info(det, lines)
                     return det, baud, buf, lines, ignored
         ignored += len(lines)
-    tried = ", ".join(str(b) for b in bauds)
-    raise BootTimeout(
-        f"no readable lines (tried {tried} baud; {ignored} unreadable lines). "
-        "Is the ball's sketch running and printing one reading per line?"
-    )
+        every += lines[-20000:]
+    parsed, dropped = tally_unconfirmed(every)
+    dropped.update(stats.dropped)  # overlong lines
+    seen = len(every) + stats.dropped_total
+    nonblank = [ln for ln in every if ln.strip()]
+    text = bool(nonblank) and sum(map(_printable, nonblank)) >= 0.5 * len(nonblank)
+    raise BootTimeout(describe_unreadable(seen, parsed, dropped, text=text, bauds=bauds), seen=seen, parsed=parsed,
+                      dropped=dropped, text=text)
 
 
 def _columns_of(p: LineParser) -> tuple[str, ...] | None:
@@ -283,6 +352,8 @@ class SerialBall:
         self._ever_connected = False
         self._last_detected: Detected | None = None
         self._stamper = LineStamper()
+        self._expect: tuple[float, float] | None = None  # force a calibration saw: always plausible
+        self._expect_new = False
 
     # ------------------------------------------------------------ InputSource
     @property
@@ -326,11 +397,25 @@ class SerialBall:
         with self._lock:
             s = self.stats
             dropped = dict(self._dropped)
-            if self._parser is not None:
-                for k, v in self._parser.stats.dropped.items():
+            wraps, jumps, rng = s.time_wraps, s.time_jumps, ""
+            p = self._parser
+            if p is not None:
+                for k, v in list(p.stats.dropped.items()):
                     dropped[k] = dropped.get(k, 0) + v
+                wraps += p.timeline.wraps
+                jumps += p.timeline.jumps
+                rng = p.range.describe()
             return SerialStats(port=s.port, baud=s.baud, format=s.format, firmware=s.firmware, lines_ok=s.lines_ok,
-                               boot_lines=s.boot_lines, dropped=dropped, rate_hz=s.rate_hz, reconnects=s.reconnects)
+                               boot_lines=s.boot_lines, dropped=dropped, rate_hz=s.rate_hz, reconnects=s.reconnects,
+                               lines_seen=s.lines_seen, force=s.force, force_range=rng, time_wraps=wraps,
+                               time_jumps=jumps, problem=s.problem)
+
+    def expect_force(self, low: float, high: float) -> None:
+        """Raw readings from ``low`` to ``high`` are real (a calibration saw them): never refuse them
+        as out of range. Called by the game with the patient's calibration; cheap to repeat."""
+        if self._expect != (low, high):
+            self._expect = (low, high)
+            self._expect_new = True  # the reader thread applies it: the range belongs to that thread
 
     def take_events(self) -> list[tuple[str, dict]]:
         """Connection events since the last call: ("connected"|"disconnected"|"reconnected", detail)."""
@@ -437,7 +522,8 @@ class SerialBall:
             bauds = self._bauds
             if self.stats.baud in bauds:
                 bauds = (self.stats.baud,) + tuple(b for b in bauds if b != self.stats.baud)
-            fixed = self._fixed or self._last_detected
+            # Detect afresh: the ball plugged back in may be another one, with another format.
+            fixed = self._fixed
             while True:
                 try:
                     detected, baud, buf, first_lines, ignored = await_readings(
@@ -447,6 +533,10 @@ class SerialBall:
                 except BootTimeout as exc:
                     if self._stop.is_set():
                         return
+                    with self._lock:
+                        self._dropped.update(exc.dropped)
+                        self.stats.lines_seen += exc.seen
+                        self.stats.problem = NOT_READINGS if exc.text else NO_READABLE_LINES
                     self._set_status(self._status if self._ever_connected else SourceStatus.CONNECTING,
                                      f"{self._name} on {url}: {exc}")
                     if self._finder is not None:
@@ -454,21 +544,22 @@ class SerialBall:
                         self._failed[url] = self._failed.get(url, 0) + 1
                         return
                     fixed = self._fixed  # maybe another kind of ball came back: detect afresh
+        last = self._last_detected
+        if (last is not None and detected.format is LineFormat.CSV and last.format is LineFormat.CSV
+                and not detected.header and last.header and last.columns and detected.columns
+                and len(last.columns) == len(detected.columns) and last.separator == detected.separator):
+            # The same ball without its header this time (no reset on open): keep the columns it named.
+            detected = Detected(detected.format, columns=last.columns, score=detected.score,
+                                good_lines=detected.good_lines, separator=detected.separator, header=True)
         self._last_detected = detected
         self._failed.pop(url, None)
-        parser = parser_for(detected, self._cmap)
-        if detected.info:
-            parser.info = dict(detected.info)
+        parser = self._new_parser(detected, first_lines)
         with self._lock:
-            old = self._parser
-            if old is not None:
-                for k, v in old.stats.dropped.items():
-                    self._dropped[k] += v
-            self._parser = parser
             self.stats.port = url
             self.stats.baud = baud
-            self.stats.format = detected.describe()
             self.stats.firmware = detected.info.get("version", "")
+            self.stats.problem = ""
+        self._use_parser(parser, detected)
         hz = detected.info.get("hz")
         self._stamper.reset()
         if hz and hz.isdigit() and int(hz) > 0:
@@ -479,7 +570,8 @@ class SerialBall:
         if was:
             with self._lock:
                 self.stats.reconnects += 1
-        self._set_status(SourceStatus.CONNECTED, f"{self._name} on {url} ({detected.describe()}, {baud} baud)",
+        self._set_status(SourceStatus.CONNECTED,
+                         f"{self._name} on {url} ({detected.describe()}, {parser.describe_force()}, {baud} baud)",
                          "reconnected" if was else "connected", port=url, baud=baud, format=detected.describe())
         # The lines that confirmed the format are readings too; what came before
         # the first good one is boot noise, ignored rather than counted as dropped.
@@ -487,10 +579,49 @@ class SerialBall:
         start = next((i for i, ln in enumerate(first_lines) if probe.parse(ln) is not None), len(first_lines))
         with self._lock:
             self.stats.boot_lines += ignored + start
+            self.stats.lines_seen += ignored + len(first_lines)
         readings = parser.parse_lines(first_lines[start:])
         if readings:
             self._deliver(readings, self._clock.now(), self._stamper, parser)
         self._read_loop(ser, url, parser, buf)
+
+    def _new_parser(self, detected: Detected, first_lines: Sequence[bytes]) -> LineParser:
+        parser = parser_for(detected, self._cmap)
+        if detected.info:
+            parser.info = dict(detected.info)
+        parser.prime_range(first_lines)  # the plausible range from the lines that confirmed the format
+        if self._expect is not None:
+            parser.range.expect(*self._expect)
+        return parser
+
+    def _use_parser(self, parser: LineParser, detected: Detected) -> None:
+        with self._lock:
+            old = self._parser
+            if old is not None:
+                self._dropped.update(old.stats.dropped)
+                self.stats.time_wraps += old.timeline.wraps
+                self.stats.time_jumps += old.timeline.jumps
+            self._parser = parser
+            self.stats.format = detected.describe()
+            self.stats.force = parser.describe_force()
+
+    def _redetect(self, parser: LineParser, recent: Sequence[bytes]) -> LineParser | None:
+        """The lines stopped parsing: has the ball started sending another format? (a new sketch, another
+        ball on a port that does not reset). A new parser when the recent lines clearly are one."""
+        det = detect_format(recent)
+        if det is None or det.same_layout(self._last_detected):
+            return None
+        fresh = self._new_parser(det, recent)
+        probe = self._new_parser(det, recent)
+        nonblank = sum(1 for ln in recent if ln.strip())
+        if len(probe.parse_lines(recent)) < 0.6 * nonblank:
+            return None
+        self._last_detected = det
+        self._use_parser(fresh, det)
+        self._stamper.reset()
+        with self._lock:
+            self._events.append(("format_changed", {"port": self.url, "format": det.describe()}))
+        return fresh
 
     def _read_loop(self, ser: Any, url: str, parser: LineParser, buf: bytearray) -> None:
         mono = self._mono
@@ -500,30 +631,68 @@ class SerialBall:
         rate_t, rate_n = last_good, self.stats.lines_ok
         silent = False
         pstats = parser.stats
+        recent: deque[bytes] = deque(maxlen=40)  # the last lines, to detect a format afresh
+        seen = 0  # lines read in this loop
+        win_seen, win_ok = 0, pstats.ok  # the lines and readings at the start of the current half second
+        seen_at_good = counted = 0
+        split_stats = ParseStats()  # overlong lines, kept apart so a new parser does not lose them
         while not self._stop.is_set():
             data = ser.read(ser.in_waiting or 1)
             now_m = mono()
+            if self._expect_new:
+                self._expect_new = False
+                if self._expect is not None:
+                    parser.range.expect(*self._expect)
             if data:
-                lines = split_lines(buf, data, pstats)
+                lines = split_lines(buf, data, split_stats)
                 if lines:
+                    seen += len(lines)
+                    recent.extend(lines)
                     readings = parser.parse_lines(lines)
                     if readings:
                         self._deliver(readings, clock.now(), stamper, parser)
                         last_good = now_m
+                        seen_at_good = seen
                         if silent:
                             silent = False
                             self._set_status(SourceStatus.CONNECTED, f"{self._name} on {url}: readings again",
                                              "reconnected", port=url)
+                            with self._lock:
+                                self.stats.problem = ""
             if now_m - rate_t >= 0.5:
                 with self._lock:
                     n = self.stats.lines_ok
                     self.stats.rate_hz = (n - rate_n) / (now_m - rate_t)
-                rate_t, rate_n = now_m, n
+                    self.stats.lines_seen += seen - counted
+                    self._dropped.update(split_stats.dropped)
+                    split_stats.dropped.clear()
+                rate_t, rate_n, counted = now_m, n, seen
+                lines_in, ok_in = seen - win_seen, pstats.ok - win_ok
+                if lines_in >= 10:  # at least half a second and ten lines: are they still readings?
+                    if ok_in < 0.5 * lines_in:
+                        fresh = self._redetect(parser, list(recent))
+                        if fresh is not None:
+                            parser, pstats = fresh, fresh.stats
+                            self._set_status(SourceStatus.CONNECTED,
+                                             f"{self._name} on {url}: now {self.stats.format} ({self.stats.force})")
+                    win_seen, win_ok = seen, pstats.ok
             if not silent and now_m - last_good > self._silence:
                 # The port is open but nothing sensible comes: treat as unplugged, keep listening.
                 silent = True
-                self._set_status(SourceStatus.DISCONNECTED, f"No readings from the ball on {url} - check the cable",
-                                 "disconnected", port=url, reason="silent")
+                if seen > seen_at_good:  # lines come, but none is a reading
+                    snap = self.snapshot()
+                    nonblank = [ln for ln in recent if ln.strip()]
+                    text = bool(nonblank) and sum(map(_printable, nonblank)) >= 0.5 * len(nonblank)
+                    with self._lock:
+                        self.stats.problem = NOT_READINGS if text else NO_READABLE_LINES
+                    words = describe_unreadable(snap.lines_seen + seen - counted, snap.lines_ok,
+                                                Counter(snap.dropped), text=text, bauds=(self.stats.baud or 0,))
+                    self._set_status(SourceStatus.DISCONNECTED, f"No readings from the ball on {url}: {words}",
+                                     "disconnected", port=url, reason="not readings")
+                else:
+                    self._set_status(SourceStatus.DISCONNECTED,
+                                     f"No readings from the ball on {url} - check the cable",
+                                     "disconnected", port=url, reason="silent")
 
     def _deliver(self, readings: list, now: float, stamper: LineStamper, parser: LineParser) -> None:
         times = stamper.stamp(now, [r[0] for r in readings])

@@ -121,8 +121,10 @@ def test_no_readable_lines_gives_a_clear_message():
             if "no readable lines" in ball.status_message:
                 break
             deadline.wait(0.05)
-        assert "no readable lines (tried 115200, 9600 baud" in ball.status_message
+        assert "no readable lines (tried 115200, 9600, 57600 baud" in ball.status_message
         assert ball.status is SourceStatus.CONNECTING
+        snap = ball.snapshot()  # what came is counted, not lost: wrong-baud noise has no newline, so "overlong"
+        assert snap.problem == "no_readable_lines" and snap.dropped["overlong"] > 0 and snap.lines_ok == 0
     finally:
         ball.close()
 
