@@ -71,9 +71,15 @@ def _add_calibration_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hand", default="right", choices=("left", "right"), help="the hand (default right)")
     p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
                    help="folder of the records database (default: the user's data folder)")
-    p.add_argument("--target", type=float, default=20.0, help="target in %%MVC for success (default 20)")
-    p.add_argument("--hold", type=float, default=0.5, help="hold time in seconds (default 0.5)")
-    p.add_argument("--json", action="store_true", help="print each rep as a JSON line")
+    p.add_argument("--exercise", default=None,
+                   help="the exercise whose counting rules to use (power_grip, pinch, finger_flexion, "
+                        "finger_squeeze; default power_grip), or with --level the exercise's number or name "
+                        "in that file")
+    p.add_argument("--level", type=Path, default=None,
+                   help="a level file: use its exercise's target, hold and counting rules")
+    p.add_argument("--target", type=float, default=None, help="target in %%MVC for success (default 20)")
+    p.add_argument("--hold", type=float, default=None, help="hold time in seconds (default: the exercise's)")
+    p.add_argument("--json", action="store_true", help="print each rep as a JSON line, then a summary")
 
 
 def _given_calibration(ns: argparse.Namespace) -> tuple[Any, str] | None:
@@ -112,10 +118,53 @@ def _given_calibration(ns: argparse.Namespace) -> tuple[Any, str] | None:
     return None
 
 
-def _settings(ns: argparse.Namespace) -> Any:
-    from game.therapy.force_reps import ForceRepSettings
+def _settings(ns: argparse.Namespace) -> tuple[Any, str]:
+    """The detector settings for --exercise / --level, and the exercise's name."""
+    from dataclasses import replace
 
-    return ForceRepSettings(target_pct=ns.target, hold_s=ns.hold)
+    from game.therapy.force_reps import EXERCISE_TIMINGS, ForceRepSettings
+
+    overrides: dict[str, float] = {}
+    prescribed: dict[str, float] = {}
+    exercise = ns.exercise or "power_grip"
+    if ns.level is None and exercise not in EXERCISE_TIMINGS:
+        raise ValueError(f"--exercise must be one of {', '.join(EXERCISE_TIMINGS)} (the force exercises), "
+                         f"got '{exercise}'")
+    if ns.level is not None:
+        from game.levels import LevelError, load_level
+
+        loaded = load_level(ns.level)
+        if not loaded.ok:
+            raise ValueError(str(LevelError(loaded.problems)))
+        force = [e for e in loaded.plan().exercises if e.exercise in EXERCISE_TIMINGS]
+        if not force:
+            raise ValueError(f"{ns.level} has no force exercise (replay and monitor count force reps)")
+        if ns.exercise is None:
+            chosen = force[0]
+        elif ns.exercise.isdigit():
+            plan = loaded.plan().exercises
+            if not 1 <= int(ns.exercise) <= len(plan):
+                raise ValueError(f"{ns.level} has {len(plan)} exercises; --exercise {ns.exercise} is not one of them")
+            chosen = plan[int(ns.exercise) - 1]
+            if chosen.exercise not in EXERCISE_TIMINGS:
+                raise ValueError(f"exercise {ns.exercise} in {ns.level} is {chosen.exercise}, a rolling exercise")
+        else:
+            named = [e for e in force if e.exercise == ns.exercise]
+            if not named:
+                raise ValueError(f"{ns.level} has no {ns.exercise} exercise "
+                                 f"(it has: {', '.join(e.exercise for e in force)})")
+            chosen = named[0]
+        exercise = chosen.exercise
+        prescribed = {"target_pct": chosen.target_pct, "hold_s": chosen.hold_s,
+                      "release_window_s": chosen.release_window_s}
+        overrides = dict(chosen.detector)
+    # As the game builds it: the prescription, then the exercise's own timings, then the file's detector block.
+    settings = replace(ForceRepSettings(**prescribed), **EXERCISE_TIMINGS[exercise], **overrides)
+    if ns.target is not None:
+        settings = replace(settings, target_pct=ns.target)
+    if ns.hold is not None:
+        settings = replace(settings, hold_s=ns.hold)
+    return settings, exercise
 
 
 def _rep_line(rep: Any, units_note: str) -> str:
@@ -133,34 +182,45 @@ def _add_replay(p: argparse.ArgumentParser) -> None:
 @subcommand("replay", "run a recorded force trace (CSV: t, force) through the rep detector and print the reps")(
     _add_replay)
 def run_replay(ns: argparse.Namespace) -> int:
-    from game.therapy.calibration import estimate_from_signal
-    from game.therapy.force_reps import ForceRepDetector
     from hardware.sample import Sample
     from hardware.scripted import TraceFormatError, load_trace_csv
 
     try:
         trace = load_trace_csv(ns.trace)
         given = _given_calibration(ns)
+        settings, exercise = _settings(ns)
     except (OSError, TraceFormatError, ValueError) as exc:
         print(f"main.py replay: {exc}", file=sys.stderr)
         return 2
-    if given is None:
-        cal, source = estimate_from_signal(trace[:, 0], trace[:, 1]), "estimated from the trace"
-    else:
-        cal, source = given
-    det = ForceRepDetector(cal, _settings(ns))
-    reps = det.feed([Sample(float(r[0]), float(r[1]), float(r[2]), float(r[3])) for r in trace])
+    live = LiveReps(settings, given[0] if given else None)
+    source = given[1] if given else "estimated from the trace, from its first credible squeeze on"
+    reps = live.feed([Sample(float(r[0]), float(r[1]), float(r[2]), float(r[3])) for r in trace])
+    cal = live.calibration
+    summary = {"type": "summary", "exercise": exercise, "reps": len(reps), "successes": sum(r.success for r in reps),
+               "target_pct": settings.target_pct, "hold_s": settings.hold_s,
+               "calibration": source if cal is not None else "waiting for a first squeeze",
+               "baseline": cal.baseline if cal else None, "mvc": cal.mvc if cal else None,
+               "rest_now": live.det.baseline if live.det else None,
+               "dropped_samples": live.det.dropped_samples if live.det else 0,
+               "samples": len(trace), "seconds": float(trace[-1, 0] - trace[0, 0]) if len(trace) else 0.0}
     if ns.json:
         for rep in reps:
-            print(json.dumps({"type": "rep", **rep.as_record()}))
-        print(json.dumps({"type": "summary", "reps": len(reps), "successes": sum(r.success for r in reps),
-                          "baseline": cal.baseline, "mvc": cal.mvc, "calibration": source}))
+            print(json.dumps({"type": "rep", "exercise": exercise, **rep.as_record()}))
+        print(json.dumps(summary))
         return 0
-    print(f"{ns.trace}: {len(trace)} samples over {trace[-1, 0] - trace[0, 0]:.1f} s; "
-          f"rest {cal.baseline:.1f}, MVC {cal.mvc:.1f} device units ({source})")
+    print(f"{ns.trace}: {len(trace)} samples over {summary['seconds']:.1f} s, counted as {exercise} "
+          f"(target {settings.target_pct:g}%, hold {settings.hold_s:g} s)")
+    if cal is None:
+        print("Waiting for a first squeeze: none was seen (a squeeze must rise well above the rest noise and "
+              "come back down), so no reps are counted. Give --baseline and --mvc, or --patient, to count "
+              "without one.")
+        return 0
+    print(f"rest {cal.baseline:.1f}, MVC {cal.mvc:.1f} device units ({source})")
     for rep in reps:
         print(_rep_line(rep, ""))
-    print(f"{len(reps)} reps, {sum(r.success for r in reps)} reached the {ns.target:g}% target")
+    if live.det.dropped_samples:
+        print(f"{live.det.dropped_samples} readings no hand could make (read failures) were skipped")
+    print(f"{len(reps)} reps, {sum(r.success for r in reps)} reached the {settings.target_pct:g}% target")
     return 0
 
 
@@ -174,57 +234,69 @@ def _add_monitor(p: argparse.ArgumentParser) -> None:
 
 
 class LiveReps:
-    """Rep detection on a live stream, with a calibration estimated as it goes when none is given."""
+    """Rep detection on a stream, with an honest calibration estimate when none is given.
+
+    Without a calibration nothing is counted until a credible first squeeze
+    (:class:`FirstSqueezeEstimate`); the samples up to it are kept and then
+    counted, so that squeeze is rep 1. A stronger squeeze later raises MVC for
+    the reps after it; a rep once reported is never changed or taken back.
+    """
+
+    KEEP_S = 60.0  # samples kept while waiting for the first squeeze
 
     def __init__(self, settings: Any, given: Any = None) -> None:
-        self.settings = settings
-        self.given = given
-        self.samples: list[Any] = []
-        self.cal = given
-        self.det = None
-        self.last_printed = float("-inf")
-        self._next_estimate = 0.0
-
-    def feed(self, samples: list[Any]) -> list[Any]:
-        from game.therapy.calibration import estimate_from_signal
+        from game.therapy.calibration import FirstSqueezeEstimate
         from game.therapy.force_reps import ForceRepDetector
 
-        if not samples:
-            return []
-        self.samples.extend(samples)
-        del self.samples[:-60000]  # the last 10 minutes at 100 Hz are plenty to estimate from
-        t_now = samples[-1].t
-        if self.given is None and t_now >= self._next_estimate and len(self.samples) > 50:
-            # Re-estimate every second; replay the stream only if MVC moved (a stronger squeeze came).
-            self._next_estimate = t_now + 1.0
-            import numpy as np
+        self.settings = settings
+        self.estimate = None if given is not None else FirstSqueezeEstimate()
+        self.det = ForceRepDetector(given, settings) if given is not None else None
+        self.waiting: list[Any] = []
+        self.last_force: float | None = None
 
-            t = np.array([s.t for s in self.samples])
-            f = np.array([s.force for s in self.samples])
-            new = estimate_from_signal(t, f)
-            if self.cal is None or abs(new.mvc - self.cal.mvc) > 0.1 * self.cal.mvc:
-                self.cal = new
-                self.det = ForceRepDetector(new, self.settings)
-                reps = self.det.feed(self.samples)
-                return self._fresh(reps)
-        if self.cal is None:
-            return []
-        if self.det is None:
-            self.det = ForceRepDetector(self.cal, self.settings)
-            return self._fresh(self.det.feed(self.samples))
-        return self._fresh(self.det.feed(samples))
+    @property
+    def calibration(self) -> Any:
+        return self.det.calibration if self.det is not None else None
 
-    def _fresh(self, reps: list[Any]) -> list[Any]:
-        out = [r for r in reps if r.t_start > self.last_printed + 1e-9]
-        if out:
-            self.last_printed = out[-1].t_start
-        return out
+    def feed(self, samples: list[Any]) -> list[Any]:
+        from game.therapy.force_reps import ForceRepDetector
+
+        if samples:
+            self.last_force = samples[-1].force
+        if self.estimate is None:
+            return self.det.feed(samples)
+        reps: list[Any] = []
+        for s in samples:
+            cal = self.estimate.add(s.t, s.force)
+            if self.det is None:
+                self.waiting.append(s)
+                if cal is not None:
+                    self.det = ForceRepDetector(cal, self.settings)
+                    reps += self.det.feed(self.waiting)
+                    self.waiting = []
+                elif s.t - self.waiting[0].t > self.KEEP_S:
+                    del self.waiting[: len(self.waiting) // 4]
+                continue
+            if cal is not None:
+                self.det.recalibrate(cal)
+            rep = self.det.step(s.t, s.force)
+            if rep is not None:
+                reps.append(rep)
+        return reps
 
     @property
     def level_pct(self) -> float | None:
-        if self.cal is None or not self.samples:
-            return None
-        return self.cal.to_pct(self.samples[-1].force)
+        return self.det.level_pct if self.det is not None else None
+
+    def view(self) -> str:
+        """The detector's view, for a maker: where rest is, where a rep starts and ends."""
+        d = self.det
+        if d is None:
+            return "waiting for a first squeeze (squeeze hard once, then let go)"
+        cal = d.calibration
+        dev = cal.to_device
+        return (f"rest {d.baseline:.0f}, starts above {dev(d.start_at_pct):.0f}, "
+                f"ends below {dev(d.end_at_pct):.0f} ({d.state.replace('_', ' ')})")
 
 
 @subcommand("monitor", "show live force from a ball and print each rep it detects")(_add_monitor)
@@ -236,6 +308,7 @@ def run_monitor(ns: argparse.Namespace) -> int:
 
     try:
         given = _given_calibration(ns)
+        settings, _exercise = _settings(ns)
         prof = load_profile(ns.profile) if ns.profile else None
     except (ValueError, ProfileError) as exc:
         print(f"main.py monitor: {exc}", file=sys.stderr)
@@ -246,7 +319,7 @@ def run_monitor(ns: argparse.Namespace) -> int:
         print(f"main.py monitor: {src.reason} Plug the ball in, or name its port with --input "
               "(see `main.py devices`).", file=sys.stderr)
         return 1
-    live = LiveReps(_settings(ns), given[0] if given else None)
+    live = LiveReps(settings, given[0] if given else None)
     src.start()
     out = sys.stdout
     end = None if ns.seconds is None else time.monotonic() + ns.seconds
@@ -270,9 +343,10 @@ def run_monitor(ns: argparse.Namespace) -> int:
                 last_show = now
                 snap = src.snapshot()
                 lvl = live.level_pct
-                force = f"{lvl:5.1f} %MVC" if lvl is not None else "estimating MVC (squeeze hard once)"
+                raw = f"{live.last_force:.0f}" if live.last_force is not None else "-"
+                force = f"{lvl:5.1f} %MVC" if lvl is not None else "    -    "
                 bar = "#" * max(0, min(40, round((lvl or 0) / 2.5)))
-                out.write(f"force {force} |{bar:<40}| {snap.rate_hz:5.0f} Hz, "
+                out.write(f"reading {raw:>6} = {force} |{bar:<40}| {live.view()}; {snap.rate_hz:4.0f} Hz, "
                           f"dropped {snap.dropped_total}\n")
                 out.flush()
     except KeyboardInterrupt:

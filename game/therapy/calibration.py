@@ -7,6 +7,7 @@ calibrations so one bad day does not swing them.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -118,3 +119,122 @@ def estimate_from_signal(t: np.ndarray, force: np.ndarray, quiet_window_s: float
     peak = moving_average_max(t, force)
     mvc = max(peak - baseline, 1e-6)
     return Calibration(baseline=baseline, mvc=mvc, noise_sd=noise)
+
+
+class FirstSqueezeEstimate:
+    """A calibration estimated from a live stream, honestly: none until a credible squeeze.
+
+    For ``monitor`` and ``replay`` when nobody has calibrated. Drift, creep, a ball
+    put down differently and rest noise must never pass for a squeeze, so a squeeze
+    is credible only when the force rose quickly (within ``rise_s``) by at least
+    ``max(10 x rest noise, 6 quantisation steps)`` above the level just before it,
+    *and came back down* by half of that rise (a step that stays up is the ball
+    resting differently). Until then :attr:`calibration` is None and nothing may
+    be counted. Afterwards MVC is the strongest 250 ms seen so far, so it only
+    grows; the rest level is the one just before the first squeeze.
+    Causal and O(1) per sample: samples are folded into 50 ms bins.
+    """
+
+    BIN_S = 0.05
+    RISE_S = 3.0
+    STEP_S = 30.0  # a rise that has not come back down after this long is not a squeeze
+    MIN_QUIET_BINS = 10  # half a second of rest before anything can be called a squeeze
+
+    def __init__(self, *, quantum: float | None = None) -> None:
+        self.quantum = quantum  # the device's smallest step (1 for ADC counts); learnt if None
+        self.calibration: Calibration | None = None
+        self._bin_t0: float | None = None
+        self._bin_sum = self._bin_sq = 0.0
+        self._bin_n = 0
+        self._bins: list[float] = []  # recent bin means (the last RISE_S)
+        self._quiet_sd: list[float] = []  # SDs of bins that looked like rest
+        self._rise_from: float | None = None
+        self._rise_bins = 0
+        self._peak = -math.inf
+        self._best = -math.inf  # strongest 250 ms (5 bins) mean so far
+        self._seen_integer_only = True
+        self.samples_seen = 0
+
+    @property
+    def status(self) -> str:
+        if self.calibration is not None:
+            return "estimated"
+        return "waiting for a first squeeze" if self.samples_seen else "waiting for readings"
+
+    @property
+    def noise_sd(self) -> float:
+        q = self._quantum()
+        floor = q / math.sqrt(12.0) if q else 0.0  # quantisation noise of an ideal converter
+        if not self._quiet_sd:
+            return floor
+        return max(floor, statistics.median(self._quiet_sd[-200:]))
+
+    def _quantum(self) -> float:
+        if self.quantum is not None:
+            return self.quantum
+        return 1.0 if self._seen_integer_only else 0.0
+
+    def add(self, t: float, force: float) -> Calibration | None:
+        """Fold in one sample; returns the calibration when it is first known or grows."""
+        if not (math.isfinite(t) and math.isfinite(force)):
+            return None
+        force = float(force)
+        self.samples_seen += 1
+        if self._seen_integer_only and force != int(force):
+            self._seen_integer_only = False
+        if self._bin_t0 is None:
+            self._bin_t0 = t
+        if t - self._bin_t0 >= self.BIN_S and self._bin_n:
+            changed = self._close_bin()
+            self._bin_t0 = t
+            self._bin_sum = self._bin_sq = 0.0
+            self._bin_n = 0
+        else:
+            changed = None
+        self._bin_sum += force
+        self._bin_sq += force * force
+        self._bin_n += 1
+        return changed
+
+    def _close_bin(self) -> Calibration | None:
+        n = self._bin_n
+        mean = self._bin_sum / n
+        var = max(0.0, self._bin_sq / n - mean * mean)
+        bins = self._bins
+        bins.append(mean)
+        keep = int(self.RISE_S / self.BIN_S)
+        if len(bins) > keep:
+            del bins[0]
+        window = bins[-5:]
+        avg250 = sum(window) / len(window)
+        low = min(bins)
+        threshold = max(10.0 * self.noise_sd, 6.0 * (self._quantum() or 0.0))
+        if self._rise_from is None:
+            if n >= 2:
+                sd = math.sqrt(var * n / (n - 1))
+                if mean - low <= max(threshold / 2, 2.0 * sd):
+                    self._quiet_sd.append(sd)
+            if len(self._quiet_sd) >= self.MIN_QUIET_BINS and mean - low >= threshold:
+                self._rise_from = low
+                self._rise_bins = 0
+                self._peak = avg250
+        else:
+            self._peak = max(self._peak, avg250)
+            self._rise_bins += 1
+            rise = self._peak - self._rise_from
+            if mean <= self._peak - 0.5 * rise:
+                base, self._rise_from = self._rise_from, None
+                if self.calibration is None:
+                    self._best = self._peak
+                    self.calibration = Calibration(baseline=base, mvc=rise, noise_sd=self.noise_sd)
+                    return self.calibration
+            elif self._rise_bins * self.BIN_S > self.STEP_S:
+                self._rise_from = None  # up and never down again: the ball rests differently
+        if self.calibration is not None and avg250 > self._best:
+            self._best = avg250
+            if avg250 - self.calibration.baseline > 1.1 * self.calibration.mvc:
+                self.calibration = Calibration(baseline=self.calibration.baseline,
+                                               mvc=avg250 - self.calibration.baseline,
+                                               noise_sd=self.calibration.noise_sd)
+                return self.calibration
+        return None

@@ -39,6 +39,11 @@ class LowPass2:
         self._s1 += delta
         self._y += delta
 
+    def remap(self, scale: float, offset: float) -> None:
+        """Express the state in other units: ``state * scale + offset`` (a new calibration)."""
+        self._s1 = self._s1 * scale + offset
+        self._y = self._y * scale + offset
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LowPass2):
             return NotImplemented

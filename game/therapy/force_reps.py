@@ -197,6 +197,7 @@ class ForceRepDetector:
         self._armed_after = -math.inf
         self._cue_t: float | None = None
         self.dropped_samples = 0
+        self._pending_cal: Calibration | None = None
         self._reset_candidate()
         self._reset_rep()
 
@@ -275,6 +276,34 @@ class ForceRepDetector:
         """New target or timings (difficulty changes); takes effect for the next rep."""
         self.settings = settings
 
+    def recalibrate(self, calibration: Calibration) -> None:
+        """A better calibration (a stronger squeeze was seen while estimating).
+
+        Takes effect from now on, between reps: reps already counted stand as they
+        were reported. During a rep it waits for the rep to end.
+        """
+        self._pending_cal = calibration
+        if self._state is not _State.ACTIVE:
+            self._apply_calibration()
+
+    def _apply_calibration(self) -> None:
+        new, old = self._pending_cal, self.calibration
+        self._pending_cal = None
+        if new is None or new == old:
+            return
+        s1 = 100.0 / new.mvc
+        k = s1 / self._scale
+        off = (old.baseline - new.baseline) * s1
+        self._detect.remap(k, off)
+        self._display.remap(k, off)
+        self._rest = self._rest * k + off
+        self._zero = self._zero * k + off
+        self._await_peak = self._await_peak * k + off
+        self.calibration = new
+        self._scale = s1
+        self._still_band = max(1.0, 2.0 * new.noise_pct)
+        self._reset_candidate()
+
     def feed(self, samples: list[Sample]) -> list[ForceRep]:
         reps: list[ForceRep] = []
         for s in samples:
@@ -314,6 +343,9 @@ class ForceRepDetector:
         self._display.step(x, dt)
         state = self._state
         if state is _State.REST:
+            if self._pending_cal is not None:
+                self._apply_calibration()
+                y = self._detect.value
             self._rest_step(t, y, dt)
             return None
         if state is _State.AWAIT_REARM:
