@@ -22,6 +22,20 @@ from hardware.sample import Sample
 
 PAUSE_BUTTON = LRect(1040, 20, 100, 84)
 STOP_BUTTON = LRect(1156, 20, 104, 84)
+SAVING_DELAYED = "Saving is delayed — your exercise is kept"
+SAVING_BANNER = LRect(290, 22, 730, 60)
+
+
+def draw_saving_delayed(c: Canvas, rect: LRect = SAVING_BANNER) -> None:
+    """The records could not be written just now (locked, disk full): every rep is kept
+    (spill journal, memory) and saved when it can be; the patient plays on."""
+    c.rect(Theme.BG, rect, radius=14)
+    c.rect(Theme.NEAR, rect, radius=14, width=4)
+    x, y = rect.x + 34, rect.y + rect.h / 2
+    c.circle(Theme.NEAR, (x, y), 15)  # a clock face: "later", not "lost"
+    c.line(Theme.DARK_TEXT, (x, y), (x, y - 10), 4)
+    c.line(Theme.DARK_TEXT, (x, y), (x + 8, y), 4)
+    c.text(SAVING_DELAYED, (rect.x + 60 + (rect.w - 70) / 2, y), size=26, color=Theme.TEXT)
 
 
 class DisconnectedScene(Scene):
@@ -120,6 +134,7 @@ class PlayScene(Scene):
             ctx.store.start_trace(self.session_id, trace_settings(ctx.calibration, self.game.detector.settings,
                                                                   exercise=self.exercise, hand=self.game.setup.hand))
         self.set_started_at = ctx.store.now()
+        self._saving_delayed = False
         # The drawn demonstration comes before the first set of each exercise (pushed on the first frame).
         self._demo_pending = self.set_number <= 1 and ctx.demos and self.exercise not in ctx.demos_seen
 
@@ -196,6 +211,12 @@ class PlayScene(Scene):
         return None
 
     def update(self, dt: float) -> Transition:
+        delayed = self.ctx.store.saving_delayed
+        if delayed != self._saving_delayed:
+            # Said in the records too (stored once saving works again).
+            self._saving_delayed = delayed
+            self.ctx.store.log_event(self.session_id, "saving_delayed" if delayed else "saving_resumed",
+                                     {"exercise": self.exercise, "set": self.set_number, "reps": self.game.reps_done})
         if self.ended is None:
             self.game.update(dt)
             if self.game.cues_given > self._cues_heard:  # the game asked for a rep: "your turn"
@@ -240,6 +261,7 @@ class PlayScene(Scene):
             rep_word=g.rep_word, rolling=g.channel == "roll",
             # a roll rep's record keeps its reach as roll_range (% of the calibrated range)
             best_roll_pct=max((r.range_pct for r in g.reps if hasattr(r, "range_pct")), default=None),
+            session_id=self.session_id, set_number=self.set_number,
         )
 
     def exit(self) -> None:
@@ -256,3 +278,5 @@ class PlayScene(Scene):
         c.rect(Theme.STOP, STOP_BUTTON, radius=16)
         draw_stop_icon(c, (STOP_BUTTON.center[0], STOP_BUTTON.y + 32), 34, Theme.TEXT)
         c.text("Stop", (STOP_BUTTON.center[0], STOP_BUTTON.y + 66), size=20, bold=True)
+        if self._saving_delayed:
+            draw_saving_delayed(c)

@@ -8,7 +8,7 @@ from game.input import Act, Action
 from game.records import TodaySummary, local_day, today_summary
 from game.scene import Pop, Push, Replace, Scene, Transition
 from game.ui import Canvas, LRect, Theme, draw_tick
-from game.widgets import Button, ButtonGroup, ChoiceSwitch
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, fit_size
 from hardware.sample import Sample
 
 
@@ -24,6 +24,8 @@ class SetSummary:
     rep_word: str = "squeezes"  # what one rep is called in this game ("rolls", "pinches")
     rolling: bool = False  # a rolling exercise: its best is the widest roll, not the strongest squeeze
     best_roll_pct: float | None = None  # widest roll this set, % of the patient's calibrated range
+    session_id: int | None = None  # where the set's reps are recorded (to tell the ones not saved yet)
+    set_number: int = 1
 
 
 class ResultsScene(Scene):
@@ -42,9 +44,23 @@ class ResultsScene(Scene):
         self.switch = ChoiceSwitch(self.ctx)
         self.ctx.audio.play("done")
         self.shown_for = 0.0
+        self.unsaved = self._unsaved()
+
+    def _unsaved(self) -> int:
+        """This set's reps that are kept but not in the records yet (saving delayed)."""
+        s = self.summary
+        if s.session_id is None:
+            return 0
+        return self.ctx.store.held_reps(s.session_id, exercise=s.exercise, set_number=s.set_number)
 
     def update(self, dt: float) -> Transition:
         self.shown_for += dt
+        if self.unsaved:
+            # Saving may work again while the screen is up: then the counts are the records' own.
+            now = self._unsaved()
+            if now != self.unsaved:
+                self.unsaved = now
+                self.today = today_summary(self.ctx.store, self.ctx.patient_id, today=local_day(self.ctx.store.now()))
         self.buttons.scan(dt, self.ctx, self.switch)
         return None
 
@@ -76,7 +92,7 @@ class ResultsScene(Scene):
         s = self.summary
         c.clear()
         head = "Well done!" if s.ended == "completed" else "Good work today"
-        c.text(head, (640, 90), size=70, bold=True, color=Theme.FOCUS)
+        c.text(head, (640, 100 if self.unsaved else 90), size=70, bold=True, color=Theme.FOCUS)
         c.text(s.title, (640, 160), size=34, color=Theme.TEXT_DIM)
         t = self.today
         if s.rolling:
@@ -85,8 +101,10 @@ class ResultsScene(Scene):
         else:
             best, best_label, best_when = t.best_peak_pct_today, "best squeeze", "today"
             unit_note = "% of your strongest squeeze (from the ball, not a medical measure)"
+        # Never claim a rep the records do not hold: those kept for later are said to be.
+        set_note = f"{self.unsaved} kept, saving delayed" if self.unsaved else f"{s.successes} on target"
         cards = [
-            (f"{s.reps}", s.rep_word, f"{s.successes} on target"),
+            (f"{s.reps}", s.rep_word, set_note),
             (f"{t.reps_today}", "today", f"{t.successes_today} on target"),
             (f"{best:.0f}%" if best is not None else "-", best_label, best_when),
             (f"{t.streak_days}", "day in a row" if t.streak_days == 1 else "days in a row", ""),
@@ -97,7 +115,11 @@ class ResultsScene(Scene):
             c.text(big, (r.center[0], r.y + 100), size=96, bold=True)
             c.text(small, (r.center[0], r.y + 190), size=30)
             if note:
-                c.text(note, (r.center[0], r.y + 232), size=26, color=Theme.TEXT_DIM)
+                c.text(note, (r.center[0], r.y + 232), size=fit_size(c, note, 26, r.w - 16), color=Theme.TEXT_DIM)
         draw_tick(c, (1180, 90), 60)
         c.text(unit_note, (640, 515), size=22, color=Theme.TEXT_DIM)
+        if self.unsaved:
+            from game.scenes.play import draw_saving_delayed
+
+            draw_saving_delayed(c, LRect(275, 4, 730, 50))
         self.buttons.draw(c, size=40)
