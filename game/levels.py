@@ -87,7 +87,18 @@ class DetectorSettings(_Settings):
     dip_tolerance_s: float | None = Field(None, ge=0, le=1, description=(
         "Short dips below the target during a hold, in seconds, that are forgiven (tremor). Default 0.1."))
     rezero_after_s: float | None = Field(None, ge=0.5, le=30, description=(
-        "Seconds of steady rest after which the rest level is measured again (sensor drift). Default 2."))
+        "How slowly, in seconds, the rest level follows a sensor that reads higher at rest (drift, creep). "
+        "Default 2: a squeeze rises far faster and is never taken for drift."))
+    release_share: float | None = Field(None, ge=0.3, le=0.95, description=(
+        "A squeeze also counts as released once force has fallen by this share of the squeeze "
+        "(0.75 = three quarters) and stays still there, so a sensor that rests a little higher after "
+        "a squeeze still ends the rep. Default 0.75."))
+    settle_s: float | None = Field(None, ge=0.05, le=3, description=(
+        "Seconds force must stay still after falling that far. Default 0.4; quick presses 0.15."))
+    valley_split: float | None = Field(None, ge=0.1, le=0.9, description=(
+        "Quick presses: a dip of this share of a press, followed by a new rise of the same share, "
+        "starts the next press without returning to rest. Default 0.35 for finger press and finger "
+        "squeeze; leave it out for slow squeezes (a squeeze that sags and squeezes again is one rep)."))
 
 
 class ExerciseSettings(_Settings):
