@@ -1,12 +1,18 @@
 """The staff PIN that guards the clinic kiosk, and the kiosk's own settings.
 
-The PIN is never stored: only a random salt and an scrypt hash of it (scrypt is
-memory-hard, so guessing a short PIN from a stolen database file is slow; it is in
-the standard library). A try is compared in constant time. Wrong tries are
-counted in the database and lock entry for a while; each lockout in a row is
-twice as long as the one before (capped), and a restart resets nothing, so
-pulling the plug does not buy more guesses. Time is the store's injected wall
-clock: a lockout is real time, not game time.
+The PIN is never stored: only a random salt and an Argon2id hash of it. The
+lockout below stops guessing at the kiosk; the hash is what stops guessing from a
+copied database file, where nothing limits the tries but the cost of each one. So
+each try costs about a third of a second and 64 MiB of memory (see PIN_KDF), and a
+new PIN has at least 6 digits: a million PINs at 1/3 s is about 4 days of one core
+per PIN, where the old 4 digits and scrypt at N=2**14 fell in 6 minutes. A PIN set
+with the old parameters still opens the kiosk, and is hashed again with the new
+ones the first time it is typed right; a PIN shorter than 6 digits still works, but
+staff are told on the staff menu to set a longer one. A try is compared in constant
+time. Wrong tries are counted in the database and lock entry for a while; each
+lockout in a row is twice as long as the one before (capped), and a restart resets
+nothing, so pulling the plug does not buy more guesses. Time is the store's injected
+wall clock: a lockout is real time, not game time.
 """
 
 from __future__ import annotations
@@ -19,15 +25,48 @@ from dataclasses import dataclass
 
 from game.storage import Store
 
-MIN_DIGITS, MAX_DIGITS = 4, 12
+MIN_DIGITS, MAX_DIGITS = 6, 12  # for a new PIN; an older PIN of 4 or 5 digits still opens (see above)
 MAX_TRIES = 5  # wrong tries in a row before entry locks
 LOCKOUT_S = 300.0  # the first lockout; each one in a row doubles it
 MAX_LOCKOUT_S = 3600.0
-# scrypt cost: 2**14 x 8 x 128 bytes = 16 MB of memory and ~50 ms a try (OWASP's
-# minimum is N=2**17 for passwords; a PIN is also guarded by the lockout, and the
-# kiosk PC must check a try without a visible stall).
-SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 SALT_BYTES = 16
+
+
+@dataclass(frozen=True)
+class PinKdf:
+    """Argon2id parameters (RFC 9106) for the staff PIN.
+
+    Argon2id rather than more scrypt: it is the first choice of RFC 9106 and OWASP,
+    its memory and time costs are set separately (scrypt's time only grows with its
+    memory: 250 ms took N=2**16, 64 MiB, and a margin 2**17, 128 MiB on the kiosk
+    PC), and its first pass does not depend on the PIN (no cache-timing leak).
+    """
+
+    time_cost: int = 7  # passes over the memory
+    memory_kib: int = 64 * 1024  # 64 MiB, the memory of RFC 9106's second recommended setting
+    parallelism: int = 1  # one lane: the kiosk's own check gets no help from more cores, nor does a guesser's
+    hash_len: int = 32
+
+    def as_json(self) -> dict[str, object]:
+        return {"name": "argon2id", "v": 19, "t": self.time_cost, "m": self.memory_kib, "p": self.parallelism,
+                "len": self.hash_len}
+
+    @property
+    def work_mib_passes(self) -> float:
+        """Memory times passes: what a guess costs, whatever the machine."""
+        return self.memory_kib / 1024 * self.time_cost
+
+
+# What a guess costs. Measured by benchmarks/bench_pin.py on the machine in the
+# README (AMD EPYC, 2 cores): one pass over 64 MiB takes 47 ms of CPU or more, so 7
+# passes take 330-365 ms; 250 ms needs at least MIN_WORK_MIB_PASSES (tests/test_staff.py
+# checks PIN_KDF against it, so a change that makes guessing cheap fails there).
+PIN_KDF = PinKdf()
+MS_PER_MIB_PASS = 47 / 64
+CLAIMED_MIN_MS_PER_GUESS = 250
+MIN_WORK_MIB_PASSES = CLAIMED_MIN_MS_PER_GUESS / MS_PER_MIB_PASS  # about 340 MiB-passes
+# The hash before issue 19, still read so existing PINs open (and are then re-hashed).
+OLD_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 
 class PinError(ValueError):
@@ -49,9 +88,21 @@ def check_new_pin(pin: str) -> str:
     return pin
 
 
-def hash_pin(pin: str, salt: bytes, params: dict[str, int]) -> bytes:
-    return hashlib.scrypt(pin.encode(), salt=salt, n=params["n"], r=params["r"], p=params["p"],
-                          dklen=params["dklen"], maxmem=256 * 1024 * 1024)
+def hash_pin(pin: str, salt: bytes, params: dict[str, object]) -> bytes:
+    """The hash of ``pin`` with the stored parameters (``kdf`` column): Argon2id,
+    or scrypt for a PIN set before Argon2id. ValueError for anything else."""
+    name = params.get("name")
+    if name == "argon2id":
+        from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
+
+        if int(params.get("v", ARGON2_VERSION)) != ARGON2_VERSION:
+            raise ValueError(f"Argon2 version {params.get('v')}")
+        return hash_secret_raw(pin.encode(), salt, time_cost=int(params["t"]), memory_cost=int(params["m"]),
+                               parallelism=int(params["p"]), hash_len=int(params["len"]), type=Type.ID)
+    if name == "scrypt":
+        return hashlib.scrypt(pin.encode(), salt=salt, n=int(params["n"]), r=int(params["r"]), p=int(params["p"]),
+                              dklen=int(params["dklen"]), maxmem=256 * 1024 * 1024)
+    raise ValueError(f"unknown PIN hash {name!r}")
 
 
 @dataclass(frozen=True)
@@ -62,16 +113,24 @@ class PinCheck:
     locked_for_s: float = 0.0  # > 0: entry is locked for this many more seconds
     tries_left: int = MAX_TRIES
     no_pin: bool = False
+    short_pin: bool = False  # right, but shorter than a new PIN may be: staff should set a longer one
+    unreadable: bool = False  # the stored PIN record cannot be used (damaged): set the PIN again
 
     @property
     def message(self) -> str:
         if self.ok:
-            return ""
+            return SHORT_PIN_NOTE if self.short_pin else ""
         if self.no_pin:
             return "No staff PIN is set. Set one with: main.py staff set-pin"
+        if self.unreadable:
+            return "The staff PIN record cannot be read. Set the PIN again with: main.py staff set-pin"
         if self.locked_for_s > 0:
             return f"Too many wrong tries. Locked for {format_wait(self.locked_for_s)}."
         return f"Wrong PIN. {self.tries_left} {'try' if self.tries_left == 1 else 'tries'} left."
+
+
+SHORT_PIN_NOTE = (f"This staff PIN is shorter than {MIN_DIGITS} digits, which is too easy to guess. Please set a "
+                  f"new one of {MIN_DIGITS} digits or more: main.py staff set-pin")
 
 
 def format_wait(seconds: float) -> str:
@@ -86,11 +145,23 @@ class StaffLock:
     """Set and check the staff PIN in a :class:`Store`."""
 
     def __init__(self, store: Store, *, max_tries: int = MAX_TRIES, lockout_s: float = LOCKOUT_S,
-                 max_lockout_s: float = MAX_LOCKOUT_S) -> None:
+                 max_lockout_s: float = MAX_LOCKOUT_S, kdf: PinKdf | None = None) -> None:
         self.store = store
         self.max_tries = max_tries
         self.lockout_s = lockout_s
         self.max_lockout_s = max_lockout_s
+        # None: the module's PIN_KDF when hashing (tests swap in cheap parameters there).
+        self._kdf = kdf
+
+    @property
+    def kdf(self) -> PinKdf:
+        return self._kdf or PIN_KDF
+
+    def _new_hash(self, pin: str) -> tuple[str, bytes, bytes]:
+        """(kdf column, salt, hash) for ``pin`` with the current parameters."""
+        params = self.kdf.as_json()
+        salt = os.urandom(SALT_BYTES)
+        return json.dumps(params), salt, hash_pin(pin, salt, params)
 
     def _row(self):  # noqa: ANN202
         return self.store.db.execute("SELECT * FROM staff_pin WHERE id=1").fetchone()
@@ -102,14 +173,23 @@ class StaffLock:
     def set_pin(self, pin: str) -> None:
         """Store a new PIN (checked first); clears wrong tries and any lockout."""
         pin = check_new_pin(pin)
-        salt = os.urandom(SALT_BYTES)
-        digest = hash_pin(pin, salt, SCRYPT)
+        kdf, salt, digest = self._new_hash(pin)
         now = self.store.now()
         with self.store.transaction() as db:
             db.execute("INSERT OR REPLACE INTO staff_pin(id, kdf, salt, hash, set_at, failed_tries, lockouts, "
-                       "locked_until) VALUES (1, ?, ?, ?, ?, 0, 0, NULL)",
-                       (json.dumps({"name": "scrypt", **SCRYPT}), salt, digest, now))
+                       "locked_until) VALUES (1, ?, ?, ?, ?, 0, 0, NULL)", (kdf, salt, digest, now))
         self.store.log_event(None, "staff_pin_set", {})
+
+    def needs_rehash(self) -> bool:
+        """True if the stored hash is not made with the current parameters (an old
+        scrypt hash): it is redone the next time the PIN is typed right."""
+        row = self._row()
+        if row is None:
+            return False
+        try:
+            return json.loads(row["kdf"]) != self.kdf.as_json()
+        except ValueError:
+            return True
 
     def locked_for(self) -> float:
         """Seconds until a try is allowed again (0: now)."""
@@ -131,13 +211,23 @@ class StaffLock:
         wait = self.locked_for()
         if wait > 0:
             return PinCheck(False, locked_for_s=wait, tries_left=0)
-        params = json.loads(row["kdf"])
-        digest = hash_pin(pin.strip(), bytes(row["salt"]), params)
+        pin = pin.strip()
+        try:
+            params = json.loads(row["kdf"])
+            digest = hash_pin(pin, bytes(row["salt"]), params)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return PinCheck(False, unreadable=True)
         if hmac.compare_digest(digest, bytes(row["hash"])):
+            upgrade = params != self.kdf.as_json()
             with self.store.transaction() as db:
                 db.execute("UPDATE staff_pin SET failed_tries=0, lockouts=0, locked_until=NULL WHERE id=1")
+                if upgrade:  # an old hash: redone with today's parameters while the PIN is at hand
+                    kdf, salt, digest = self._new_hash(pin)
+                    db.execute("UPDATE staff_pin SET kdf=?, salt=?, hash=? WHERE id=1", (kdf, salt, digest))
+            if upgrade:
+                self.store.log_event(None, "staff_pin_rehashed", {"from": params.get("name"), "to": "argon2id"})
             self.store.log_event(None, "staff_unlocked", {})
-            return PinCheck(True)
+            return PinCheck(True, short_pin=len(pin) < MIN_DIGITS)
         tries = int(row["failed_tries"]) + 1
         if tries >= self.max_tries:
             lockouts = int(row["lockouts"]) + 1

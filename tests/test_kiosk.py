@@ -25,7 +25,15 @@ from hardware.scripted import ScriptedSource
 from hardware.traces import Squeeze, synth_trace
 from tests.helpers import BASE, CAL, pct
 
-PIN = "2580"
+PIN = "258013"
+
+
+@pytest.fixture(autouse=True)
+def cheap_pin_hash(monkeypatch):
+    """The real PIN hash costs a third of a second; these tests are about the kiosk."""
+    import game.staff
+
+    monkeypatch.setattr(game.staff, "PIN_KDF", game.staff.PinKdf(time_cost=1, memory_kib=64))
 
 
 def kiosk_app(tmp_path, *, idle: float = 20.0, squeezes: list[Squeeze] | None = None, patients=("Ann Byrne", "Bob Kelly")) -> App:
@@ -347,3 +355,33 @@ def test_supervisor_restarts_until_staff_close_the_kiosk(tmp_path, codes, result
     assert sup.run() == result
     assert int(counter.read_text()) == runs
     assert any("killed by SIGKILL" in m for m in logs) == (-9 in codes)
+
+
+def test_an_older_four_digit_pin_opens_and_the_menu_asks_for_a_longer_one(tmp_path) -> None:
+    import hashlib
+    import json
+    import os
+
+    from game.staff import OLD_SCRYPT, SHORT_PIN_NOTE
+
+    app = kiosk_app(tmp_path)
+    try:
+        salt = os.urandom(16)  # the PIN as stored before 6 digits and Argon2id
+        with app.store.transaction() as db:
+            db.execute("UPDATE staff_pin SET kdf=?, salt=?, hash=?", (json.dumps({"name": "scrypt", **OLD_SCRYPT}),
+                       salt, hashlib.scrypt(b"2580", salt=salt, n=2**14, r=8, p=1, dklen=32)))
+        chord(app)
+        type_text(app, "2580")
+        key(app, pygame.K_RETURN)
+        assert screens(app) == ["KioskPickerScene", "StaffMenuScene"]
+        assert app.top.note == SHORT_PIN_NOTE and "6 digits or more" in SHORT_PIN_NOTE
+        app.draw(0.0)
+        assert json.loads(app.store.db.execute("SELECT kdf FROM staff_pin").fetchone()["kdf"])["name"] == "argon2id"
+        key(app, pygame.K_ESCAPE)
+        chord(app)  # a six-digit PIN: no note
+        StaffLock(app.store).set_pin(PIN)
+        type_text(app, PIN)
+        key(app, pygame.K_RETURN)
+        assert isinstance(app.top, StaffMenuScene) and app.top.note == ""
+    finally:
+        app.shutdown()

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PIN = "2580"
+PIN = "258013"
 IDLE_S = 3.0
 # Logical = screen pixels: the kiosk is full screen on a 1280x720 Xvfb screen.
 FIRST_TILE = (200, 229)

@@ -23,6 +23,8 @@ def _add(p: argparse.ArgumentParser) -> None:
 
 
 def _read_pin(from_stdin: bool) -> str | None:
+    from game.staff import MAX_DIGITS, MIN_DIGITS
+
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
@@ -30,7 +32,7 @@ def _read_pin(from_stdin: bool) -> str | None:
             return None
         return line.strip()
     try:
-        first = getpass.getpass("New staff PIN (4 to 12 digits): ")
+        first = getpass.getpass(f"New staff PIN ({MIN_DIGITS} to {MAX_DIGITS} digits): ")
         again = getpass.getpass("The same PIN again: ")
     except (EOFError, KeyboardInterrupt):
         print("\nmain.py staff set-pin: no PIN set", file=sys.stderr)
@@ -43,7 +45,7 @@ def _read_pin(from_stdin: bool) -> str | None:
 
 @subcommand("staff", "the clinic kiosk: set the staff PIN, see if entry is locked, names on tiles")(_add)
 def run(ns: argparse.Namespace) -> int:
-    from game.staff import KioskSettings, PinError, StaffLock, format_wait
+    from game.staff import MIN_DIGITS, KioskSettings, PinError, StaffLock, format_wait
     from game.storage import Store
 
     store = Store.in_dir(getattr(ns, "data_dir", None), background=False)
@@ -66,6 +68,10 @@ def run(ns: argparse.Namespace) -> int:
                 return 0
             wait = lock.locked_for()
             print("Staff PIN is set.")
+            if lock.needs_rehash():
+                print("It is kept with an older, faster hash; it is hashed again (slower to guess) the next time "
+                      f"it is typed in the kiosk. A PIN of fewer than {MIN_DIGITS} digits should be replaced: "
+                      "main.py staff set-pin")
             print(f"Locked after wrong tries: {format_wait(wait)} left." if wait > 0
                   else f"Not locked; {lock.tries_left()} tries before a lockout.")
             print(f"Names on tiles: {'on' if KioskSettings(store).show_names else 'off'}")

@@ -94,9 +94,11 @@ class StaffPinScene(StaffScene):
         result = self.lock.check(self.pin)
         self.pin = ""
         if result.ok:
-            if self.on_unlock is not None:
-                return self.on_unlock()
-            return Replace(StaffMenuScene())
+            done = self.on_unlock() if self.on_unlock is not None else Replace(StaffMenuScene())
+            menu = getattr(done, "scene", None)
+            if result.short_pin and isinstance(menu, StaffMenuScene):
+                menu.note = result.message  # an older 4-5 digit PIN opens, but staff are asked to set a longer one
+            return done
         self.message = result.message
         self.locked_for = result.locked_for_s
         return None
@@ -146,6 +148,7 @@ class StaffPinScene(StaffScene):
 class StaffMenuScene(StaffScene):
     def __init__(self) -> None:
         self.confirm_close = False
+        self.note = ""  # set when the PIN typed is shorter than a new PIN may be
 
     def enter(self) -> None:
         self._buttons()
@@ -213,6 +216,8 @@ class StaffMenuScene(StaffScene):
         if self.confirm_close:
             c.text("Press Close the kiosk again to stop the game. Patients cannot use this PC until it is "
                    "started again.", (640, 570), size=24, color=Theme.FOCUS)
+        elif self.note:
+            c.paragraph(self.note, (640, 548), 1100, size=24, color=Theme.NEAR, anchor="midtop")
         c.text("Left alone, this menu closes by itself.", (640, 650), size=26,
                color=Theme.TEXT_DIM)
 
