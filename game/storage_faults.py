@@ -31,6 +31,7 @@ from game.storage import DB_NAME, Store, default_data_dir
 
 EXIT_STORAGE = 78  # EX_CONFIG: the records cannot be used; a restart will not help
 MIN_FREE_BYTES = 1024 * 1024  # below this the game would not have room for a session's records
+STARTUP_BUSY_TIMEOUT_MS: int | None = None  # None: the store's own (5 s to read, 1 s to write); tests shorten it
 
 DISK_FULL = "disk_full"
 READ_ONLY_DISK = "read_only_disk"
@@ -249,6 +250,8 @@ def open_store(data_dir: str | Path | None = None, *, path: str | Path | None = 
     backup. ``check_write=False`` (tools that only read: export, report) checks the
     database is whole but not that the disk has room. Changes nothing else."""
     db = Path(path) if path is not None else db_path_for(data_dir)
+    if STARTUP_BUSY_TIMEOUT_MS is not None:
+        kw.setdefault("busy_timeout_ms", STARTUP_BUSY_TIMEOUT_MS)
     try:
         return _open_checked(db, min_free_bytes, check_write, **kw)
     except StorageFault:
