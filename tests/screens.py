@@ -26,11 +26,11 @@ from tests.helpers import BASE, CAL, pct
 
 
 def _app(tmp: Path, size: tuple[int, int], *, seconds: float = 60.0, squeezes: bool = True,
-         hand: str = "right", settings: dict | None = None) -> App:
+         hand: str = "right", settings: dict | None = None, store_kw: dict | None = None) -> App:
     sq = [Squeeze(1.0 + 3.2 * i, pct(32), rise=0.4, hold=0.9, release=0.5) for i in range(int(seconds / 3.2))]
     trace = synth_trace(sq if squeezes else [], seconds, baseline=BASE, noise_sd=1.0, seed=5)
     clock = ManualClock()
-    store = Store.in_dir(tmp)
+    store = Store.in_dir(tmp, **(store_kw or {}))
     profiles = Profiles(store)
     if not profiles.list():
         ann = profiles.create("Ann Byrne", hand=hand, settings=settings or {})
@@ -259,6 +259,46 @@ def _calibrate_choice(app: App):  # noqa: ANN202
     return CalibrateChoiceScene()
 
 
+def _storage_fault(tmp: Path, size: tuple[int, int], kind: str) -> App:
+    """The start-up fault screen (shown before the game, drawn here over an app's canvas)."""
+    import sqlite3
+
+    from game.scenes.storage_fault import StorageFaultScene
+    from game.storage_faults import diagnose
+
+    exc = sqlite3.DatabaseError("file is not a database") if kind == "damaged" else \
+        sqlite3.OperationalError("database is locked")
+    fault = diagnose(exc, tmp / "squeeze_quest.sqlite3")
+    if kind == "locked":
+        fault.explanation = fault.explanation.replace("Another program", "python3 main.py --kiosk (process 4242)")
+    app = _app(tmp, size, squeezes=False)
+    app.apply(Push(StorageFaultScene(fault, kiosk=True)))
+    return run(app, 0.2)
+
+
+def _saving_delayed(tmp: Path, size: tuple[int, int], *, results: bool) -> App:
+    """A set (and its results) while another connection holds the database locked:
+    the reps go to the spill journal and the screens say saving is delayed."""
+    import sqlite3
+
+    from game.scenes.play import PlayScene
+    from game.scenes.results import ResultsScene
+
+    app = _app(tmp, size, store_kw={"busy_timeout_ms": 10, "retry_s": 3600})
+    lock = sqlite3.connect(app.store.path, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    app._saving_lock = lock  # type: ignore[attr-defined] - held as long as the app: saving stays delayed
+    app.apply(Push(PlayScene("power_grip")))
+    run(app, 5.0)
+    for _ in range(60):
+        app.store.flush()
+        run(app, 1.0)
+        if not results or isinstance(app.top, ResultsScene):
+            break
+    assert app.store.saving_delayed
+    return app
+
+
 def _session_plan() -> SessionPlan:
     return SessionPlan(exercises=(ExercisePlan("power_grip", sets=1, reps=3),))
 
@@ -293,6 +333,10 @@ SCREENS: dict[str, Callable[[Path, tuple[int, int]], App]] = {
                                        "table_roll", "thumb_roll", "thumb_opposition")},
     "play_power_grip_left_hand": _play("power_grip", hand="left"),
     **{f"demo_{g}": _demo(g) for g in ("power_grip", "pinch", "finger_squeeze", "table_roll")},
+    "storage_fault_damaged": lambda tmp, size: _storage_fault(tmp, size, "damaged"),
+    "storage_fault_locked": lambda tmp, size: _storage_fault(tmp, size, "locked"),
+    "play_saving_delayed": lambda tmp, size: _saving_delayed(tmp, size, results=False),
+    "results_saving_delayed": lambda tmp, size: _saving_delayed(tmp, size, results=True),
 }
 # The main screens, shot for docs/screenshots at both window sizes.
 MAIN_SCREENS = ("title", "settings", "patient_picker", "calibrate_squeeze", "rating", "play_power_grip",
