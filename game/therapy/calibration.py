@@ -67,20 +67,49 @@ def moving_average_max(t: np.ndarray, force: np.ndarray, window_s: float = MVC_W
     return float(means.max())
 
 
+def is_read_failure(force: float, baseline: float, noise_sd: float) -> bool:
+    """Is this reading a board's failed read rather than a force?
+
+    An ADC that rests above zero reads zero or less only when a read fails (a
+    broken lead, a firmware error code), and boards send exactly 0 or -1 for a
+    failed read (an HX711's time-out and its stuck-high 0xFFFFFF) even where real
+    readings are far from them (a load cell resting at -112,000).
+    """
+    far = abs(baseline - force) > 20.0 * max(noise_sd, 1.0)
+    return (force <= 0.0 and baseline > 0.0 and far) or (force in (0.0, -1.0) and far)
+
+
 def rest_stats(force: Sequence[float]) -> tuple[float, float]:
-    """Baseline (median) and noise SD of a rest recording."""
+    """Baseline (median) and noise SD of a rest recording, robust to read failures.
+
+    The SD is taken over the readings within 6 robust SDs (1.4826 x MAD, at least
+    2 units) of the median, so a failed read (0, -1) cannot pass for noise.
+    """
     arr = np.asarray(force, dtype=float)
     if len(arr) < 2:
         raise ValueError("need at least two rest samples")
-    return float(np.median(arr)), float(np.std(arr, ddof=1))
+    med = float(np.median(arr))
+    mad = 1.4826 * float(np.median(np.abs(arr - med)))
+    keep = arr[np.abs(arr - med) <= max(6.0 * mad, 2.0)]
+    return med, float(np.std(keep, ddof=1)) if len(keep) >= 2 else 0.0
 
 
 def calibrate(
     rest_force: Sequence[float], trials: Sequence[tuple[np.ndarray, np.ndarray]], units: str = "device units"
 ) -> Calibration:
-    """Calibration from a rest recording and (t, force) arrays of maximal squeezes."""
+    """Calibration from a rest recording and (t, force) arrays of maximal squeezes.
+
+    Failed reads (see :func:`is_read_failure`) are left out of the squeezes.
+    """
     baseline, noise = rest_stats(rest_force)
-    best = max(moving_average_max(t, f) for t, f in trials)
+    best = -math.inf
+    for t, f in trials:
+        t, f = np.asarray(t, dtype=float), np.asarray(f, dtype=float)
+        ok = np.array([not is_read_failure(v, baseline, noise) for v in f], dtype=bool)
+        if ok.any():
+            best = max(best, moving_average_max(t[ok], f[ok]))
+    if not math.isfinite(best):
+        raise ValueError("no readings in the squeezes")
     return Calibration(baseline=baseline, mvc=best - baseline, noise_sd=noise, units=units)
 
 

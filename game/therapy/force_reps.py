@@ -48,7 +48,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 from enum import Enum
 
-from game.therapy.calibration import Calibration
+from game.therapy.calibration import Calibration, is_read_failure
 from game.therapy.filters import LowPass2
 from hardware.sample import Sample
 
@@ -94,17 +94,19 @@ EXERCISE_TIMINGS: dict[str, dict[str, float]] = {
     "pinch": {},
     "finger_flexion": {
         "hold_s": 0.0,  # press and release: no hold
-        "start_confirm_s": 0.05,
+        # A press can be over in 0.1 s (CLINICAL.md); above the start level that is
+        # ~0.07 s wide, while a one-sample glitch through the 10 Hz filter is < 0.04 s.
+        "start_confirm_s": 0.04,
         "end_confirm_s": 0.08,
-        "min_rep_s": 0.10,
+        "min_rep_s": 0.06,
         "min_gap_s": 0.20,
         "settle_s": 0.15,
         "valley_split": 0.35,
     },
     "finger_squeeze": {
-        "start_confirm_s": 0.05,
+        "start_confirm_s": 0.04,
         "end_confirm_s": 0.10,
-        "min_rep_s": 0.12,
+        "min_rep_s": 0.06,
         "min_gap_s": 0.20,
         "settle_s": 0.2,
         "valley_split": 0.35,
@@ -315,14 +317,13 @@ class ForceRepDetector:
     def plausible(self, force: float) -> bool:
         """Could a hand on this sensor have made this reading? Read failures cannot.
 
-        A reading of zero or below from a sensor whose calibrated rest is clearly
-        above zero is a read failure (many boards send 0 or -1 when a read fails);
-        so is anything more than half an MVC below rest or four MVCs above it.
+        Read failures (:func:`is_read_failure`) cannot, nor can anything more than
+        half an MVC below rest or four MVCs above it.
         """
         cal = self.calibration
         if force < cal.baseline - 0.5 * cal.mvc or force > cal.baseline + 4.0 * cal.mvc:
             return False
-        return not (force <= 0.0 < cal.baseline - 0.05 * cal.mvc)
+        return not is_read_failure(force, cal.baseline, cal.noise_sd)
 
     def step(self, t: float, force: float) -> ForceRep | None:
         if not (math.isfinite(t) and math.isfinite(force)):
@@ -442,7 +443,20 @@ class ForceRepDetector:
         amp = self._peak - (self._rep_rest - self._rep_zero)
         # 2. Fallen most of the way and still there: the rest came back higher (creep).
         self._settle_track(t, y)
-        if t - self._settle_t >= s.settle_s and above_rest <= max(self.start_level, (1.0 - s.release_share) * amp):
+        still = t - self._settle_t >= s.settle_s
+        back_on_shelf = (y <= self._shelf + self._still_band
+                         and self._rep_peak_level() - self._shelf >= self.start_level)
+        if still and (above_rest <= max(self.start_level, (1.0 - s.release_share) * amp) or back_on_shelf):
+            # (Back on a shelf: force sat still at a level, rose from it and came back
+            # to it. The ball was resting there: put down differently, or pressed
+            # into the table before the squeeze.)
+            on_shelf = back_on_shelf and above_rest > max(self.start_level, (1.0 - s.release_share) * amp)
+            if on_shelf:
+                # Measure the squeeze from the shelf it rose from, not from below it.
+                delta = self._shelf - self._rep_zero
+                self._rep_zero = self._shelf
+                self._peak -= delta
+                self._buf = [(tt, rr - delta) for tt, rr in self._buf]
             rep = self._finish(self._settle_t, "settled")
             self._rest = y
             if not self._held:
@@ -528,7 +542,12 @@ class ForceRepDetector:
     def _settle_track(self, t: float, y: float) -> None:
         """Keep the start of the current still spell (force within the rest noise)."""
         if abs(y - self._settle_ref) > self._still_band:
+            if t - self._settle_t >= self.settings.settle_s and self._settle_ref < self._shelf:
+                self._shelf = self._settle_ref  # a level force sat still at, then left
             self._settle_at(t, y)
+
+    def _rep_peak_level(self) -> float:
+        return self._peak + self._rep_zero
 
     def _measure_from(self) -> float:
         return self._rep_zero if self._state is _State.ACTIVE else self._zero
@@ -632,4 +651,5 @@ class ForceRepDetector:
         self._t_valley = 0.0
         self._settle_t = -math.inf
         self._settle_ref = math.inf
+        self._shelf = math.inf
         self._await_peak = -math.inf
