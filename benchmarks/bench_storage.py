@@ -4,7 +4,10 @@ Prints
 1. the time to commit one rep under each journal/sync setting (median, 99th percentile),
    written the way the game writes (one transaction per rep);
 2. the longest frame of a 60 fps loop that saves a rep every half second and a trace
-   chunk every second, with the writes done on the frame (inline) and on the writer thread.
+   chunk every second, with the writes done on the frame (inline) and on the writer thread;
+3. the spill journal: the longest frame of the same loop while another connection holds
+   the database locked, so every write fails and is journaled (fsynced) and kept, and
+   what one journal append costs. Afterwards every rep must be in the database.
 
 Run: python benchmarks/bench_storage.py [--reps 300] [--seconds 5]
 
@@ -89,6 +92,65 @@ def frame_loop(folder: Path, background: bool | None, seconds: float) -> tuple[l
     return frames, calls, reps
 
 
+def spill_frame_loop(folder: Path, seconds: float) -> dict[str, float]:
+    """The game's store (writer thread, its own busy timeout and retry) while the database
+    is locked the whole time: every rep and trace chunk goes to the spill journal."""
+    path = folder / "spill.sqlite3"
+    store = Store(path)
+    sid = store.start_session(store.ensure_patient(), input_device="bench")
+    store.start_trace(sid, {"calibration": {"baseline": 0, "mvc": 100}})
+    store.flush()
+    lock = sqlite3.connect(path, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")  # another program's write lock, held for the whole loop
+    frames, calls, period, reps = [], [], 1 / 60, 0
+    next_t = time.perf_counter()
+    t_game = 0.0
+    for i in range(int(seconds * 60)):
+        t0 = time.perf_counter()
+        end = t0 + 0.002
+        while time.perf_counter() < end:
+            pass
+        t_game += 1 / 60
+        c0 = time.perf_counter()
+        store.add_samples(sid, [Sample(t_game + j / 100, 40.0 + j, 0.0, 0.0) for j in range(2)])
+        if i % 30 == 29:
+            reps += 1
+            store.add_rep(sid, RepRow("power_grip", "right", 1, reps, MEASURES))
+        calls.append(time.perf_counter() - c0)
+        frames.append(time.perf_counter() - t0)
+        next_t += period
+        time.sleep(max(0.0, next_t - time.perf_counter()))
+    store.flush()
+    spilled, journal_bytes = store.writer.spilled, store.writer.journal.bytes_used if store.writer.journal else 0
+    lock.execute("ROLLBACK")
+    lock.close()
+    for _ in range(100):
+        store.retry_saving()
+        store.flush()
+        if not store.saving_delayed:
+            break
+    stored = len(store.reps(sid))
+    store.close()
+    if stored != reps:
+        raise AssertionError(f"{reps} reps made, {stored} stored after the lock")
+    # One journal append (a rep's record, JSON, fsync) on its own, as the writer thread does it.
+    from game.spill_journal import SpillJournal
+
+    j = SpillJournal(folder / "append.jsonl")
+    j.open()
+    appends = []
+    for k in range(100):
+        rec = {"kind": "rep", "uid": f"{k:032x}", "session_id": 1, "values": [MEASURES.get(c) for c in REP_COLUMNS]}
+        a0 = time.perf_counter()
+        j.append([rec])
+        appends.append(time.perf_counter() - a0)
+    j.close()
+    return {"longest_frame_ms": max(frames) * 1000, "p99_frame_ms": pct(frames, 99) * 1000,
+            "longest_save_call_ms": max(calls) * 1000, "reps": reps, "records_journaled": spilled,
+            "journal_kb": journal_bytes / 1024, "all_stored_after": stored == reps,
+            "append_median_ms": statistics.median(appends) * 1000, "append_p99_ms": pct(appends, 99) * 1000}
+
+
 def pct(xs: list[float], p: float) -> float:
     s = sorted(xs)
     return s[min(len(s) - 1, int(p / 100 * len(s)))]
@@ -114,6 +176,13 @@ def main() -> None:
             print(f"  {how} longest frame {max(frames) * 1000:6.2f} ms   p99 {pct(frames, 99) * 1000:6.2f} ms   "
                   f"median {statistics.median(frames) * 1000:5.2f} ms   longest save call {max(calls) * 1000:6.2f} ms   "
                   f"({reps} reps, {len(frames)} frames)")
+        sp = spill_frame_loop(folder, a.seconds)
+        print(f"  locked, journaled longest frame {sp['longest_frame_ms']:6.2f} ms   p99 {sp['p99_frame_ms']:6.2f} ms   "
+              f"longest save call {sp['longest_save_call_ms']:6.2f} ms   ({sp['reps']} reps, "
+              f"{sp['records_journaled']} records journaled, {sp['journal_kb']:.0f} KB; all stored after: "
+              f"{sp['all_stored_after']})")
+        print(f"  one journal append (JSON + fsync, writer thread): median {sp['append_median_ms']:.2f} ms, "
+              f"p99 {sp['append_p99_ms']:.2f} ms  (frame target 16.7 ms)")
 
 
 if __name__ == "__main__":
