@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-RESERVE_BYTES = 2 * 1024 * 1024  # ~300 reps, or a few minutes of a 100 Hz sensor trace
+RESERVE_BYTES = 2 * 1024 * 1024  # ~10 minutes of play: reps and the 100 Hz trace take ~3 KB a second
 JOURNAL_SUFFIX = ".spill.jsonl"
 
 
