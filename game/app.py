@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +104,28 @@ def make_source(spec: str, clock: Clock, seed: int = 0, *, baud: int | None = No
                      "a pyserial URL (socket://host:port, loop://, hwgrep://...) or a trace .csv file")
 
 
+class HeadlessClock(ManualClock):
+    """Headless game time: one fixed step per frame, as fast as the CPU, until a real serial ball
+    is the input (:meth:`follow_real_time`); from then on the wall clock, never going back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._real_from: tuple[float, float] | None = None
+
+    def follow_real_time(self) -> None:
+        if self._real_from is None:
+            self._real_from = (time.monotonic(), self._t)
+
+    def now(self) -> float:
+        if self._real_from is None:
+            return self._t
+        return self._real_from[1] + time.monotonic() - self._real_from[0]
+
+    def advance(self, seconds: float) -> None:
+        if self._real_from is None:
+            super().advance(seconds)
+
+
 def placeholder_ball_calibration(profile: object | None) -> Calibration:
     """Until the patient calibrates: a span over most of the sensor's range."""
     force_range = getattr(profile, "force_range", None)
@@ -137,7 +160,7 @@ class App:
         self.pg = pygame
         self.opts = opts
         self.fixed_time = opts.headless or isinstance(clock, ManualClock)
-        self.clock: Clock = clock or (ManualClock() if opts.headless else SystemClock())
+        self.clock: Clock = clock or (HeadlessClock() if opts.headless else SystemClock())
         pygame.init()
         if pygame.display.get_driver() == "x11":
             # SDL's default X11 window framebuffer goes through OpenGL; with a software GL
@@ -154,6 +177,7 @@ class App:
             source, default_cal = make_source(opts.input, self.clock, opts.seed, baud=opts.baud,
                                               profile=opts.profile)
             calibration = calibration or default_cal
+            self._real_time_for(source)
         assert calibration is not None, "a source given without its calibration"
         keyboard = source if isinstance(source, KeyboardBall) else KeyboardBall(self.clock)
         self.hub = InputHub(source, keyboard)
@@ -224,12 +248,20 @@ class App:
 
         return any(isinstance(s, (PlayScene, SessionScene, CalibrateScene)) for s in self.stack)
 
+    def _real_time_for(self, source: object) -> None:
+        """A real serial ball streams at its own pace: headless game time must then be the real clock,
+        or game time runs many times faster than the ball and no squeeze is ever long enough to count."""
+        if getattr(source, "needs_real_time", False) and isinstance(self.clock, HeadlessClock):
+            self.clock.follow_real_time()
+            self.fixed_time = False
+
     def _adopt_found_ball(self) -> None:
         from game.scenes.calibrate import apply_stored_calibration
 
         ball = self.hub.adopt_found_ball()
         if ball is None:
             return
+        self._real_time_for(ball)
         self.ctx.calibration = placeholder_ball_calibration(getattr(ball, "profile", None))
         apply_stored_calibration(self.ctx)  # this patient's own, if the ball was calibrated before
         self.store.log_event(None, "ball_found", {"device": ball.info.name, "status": ball.status_message})

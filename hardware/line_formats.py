@@ -345,6 +345,10 @@ class ForceRange:
       divider rests at 0 legitimately, and its zeros are readings. A sensor
       whose reading drops when squeezed (``force_scale`` < 0) reads its lowest
       at full force, so its zeros are always readings.
+    - on a signed device (a raw HX711 count), a 0 or -1 (the libraries' "no
+      reading") when its readings rise with force and have stayed at least
+      1024 counts above zero (ten times an HX711's noise): such a reading
+      cannot be reached without passing through the values in between.
     - Failures that go on for 100 lines in a row are the device's new reality
       (a rewired sensor, a tared scale resting at -1): they become readings.
     """
@@ -373,7 +377,7 @@ class ForceRange:
 
     def describe(self) -> str:
         how = "from the profile" if self.fixed else ("learnt" if self.primed else "learning")
-        return f"{self.lo:g} to {self.hi:g} ({how})"
+        return f"{self.lo:.10g} to {self.hi:.10g} ({how})"
 
     # -- learning
     def _class_for(self, lo: float, hi: float) -> tuple[float, float] | None:
@@ -403,8 +407,12 @@ class ForceRange:
         cut = len(vals) // 8  # up to 1 in 8 at either end may be glitches
         core = vals[cut:len(vals) - cut] or vals
         self.primed = True
-        self._grow(core[0], core[-1])
-        self._mins = [core[0]]
+        c = self._class_for(core[0], core[-1])
+        if c is not None:
+            self.lo, self.hi = c
+        # The rest level: the lowest reading, failure codes aside (a real low is never trimmed away).
+        lows = [v for v in vals if v != 0.0 and v != -1.0]
+        self._mins = [lows[0] if lows else vals[0]]
         self._update_zero_rule()
 
     def expect(self, lo: float, hi: float) -> None:
@@ -417,13 +425,17 @@ class ForceRange:
 
     def _update_zero_rule(self) -> None:
         rest = min(self._mins) if self._mins else None
-        self.zero_is_failure = (self.rising and self.lo >= 0.0 and rest is not None
-                                and rest >= 0.02 * (self.hi - self.lo) and rest > 0.0)
+        if rest is None or not self.rising:
+            self.zero_is_failure = False
+        elif self.lo >= 0.0:
+            self.zero_is_failure = rest > 0.0 and rest >= 0.02 * (self.hi - self.lo)
+        else:
+            self.zero_is_failure = rest >= 1024.0
 
     # -- the check, once per reading
     def check(self, v: float) -> str | None:
         """None when ``v`` is a reading, else the reason it is not (the hot path: keep it short)."""
-        if self.lo <= v <= self.hi and (v or not self.zero_is_failure):
+        if self.lo <= v <= self.hi and (not self.zero_is_failure or (v and v != -1.0)):
             if v < self._blk_min:
                 self._blk_min = v
             self._blk_left -= 1
@@ -450,8 +462,9 @@ class ForceRange:
 
     def _outside(self, v: float) -> str | None:
         self._calm = False
-        failure = v == 0.0 or (v < 0.0 <= self.lo)
-        if not self.fixed and v != 0.0:
+        sentinel = self.lo <= v <= self.hi  # in range, so a 0 or -1 the zero rule refuses
+        failure = sentinel or v == 0.0 or (v < 0.0 <= self.lo)
+        if not self.fixed and not sentinel and v != 0.0:
             if not v.is_integer():
                 self._decimals = True
             chain = self._chain
@@ -466,12 +479,12 @@ class ForceRange:
             self._fail_run += 1
             if self._fail_run >= self.PERSIST:
                 self._fail_run = 0
-                if v == 0.0:
-                    self._mins = [0.0]
+                if sentinel or v == 0.0:
+                    self._mins = [v]
                     self._update_zero_rule()
                 elif not self.fixed:
                     self._grow(v, v)
-                if self.lo <= v <= self.hi and (v != 0.0 or not self.zero_is_failure):
+                if self.lo <= v <= self.hi and (not self.zero_is_failure or (v and v != -1.0)):
                     return self.check(v)
             return READ_FAILURE
         return OUT_OF_RANGE
@@ -953,8 +966,9 @@ def detect_format(lines: Sequence[bytes], *, min_lines: int = 5, min_score: floa
             continue
         kind, extra = c
         if kind == "csv_header":
+            if header is None:
+                examined -= 1  # a header is not a reading; but text lines that keep coming are not headers
             header = extra  # type: ignore[assignment]
-            examined -= 1  # a header is not a reading
             continue
         if kind == "firmware" and extra:
             p = LineParser(LineFormat.FIRMWARE)

@@ -295,6 +295,8 @@ class SerialBall:
 
     #: A real sensor: force means nothing until this patient's hand is calibrated.
     needs_calibration = True
+    #: It streams at its own pace: game time must be the real clock (also in a headless run).
+    needs_real_time = True
 
     def __init__(
         self,

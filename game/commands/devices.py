@@ -353,8 +353,14 @@ def run_monitor(ns: argparse.Namespace) -> int:
         pass
     finally:
         src.close()
+    # The summary always counts every line: readings, and the dropped ones by reason.
+    snap = src.snapshot()
     if ns.json:
-        snap = src.snapshot()
-        out.write(json.dumps({"type": "summary", "port": snap.port, "format": snap.format, "baud": snap.baud,
-                              "lines": snap.lines_ok, "dropped": snap.dropped}) + "\n")
+        out.write(json.dumps({"type": "summary", **snap.as_dict(), "status": src.status_message}) + "\n")
+    else:
+        dropped = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(snap.dropped.items())) or "none"
+        out.write(f"{snap.lines_seen} lines seen, {snap.lines_ok} readings ({snap.format or 'no format found'}"
+                  f"{'; ' + snap.force if snap.force else ''}), dropped: {dropped}\n")
+        if snap.problem:
+            out.write(f"problem: {src.status_message}\n")
     return 0

@@ -1,0 +1,334 @@
+"""Faults of real serial streams, each on a pty ball (issue 13): time wraps and jumps, a new format
+on the same port, a glitching ADC, a port of text that is not readings, --headless with a real ball."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from hardware.clock import ManualClock
+from hardware.fake_ball import PtyBall
+from hardware.line_formats import OUT_OF_RANGE, READ_FAILURE, LineFormat, LineParser
+from hardware.serial_ball import SerialBall
+from hardware.source import SourceStatus
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only")
+WAIT = 5.0  # real seconds a background thread may take; never reached when things work
+
+
+class Streamer:
+    """Writes ``line(i)`` to a pty ball every ``period`` seconds on a thread, as a board does."""
+
+    def __init__(self, dev: PtyBall, line: Callable[[int], bytes], period: float = 0.004, *,
+                 blocking: bool = True) -> None:
+        self.dev, self.line, self.period = dev, line, period
+        if not blocking:  # nobody may read for a while: drop what does not fit rather than hang
+            import os
+
+            os.set_blocking(dev._master, False)  # noqa: SLF001
+        self.i = 0
+        self._stop = threading.Event()
+        self._th = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.dev.write(self.line(self.i))
+            except OSError:  # unplugged for a moment
+                pass
+            self.i += 1
+            self._stop.wait(self.period)
+
+    def __enter__(self) -> Streamer:
+        self._th.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._th.join()
+
+
+def forces_until(ball: SerialBall, done: Callable[[list[float]], bool], timeout: float = WAIT) -> list[float]:
+    got: list[float] = []
+    deadline = time.monotonic() + timeout
+    while not done(got):
+        assert time.monotonic() < deadline, f"readings stopped: {ball.status_message}; last {got[-3:]}"
+        got += [s.force for s in ball.poll()]
+        time.sleep(0.01)
+    return got
+
+
+# ------------------------------------------------------------------ 1. device time wraps and jumps
+# (name, device time of line i in ms as the board prints it): every case crosses its fault at line 50.
+TIME_CASES = {
+    "millis wraps at 2^32": lambda i: (2 ** 32 - 500 + 10 * i) % 2 ** 32,
+    "16-bit counter wraps": lambda i: (2 ** 16 - 500 + 10 * i) % 2 ** 16,
+    "jumps back 20 s once": lambda i: 30_000 + 10 * i - (20_000 if i >= 50 else 0),
+    "jumps ahead a day once": lambda i: 30_000 + 10 * i + (86_400_000 if i >= 50 else 0),
+    "one line with a wrong time": lambda i: 99_999_999 if i == 50 else 30_000 + 10 * i,
+}
+
+
+@pytest.mark.parametrize("case", list(TIME_CASES))
+def test_device_time_wrap_or_jump_loses_no_reading_on_a_pty(case):
+    ms = TIME_CASES[case]
+    with PtyBall() as dev:
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=2.0)
+        ball.start()
+        try:
+            assert ball.port_open.wait(WAIT)
+            for i in range(120):
+                dev.write(b"millis:%d,force:%d\r\n" % (ms(i), 300 + i))
+            got = forces_until(ball, lambda f: len(f) >= 120)
+            assert got == [300 + i for i in range(120)]  # every reading, in order: no gap beyond the jump itself
+            assert ball.status is SourceStatus.CONNECTED
+            snap = ball.snapshot()
+            assert snap.dropped_total == 0
+            if "wraps" in case:
+                assert snap.time_wraps == 1 and snap.time_jumps == 0
+            elif "one line" in case:
+                assert snap.time_wraps == 0 and snap.time_jumps == 0  # the old timeline was taken up again
+            else:
+                assert snap.time_jumps == 1
+        finally:
+            ball.close()
+
+
+def test_wrap_keeps_exact_spacing_and_a_jump_costs_one_period():
+    p = LineParser(LineFormat.PLOTTER)
+    times = []
+    for i in range(100):
+        r = p.parse(b"ms:%d,force:5" % ((2 ** 32 - 500 + 10 * i) % 2 ** 32))
+        times.append(r[0])
+    steps = [b - a for a, b in zip(times, times[1:])]
+    assert steps == pytest.approx([0.010] * 99, abs=1e-6)  # across the wrap too
+    p = LineParser(LineFormat.PLOTTER)
+    times = [p.parse(b"ms:%d,force:5" % (5000 + 10 * i - (3000 if i >= 50 else 0)))[0] for i in range(100)]
+    steps = [b - a for a, b in zip(times, times[1:])]
+    assert min(steps) > 0 and steps == pytest.approx([0.010] * 99, abs=1e-6)  # placed one period on
+
+
+# ------------------------------------------------------------------ 2. another format on the same port
+def test_replug_with_another_line_format_is_detected_afresh():
+    with PtyBall() as dev:
+        ball = SerialBall(ManualClock(), dev.port, finder=lambda: [dev.port], retry_seconds=0.02, boot_seconds=0.5)
+        ball.start()
+        try:
+            assert ball.port_open.wait(WAIT)
+            with Streamer(dev, lambda i: b"%d\r\n" % (100 + i % 50)):  # AnalogReadSerial
+                forces_until(ball, lambda f: len(f) >= 20)
+            assert "one number per line" in ball.snapshot().format
+            dev.unplug()
+            assert ball.wait_for_status(SourceStatus.DISCONNECTED, WAIT)
+            ball.poll()  # the first ball's last readings
+            dev.replug()
+            # another ball: the stock AnalogInOutSerial sketch
+            with Streamer(dev, lambda i: b"sensor = %d\t output = %d\r\n" % (600 + i % 7, 150)):
+                got = forces_until(ball, lambda f: len(f) >= 20)
+            assert set(got) <= {600.0 + k for k in range(7)}
+            snap = ball.snapshot()
+            assert snap.format.startswith("labelled values (sensor, output)") and snap.force == "force: 'sensor'"
+        finally:
+            ball.close()
+
+
+def test_a_stream_that_stops_parsing_is_detected_afresh_without_a_replug():
+    # A board that does not reset when the port opens, flashed with another sketch while the port stays open.
+    with PtyBall() as dev:
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=0.5)
+        ball.start()
+        try:
+            assert ball.port_open.wait(WAIT)
+            fmt = {"now": b"number"}
+
+            def line(i: int) -> bytes:
+                if fmt["now"] == b"number":
+                    return b"%d\r\n" % (200 + i % 10)
+                return b"fsr:%d,gx:%.1f,gy:0\r\n" % (800 + i % 10, 2.5)
+
+            with Streamer(dev, line):
+                forces_until(ball, lambda f: len(f) >= 20)
+                fmt["now"] = b"plotter"
+                got = forces_until(ball, lambda f: bool(f) and f[-1] >= 800)
+            assert ball.status is SourceStatus.CONNECTED
+            assert ball.snapshot().format.startswith("Serial Plotter") and ball.info.has_roll
+            assert [ev for ev, _ in ball.take_events()].count("format_changed") == 1
+            assert got[-1] >= 800
+        finally:
+            ball.close()
+
+
+# ------------------------------------------------------------------ 3. a plausible range, read failures as gaps
+def test_glitches_beyond_a_10_bit_adc_are_refused_on_a_pty():
+    # A bare-number ball at rest near 300 with a squeeze to ~700, and every 25th line a glitch:
+    # 1e7 (out of range), -1 (an error code) or 0 (a failed read; this ADC rests far above 0).
+    glitch = {0: b"10000000", 1: b"-1", 2: b"0"}
+
+    def line(i: int) -> bytes:
+        if i % 25 == 24:
+            return glitch[(i // 25) % 3] + b"\r\n"
+        return b"%d\r\n" % (300 + (400 if 100 <= i % 200 < 160 else 0) + i % 3)
+
+    with PtyBall() as dev:
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=1.0)
+        ball.start()
+        try:
+            assert ball.port_open.wait(WAIT)
+            for i in range(600):
+                dev.write(line(i))
+            expected = [float(line(i)) for i in range(600) if i % 25 != 24]
+            got = forces_until(ball, lambda f: len(f) >= len(expected) - 30)
+            time.sleep(0.2)
+            got += [s.force for s in ball.poll()]
+            assert max(got) < 1024 and min(got) >= 300  # no glitch became force
+            assert got == expected[len(expected) - len(got):]  # every real reading kept (boot lines aside)
+            snap = ball.snapshot()
+            assert snap.dropped[OUT_OF_RANGE] >= 7 and snap.dropped[READ_FAILURE] >= 14
+            assert snap.force_range.startswith("0 to 1023")
+        finally:
+            ball.close()
+
+
+def _feed(p: LineParser, values) -> list[float]:
+    return [r[1] for r in (p.parse(b"%g" % v) for v in values) if r is not None]
+
+
+def test_learnt_range_from_the_first_readings_and_refused_glitches():
+    p = LineParser(LineFormat.NUMBER)
+    rest = [300 + i % 5 for i in range(40)]
+    assert _feed(p, rest) == rest
+    assert p.range.describe() == "0 to 1023 (learnt)"
+    assert _feed(p, [1e7, 301, 1e7, 1e7, 302, 65535, 303]) == [301, 302, 303]  # repeats of one glitch never grow it
+    assert p.stats.dropped[OUT_OF_RANGE] == 4
+
+
+def test_a_real_signal_beyond_the_learnt_range_grows_it():
+    # A tared scale printing whole grams: at rest 0-5 (looks like a 10-bit ADC), then a squeeze to 3 kg.
+    p = LineParser(LineFormat.NUMBER)
+    rest = [i % 6 for i in range(40)]
+    rise = [300 * k for k in range(1, 11)]  # 300 ... 3000 g, one reading every 10 ms
+    got = _feed(p, rest + rise + [3000 + k for k in range(10)])
+    assert got[:40] == rest and got[-10:] == [3000 + k for k in range(10)]
+    assert len(got) >= 40 + 10 + 10 - 2  # at most two readings of the first excursion are lost
+    assert p.range.hi == 4095
+    # a calibration that saw 3 kg grows it before any squeeze
+    q = LineParser(LineFormat.NUMBER)
+    _feed(q, rest)
+    q.range.expect(0, 3000)
+    assert _feed(q, rise) == rise
+
+
+def test_zeros_and_negative_codes_are_gaps_only_where_the_sensor_cannot_read_them():
+    # Rule: a negative reading from a range that starts at 0 is an error code; a zero is a failed read only
+    # when the sensor rises when squeezed and its lowest reading of the last ~500 is >= 2% of the range.
+    high_rest = LineParser(LineFormat.NUMBER)  # pre-loaded FSR or a pressure sensor's offset: rests at 150
+    got = _feed(high_rest, [150 + i % 3 for i in range(80)] + [0, 151, -1, 152, -32768, 150])
+    assert len(got) == 83 and got[-3:] == [151, 152, 150] and high_rest.stats.dropped[READ_FAILURE] == 3
+    pull_down = LineParser(LineFormat.NUMBER)  # an FSR on a pull-down divider rests at 0: its zeros are force
+    vals = [i % 2 for i in range(80)] + [0, 0, 300, 0]
+    assert _feed(pull_down, vals) == vals and pull_down.stats.dropped_total == 0
+    from hardware.line_formats import ChannelMap
+
+    inverted = LineParser(LineFormat.NUMBER, ChannelMap(force_scale=-1))  # squeezing lowers it: 0 = full force
+    assert len(_feed(inverted, [900 + i % 3 for i in range(80)] + [0, 0])) == 82
+    tared = LineParser(LineFormat.NUMBER)  # a tared load cell drifting below zero is a signal, not a code
+    got = _feed(tared, [2, 1, 3, 2, 1] * 4 + [-1, -2, -3, -2, -4, -3])
+    assert got[-3:] == [-2, -4, -3] and tared.range.lo < 0
+    stuck = LineParser(LineFormat.NUMBER)  # a failure that never ends is the sensor's new reality
+    _feed(stuck, [150 + i % 3 for i in range(80)])
+    assert len(_feed(stuck, [0] * 150)) == 51
+
+
+def test_profile_range_and_sensor_kind_are_never_widened(tmp_path):
+    from hardware.line_formats import load_profile
+
+    f = tmp_path / "ball.yaml"
+    f.write_text("name: My ball\nformat: number\nsensor: adc10\n")
+    p = LineParser(LineFormat.NUMBER, load_profile(f).channel_map())
+    assert _feed(p, [1000, 1023, 1100, 1200, 1300, 1400]) == [1000, 1023]
+    assert p.range.describe() == "0 to 1023 (from the profile)"
+
+
+# ------------------------------------------------------------------ 4. text that is not force readings
+WORDS = [b"Sensor ready? check wiring", b"ERROR reading bus", b"ok", b"loop tick", b"Hello from setup()"]
+
+
+def test_a_port_of_text_that_is_not_readings_is_named_with_counts():
+    with PtyBall() as dev:
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=0.4, baud=9600)
+        ball.start()
+        try:
+            assert ball.port_open.wait(WAIT)
+            # mostly text from the first byte, one line in ten a number: never trusted as readings
+            with Streamer(dev, lambda i: (b"%d" % i if i % 10 == 0 else WORDS[i % 5]) + b"\r\n", period=0.002):
+                deadline = time.monotonic() + WAIT
+                while "not force readings" not in ball.status_message and time.monotonic() < deadline:
+                    time.sleep(0.02)
+            msg = ball.status_message
+            assert "this port sends text that is not force readings" in msg, msg
+            assert " lines seen, " in msg and " parsed, dropped: garbage " in msg
+            snap = ball.snapshot()
+            assert snap.problem == "not_force_readings" and snap.lines_ok == 0
+            assert snap.dropped["garbage"] > 50 and snap.lines_seen >= snap.dropped_total
+            assert ball.status is SourceStatus.CONNECTING
+        finally:
+            ball.close()
+
+
+def test_a_ball_that_turns_to_text_says_so():
+    with PtyBall() as dev:
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=1.0, silence_seconds=0.3)
+        ball.start()
+        try:
+            assert ball.port_open.wait(WAIT)
+            with Streamer(dev, lambda i: b"%d\r\n" % (200 + i % 9) if i < 60 else b"Reading failed, retrying\r\n"):
+                assert ball.wait_for_samples(40, WAIT)
+                assert ball.wait_for_status(SourceStatus.DISCONNECTED, WAIT)
+            assert "sends text that is not force readings" in ball.status_message
+            assert ball.snapshot().dropped["garbage"] > 0
+        finally:
+            ball.close()
+
+
+def test_monitor_summary_counts_dropped_lines_of_a_garbage_port(tmp_path, capsys):
+    from game.cli import main
+
+    prof = tmp_path / "ball.yaml"
+    prof.write_text("name: Test ball\nbaud: 9600\nboot_seconds: 0.4\n")
+    with PtyBall() as dev, Streamer(dev, lambda i: WORDS[i % 5] + b"\r\n", period=0.002, blocking=False):
+        assert main(["monitor", "--input", dev.port, "--profile", str(prof), "--seconds", "1.5", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert summary["type"] == "summary" and summary["lines"] == 0
+    assert summary["dropped"]["garbage"] > 100 and summary["problem"] == "not_force_readings"
+    assert summary["lines_seen"] >= summary["dropped_total"] > 100
+    assert "not force readings" in summary["status"]
+
+
+# ------------------------------------------------------------------ 5. --headless with a real ball
+def test_headless_with_a_serial_ball_runs_on_the_real_clock(tmp_path):
+    from game.app import App, AppOptions
+
+    with PtyBall() as dev, Streamer(dev, lambda i: b"%d\r\n" % (100 + i % 5), period=0.005):
+        app = App(AppOptions(headless=True, input=dev.port, data_dir=tmp_path, sound=False, window_size=(320, 180),
+                             seconds=1.0))
+        t0_game, t0 = app.clock.now(), time.monotonic()
+        app.run()
+        real, game_time = time.monotonic() - t0, app.clock.now() - t0_game
+    # before: 60 manual steps in a fraction of a second, game time ~9x faster than the ball
+    assert real >= 0.9 and game_time == pytest.approx(real, abs=0.1)
+
+
+def test_hx711_no_reading_codes_are_gaps_when_its_counts_rest_far_from_zero():
+    raw = LineParser(LineFormat.NUMBER)  # a raw HX711 count resting near 84,000, squeezed to 150,000
+    rest = [84_000 + (i * 37) % 90 for i in range(80)]
+    got = _feed(raw, rest + [0, 84_010, -1, 84_020] + [150_000 + i for i in range(5)])
+    assert got == rest + [84_010, 84_020] + [150_000 + i for i in range(5)]
+    assert raw.range.describe().startswith("-8388608 to 8388607") and raw.stats.dropped[READ_FAILURE] == 2
+    tared = LineParser(LineFormat.NUMBER)  # tared: it rests around 0, so 0 and -1 are readings
+    vals = [(i * 7) % 9 - 4 for i in range(80)] + [0, -1, 0]
+    assert _feed(tared, vals) == vals
