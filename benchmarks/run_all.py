@@ -2,18 +2,19 @@
 
     python -m benchmarks                 # the full suite (about 25 minutes, most of it the 4 h soak)
     python -m benchmarks --no-soak       # everything but the soak (a few minutes)
+    python -m benchmarks --only detection  # rep-detection quality on sensor-physics profiles
     python -m benchmarks --quick         # short runs of everything (about a minute)
     python -m benchmarks --smoke         # tiny runs that prove each benchmark works (CI; times not judged)
     python -m benchmarks --json out.json # where the figures go (default benchmarks/results.json)
 
 Each part runs in its own fresh Python process (so one part's memory or warm caches
 cannot flatter another's) and calls the measuring code of the single benchmarks
-(bench_startup, bench_frames, bench_serial, bench_storage, bench_memory, soak);
+(bench_startup, bench_frames, bench_serial, bench_storage, bench_memory, bench_detection, soak);
 their own detailed output is shown as they run. The table at the end says, for
 each target, "ok" or "MISSED"; frame-time verdicts use this thread's CPU time when
 the machine is busy (wall times are printed beside them). Exit status 1 if a
 correctness check fails (a lost rep, an error in the soak, a lost serial line);
-missed time targets are reported, not failed, unless --check.
+missed time targets and detection-quality targets are reported, not failed, unless --check.
 """
 
 from __future__ import annotations
@@ -31,20 +32,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import ROOT, describe_machine, headless_env, machine, percentile  # noqa: E402
 
-SECTIONS = ("startup", "frames", "serial", "storage", "memory", "soak")
+SECTIONS = ("startup", "frames", "serial", "storage", "memory", "detection", "soak")
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 
 # How much of each part a run level does.
 LEVELS = {
     "smoke": {"startup_runs": 1, "startup_window": False, "frames": 20, "frame_sizes": ((1280, 720),),
               "frames_window": False, "parse_lines": 5_000, "latency_n": 40, "stream_s": 1.0, "db_reps": 20,
-              "db_seconds": 0.5, "mem_runs": 1, "mem_window": False, "mem_hours": 0.01, "soak_hours": 0.03},
+              "db_seconds": 0.5, "mem_runs": 1, "mem_window": False, "mem_hours": 0.01, "soak_hours": 0.03,
+              "detect": "smoke"},
     "quick": {"startup_runs": 3, "startup_window": True, "frames": 240, "frame_sizes": ((1920, 1080), (1280, 720)),
               "frames_window": True, "parse_lines": 50_000, "latency_n": 300, "stream_s": 5.0, "db_reps": 100,
-              "db_seconds": 3.0, "mem_runs": 2, "mem_window": True, "mem_hours": 0.1, "soak_hours": 0.25},
+              "db_seconds": 3.0, "mem_runs": 2, "mem_window": True, "mem_hours": 0.1, "soak_hours": 0.25,
+              "detect": "quick"},
     "full": {"startup_runs": 7, "startup_window": True, "frames": 1200, "frame_sizes": ((1920, 1080), (1280, 720)),
              "frames_window": True, "parse_lines": 300_000, "latency_n": 2000, "stream_s": 60.0, "db_reps": 300,
-             "db_seconds": 5.0, "mem_runs": 5, "mem_window": True, "mem_hours": 1.0, "soak_hours": 4.0},
+             "db_seconds": 5.0, "mem_runs": 5, "mem_window": True, "mem_hours": 1.0, "soak_hours": 4.0,
+             "detect": "full"},
 }
 
 
@@ -134,6 +138,14 @@ def part_memory(lv: dict) -> dict:
     return res
 
 
+def part_detection(lv: dict) -> dict:
+    from benchmarks import bench_detection
+
+    res = bench_detection.run(lv["detect"])
+    bench_detection.print_table(res)
+    return res
+
+
 def part_soak(lv: dict) -> dict:
     from dataclasses import asdict
 
@@ -147,7 +159,7 @@ def part_soak(lv: dict) -> dict:
 
 
 PARTS = {"startup": part_startup, "frames": part_frames, "serial": part_serial, "storage": part_storage,
-         "memory": part_memory, "soak": part_soak}
+         "memory": part_memory, "detection": part_detection, "soak": part_soak}
 
 
 # ------------------------------------------------------------------ the summary
@@ -212,6 +224,22 @@ def summary_rows(r: dict, level: str) -> list[dict]:
         s = m["session"]
         add(f"RSS after a {s['hours']:g} h session", f"{s['rss_end_mb']:.1f} MB (highest {s['rss_max_mb']:.1f}, "
             f"growth {s['growth_mb']:+.1f})", f"<= {m['budget_mb']:.0f} MB", s["rss_max_mb"] <= m["budget_mb"], "memory")
+    if "detection" in r:
+        d = r["detection"]
+        judged = level != "smoke"  # a few reps per case cannot judge a 0.98 target
+        for key, label in (("overall", "overall"), ("quick_presses", "quick presses")):
+            x = d["current"][key]
+            add(f"rep detection F1, {label} ({x['true']} true reps)",
+                f"{x['f1']:.3f} (precision {x['precision']:.3f}, recall {x['recall']:.3f})",
+                f">= {d['target_f1']}", x["f1"] >= d["target_f1"] if judged else None, "quality")
+        x = d["current"]["all_profiles"]
+        add("rep success agrees with the truth (weak/strong)",
+            f"{x['success_agreement']:.3f} over {x['matched']} matched reps" if x["success_agreement"] is not None
+            else "no matched reps", "reported", None, "quality")
+        b = d.get("baseline")
+        add("rep detector cost per sample", f"{d['current']['us_per_sample']:.2f} us" + (
+            f" ({d['baseline_commit']}: {b['us_per_sample']:.2f} us)" if b else f" ({d['baseline_commit']}: skipped)"),
+            "reported", None)
     if "soak" in r:
         s = r["soak"]
         hours = f"{s['hours']:g} h soak"

@@ -28,7 +28,7 @@ def smoke(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict]:
 def test_one_command_runs_every_part_and_exits_0(smoke):
     proc, res = smoke
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert set(res["parts"]) == {"startup", "frames", "serial", "storage", "memory", "soak"}
+    assert set(res["parts"]) == {"startup", "frames", "serial", "storage", "memory", "detection", "soak"}
     assert not [n for n, r in res["parts"].items() if "failed" in r]
 
 
@@ -36,7 +36,8 @@ def test_the_summary_table_and_the_machine_are_printed_and_saved(smoke):
     proc, res = smoke
     assert "measure" in proc.stdout and "verdict" in proc.stdout
     for words in ("startup to title", "frame p99", "pty byte to game input", "serial parser throughput",
-                  "per-rep DB write", "longest frame while writing", "RSS after start", "soak: no lost rep"):
+                  "per-rep DB write", "longest frame while writing", "RSS after start", "soak: no lost rep",
+                  "rep detection F1", "rep detector cost per sample"):
         assert words in proc.stdout, words
         assert any(words in row["measure"] for row in res["summary"]), words
     m = res["machine"]
@@ -54,6 +55,9 @@ def test_figures_are_real_measurements(smoke):
     assert 0 < p["serial"]["latency_ms"]["p50"] <= p["serial"]["latency_ms"]["p99"]
     assert p["startup"]["modes"][0]["scene"] == "TitleScene" and p["startup"]["modes"][0]["median_s"] > 0
     assert p["memory"]["after_start_mb"]["headless"] > 10
+    d = p["detection"]
+    assert d["true_reps"] > 100 and d["current"]["us_per_sample"] > 0
+    assert 0.0 <= d["current"]["overall"]["f1"] <= 1.0 and d["current"]["overall"]["true"] > 0
 
 
 def test_soak_and_stream_lose_nothing(smoke):
@@ -104,3 +108,23 @@ def test_a_saved_run_prints_its_table_again(smoke, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "pty byte to game input" in proc.stdout and "machine:" in proc.stdout
     assert json.loads(saved.read_text())["summary"] == res["summary"]
+
+
+def test_detection_benchmark_runs_alone_and_matches_reps_one_to_one(tmp_path):
+    from types import SimpleNamespace as R
+
+    from benchmarks.bench_detection import match
+
+    truth = [R(t_start=0.0, t_end=1.0), R(t_start=2.0, t_end=3.0)]
+    # one long detection over both true reps matches one of them only; a stray one matches nothing
+    assert match(truth, [R(t_start=0.1, t_end=2.5), R(t_start=5.0, t_end=6.0)]) == [(0, 0)]
+    assert sorted(match(truth, [R(t_start=2.1, t_end=3.2), R(t_start=0.2, t_end=0.9)])) == [(0, 1), (1, 0)]
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, "benchmarks/bench_detection.py", "--smoke", "--json", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for words in ("by exercise", "by reality", "OVERALL", "QUICK PRESSES", "detector cost", "success"):
+        assert words in proc.stdout, words
+    saved = json.loads(out.read_text())
+    assert saved["parts"]["detection"]["level"] == "smoke"
+    assert any("rep detection F1" in row["measure"] for row in saved["summary"])
