@@ -15,7 +15,7 @@ from typing import Any
 
 from hardware.clock import Clock
 from hardware.keyboard import KeyboardBall
-from hardware.line_formats import Detected
+from hardware.line_formats import Detected, parser_for
 from hardware.serial_ball import (
     AUTO_BAUDS,
     BootTimeout,
@@ -90,10 +90,11 @@ class ProbeResult:
     baud: int | None = None
     detected: Detected | None = None
     port: Any = None  # the open port when ok and kept open
+    force: str = ""  # which value is force, e.g. "force: 'sensor'"
 
     def describe(self) -> str:
         if self.ok and self.detected is not None:
-            return f"ball: {self.detected.describe()} at {self.baud} baud"
+            return f"ball: {self.detected.describe()}, {self.force or 'force: the number'}, at {self.baud} baud"
         return self.message
 
 
@@ -106,9 +107,10 @@ def probe(url: str, *, bauds: Sequence[int] = AUTO_BAUDS, profile: Any = None, b
         return ProbeResult(url, False, _open_error(url, exc))
     boot = boot_seconds if boot_seconds is not None else (profile.boot_seconds if profile is not None else 3.0)
     try:
-        det, baud, _buf, _lines, _ign = await_readings(
+        cmap = profile.channel_map() if profile is not None else None
+        det, baud, _buf, lines, _ign = await_readings(
             ser, bauds=bauds, boot_seconds=boot, fixed=profile.fixed_format() if profile is not None else None,
-            cmap=profile.channel_map() if profile is not None else None, retry_seconds=1.0)
+            cmap=cmap, retry_seconds=1.0)
     except BootTimeout as exc:
         close_quietly(ser)
         return ProbeResult(url, False, f"no ball: {exc}")
@@ -118,7 +120,9 @@ def probe(url: str, *, bauds: Sequence[int] = AUTO_BAUDS, profile: Any = None, b
     if not keep_open:
         close_quietly(ser)
         ser = None
-    return ProbeResult(url, True, "ball found", baud=baud, detected=det, port=ser)
+    reader = parser_for(det, cmap)
+    reader.parse_lines(lines)  # resolves which field is force, as the ball will be read
+    return ProbeResult(url, True, "ball found", baud=baud, detected=det, port=ser, force=reader.describe_force())
 
 
 def find_ball(*, profile: Any = None, baud: int | None = None, comports: Callable[[], Sequence[Any]] | None = None,
@@ -179,6 +183,7 @@ def describe_ports(ports: Sequence[PortInfo], results: dict[str, ProbeResult] | 
             "serial_number": p.serial_number or "",
             "detected": r.describe() if r is not None else ("not probed" if p.bridge is None else ""),
             "format": r.detected.format.value if r is not None and r.detected is not None else None,
+            "force": r.force if r is not None else "",
             "baud": r.baud if r is not None else None,
         })
     return rows

@@ -509,14 +509,16 @@ class ParseStats:
 _NUM_START = re.compile(rb"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
 _LABEL_TRIM = b" \t\r|,;"
 _HAS_LETTER = re.compile(rb"[A-Za-z]").search
+_LAST_FIELD = re.compile(rb"[\t|,;]")
 
 
 def labelled_pairs(line: bytes) -> list[tuple[bytes, bytes]]:
     """``label: value`` / ``label = value`` pairs in a line of free text, in order.
 
-    A label is the text before a ``:`` or ``=`` (after the previous pair's
-    number, with separators such as tabs, ``|`` and commas trimmed) and must
-    hold a letter; its value is the first number after the ``:``/``=``.
+    A label is the text before a ``:`` or ``=``, back to the previous pair's
+    number or the last separator (tab, ``|``, ``,``, ``;``), so a unit after
+    a number is not part of the next label; it must hold a letter. Its value
+    is the first number after the ``:``/``=``.
     Linear in the line's length whatever it holds (no backtracking regex).
     """
     segs = re.split(rb"[:=]", line)
@@ -524,7 +526,7 @@ def labelled_pairs(line: bytes) -> list[tuple[bytes, bytes]]:
     rest = segs[0]
     for seg in segs[1:]:
         m = _NUM_START.match(seg)
-        label = rest.strip(_LABEL_TRIM)
+        label = _LAST_FIELD.split(rest)[-1].strip(_LABEL_TRIM)
         if m is not None:
             if label and _HAS_LETTER(label):
                 out.append((label, m.group(1)))
@@ -606,7 +608,7 @@ class LineParser:
         """Which value is force, in words for ``devices`` and ``monitor``."""
         f = self.force_field()
         if f is None:
-            return "force: the number"
+            return "force: the number" if self.format is LineFormat.NUMBER else "force: not yet known"
         lay = self.layout
         if self.format is LineFormat.CSV and lay is not None and isinstance(lay.force.key, int):
             return f"force: column {lay.force.key + 1} ('{f}')"

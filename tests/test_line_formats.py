@@ -149,7 +149,8 @@ def test_fuzz_split_and_detect_never_raise(chunks):
 
 def test_shipped_profiles_load():
     names = {p.stem for p in shipped_profiles()}
-    assert {"squeeze_ball", "arduino_analog", "diy_grip_imu", "hx711_plotter"} <= names
+    assert {"squeeze_ball", "arduino_analog", "diy_grip_imu", "hx711_plotter", "analog_in_out",
+            "read_analog_voltage", "hx711_basic", "hx711_full"} <= names
     for path in shipped_profiles():
         prof = load_profile(path)
         prof.channel_map()
@@ -165,3 +166,100 @@ def test_profile_errors_name_file_line_and_field(tmp_path):
     assert "line 3: baud" in text and "line 4: colour" in text
     with pytest.raises(ProfileError, match="no device profile 'nope'"):
         load_profile("nope")
+
+
+# ----------------------------------------------------------------- stock Arduino and library examples, unmodified
+def _detect_and_read(lines: list[bytes]):
+    det = detect_format(lines)
+    assert det is not None
+    p = parser_for(det)
+    return det, p, [r for r in p.parse_lines(lines) if r is not None]
+
+
+def test_stock_analog_in_out_serial_name_value_pairs():
+    # Serial.print("sensor = "); Serial.print(sensorValue); Serial.print("\t output = "); Serial.println(outputValue);
+    lines = [b"sensor = %d\t output = %d\r" % (v, v // 4) for v in (512, 515, 600, 700, 1023, 3)]
+    det, p, got = _detect_and_read(lines)
+    assert det.format is LineFormat.LABELLED and det.labels == ("sensor", "output")
+    assert [r[1] for r in got] == [512, 515, 600, 700, 1023, 3]
+    assert p.describe_force() == "force: 'sensor'"
+
+
+def test_stock_read_analog_voltage_floats():
+    # Serial.println(sensorValue * (5.0 / 1023.0)): "2.50"
+    lines = [b"%.2f\r" % (v * 5.0 / 1023) for v in [100, 110, 400, 800, 1023, 0] + list(range(100, 120))]
+    det, p, got = _detect_and_read(lines)
+    assert det.format is LineFormat.NUMBER and [r[1] for r in got] == [float(ln) for ln in lines]
+    assert p.range.describe() == "0 to 5.5 (learnt)" and p.parse(b"512") is None  # a voltage never reads 512
+
+
+def test_serial_plotter_labels_and_unlabelled_space_or_tab_separated_values():
+    det, p, got = _detect_and_read([b"pressure:%d,target:300" % v for v in range(100, 106)])
+    assert det.format is LineFormat.PLOTTER and p.describe_force() == "force: 'pressure'" and got[0][1] == 100
+    det, p, got = _detect_and_read([b"%d %d" % (v, 300) for v in range(100, 106)] + [b"106\t300"])
+    assert det.format is LineFormat.CSV and det.separator is None
+    assert [r[1] for r in got] == list(range(100, 107)) and p.describe_force() == "force: column 1 ('force')"
+    assert "separated by spaces" in det.describe()
+
+
+def test_stock_hx711_basic_example():
+    # bogde/HX711 HX711_basic_example: "HX711 reading: <long>" or "HX711 not found."
+    lines = [b"HX711 reading: %d\r" % (84000 + 37 * i) for i in range(8)] + [b"HX711 not found.\r", b"HX711 reading: -120\r"]
+    det, p, got = _detect_and_read(lines)
+    assert det.format is LineFormat.LABELLED and p.force_field() == "HX711 reading"
+    assert [r[1] for r in got][:8] == [84000 + 37 * i for i in range(8)]  # the 711 in the label is not a reading
+    assert p.stats.dropped[GARBAGE] == 1  # "not found" is no reading
+
+
+def test_stock_hx711_full_example_takes_the_first_number_after_a_label():
+    setup = [b"HX711 Demo", b"Initializing the scale", b"Before setting up the scale:", b"read: \t\t84123",
+             b"read average: \t\t84100", b"get value: \t\t84099.00", b"get units: \t\t84099.0", b"Readings:"]
+    loop = [b"one reading:\t%.1f\t| average:\t%.5f" % (0.1 * i, 0.09 * i) for i in range(12)]
+    det, p, got = _detect_and_read(setup + loop)
+    assert det.format is LineFormat.LABELLED and det.labels == ("one reading", "average")
+    assert p.describe_force() == "force: 'one reading'"
+    assert [r[1] for r in p.parse_lines(loop)] == pytest.approx([0.1 * i for i in range(12)])
+    p2 = LineParser(LineFormat.LABELLED, ChannelMap(force="average"), labels=("one reading", "average"))
+    assert p2.parse(loop[3])[1] == pytest.approx(0.27)  # a profile names the other column
+
+
+def test_labelled_pairs_rules():
+    from hardware.line_formats import labelled_pairs
+
+    assert labelled_pairs(b"Weight: 12.5 g | Temp = -3e1 C, x: y") == [(b"Weight", b"12.5"), (b"Temp", b"-3e1")]
+    assert labelled_pairs(b"avg: 1 2 3") == [(b"avg", b"1")]  # the first number after the label
+    assert labelled_pairs(b"12: 5") == []  # a label holds a letter
+    assert labelled_pairs(b"a" * 200 + b":" * 50) == []  # linear, whatever the line
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=60),
+                          st.integers(-10**9, 10**9).map(lambda v: b"%d" % v),
+                          st.sampled_from([b"0", b"-1", b"1e7", b"sensor = 5\t output = 1", b"ms:4294967295,f:3",
+                                           b"ms:0,f:4", b"HX711 reading: 84000"])), max_size=60),
+       st.sampled_from(FORMATS))
+def test_fuzz_learning_range_and_timeline_never_raise_and_account_for_every_line(lines, fmt):
+    p = LineParser(fmt)  # no range given: learnt from the lines
+    last_t = None
+    for ln in lines:
+        r = p.parse(ln)
+        if r is not None:
+            assert p.range.lo <= r[1] <= p.range.hi and math.isfinite(r[1])
+            if r[0] is not None:
+                assert last_t is None or r[0] > last_t  # device time only ever increases
+                last_t = r[0]
+    s = p.stats
+    assert s.ok + s.comments + s.dropped_total == len(lines)
+
+
+@pytest.mark.parametrize(("profile", "lines", "force", "first"), [
+    ("analog_in_out", [b"sensor = 512\t output = 127"] * 6, "force: 'sensor'", 512.0),
+    ("read_analog_voltage", [b"2.50"] * 6, "force: the number", 2.5),
+    ("hx711_basic", [b"HX711 reading: 84123"] * 6, "force: 'HX711 reading'", 84123.0),
+    ("hx711_full", [b"one reading:\t0.3\t| average:\t0.29000"] * 6, "force: 'one reading'", 0.3),
+])
+def test_stock_example_profiles(profile, lines, force, first):
+    prof = load_profile(profile)
+    det = prof.fixed_format()
+    p = parser_for(det, prof.channel_map())
+    assert p.parse(lines[0])[1] == first and p.describe_force() == force

@@ -332,3 +332,21 @@ def test_hx711_no_reading_codes_are_gaps_when_its_counts_rest_far_from_zero():
     tared = LineParser(LineFormat.NUMBER)  # tared: it rests around 0, so 0 and -1 are readings
     vals = [(i * 7) % 9 - 4 for i in range(80)] + [0, -1, 0]
     assert _feed(tared, vals) == vals
+
+
+# ------------------------------------------------------------------ 6. stock sketches: which value is force, said
+def test_devices_probe_and_the_ball_say_which_value_is_force():
+    from hardware.discovery import probe
+
+    with PtyBall() as dev, Streamer(dev, lambda i: b"sensor = %d\t output = %d\r\n" % (500 + i % 9, 125)):
+        r = probe(dev.port, bauds=(9600,), boot_seconds=2.0)
+        assert r.ok, r.message
+        assert r.describe() == "ball: labelled values (sensor, output), force: 'sensor', at 9600 baud"
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=2.0)
+        ball.start()
+        try:
+            assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT)
+            assert "force: 'sensor'" in ball.status_message and ball.snapshot().force == "force: 'sensor'"
+            assert set(forces_until(ball, lambda f: len(f) >= 10)) <= {500.0 + k for k in range(9)}
+        finally:
+            ball.close()
