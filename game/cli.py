@@ -62,7 +62,8 @@ def add_play_arguments(p: argparse.ArgumentParser) -> None:
     mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", help="play full screen")
     p.set_defaults(fullscreen=False)
     p.add_argument("--headless", action="store_true",
-                   help="no window; game time advances one 1/60 s step per frame (for tests and demos)")
+                   help="no window; game time advances one 1/60 s step per frame (for tests and demos); "
+                        "with a serial ball it follows the real clock, as the ball does")
     run_for = p.add_mutually_exclusive_group()
     run_for.add_argument("--frames", type=int, help="stop after this many frames")
     run_for.add_argument("--seconds", type=float, help="stop after this many seconds of game time")
