@@ -949,22 +949,37 @@ def _classify(line: bytes) -> tuple[str, object] | None:
     return None
 
 
-def detect_format(lines: Sequence[bytes], *, min_lines: int = 5, min_score: float = 0.6) -> Detected | None:
+def is_text(line: bytes) -> bool:
+    """Mostly printable ASCII: words a sketch meant to print, not the noise of a wrong baud rate."""
+    s = line.strip()
+    if not s:
+        return False
+    ok = sum(1 for c in s if 32 <= c < 127 or c == 9)
+    return ok >= 0.9 * len(s)
+
+
+def detect_format(lines: Sequence[bytes], *, min_lines: int = 5, min_score: float = 0.6,
+                  text_score: float = 0.3) -> Detected | None:
     """Guess the format from the first lines (boot noise allowed), or None if unsure.
 
     The kind most lines agree on wins, if at least ``min_lines`` lines and
-    ``min_score`` of the non-blank lines agree. A CSV header seen before the
-    data names the columns.
+    ``min_score`` of the non-blank lines agree. Where every other line is
+    printable text (a sketch printing ``Force:`` on one line and the number on
+    the next), ``text_score`` and twice ``min_lines`` are enough. A CSV header
+    seen before the data names the columns.
     """
     votes: Counter = Counter()
     header: tuple[tuple[str, ...], bytes | None] | None = None
     info: dict[str, str] = {}
     examined = 0
+    noise = 0  # non-blank lines of no format that are not text
     for line in lines:
         c = _classify(line)
         if line.strip():
             examined += 1
         if c is None:
+            if line.strip() and not is_text(line):
+                noise += 1
             continue
         kind, extra = c
         if kind == "csv_header":
@@ -984,7 +999,10 @@ def detect_format(lines: Sequence[bytes], *, min_lines: int = 5, min_score: floa
     (kind, extra), n = votes.most_common(1)[0]
     score = n / max(1, examined)
     if n < min_lines or score < min_score:
-        return None
+        # Enough when the rest is text (not noise) and no other kind of reading competes.
+        if not (noise <= 0.1 * examined and n >= 2 * min_lines and score >= text_score
+                and n >= sum(votes.values()) - n):
+            return None
     fmt = LineFormat(kind)
     if fmt is LineFormat.CSV:
         count, sep = extra  # type: ignore[misc]

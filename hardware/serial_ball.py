@@ -29,6 +29,7 @@ from hardware.line_formats import (
     LineParser,
     ParseStats,
     detect_format,
+    is_text,
     parser_for,
     split_lines,
 )
@@ -149,14 +150,6 @@ class SerialStats:
                 "problem": self.problem}
 
 
-def _printable(line: bytes) -> bool:
-    """Mostly printable ASCII: text a sketch meant to print (not the noise of a wrong baud rate)."""
-    if not line:
-        return False
-    ok = sum(1 for c in line if 32 <= c < 127 or c in (9, 13))
-    return ok >= 0.9 * len(line)
-
-
 def tally_unconfirmed(lines: Sequence[bytes]) -> tuple[int, Counter]:
     """Lines no format was confirmed for: how many the likeliest format could read, and why
     the others could not (those it could read are counted as ``unconfirmed``)."""
@@ -261,7 +254,7 @@ def await_readings(
     dropped.update(stats.dropped)  # overlong lines
     seen = len(every) + stats.dropped_total
     nonblank = [ln for ln in every if ln.strip()]
-    text = bool(nonblank) and sum(map(_printable, nonblank)) >= 0.5 * len(nonblank)
+    text = bool(nonblank) and sum(map(is_text, nonblank)) >= 0.5 * len(nonblank)
     raise BootTimeout(describe_unreadable(seen, parsed, dropped, text=text, bauds=bauds), seen=seen, parsed=parsed,
                       dropped=dropped, text=text)
 
@@ -684,7 +677,7 @@ class SerialBall:
                 if seen > seen_at_good:  # lines come, but none is a reading
                     snap = self.snapshot()
                     nonblank = [ln for ln in recent if ln.strip()]
-                    text = bool(nonblank) and sum(map(_printable, nonblank)) >= 0.5 * len(nonblank)
+                    text = bool(nonblank) and sum(map(is_text, nonblank)) >= 0.5 * len(nonblank)
                     with self._lock:
                         self.stats.problem = NOT_READINGS if text else NO_READABLE_LINES
                     words = describe_unreadable(snap.lines_seen + seen - counted, snap.lines_ok,

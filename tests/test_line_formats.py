@@ -263,3 +263,13 @@ def test_stock_example_profiles(profile, lines, force, first):
     det = prof.fixed_format()
     p = parser_for(det, prof.channel_map())
     assert p.parse(lines[0])[1] == first and p.describe_force() == force
+
+
+def test_readings_between_lines_of_text_are_found():
+    # Serial.println("Force:"); Serial.println(analogRead(A0)); - half the lines are words
+    lines = BOOT_NOISE.split(b"\n")[:1] + [b"Force:" if i % 2 == 0 else b"%d" % (300 + i) for i in range(40)]
+    det = detect_format(lines)
+    assert det is not None and det.format is LineFormat.NUMBER
+    # but one line in ten is not enough to trust, and noise around them never is
+    assert detect_format([b"loop tick" if i % 10 else b"%d" % i for i in range(40)]) is None
+    assert detect_format([b"\xf0\x80\xfe" if i % 2 else b"%d" % i for i in range(40)]) is None
