@@ -24,7 +24,7 @@
  *
  * Usage: uno FIRMWARE.elf PROFILE [--analog-pin N] [--hx711 DOUT,SCK]
  *            [--hx711-rate 10|80] [--boot-ms MS] [--max-seconds S]
- *            [--no-baud-check]
+ *            [--no-baud-check] [--no-skip]
  * On SIGTERM/SIGINT (or after --max-seconds) it prints one line of figures
  * on stderr: "uno: sim_s=... wall_s=... slip_s=... resets=... bytes=..."
  */
@@ -48,6 +48,7 @@
 #include <simavr/sim_irq.h>
 #include <simavr/sim_io.h>
 #include <simavr/sim_cycle_timers.h>
+#include <simavr/sim_interrupts.h>
 #include <simavr/avr_adc.h>
 #include <simavr/avr_uart.h>
 #include <simavr/avr_ioport.h>
@@ -126,6 +127,7 @@ static void anchor(void) {
 static int master_fd = -1;
 static char slave_path[128];
 static int host_open;                 /* a program has the port open */
+static int booting;                   /* held in reset: the bootloader's wait */
 static speed_t host_speed;            /* its baud setting */
 static int baud_check = 1;
 
@@ -263,7 +265,6 @@ static void hx_finish_read(void) {
 }
 
 /* ------------------------------------------------------------- housekeeping */
-static int booting;                   /* held in reset: the bootloader's wait */
 static double boot_until, boot_ms = 1000.0;
 
 static avr_cycle_count_t tick(avr_t *a, avr_cycle_count_t when, void *param);
@@ -314,8 +315,78 @@ static avr_cycle_count_t tick(avr_t *a, avr_cycle_count_t when, void *param) {
     return when + TICK_CYCLES;
 }
 
-/* ---------------------------------------------------------------------- main */
+/* ------------------------------------------------------------ idle spinning */
+/*
+ * Sketches wait by spinning: on the UART's "ready" bit, on a pin, on the ADC.
+ * Simulating every turn of such a loop costs a host core per Uno. A loop whose
+ * every turn starts in the same state (registers, SREG, SP, all of SRAM) can
+ * only change when something outside it does, and everything outside it here
+ * (timers, UART, ADC, the HX711 and the port checks) happens at simavr cycle
+ * timers. So whole turns are skipped up to the next timer: the sketch sees the
+ * same thing at most one turn (microseconds) later or earlier, and the host
+ * spends its time only on the work the sketch does.
+ */
+static int skip_spins = 1;
+static avr_flashaddr_t spin_pc;
+static avr_cycle_count_t spin_cycle, skipped_cycles;
+static int spin_valid;
+static uint8_t spin_regs[32 + 3];
+static uint8_t *spin_ram;
+
+static int backward_branch(avr_flashaddr_t from) {
+    uint16_t op = avr->flash[from] | (avr->flash[from + 1] << 8);
+    return (op & 0xF000) == 0xC000      /* rjmp */
+        || (op & 0xFC00) == 0xF000      /* brbs (breq, brcs, ...) */
+        || (op & 0xFC00) == 0xF400;     /* brbc (brne, brcc, ...) */
+}
+
+static void spin_save(void) {
+    memcpy(spin_regs, avr->data, 32);
+    memcpy(spin_regs + 32, avr->data + 0x5D, 3);   /* SPL, SPH, SREG */
+    memcpy(spin_ram, avr->data + 0x100, avr->ramend + 1 - 0x100);
+}
+
+static int spin_same(void) {
+    return memcmp(spin_regs, avr->data, 32) == 0 && memcmp(spin_regs + 32, avr->data + 0x5D, 3) == 0
+        && memcmp(spin_ram, avr->data + 0x100, avr->ramend + 1 - 0x100) == 0;
+}
+
 static volatile sig_atomic_t stop;
+
+/* Whole turns of a spin loop, past each cycle timer in turn, firing it, for as long
+ * as the timers change nothing the loop can see (the I/O registers) and raise no
+ * interrupt. The sketch sees any change at most one turn late. */
+static void skip_ahead(avr_cycle_count_t turn) {
+    uint8_t io[0x100 - 0x20];
+    memcpy(io, avr->data + 0x20, sizeof io);
+    avr_cycle_count_t limit = avr->cycle + F_CPU / 100;
+    while (avr->cycle < limit && !stop && !booting) {
+        avr_cycle_timer_slot_p next = avr->cycle_timers.timer;
+        if (!next) break;
+        avr_cycle_count_t gap = next->when > avr->cycle ? next->when - avr->cycle : 0;
+        avr_cycle_count_t n = gap / turn + 1;
+        avr->cycle += n * turn;
+        skipped_cycles += n * turn;
+        avr_cycle_timer_process(avr);
+        if (avr_has_pending_interrupts(avr) || memcmp(io, avr->data + 0x20, sizeof io) != 0) break;
+    }
+}
+
+static void after_step(avr_flashaddr_t pc_before) {
+    if (avr->pc >= pc_before || !backward_branch(pc_before)) return;
+    if (spin_valid && avr->pc == spin_pc && spin_same() && !avr_has_pending_interrupts(avr)) {
+        avr_cycle_count_t turn = avr->cycle - spin_cycle;
+        if (turn > 0) skip_ahead(turn);
+        spin_cycle = avr->cycle;
+        return;
+    }
+    spin_pc = avr->pc;
+    spin_cycle = avr->cycle;
+    spin_valid = 1;
+    spin_save();
+}
+
+/* ---------------------------------------------------------------------- main */
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
 static void sleep_s(double s) {
@@ -339,6 +410,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--boot-ms") && i + 1 < argc) boot_ms = atof(argv[++i]);
         else if (!strcmp(argv[i], "--max-seconds") && i + 1 < argc) max_seconds = atof(argv[++i]);
         else if (!strcmp(argv[i], "--no-baud-check")) baud_check = 0;
+        else if (!strcmp(argv[i], "--no-skip")) skip_spins = 0;
         else { fprintf(stderr, "uno: unknown option %s\n", argv[i]); return 2; }
     }
     load_profile(argv[2]);
@@ -358,6 +430,7 @@ int main(int argc, char **argv) {
     avr->frequency = F_CPU;
     avr->vcc = avr->avcc = avr->aref = (uint32_t)vref_mv;
     avr->log = 0;
+    spin_ram = calloc(avr->ramend + 1, 1);
     fflush(stdout);
     dup2(saved_stdout, 1);
     close(saved_stdout);
@@ -406,6 +479,7 @@ int main(int argc, char **argv) {
             sim_cycles += avr->cycle;
             avr_reset(avr);
             avr->cycle = 0;
+            spin_valid = 0;
             attach_timers();
             if (hx_enabled) {   /* the chip is not reset with the board: it keeps its pin level */
                 hx_next_ready = 0;
@@ -416,7 +490,9 @@ int main(int argc, char **argv) {
             anchor();
             continue;
         }
+        avr_flashaddr_t pc_before = avr->pc;
         int state = avr_run(avr);
+        if (skip_spins && state == cpu_Running) after_step(pc_before);
         if (state == cpu_Done || state == cpu_Crashed) {
             fprintf(stderr, "uno: the simulated chip stopped (%s)\n", state == cpu_Crashed ? "crashed" : "done");
             break;
@@ -424,8 +500,8 @@ int main(int argc, char **argv) {
     }
     sim_cycles += avr->cycle;
     sim_s = sim_cycles / (double)F_CPU;
-    fprintf(stderr, "uno: sim_s=%.3f wall_s=%.3f slip_s=%.3f resets=%d bytes=%ld garbled=%ld hx711_reads=%ld hx711_conversions=%ld\n",
+    fprintf(stderr, "uno: sim_s=%.3f wall_s=%.3f slip_s=%.3f resets=%d bytes=%ld garbled=%ld hx711_reads=%ld hx711_conversions=%ld skipped_s=%.3f\n",
             sim_s, wall_now() - (wall_open < 0 ? wall_start : wall_open), slip_s, resets, bytes_out, bytes_garbled,
-            hx_reads, hx_convs);
+            hx_reads, hx_convs, skipped_cycles / (double)F_CPU);
     return 0;
 }

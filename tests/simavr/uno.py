@@ -27,6 +27,7 @@ class HarnessFigures:
     bytes: int
     garbled: int
     hx711_reads: int
+    skipped_s: float
 
 
 def write_profile(path: Path, t: Sequence[float], values: Sequence[float], kind: str) -> None:
@@ -76,7 +77,7 @@ class SimulatedUno:
             raise RuntimeError(f"the simulated Uno ended without its figures: {err}")
         vals = dict(kv.split("=") for kv in line[len("uno: "):].split())
         self.figures = HarnessFigures(float(vals["sim_s"]), float(vals["wall_s"]), float(vals["slip_s"]),
-                                      int(vals["resets"]), int(vals["bytes"]), int(vals["garbled"]), int(vals["hx711_reads"]))
+                                      int(vals["resets"]), int(vals["bytes"]), int(vals["garbled"]), int(vals["hx711_reads"]), float(vals["skipped_s"]))
         return self.figures
 
     def __enter__(self) -> SimulatedUno:
