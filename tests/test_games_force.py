@@ -28,7 +28,7 @@ from game.scenes.demo import DemoScene
 from game.scenes.play import PlayScene
 from game.scenes.results import ResultsScene
 from game.storage import DB_NAME
-from game.therapy.force_reps import ForceRepSettings
+from game.therapy.force_reps import EXERCISE_TIMINGS, ForceRepSettings
 from hardware.clock import ManualClock
 from hardware.scripted import ScriptedSource
 from hardware.traces import Squeeze, synth_trace
@@ -52,8 +52,10 @@ def movement(kind: str, t: float, rng: np.random.Generator) -> Squeeze:
         return Squeeze(t, pct(rng.uniform(10, 15)), rise=0.5, hold=1.0, release=0.6)
     if kind == "tiny":  # a push that never reaches the start threshold
         return Squeeze(t, pct(2.5), rise=0.5, hold=1.0, release=0.5)
-    if kind == "twitch":  # strong but far too brief to be a squeeze
-        return Squeeze(t, pct(30), rise=0.04, hold=0.0, release=0.04)
+    if kind == "twitch":  # strong but far too brief to be a squeeze: a knock on the ball, 40 ms in all
+        # (an 80 ms flick at 30% MVC is, after the 10 Hz tremor filter, as wide as a
+        # 0.1 s finger press, and the finger press game counts it as one)
+        return Squeeze(t, pct(30), rise=0.02, hold=0.0, release=0.02)
     if kind == "quick":  # a quick finger press
         return Squeeze(t, pct(rng.uniform(28, 36)), rise=0.08, hold=0.05, release=0.12)
     raise ValueError(kind)
@@ -229,7 +231,7 @@ def test_plan_timing_overrides_win_over_the_exercise_defaults():
     g = GAMES["finger_flexion"](GameSetup(CAL, ForceRepSettings(hold_s=1.0), 10, random.Random(0), plan=plan))
     s = g.detector.settings
     assert s.min_gap_s == 0.5  # the level file's word
-    assert s.min_rep_s == 0.10 and s.hold_s == 0.0  # the exercise's own timings
+    assert s.min_rep_s == EXERCISE_TIMINGS["finger_flexion"]["min_rep_s"] < ForceRepSettings().min_rep_s and s.hold_s == 0.0  # the exercise's own timings
     g.retune(target_pct=30.0)
     assert g.detector.settings.target_pct == 30.0
 

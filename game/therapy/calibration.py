@@ -208,6 +208,8 @@ class FirstSqueezeEstimate:
         if not (math.isfinite(t) and math.isfinite(force)):
             return None
         force = float(force)
+        if self._bins and is_read_failure(force, self._bins[-1], self.noise_sd):
+            return None  # a failed read is not a reading
         self.samples_seen += 1
         if self._seen_integer_only and force != int(force):
             self._seen_integer_only = False

@@ -95,7 +95,8 @@ EXERCISE_TIMINGS: dict[str, dict[str, float]] = {
     "finger_flexion": {
         "hold_s": 0.0,  # press and release: no hold
         # A press can be over in 0.1 s (CLINICAL.md); above the start level that is
-        # ~0.07 s wide, while a one-sample glitch through the 10 Hz filter is < 0.04 s.
+        # ~0.07 s wide (crossings interpolated), while a 40 ms knock or a one-sample
+        # glitch through the 10 Hz filter is under 0.05 s.
         "start_confirm_s": 0.04,
         "end_confirm_s": 0.08,
         "min_rep_s": 0.06,
@@ -199,6 +200,8 @@ class ForceRepDetector:
         self._armed_after = -math.inf
         self._cue_t: float | None = None
         self.dropped_samples = 0
+        self._prev_y = 0.0
+        self._dt = 0.0
         self._pending_cal: Calibration | None = None
         self._reset_candidate()
         self._reset_rep()
@@ -340,6 +343,8 @@ class ForceRepDetector:
         if dt <= 0:
             return None  # duplicate or out-of-order timestamp
         self._last_t = t
+        self._prev_y = self._detect.value
+        self._dt = dt
         y = self._detect.step(x, dt)
         self._display.step(x, dt)
         state = self._state
@@ -392,7 +397,7 @@ class ForceRepDetector:
             self._zero = min(self._zero, rest)
         if lift > self.start_level and t >= self._armed_after:
             if self._cand_t is None:
-                self._cand_t = t
+                self._cand_t = self._crossing(t, y, rest + self.start_level)
             self._cand.append((t, y))
             if t - self._cand_t >= self.settings.start_confirm_s - 1e-9:
                 self._begin_rep()
@@ -435,7 +440,7 @@ class ForceRepDetector:
         # 1. Back near the rest level it started from.
         if above_rest < self.end_level:
             if self._end_cand is None:
-                self._end_cand = t
+                self._end_cand = self._crossing(t, y, self._rep_rest + self.end_level)
             if t - self._end_cand >= s.end_confirm_s - 1e-9:
                 return self._finish(self._end_cand, "rest")
         else:
@@ -443,21 +448,27 @@ class ForceRepDetector:
         amp = self._peak - (self._rep_rest - self._rep_zero)
         # 2. Fallen most of the way and still there: the rest came back higher (creep).
         self._settle_track(t, y)
-        still = t - self._settle_t >= s.settle_s
-        back_on_shelf = (y <= self._shelf + self._still_band
+        # Low enough and not rising again since: falling (creep recovering after a
+        # hard squeeze) or still.
+        low_enough = above_rest <= max(self.start_level, (1.0 - s.release_share) * amp)
+        if above_rest > self.start_level or y > self._low_ref + self._still_band:
+            self._low_t, self._low_ref = t, y
+        elif y < self._low_ref:
+            self._low_ref = y
+        back_on_shelf = (t - self._settle_t >= s.settle_s and y <= self._shelf + self._still_band
                          and self._rep_peak_level() - self._shelf >= self.start_level)
-        if still and (above_rest <= max(self.start_level, (1.0 - s.release_share) * amp) or back_on_shelf):
+        if t - self._low_t >= s.settle_s or (low_enough and t - self._settle_t >= s.settle_s) or back_on_shelf:
             # (Back on a shelf: force sat still at a level, rose from it and came back
             # to it. The ball was resting there: put down differently, or pressed
             # into the table before the squeeze.)
-            on_shelf = back_on_shelf and above_rest > max(self.start_level, (1.0 - s.release_share) * amp)
+            on_shelf = back_on_shelf and not low_enough
             if on_shelf:
                 # Measure the squeeze from the shelf it rose from, not from below it.
                 delta = self._shelf - self._rep_zero
                 self._rep_zero = self._shelf
                 self._peak -= delta
                 self._buf = [(tt, rr - delta) for tt, rr in self._buf]
-            rep = self._finish(self._settle_t, "settled")
+            rep = self._finish(min(self._low_t, self._settle_t), "settled")
             self._rest = y
             if not self._held:
                 self._zero = y
@@ -542,9 +553,20 @@ class ForceRepDetector:
     def _settle_track(self, t: float, y: float) -> None:
         """Keep the start of the current still spell (force within the rest noise)."""
         if abs(y - self._settle_ref) > self._still_band:
-            if t - self._settle_t >= self.settings.settle_s and self._settle_ref < self._shelf:
-                self._shelf = self._settle_ref  # a level force sat still at, then left
+            if (y > self._settle_ref and t - self._settle_t >= self.settings.settle_s
+                    and self._settle_ref < self._shelf):
+                self._shelf = self._settle_ref  # a level force sat still at, then rose from
             self._settle_at(t, y)
+
+    def _crossing(self, t: float, y: float, level: float) -> float:
+        """When, between the last sample and this one, the signal crossed ``level``
+        (linear interpolation): a quick press is measured to the millisecond, not
+        to the sample, so one that is over in 0.1 s is told from a twitch."""
+        dy = y - self._prev_y
+        if dy == 0.0:
+            return t
+        frac = min(1.0, max(0.0, (y - level) / dy))
+        return t - frac * self._dt
 
     def _rep_peak_level(self) -> float:
         return self._peak + self._rep_zero
@@ -652,4 +674,6 @@ class ForceRepDetector:
         self._settle_t = -math.inf
         self._settle_ref = math.inf
         self._shelf = math.inf
+        self._low_t = math.inf
+        self._low_ref = math.inf
         self._await_peak = -math.inf
