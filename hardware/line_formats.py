@@ -339,8 +339,9 @@ class ForceRange:
 
     - a negative reading from a device whose range starts at 0 (an error code);
     - a zero from a sensor that reads higher when squeezed and whose rest level
-      is clearly above zero: the lowest reading of the last ~500 is at least
-      2% of the range (20 counts on a 10-bit ADC). A pressure sensor's 0.2 V
+      is clearly above zero: the lowest reading of the last ~500 (up to the one
+      before) is at least 2% of the range (20 counts on a 10-bit ADC), so a
+      release that comes down through low readings to 0 is read. A pressure sensor's 0.2 V
       offset or a pre-loaded FSR never truly reads 0, but a pull-down FSR
       divider rests at 0 legitimately, and its zeros are readings. A sensor
       whose reading drops when squeezed (``force_scale`` < 0) reads its lowest
@@ -424,7 +425,8 @@ class ForceRange:
             self._grow(lo, hi)
 
     def _update_zero_rule(self) -> None:
-        rest = min(self._mins) if self._mins else None
+        # the blocks so far and the one being filled: a release that came down to near zero counts at once
+        rest = min(min(self._mins), self._blk_min) if self._mins else None
         if rest is None or not self.rising:
             self.zero_is_failure = False
         elif self.lo >= 0.0:
@@ -463,6 +465,10 @@ class ForceRange:
     def _outside(self, v: float) -> str | None:
         self._calm = False
         sentinel = self.lo <= v <= self.hi  # in range, so a 0 or -1 the zero rule refuses
+        if sentinel:
+            self._update_zero_rule()  # is the rest still clearly above zero, counting the newest readings?
+            if not self.zero_is_failure:
+                return self.check(v)
         failure = sentinel or v == 0.0 or (v < 0.0 <= self.lo)
         if not self.fixed and not sentinel and v != 0.0:
             if not v.is_integer():

@@ -350,3 +350,11 @@ def test_devices_probe_and_the_ball_say_which_value_is_force():
             assert set(forces_until(ball, lambda f: len(f) >= 10)) <= {500.0 + k for k in range(9)}
         finally:
             ball.close()
+
+
+def test_a_pull_down_fsr_released_after_a_long_squeeze_reads_zero_again():
+    # Rests at 0-1, then a 12 s squeeze (600 readings at 50 Hz) fills the rest-level memory with high readings;
+    # the release comes down through 40, 10, 2 to 0: those zeros are the hand letting go, not failures.
+    p = LineParser(LineFormat.NUMBER)
+    vals = [i % 2 for i in range(80)] + [400 + i % 5 for i in range(600)] + [200, 40, 10, 2] + [0] * 20
+    assert _feed(p, vals) == vals and p.stats.dropped_total == 0
