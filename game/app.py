@@ -58,6 +58,9 @@ class AppOptions:
     play: PlaySettings = field(default_factory=PlaySettings)
     patient: str | None = None  # number or name; default: the last patient used
     level: str | None = None  # level name or file; default: the patient's assigned level
+    # Scripted play (--input sim / a trace .csv) is recorded under a simulated-play record unless
+    # a patient is named here; it is marked simulated either way.
+    record_as: str | None = None
 
 
 def demo_trace(seed: int = 0) -> np.ndarray:
@@ -102,6 +105,30 @@ def make_source(spec: str, clock: Clock, seed: int = 0, *, baud: int | None = No
         return ScriptedSource(clock, trace, name=f"Trace {Path(spec).name}"), estimate_from_signal(trace[:, 0], trace[:, 1])
     raise ValueError(f"unknown input '{spec}': use auto, keyboard, sim, a port (/dev/ttyACM0, COM3), "
                      "a pyserial URL (socket://host:port, loop://, hwgrep://...) or a trace .csv file")
+
+
+def is_scripted_input(spec: str) -> bool:
+    """``--input sim`` or a trace file: play no person made."""
+    return spec == "sim" or spec.lower().endswith(".csv")
+
+
+def records_owner(store: Store, opts: AppOptions) -> tuple[bool, int | None]:
+    """(simulated, the patient its records go under; None: the player's own). Scripted play
+    goes under the simulated-play record, or under the patient named with --record-as;
+    a ValueError names a wrong --record-as."""
+    if not is_scripted_input(opts.input):
+        if opts.record_as:
+            raise ValueError("--record-as is for scripted play (--input sim or a trace .csv); a real input is "
+                             "recorded under the patient playing")
+        return False, None
+    if opts.record_as:
+        from game.profiles import ProfileError, Profiles
+
+        try:
+            return True, Profiles(store).find(opts.record_as, include_archived=False).id
+        except ProfileError as exc:
+            raise ValueError(f"--record-as: {exc}") from exc
+    return True, store.simulated_patient()
 
 
 class HeadlessClock(ManualClock):
@@ -203,6 +230,12 @@ class App:
         from game.profiles import starting_patient
 
         dirs = level_dirs(opts.data_dir)
+        if opts.input == "sim" or opts.input.lower().endswith(".csv"):
+            # Scripted play squeezes through menus as well as games: it must never change the
+            # patient's settings, hand, program or targets, nor mark them as the last one played.
+            from game.profiles import hold_profiles
+
+            hold_profiles(self.store, "a simulator run" if opts.input == "sim" else "a run played from a trace file")
         start = starting_patient(self.store, opts.patient, opts.level, dirs)  # ValueError: a wrong --patient/--level
         self.ctx = AppContext(
             clock=self.clock, hub=self.hub, store=self.store, audio=Audio(enabled=opts.sound and not opts.headless),
@@ -211,6 +244,7 @@ class App:
             demos=(not opts.headless) if opts.demos is None else opts.demos,
             speech=Speech(allowed=opts.sound and not opts.headless),
         )
+        self.ctx.simulated, self.ctx.records_patient_id = records_owner(self.store, opts)
         # The patient's own settings (scan pace, volumes, voice, text size, trained hand) before anything uses them.
         explicit_hand = opts.play.hand
         apply_patient_settings(self.ctx)

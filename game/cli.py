@@ -74,6 +74,9 @@ def add_play_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for the games' randomness")
     p.add_argument("--mute", action="store_true", help="no sound")
     p.add_argument("--patient", help="who is playing: a patient's number or name (default: the last one)")
+    p.add_argument("--record-as", metavar="PATIENT", default=None,
+                   help="with --input sim or a trace .csv: keep the records under this patient (marked simulated); "
+                        "without it, scripted play is kept apart under 'Simulated play (not a patient)'")
     p.add_argument("--kiosk", action="store_true",
                    help="clinic kiosk: full screen, a patient picker, no way out without the staff PIN "
                         "(set it first with `main.py staff set-pin`); see docs/kiosk/")
@@ -104,7 +107,7 @@ def play(ns: argparse.Namespace) -> int:
         frames=ns.frames, seconds=ns.seconds, exercise=ns.exercise, screenshot=ns.screenshot,
         window_size=(w, h), seed=ns.seed, sound=not ns.mute, play=PlaySettings(reps_per_set=ns.reps),
         patient=ns.patient, level=ns.level, kiosk=ns.kiosk, idle_timeout_s=ns.idle_timeout,
-        kiosk_status=ns.kiosk_status,
+        kiosk_status=ns.kiosk_status, record_as=ns.record_as,
     )
     if ns.idle_timeout is not None and not ns.kiosk:
         print("main.py: --idle-timeout is for the clinic kiosk; add --kiosk", file=sys.stderr)

@@ -52,6 +52,10 @@ class AppContext:
     # The patient's access settings (scan pace, text size, volumes, voice, hand), from game/settings.py.
     access: AccessSettings = field(default_factory=AccessSettings)
     speech: Speech = field(default_factory=Speech)
+    # Scripted play (--input sim or a trace file): its records go under this patient (the
+    # simulated-play record, or the one named with --record-as), never the player's own.
+    records_patient_id: int | None = None
+    simulated: bool = False
 
     def rng(self, salt: str) -> random.Random:
         """A seeded generator per use, so one game's randomness never shifts another's."""

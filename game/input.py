@@ -206,6 +206,8 @@ class InputRouter:
             elif ev.key in KEY_ACTIONS:
                 out.append(Action(KEY_ACTIONS[ev.key], key=ev.key))
             if kb is not None:
+                if ev.key in GRIP_KEYS or ev.key in ROLL_KEYS:
+                    kb.control = "keyboard"  # what played, for the records' provenance
                 if ev.key in GRIP_KEYS:
                     kb.set_grip(True)
                 if ev.key in ROLL_KEYS:
@@ -227,6 +229,7 @@ class InputRouter:
             out.append(Action(Act.CLICK, self._to_logical(ev.pos)))
             if kb is not None:
                 self._mouse_grip = True
+                kb.control = "mouse"
                 kb.set_grip(True)
         elif ev.type == pygame.MOUSEMOTION and kb is not None:
             # The mouse rolls the ball like a trackball (the rolling exercises' stand-in).
@@ -247,6 +250,7 @@ class InputRouter:
             if ev.button == PAD_CONFIRM:
                 out.append(Action(Act.CONFIRM))
                 if kb is not None:
+                    kb.control = "gamepad"
                     kb.set_grip(True)
             elif ev.button == PAD_BACK:
                 out.append(Action(Act.BACK))
@@ -261,12 +265,14 @@ class InputRouter:
             if hy:
                 out.append(Action(Act.UP if hy > 0 else Act.DOWN))
             if kb is not None:
+                kb.control = "gamepad"
                 kb.set_roll(hx, -hy)
         elif ev.type == pygame.JOYAXISMOTION and kb is not None and ev.axis in (0, 1):
             pad = self._pads.get(ev.instance_id)
             if pad is not None:
                 x, y = pad.get_axis(0), pad.get_axis(1)
                 dead = 0.15
+                kb.control = "gamepad"
                 kb.set_roll(x if abs(x) > dead else 0.0, y if abs(y) > dead else 0.0)
         return out
 

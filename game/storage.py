@@ -24,6 +24,7 @@ import numpy as np
 import platformdirs
 
 from game.record_writer import BUSY_TIMEOUT_MS, RETRY_S, RecordWriter, WriteFailed, connect  # noqa: F401 - WriteFailed for callers
+from game.provenance import Provenance
 from game.spill_journal import SpillJournal, journal_path
 
 APP_NAME = "SqueezeQuest"
@@ -238,9 +239,63 @@ ALTER TABLE difficulty_changes ADD COLUMN uid TEXT;
 CREATE UNIQUE INDEX difficulty_changes_uid ON difficulty_changes(uid);
 """
 
+# Provenance (issue 14): what input made each session, set and rep (ball with its port,
+# USB id, firmware and profile; keyboard, mouse, gamepad; simulator; trace file), the
+# calibration it was measured against and the program file with its content hash. One
+# row per distinct provenance, keyed by a hash of its content (game/provenance.py), so a
+# journaled record merges to the same row. ``simulated`` marks scripted play. Rows from
+# before this version get a provenance inferred from the session's input_device name,
+# said so in ``detail``.
+SCHEMA_PROVENANCE = """
+CREATE TABLE provenance (
+    uid TEXT PRIMARY KEY,
+    input_kind TEXT NOT NULL CHECK (input_kind IN ('ball', 'keyboard', 'mouse', 'gamepad', 'simulator', 'trace',
+                                                   'unknown')),
+    device_name TEXT,
+    device_id TEXT,
+    firmware TEXT,
+    device_profile TEXT,
+    roll_input TEXT,
+    calibration_id INTEGER,
+    calibration_basis TEXT,
+    force_units TEXT NOT NULL DEFAULT 'device units',
+    force_scale REAL,
+    program_file TEXT,
+    program_version TEXT,
+    simulated INTEGER NOT NULL DEFAULT 0,
+    detail TEXT
+);
+ALTER TABLE sessions ADD COLUMN provenance_uid TEXT REFERENCES provenance(uid);
+ALTER TABLE sessions ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sets ADD COLUMN provenance_uid TEXT REFERENCES provenance(uid);
+ALTER TABLE reps ADD COLUMN provenance_uid TEXT REFERENCES provenance(uid);
+INSERT INTO provenance(uid, input_kind, device_name, program_file, simulated, detail)
+    SELECT DISTINCT 'before-v8:' || COALESCE(input_device, '') || ':' || COALESCE(level, ''),
+        CASE WHEN input_device IS NULL THEN 'unknown'
+             WHEN lower(input_device) LIKE 'keyboard%' THEN 'keyboard'
+             WHEN lower(input_device) = 'simulator' THEN 'simulator'
+             WHEN lower(input_device) LIKE 'trace %' THEN 'trace'
+             ELSE 'ball' END,
+        input_device, level,
+        CASE WHEN lower(input_device) = 'simulator' OR lower(input_device) LIKE 'trace %' THEN 1 ELSE 0 END,
+        'recorded before provenance was kept: the input is inferred from the session''s device name, '
+        || 'the calibration and program version are not known'
+    FROM sessions;
+UPDATE sessions SET provenance_uid = 'before-v8:' || COALESCE(input_device, '') || ':' || COALESCE(level, ''),
+    simulated = (SELECT simulated FROM provenance WHERE uid = 'before-v8:' || COALESCE(sessions.input_device, '')
+                 || ':' || COALESCE(sessions.level, ''));
+UPDATE reps SET provenance_uid = (SELECT provenance_uid FROM sessions WHERE sessions.id = reps.session_id);
+UPDATE sets SET provenance_uid = (SELECT provenance_uid FROM sessions WHERE sessions.id = sets.session_id);
+CREATE INDEX reps_provenance ON reps(provenance_uid);
+"""
+
+PROVENANCE_COLUMNS = ("input_kind", "device_name", "device_id", "firmware", "device_profile", "roll_input",
+                      "calibration_id", "calibration_basis", "force_units", "force_scale", "program_file",
+                      "program_version", "simulated")
+
 # Version N is reached by running MIGRATIONS[N - 1] on a database at version N - 1.
 MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES, SCHEMA_RECORDS, SCHEMA_KIOSK,
-                         SCHEMA_ROLL_CALIBRATIONS, SCHEMA_RECORD_UIDS]
+                         SCHEMA_ROLL_CALIBRATIONS, SCHEMA_RECORD_UIDS, SCHEMA_PROVENANCE]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 REP_COLUMNS = (
@@ -358,6 +413,7 @@ class Store:
             if rec.get("kind") == "session":
                 self._next_session_id = max(self._next_session_id, int(rec["id"]) + 1)
         self._session_uids: dict[int, str] = {}
+        self._session_prov: dict[int, Provenance] = {}
         self._remapped: dict[int, int] = {}  # a session id another program took first -> the one it got
         self._trace_buf: dict[int, list[tuple[float, float, float, float]]] = {}
         self._trace_seq: dict[int, int] = {}
@@ -493,13 +549,29 @@ class Store:
         )
         return int(cur.lastrowid)
 
+    def simulated_patient(self) -> int:
+        """The record scripted play (simulator, trace files) is kept under when no patient
+        was named for it: archived, so it is never offered in a patient picker."""
+        from game.provenance import SIMULATED_PATIENT
+
+        row = self.db.execute("SELECT id FROM patients WHERE name=? AND archived=1 ORDER BY id LIMIT 1",
+                              (SIMULATED_PATIENT,)).fetchone()
+        if row:
+            return int(row[0])
+        cur = self.db.execute("INSERT INTO patients(name, hand, created_at, archived) VALUES (?, 'right', ?, 1)",
+                              (SIMULATED_PATIENT, self._wall()))
+        return int(cur.lastrowid)
+
     # ------------------------------------------------------------ sessions
     def start_session(self, patient_id: int, *, input_device: str, level: str | None = None,
-                      app_version: str = "") -> int:
+                      app_version: str = "", provenance: Provenance | None = None) -> int:
         """A new session, its id at once (the row is written by the writer, so a locked
         database or a full disk never stops a set from starting: the session is kept
         in the spill journal like a rep). The id is the next free one; should another
-        program take it first, the row gets another and reads here follow it."""
+        program take it first, the row gets another and reads here follow it.
+
+        ``provenance``: the input, calibration and program it is played with (see
+        game/provenance.py); its sets and reps carry it too unless given their own."""
         try:
             # No waiting for a lock on the frame: a locked database just means the counter.
             self.db.execute("PRAGMA busy_timeout=0")
@@ -516,7 +588,10 @@ class Store:
         uid = uuid.uuid4().hex
         self._session_uids[sid] = uid
         rec = {"kind": "session", "uid": uid, "id": sid, "patient_id": patient_id, "started_at": self._wall(),
-               "input_device": input_device, "level": level, "app_version": app_version}
+               "input_device": input_device, "level": level, "app_version": app_version,
+               "provenance": _prov(provenance)}
+        if provenance is not None:
+            self._session_prov[sid] = provenance
 
         def remember(fut: Future) -> None:
             if not fut.cancelled() and fut.exception() is None and fut.result() != sid:
@@ -548,8 +623,10 @@ class Store:
 
         return self.writer.call(update, "the sessions left open")
 
-    def add_rep(self, session_id: int, row: RepRow) -> Future[int]:
-        """Queue one rep; the returned future gives its row id once it is on disk."""
+    def add_rep(self, session_id: int, row: RepRow, *, provenance: Provenance | None = None) -> Future[int]:
+        """Queue one rep; the returned future gives its row id once it is on disk.
+        ``provenance``: what made this rep, if not the session's input (the keyboard
+        standing in while the ball is away)."""
         m = row.measurements
         values = [m.get(c) for c in REP_COLUMNS]
         values[0] = int(bool(values[0]))
@@ -559,7 +636,8 @@ class Store:
         extra = {k: v for k, v in m.items() if k not in REP_COLUMNS}
         rec = {"kind": "rep", "uid": uuid.uuid4().hex, **self._session_ref(session_id), "recorded_at": self._wall(),
                "exercise": row.exercise, "hand": row.hand, "set_number": row.set_number, "rep_number": row.rep_number,
-               "values": values, "detail": json.dumps(extra, default=str) if extra else None}
+               "values": values, "detail": json.dumps(extra, default=str) if extra else None,
+               "provenance": _prov(provenance or self._session_prov.get(session_id))}
         return self._submit(rec, f"rep {row.rep_number} of set {row.set_number}")
 
     def log_event(self, session_id: int | None, kind: str, detail: dict[str, Any] | None = None) -> Future[None]:
@@ -570,12 +648,13 @@ class Store:
     # ---------------------------------------------------- sets and ratings
     def finish_set(self, session_id: int, *, exercise: str, set_number: int, hand: str | None = None,
                    reps_target: int | None = None, end_reason: str = END_COMPLETED, active_s: float | None = None,
-                   started_at: float | None = None) -> Future[None]:
+                   started_at: float | None = None, provenance: Provenance | None = None) -> Future[None]:
         """Record a finished set; its success rate and fatigue index come from its saved reps,
         so they are computed after every rep queued before this call is on disk."""
         rec = {"kind": "set", **self._session_ref(session_id), "exercise": exercise, "hand": hand,
                "set_number": set_number, "started_at": started_at, "at": self._wall(), "end_reason": end_reason,
-               "reps_target": reps_target, "active_s": _plain(active_s)}
+               "reps_target": reps_target, "active_s": _plain(active_s),
+               "provenance": _prov(provenance or self._session_prov.get(session_id))}
         return self._submit(rec, f"set {set_number} of {exercise}")
 
     def rate_session(self, session_id: int, **ratings: int | None) -> Future[None]:
@@ -677,8 +756,16 @@ class Store:
         )
         return int(cur.lastrowid)
 
-    def calibrations(self, patient_id: int, hand: str | None = None, *, limit: int | None = None) -> list[sqlite3.Row]:
-        """A patient's calibrations, newest first (one hand, or both)."""
+    def calibrations(self, patient_id: int, hand: str | None = None, *, limit: int | None = None,
+                     wait: bool = True) -> list[sqlite3.Row]:
+        """A patient's calibrations, newest first (one hand, or both). ``wait=False``: on the
+        frame, a locked database raises at once instead of waiting for the lock."""
+        if not wait:
+            self.db.execute("PRAGMA busy_timeout=0")
+            try:
+                return self.calibrations(patient_id, hand, limit=limit)
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout={self._read_busy_ms}")
         sql = "SELECT * FROM calibrations WHERE patient_id=?"
         args: list[Any] = [patient_id]
         if hand is not None:
@@ -733,11 +820,34 @@ class Store:
             return self.db.execute("SELECT * FROM sessions ORDER BY id").fetchall()
         return self.db.execute("SELECT * FROM sessions WHERE patient_id=? ORDER BY id", (patient_id,)).fetchall()
 
+    def provenance(self, uid: str | None) -> sqlite3.Row | None:
+        """One provenance row (input, device, calibration, program) by its uid."""
+        self.flush()
+        if uid is None:
+            return None
+        return self.db.execute("SELECT * FROM provenance WHERE uid=?", (uid,)).fetchone()
+
     def events(self, session_id: int | None = None) -> list[sqlite3.Row]:
         self.flush()
         if session_id is None:
             return self.db.execute("SELECT * FROM events ORDER BY id").fetchall()
         return self.db.execute("SELECT * FROM events WHERE session_id=? ORDER BY id", (self._sid(session_id),)).fetchall()
+
+
+def _prov(p: Provenance | None) -> dict[str, Any] | None:
+    """A provenance as the records keep it (JSON-able, with its content uid)."""
+    return None if p is None else {"uid": p.uid, **p.as_record()}
+
+
+def _store_prov(db: sqlite3.Connection, prov: dict[str, Any] | None) -> str | None:
+    """The provenance row for a record (written once per distinct content); its uid."""
+    if not prov:
+        return None
+    vals = [prov.get(c) for c in PROVENANCE_COLUMNS]
+    vals[-1] = int(bool(vals[-1]))
+    db.execute(f"INSERT OR IGNORE INTO provenance(uid, {', '.join(PROVENANCE_COLUMNS)}) "
+               f"VALUES (?, {', '.join('?' * len(PROVENANCE_COLUMNS))})", (prov["uid"], *vals))
+    return str(prov["uid"])
 
 
 def _plain(v: Any) -> Any:
@@ -757,7 +867,8 @@ def _session_id(db: sqlite3.Connection, rec: dict[str, Any]) -> int | None:
 
 
 _REP_SQL = (f"INSERT OR IGNORE INTO reps(uid, session_id, recorded_at, exercise, hand, set_number, rep_number, "
-            f"{', '.join(REP_COLUMNS)}, detail) VALUES (?, ?, ?, ?, ?, ?, ?, {', '.join('?' * len(REP_COLUMNS))}, ?)")
+            f"{', '.join(REP_COLUMNS)}, detail, provenance_uid) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, {', '.join('?' * len(REP_COLUMNS))}, ?, ?)")
 
 
 def apply_record(db: sqlite3.Connection, rec: dict[str, Any]) -> Any:
@@ -765,8 +876,9 @@ def apply_record(db: sqlite3.Connection, rec: dict[str, Any]) -> Any:
     keeps them). Idempotent: applying a record twice stores it once."""
     kind = rec["kind"]
     if kind == "rep":
+        prov = _store_prov(db, rec.get("provenance"))
         cur = db.execute(_REP_SQL, (rec["uid"], _session_id(db, rec), rec["recorded_at"], rec["exercise"], rec["hand"],
-                                    rec["set_number"], rec["rep_number"], *rec["values"], rec["detail"]))
+                                    rec["set_number"], rec["rep_number"], *rec["values"], rec["detail"], prov))
         if cur.rowcount:
             return int(cur.lastrowid)
         return int(db.execute("SELECT id FROM reps WHERE uid=?", (rec["uid"],)).fetchone()[0])
@@ -782,14 +894,15 @@ def apply_record(db: sqlite3.Connection, rec: dict[str, Any]) -> Any:
         row = db.execute("SELECT id FROM sessions WHERE uid=?", (rec["uid"],)).fetchone()
         if row is not None:
             return int(row[0])
-        args = (rec["uid"], rec["patient_id"], rec["started_at"], rec["input_device"], rec["level"], rec["app_version"])
+        prov = rec.get("provenance")
+        args = (rec["uid"], rec["patient_id"], rec["started_at"], rec["input_device"], rec["level"], rec["app_version"],
+                _store_prov(db, prov), int(bool(prov and prov.get("simulated"))))
+        cols = "uid, patient_id, started_at, input_device, level, app_version, provenance_uid, simulated"
         taken = db.execute("SELECT 1 FROM sessions WHERE id=?", (rec["id"],)).fetchone()
         if taken:  # another program started a session with this id meanwhile: take the next free one
-            cur = db.execute("INSERT INTO sessions(uid, patient_id, started_at, input_device, level, app_version) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", args)
+            cur = db.execute(f"INSERT INTO sessions({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", args)
             return int(cur.lastrowid)
-        db.execute("INSERT INTO sessions(id, uid, patient_id, started_at, input_device, level, app_version) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)", (rec["id"], *args))
+        db.execute(f"INSERT INTO sessions(id, {cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (rec["id"], *args))
         return int(rec["id"])
     if kind == "end_session":
         db.execute(
@@ -810,17 +923,18 @@ def apply_record(db: sqlite3.Connection, rec: dict[str, Any]) -> Any:
             (sid, rec["exercise"], rec["set_number"]),
         ).fetchall()
         n, ok = len(rows), sum(int(r["success"]) for r in rows)
+        prov = _store_prov(db, rec.get("provenance"))
         db.execute(
             "INSERT INTO sets(session_id, exercise, hand, set_number, started_at, ended_at, end_reason, "
-            "reps_target, reps_attempted, reps_successful, success_rate, fatigue_index, active_s) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "reps_target, reps_attempted, reps_successful, success_rate, fatigue_index, active_s, provenance_uid) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(session_id, exercise, set_number) DO UPDATE SET ended_at=excluded.ended_at, "
             "end_reason=excluded.end_reason, reps_attempted=excluded.reps_attempted, "
             "reps_successful=excluded.reps_successful, success_rate=excluded.success_rate, "
             "fatigue_index=excluded.fatigue_index, active_s=excluded.active_s",
             (sid, rec["exercise"], rec["hand"], rec["set_number"], rec["started_at"], rec["at"], rec["end_reason"],
              rec["reps_target"], n, ok, ok / n if n else None, fatigue_index([r["peak_pct"] for r in rows]),
-             rec["active_s"]),
+             rec["active_s"], prov),
         )
         return None
     if kind == "ratings":

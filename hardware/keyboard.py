@@ -33,6 +33,10 @@ class _Change:
 class KeyboardBall:
     """Keyboard/mouse/gamepad force and roll, as a 100 Hz sample stream."""
 
+    # Which control squeezed last ("keyboard", "mouse", "gamepad"), set by the game's input
+    # mapping: the records say which one played (game/provenance.py).
+    control = "keyboard"
+
     def __init__(
         self,
         clock: Clock,

@@ -13,6 +13,7 @@ from game.scenes.keep_going import KeepGoingScene, StillnessWatch
 from game.scenes.pause import PauseScene
 from game.scenes.results import ResultsScene, SetSummary
 from game.scenes.roll_calibrate import roll_range_for_play
+from game.provenance import Provenance, describe, records_patient
 from game.replay import trace_settings
 from game.session import SetLink
 from game.storage import END_STOPPED_PAIN, RepRow
@@ -122,11 +123,17 @@ class PlayScene(Scene):
         # "Keep going?" after the patient's time with no effort: the ball's way to Stop during a set.
         self.stillness = StillnessWatch(ctx.access.ask_after_s)
         ctx.speech.say(self.game.instruction)
+        # Provenance: what is playing (the keyboard standing in for an unplugged ball is the
+        # keyboard for those reps), the calibration and the program; followed rep by rep.
+        self._prov_key: tuple | None = None
+        self._prov: Provenance = self._provenance()
+        self._set_provs: list[Provenance] = []
         if self.link is not None:
             self.session_id = self.link.session_id
         else:
             self.session_id = ctx.store.start_session(
-                ctx.patient_id, input_device=ctx.hub.source.info.name, app_version=__version__
+                records_patient(ctx), input_device=ctx.hub.source.info.name, app_version=__version__,
+                level=ctx.plan.source_file, provenance=self._prov,
             )
         ctx.store.log_event(self.session_id, "set_start", {"exercise": self.exercise, "set": self.set_number})
         # The raw trace is kept with what a replay needs to run it through the detector again.
@@ -150,6 +157,16 @@ class PlayScene(Scene):
         elif choice == "stop":
             self._stop("stopped")
 
+    def _provenance(self) -> Provenance:
+        """The provenance now, recomputed only when the input changed (cheap per frame)."""
+        hub = self.ctx.hub
+        key = (hub.keyboard_standing_in, id(hub.source), getattr(hub.keyboard, "control", None),
+               self.ctx.calibration)
+        if key != self._prov_key:
+            self._prov_key = key
+            self._prov = describe(self.ctx, hand=self.game.setup.hand)
+        return self._prov
+
     def on_samples(self, samples: list[Sample]) -> Transition:
         hub = self.ctx.hub
         if self.ended is not None:
@@ -169,6 +186,8 @@ class PlayScene(Scene):
             return Push(DemoScene(self.game))
         if not self.game.set_complete:
             self.ctx.store.add_samples(self.session_id, samples)  # exactly what the detector is fed
+        if samples:
+            self._provenance()
         for rep in self.game.feed(samples):
             self._record(rep)
             self.ctx.audio.play("success" if rep.success else "near")
@@ -186,17 +205,19 @@ class PlayScene(Scene):
             # The session's difficulty controller sees every rep; the next rep plays at its new target.
             # A roll's effort is how far it went (% of range): the fatigue guard watches that.
             reached = rep.range_pct if self.game.channel == "roll" else rep.peak_pct
-            res = self.link.rep_done(success=rep.success, peak_pct=reached, target_pct=rep.target_pct)
+            res = self.link.rep_done(success=rep.success, peak_pct=reached, target_pct=rep.target_pct,
+                                     failure=rep.failure)  # what failed decides what adapts
             m["difficulty_before"], m["difficulty_after"] = res.difficulty_before, res.difficulty_after
             det = self.game.detector
             det.set_settings(det.settings.with_target(res.difficulty_after))
             if res.rest_now and not self.game.set_complete:
                 self.ended = "fatigue"  # a forced rest now; the set goes on after it
         m.update(self.game.record_extra(rep))
+        self._set_provs.append(self._prov)
         self.ctx.store.add_rep(self.session_id, RepRow(
             exercise=self.exercise, hand=self.game.setup.hand, set_number=self.set_number,
             rep_number=rep.number, measurements=m,
-        ))
+        ), provenance=self._prov)
 
     def handle(self, action: Action) -> Transition:
         if action.kind in (Act.PAUSE, Act.BACK):
@@ -252,7 +273,9 @@ class PlayScene(Scene):
         g = self.game
         self.ctx.store.finish_set(self.session_id, exercise=self.exercise, set_number=self.set_number,
                                   hand=g.setup.hand, reps_target=g.setup.reps_target, end_reason=reason,
-                                  active_s=g.t, started_at=self.set_started_at)
+                                  active_s=g.t, started_at=self.set_started_at,
+                                  # the input most of the set's reps came from
+                                  provenance=max(self._set_provs, key=self._set_provs.count, default=self._prov))
         if self.link is None:
             self.ctx.store.end_session(self.session_id, END_STOPPED_PAIN if reason == "pain" else reason)
         return SetSummary(

@@ -37,8 +37,12 @@ class SessionScene(Scene):
     def enter(self) -> None:
         ctx = self.ctx
         store = ctx.store
-        self.session_id = store.start_session(ctx.patient_id, input_device=ctx.hub.source.info.name,
-                                              level=ctx.plan.source_file, app_version=__version__)
+        from game.provenance import describe, records_patient
+
+        # Scripted play goes under its own record (or --record-as), with the input, calibration and program.
+        self.session_id = store.start_session(records_patient(ctx), input_device=ctx.hub.source.info.name,
+                                              level=ctx.plan.source_file, app_version=__version__,
+                                              provenance=describe(ctx))
         states = {k: DifficultyState.from_dict(v) for k, v in self._profile_difficulty().items()
                   if isinstance(v, dict)}
         self.runner = SessionRunner(ctx.plan, states=states, reps_done_today=self._reps_today(), log=self._log)
@@ -59,7 +63,10 @@ class SessionScene(Scene):
         try:
             from game.records import local_day, today_summary
 
-            return today_summary(self.ctx.store, self.ctx.patient_id, today=local_day(self.ctx.store.now())).reps_today
+            from game.provenance import records_patient
+
+            return today_summary(self.ctx.store, records_patient(self.ctx),
+                                 today=local_day(self.ctx.store.now())).reps_today
         except Exception:  # records not available: count from zero, the session cap still holds
             return 0
 
@@ -135,6 +142,9 @@ class SessionScene(Scene):
         try:
             from game.profiles import Profiles
 
+            if getattr(self.ctx, "simulated", False):
+                # Scripted play never moves a patient's starting targets (issue 14).
+                raise RuntimeError("simulated play: the patient's difficulty is left as it was")
             profiles = Profiles(self.ctx.store)
             for exercise, state in self.runner.states().items():
                 profiles.set_difficulty(self.ctx.patient_id, exercise, state.to_dict())
