@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from game.exercises import BY_ID
+from game.provenance import input_words
 from game.storage import REP_COLUMNS
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ FORMATS = ("csv", "json", "fhir")
 EXPORT_VERSION = 1
 CODE_SYSTEM = "urn:squeeze-quest:observation"
 ID_SYSTEM = "urn:squeeze-quest:patient"
+DEVICE_SYSTEM = "urn:squeeze-quest:device"
+TAG_SYSTEM = "urn:squeeze-quest:tag"
 UCUM = "http://unitsofmeasure.org"
 DEVICE_NOTE = (
     "Device-derived: force from a sensor inside a therapy ball, as % of this patient's own strongest squeeze "
@@ -49,6 +52,17 @@ END_WORDS = {
 }
 CSV_SESSION_COLUMNS = ("patient_id", "session_id", "session_started", "session_end_reason", "input_device")
 CSV_REP_COLUMNS = ("recorded_at", "exercise", "hand", "set_number", "rep_number", *REP_COLUMNS, "detail")
+# Each rep's own provenance (the keyboard standing in for an unplugged ball is the keyboard).
+CSV_PROVENANCE_COLUMNS = ("input_kind", "device_name", "device_id", "firmware", "device_profile", "calibration_id",
+                          "calibration_basis", "force_units", "program_file", "program_version", "simulated")
+UNITS = {
+    "peak_pct": "% of this patient's strongest squeeze (device-derived), measured on the device named in the "
+                "rep's provenance",
+    "peak_device": "raw readings of the device named in the rep's provenance: never comparable between devices",
+    "peak_kg": "kilograms, only where the ball was calibrated against known weights (see force_basis)",
+    "roll_range": "% of this patient's calibrated comfortable roll range",
+}
+KINDS_WITHOUT_SENSOR = ("keyboard", "mouse", "gamepad")
 
 
 class ExportError(ValueError):
@@ -164,10 +178,13 @@ def export_csv(store: Store, patient_id: int) -> str:
     store.flush()
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow([*CSV_SESSION_COLUMNS, *CSV_REP_COLUMNS])
+    w.writerow([*CSV_SESSION_COLUMNS, *CSV_REP_COLUMNS, *CSV_PROVENANCE_COLUMNS])
     cols = ", ".join(f"r.{c}" for c in CSV_REP_COLUMNS)
-    sql = (f"SELECT s.patient_id, s.id AS session_id, s.started_at, s.end_reason, s.input_device, {cols} "
-           "FROM reps r JOIN sessions s ON s.id = r.session_id WHERE s.patient_id=? ORDER BY r.id")
+    pcols = ", ".join(f"p.{c}" for c in CSV_PROVENANCE_COLUMNS)
+    sql = (f"SELECT s.patient_id, s.id AS session_id, s.started_at, s.end_reason, s.input_device, {cols}, {pcols} "
+           "FROM reps r JOIN sessions s ON s.id = r.session_id "
+           "LEFT JOIN provenance p ON p.uid = COALESCE(r.provenance_uid, s.provenance_uid) "
+           "WHERE s.patient_id=? ORDER BY r.id")
     for row in store.db.execute(sql, (patient_id,)):
         vals = list(row)
         vals[2] = iso(vals[2])
@@ -185,13 +202,24 @@ def export_data(store: Store, patient_id: int, *, include_name: bool = True) -> 
     if not include_name:
         patient["name"] = f"patient {patient_id}"
     sessions = _rows(db, "SELECT * FROM sessions WHERE patient_id=? ORDER BY started_at, id", (patient_id,))
+    provenance = {r["uid"]: r for r in _rows(
+        db, "SELECT * FROM provenance WHERE uid IN (SELECT provenance_uid FROM sessions WHERE patient_id=?1 "
+            "UNION SELECT r.provenance_uid FROM reps r JOIN sessions s ON s.id = r.session_id WHERE s.patient_id=?1 "
+            "UNION SELECT x.provenance_uid FROM sets x JOIN sessions s ON s.id = x.session_id "
+            "WHERE s.patient_id=?1)", (patient_id,))}
     for s in sessions:
         sid = s["id"]
         s["started_at_local"], s["ended_at_local"] = iso(s["started_at"]), iso(s["ended_at"])
         s["sets"] = _rows(db, "SELECT * FROM sets WHERE session_id=? ORDER BY id", (sid,))
         s["reps"] = _rows(db, "SELECT * FROM reps WHERE session_id=? ORDER BY id", (sid,))
+        s["provenance"] = provenance.get(s["provenance_uid"])
         for r in s["reps"]:
             r["detail"] = json.loads(r["detail"]) if r["detail"] else None
+            prov = provenance.get(r["provenance_uid"] or s["provenance_uid"]) or {}
+            r["input_kind"] = prov.get("input_kind", "unknown")
+            # kg only where the ball was weight-calibrated, with its basis; else none.
+            r["peak_kg"], r["force_basis"] = _kg(r, s, prov)
+        s["inputs"] = sorted({r["input_kind"] for r in s["reps"]})
         s["events"] = _rows(db, "SELECT * FROM events WHERE session_id=? ORDER BY id", (sid,))
         for e in s["events"]:
             e["detail"] = json.loads(e["detail"]) if e["detail"] else None
@@ -208,10 +236,26 @@ def export_data(store: Store, patient_id: int, *, include_name: bool = True) -> 
         "schema_version": store.version,
         "exported_at": iso(store.now()),
         "note": DEVICE_NOTE,
+        "units": UNITS,
         "patient": patient,
+        "provenance": provenance,
         "calibrations": calibrations,
         "sessions": sessions,
     }
+
+
+def _kg(rep: dict[str, Any], session: dict[str, Any], prov: dict[str, Any]) -> tuple[float | None, str]:
+    """A rep's peak in kg, only for a ball calibrated against known weights, and the basis in words."""
+    kind = prov.get("input_kind", "unknown")
+    if kind in KINDS_WITHOUT_SENSOR:
+        return None, "no force sensor: an imitated squeeze, in % of the keyboard's own scale"
+    if kind in ("simulator", "trace"):
+        return None, "scripted play, not a person's force"
+    scale, units = prov.get("force_scale"), prov.get("force_units")
+    if (units == "kg" and scale and rep.get("peak_pct") is not None and session.get("mvc_device")):
+        kg = rep["peak_pct"] / 100.0 * session["mvc_device"] * scale
+        return round(kg, 3), f"kg via weight calibration #{prov.get('calibration_id')} ({scale:.4g} kg per unit)"
+    return None, "device-derived: % of this patient's strongest squeeze on this ball (not weight-calibrated)"
 
 
 def export_json(store: Store, patient_id: int, *, include_name: bool = True) -> str:
@@ -236,35 +280,104 @@ def _component(code: str, display: str, value: float | None, unit: str, ucum: st
     return {"code": _coding(code, display), "valueQuantity": _qty(value, unit, ucum)}
 
 
+def _device_resource(prov: dict[str, Any]) -> dict[str, Any]:
+    """A FHIR Device for one real input, described as what it is: a keyboard is not a ball."""
+    kind = prov.get("input_kind") or "unknown"
+    name = prov.get("device_name") or input_words(kind)
+    res: dict[str, Any] = {"resourceType": "Device",
+                           "deviceName": [{"name": name, "type": "user-friendly-name"}]}
+    notes = []
+    if kind == "ball":
+        res["type"] = {"text": "Therapy ball with force sensor; device-derived force, not a dynamometer"}
+        notes.append(DEVICE_NOTE)
+        if prov.get("device_id"):
+            res["identifier"] = [{"system": DEVICE_SYSTEM, "value": str(prov["device_id"])}]
+        if prov.get("firmware"):
+            res["version"] = [{"type": {"text": "firmware"}, "value": str(prov["firmware"])}]
+        if prov.get("device_profile"):
+            notes.append(f"Read with the device profile '{prov['device_profile']}'.")
+        if prov.get("roll_input"):
+            notes.append(f"This ball has no motion sensor: rolling was done with the {prov['roll_input']}.")
+    elif kind in KINDS_WITHOUT_SENSOR:
+        res["type"] = {"text": f"Computer {kind} used in place of the therapy ball: holding a button imitates a "
+                               "squeeze; no force is measured"}
+        notes.append("Not a force sensor: values are an imitated effort, not the patient's strength.")
+    elif kind in ("simulator", "trace"):
+        res["type"] = {"text": "Software simulator: scripted play, not a person's exercise" if kind == "simulator"
+                       else "Recorded samples played back from a file, not live exercise"}
+        notes.append("Simulated: not the patient's own exercise.")
+    else:
+        res["type"] = {"text": "Input not recorded (a record from before the input was kept)"}
+    if prov.get("detail"):
+        notes.append(str(prov["detail"]))
+    res["note"] = [{"text": n} for n in notes]
+    return res
+
+
+def _exercise_components(reps: list[dict[str, Any]], rolling: bool) -> list[dict[str, Any]]:
+    n = len(reps)
+    ok = sum(int(r["success"]) for r in reps)
+    targets = [r["target_pct"] for r in reps if r["target_pct"] is not None]
+    holds = [r["hold_target_s"] for r in reps if r["hold_target_s"] is not None]
+    peaks = [r["peak_pct"] for r in reps if r["peak_pct"] is not None]
+    rolls = [r["roll_range"] for r in reps if r["roll_range"] is not None]
+    what = "% of own comfortable roll range" if rolling else "% of own MVC"
+    comps = [
+        _component("reps-attempted", "Repetitions attempted", n, "repetitions", "{repetitions}"),
+        _component("reps-successful", "Repetitions that met the target", ok, "repetitions", "{repetitions}"),
+        _component("success-rate", "Repetitions that met the target", 100.0 * ok / n if n else None, "%", "%"),
+        _component("target-first", f"Target at the first repetition, {what}", targets[0] if targets else None,
+                   what, "%"),
+        _component("target-last", f"Target at the last repetition, {what}", targets[-1] if targets else None,
+                   what, "%"),
+        _component("hold-target-last", "Hold time asked at the last repetition", holds[-1] if holds else None,
+                   "s", "s"),
+    ]
+    if rolling:
+        comps.append(_component("roll-range-mean", "Mean roll reached, % of own comfortable roll range",
+                                sum(rolls) / len(rolls) if rolls else None, "% of own roll range", "%"))
+    else:
+        comps.append(_component("peak-force-mean-pct-mvc", "Mean peak squeeze force, device-derived, % of own MVC",
+                                sum(peaks) / len(peaks) if peaks else None, "% of own MVC", "%"))
+    return [c for c in comps if c is not None]
+
+
 def export_fhir_bundle(store: Store, patient_id: int, *, include_name: bool = True) -> Any:
-    """A FHIR Bundle (collection) with the Patient, the ball as a Device, and per
-    session one summary Observation (and the pain ratings, when given)."""
+    """A FHIR Bundle (collection): the Patient; one Device per input actually used (a ball
+    with its port and firmware, a keyboard as a keyboard, a simulator as a simulator); per
+    session one summary Observation with one member Observation per exercise and input;
+    and the pain and tiredness ratings, when given."""
     from fhir.resources.R4B.bundle import Bundle
 
     data = export_data(store, patient_id, include_name=include_name)
     p = data["patient"]
     ns = uuid.uuid5(uuid.NAMESPACE_URL, f"squeeze-quest:{store.path}:{patient_id}")
     patient_url = f"urn:uuid:{uuid.uuid5(ns, 'patient')}"
-    device_url = f"urn:uuid:{uuid.uuid5(ns, 'device')}"
     patient_res: dict[str, Any] = {
         "resourceType": "Patient",
         "identifier": [{"system": ID_SYSTEM, "value": str(patient_id)}],
     }
     if include_name:
         patient_res["name"] = [{"text": p["name"]}]
-    entries = [
-        {"fullUrl": patient_url, "resource": patient_res},
-        {"fullUrl": device_url, "resource": {
-            "resourceType": "Device",
-            "deviceName": [{"name": "Force-sensing therapy ball (Squeeze Quest)", "type": "user-friendly-name"}],
-            "type": {"text": "Therapy ball with force sensor; device-derived force, not a dynamometer"},
-            "note": [{"text": DEVICE_NOTE}],
-        }},
-    ]
+    entries: list[dict[str, Any]] = [{"fullUrl": patient_url, "resource": patient_res}]
+    devices: dict[str, str] = {}  # device key -> fullUrl
+
+    def device_ref(prov: dict[str, Any] | None) -> dict[str, str]:
+        prov = prov or {"input_kind": "unknown"}
+        key = f"{prov.get('input_kind')}|{prov.get('device_name')}|{prov.get('device_id') or ''}"
+        if key not in devices:
+            devices[key] = f"urn:uuid:{uuid.uuid5(ns, 'device-' + key)}"
+            entries.insert(len(devices), {"fullUrl": devices[key], "resource": _device_resource(prov)})
+        return {"reference": devices[key]}
+
     subject = {"reference": patient_url}
-    device = {"reference": device_url}
     category = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
                              "code": "therapy", "display": "Therapy"}]}]
+    survey = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                           "code": "survey", "display": "Survey"}]}]
+    simulated_tag = {"tag": [{"system": TAG_SYSTEM, "code": "simulated",
+                              "display": "Simulated play: not a person's exercise"}]}
+    provs = data["provenance"]
     for s in data["sessions"]:
         if s["ended_at"] is None and not s["reps"]:
             continue  # a session still open with nothing in it yet
@@ -278,6 +391,8 @@ def export_fhir_bundle(store: Store, patient_id: int, *, include_name: bool = Tr
         exercises = sorted({r["exercise"] for r in reps} | {x["exercise"] for x in s["sets"]})
         names = ", ".join(BY_ID[e].name if e in BY_ID else e for e in exercises) or "no exercise recorded"
         fatigue = [x["fatigue_index"] for x in s["sets"] if x["fatigue_index"] is not None]
+        sprov = s["provenance"] or {}
+        ball = sprov.get("input_kind") == "ball"
         components = [c for c in (
             _component("reps-attempted", "Repetitions attempted", n, "repetitions", "{repetitions}"),
             _component("reps-successful", "Repetitions that met the target", ok, "repetitions", "{repetitions}"),
@@ -286,36 +401,78 @@ def export_fhir_bundle(store: Store, patient_id: int, *, include_name: bool = Tr
                        max(peaks) if peaks else None, "% of own MVC", "%"),
             _component("peak-force-mean-pct-mvc", "Mean peak squeeze force, device-derived, % of own MVC",
                        sum(peaks) / len(peaks) if peaks else None, "% of own MVC", "%"),
-            _component("mvc-device", "Maximal squeeze (MVC) in use, device-derived, uncalibrated device units",
-                       s.get("mvc_device"), "device units", None),
+            # A ball's own scale only: a keyboard's or simulator's "MVC" is not a person's strength.
+            _component("mvc-device", "Maximal squeeze (MVC) in use, device-derived, uncalibrated device units "
+                                     f"of {sprov.get('device_name') or 'the ball'}",
+                       s.get("mvc_device") if ball else None, "device units", None),
             _component("active-time", "Active exercise time", (s["active_s"] / 60.0) if s.get("active_s") else None,
                        "min", "min"),
             _component("fatigue-index-max", "Highest set fatigue index (drop from first to last 3 peaks)",
                        max(fatigue) if fatigue else None, "%", "%"),
         ) if c is not None]
         end = END_WORDS.get(s["end_reason"] or "", s["end_reason"] or "still open")
+        inputs = ", ".join(input_words(k) for k in s["inputs"]) or input_words(sprov.get("input_kind"))
+        program = sprov.get("program_file") or s.get("level") or "not recorded"
+        version = sprov.get("program_version") or "version not recorded"
+        sim = bool(s.get("simulated"))
+        session_url = f"urn:uuid:{uuid.uuid5(ns, 'session-' + str(s['id']))}"
+        # One Observation per exercise and input in this session, members of the session's.
+        members = []
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in reps:
+            groups.setdefault((r["exercise"], r["provenance_uid"] or s["provenance_uid"] or ""), []).append(r)
+        for (exercise, puid), ex_reps in sorted(groups.items()):
+            info = BY_ID.get(exercise)
+            rolling = bool(info and info.channel == "roll")
+            prov = provs.get(puid) or sprov
+            url = f"urn:uuid:{uuid.uuid5(ns, 'exercise-' + str(s['id']) + '-' + exercise + '-' + puid)}"
+            members.append({"reference": url})
+            ex_obs: dict[str, Any] = {
+                "resourceType": "Observation",
+                "status": "final" if s["ended_at"] is not None else "preliminary",
+                "category": category,
+                "code": _coding(f"hand-exercise-{exercise}",
+                                f"{info.name if info else exercise}: repetitions in one session"),
+                "subject": subject,
+                "device": device_ref(prov),
+                "effectivePeriod": period,
+                "method": {"text": f"Input: {input_words(prov.get('input_kind'))}. " + (
+                    "Roll in % of this patient's own comfortable roll range." if rolling else DEVICE_NOTE)},
+                "component": _exercise_components(ex_reps, rolling),
+                "derivedFrom": [{"reference": session_url}],
+                "note": [{"text": f"Hand: {ex_reps[0]['hand']}. Sets: "
+                                  f"{len({r['set_number'] for r in ex_reps})}. Program: {program} ({version})."}],
+            }
+            if sim:
+                ex_obs["meta"] = simulated_tag
+            entries.append({"fullUrl": url, "resource": ex_obs})
         obs = {
             "resourceType": "Observation",
             "status": "final" if s["ended_at"] is not None else "preliminary",
             "category": category,
-            "code": _coding("hand-exercise-session", "Hand exercise session with a force-sensing therapy ball"),
+            "code": _coding("hand-exercise-session", "Hand exercise session (Squeeze Quest)"),
             "subject": subject,
-            "device": device,
+            "device": device_ref(sprov),
             "effectivePeriod": period,
-            "method": {"text": DEVICE_NOTE},
+            "method": {"text": DEVICE_NOTE if ball else f"Input: {input_words(sprov.get('input_kind'))}; "
+                       "not a force measurement of the patient."},
             "component": components,
             "note": [{"text": f"Exercises: {names}. Hand: {reps[0]['hand'] if reps else 'not recorded'}. "
-                              f"Session {end}."}],
+                              f"Session {end}. Input: {inputs}. Program: {program} ({version})."
+                              + (" Simulated play: not the patient's own exercise." if sim else "")}],
         }
-        entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(ns, 'session-' + str(s['id']))}", "resource": obs})
+        if members:
+            obs["hasMember"] = members
+        if sim:
+            obs["meta"] = simulated_tag
+        entries.append({"fullUrl": session_url, "resource": obs})
         for key, when in (("pain_before", "before"), ("pain_after", "after")):
             if s.get(key) is None:
                 continue
             entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(ns, key + '-' + str(s['id']))}", "resource": {
                 "resourceType": "Observation",
                 "status": "final",
-                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                          "code": "survey", "display": "Survey"}]}],
+                "category": survey,
                 "code": {"coding": [{"system": "http://loinc.org", "code": "72514-3",
                                      "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}],
                          "text": f"Pain (0-10) reported {when} the exercise session"},
@@ -323,6 +480,23 @@ def export_fhir_bundle(store: Store, patient_id: int, *, include_name: bool = Tr
                 "effectiveDateTime": s["started_at_local"] if when == "before" else (s["ended_at_local"]
                                                                                      or s["started_at_local"]),
                 "valueInteger": int(s[key]),
+                "derivedFrom": [{"reference": session_url}],
+            }})
+        for key, when in (("fatigue_before", "before"), ("fatigue_after", "after")):
+            if s.get(key) is None:
+                continue
+            # No standard code fits this game's own 0-10 tiredness faces: a local code, said in words.
+            entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(ns, key + '-' + str(s['id']))}", "resource": {
+                "resourceType": "Observation",
+                "status": "final",
+                "category": survey,
+                "code": _coding("tiredness-0-10", f"Tiredness (0 none - 10 worst) reported {when} the exercise "
+                                                  "session, patient-reported"),
+                "subject": subject,
+                "effectiveDateTime": s["started_at_local"] if when == "before" else (s["ended_at_local"]
+                                                                                     or s["started_at_local"]),
+                "valueInteger": int(s[key]),
+                "derivedFrom": [{"reference": session_url}],
             }})
     bundle = {"resourceType": "Bundle", "type": "collection", "timestamp": data["exported_at"], "entry": entries}
     return Bundle.model_validate(bundle)  # raises if anything is not valid FHIR

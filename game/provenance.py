@@ -93,6 +93,25 @@ def input_words(kind: str | None) -> str:
     return INPUT_WORDS.get(kind or "unknown", kind or "not recorded")
 
 
+def infer_provenance(input_device: str | None, level: str | None = None) -> Provenance:
+    """A provenance from an input device's name alone (a caller that gave none, or a record
+    from before provenance was kept): the same rule as the schema-8 migration."""
+    name = (input_device or "").strip()
+    low = name.lower()
+    if not name:
+        kind = "unknown"
+    elif low.startswith("keyboard"):
+        kind = "keyboard"
+    elif low == "simulator":
+        kind = "simulator"
+    elif low.startswith("trace "):
+        kind = "trace"
+    else:
+        kind = "ball"
+    return Provenance(kind, name or "not recorded", calibration_basis="not recorded", program_file=level,
+                      program_version=program_version(level), simulated=kind in SIMULATED_KINDS)
+
+
 # ------------------------------------------------------------------ from the game
 def _ball_identity(src: Any) -> tuple[str | None, str | None, str | None]:
     """A serial ball's port (with USB id and serial number where the system lists them),

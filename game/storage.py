@@ -587,11 +587,14 @@ class Store:
         self._next_session_id += 1
         uid = uuid.uuid4().hex
         self._session_uids[sid] = uid
+        if provenance is None:  # every session says what it was played with, if only by its device's name
+            from game.provenance import infer_provenance
+
+            provenance = infer_provenance(input_device, level)
         rec = {"kind": "session", "uid": uid, "id": sid, "patient_id": patient_id, "started_at": self._wall(),
                "input_device": input_device, "level": level, "app_version": app_version,
                "provenance": _prov(provenance)}
-        if provenance is not None:
-            self._session_prov[sid] = provenance
+        self._session_prov[sid] = provenance
 
         def remember(fut: Future) -> None:
             if not fut.cancelled() and fut.exception() is None and fut.result() != sid:
