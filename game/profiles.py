@@ -50,6 +50,23 @@ class ProfileError(ValueError):
     """A request about a profile that cannot be done; the message says why, plainly."""
 
 
+# Profile columns a change of which is written to the events (one ``profile_change`` row each);
+# last_used_at and the difficulty state are the game's own bookkeeping (adaptation logs its own).
+LOGGED_COLUMNS = ("name", "initials", "hand", "level", "colour", "icon", "archived", "calibration_id")
+HELD_ATTR = "profiles_held_for"  # set on a Store by hold_profiles()
+
+
+def hold_profiles(store: Store, reason: str) -> None:
+    """From now on this store's profiles are read only, for ``reason`` (e.g. "a simulator run"):
+    a run played by a script must never change a patient's settings, hand, program or targets."""
+    setattr(store, HELD_ATTR, reason)
+
+
+def profiles_held(store: Store) -> str | None:
+    """Why this store's profiles are read only, or None when they may be changed."""
+    return getattr(store, HELD_ATTR, None)
+
+
 @dataclass(frozen=True)
 class Profile:
     id: int
@@ -117,10 +134,16 @@ def check_hand(hand: str) -> str:
 
 
 class Profiles:
-    """Create, find, select, rename and archive patients in a :class:`Store`."""
+    """Create, find, select, rename and archive patients in a :class:`Store`.
 
-    def __init__(self, store: Store) -> None:
+    Every change is written to the events as ``profile_change`` (what, old, new, the
+    patient, and ``where``: the screen or command it was made from), so a therapist can
+    see who changed what and when. A store held with :func:`hold_profiles` refuses changes.
+    """
+
+    def __init__(self, store: Store, *, where: str = "game") -> None:
         self.store = store
+        self.where = where
 
     # ------------------------------------------------------------ reading
     def list(self, *, include_archived: bool = False) -> list[Profile]:
@@ -209,15 +232,52 @@ class Profiles:
                         icon or TILE_ICONS[(pid - 1) % len(TILE_ICONS)], pid))
             return pid
 
-        return self.get(self._write(insert))
+        if profiles_held(self.store):
+            raise ProfileError(f"not saved: this is {profiles_held(self.store)}, so no patient is added")
+        p = self.get(self._write(insert))
+        self.log_change(p, "patient added", None, {"name": p.name, "hand": p.hand, "level": p.level,
+                                                   "settings": p.settings})
+        return p
+
+    def _refuse_if_held(self, patient_id: int) -> None:
+        reason = profiles_held(self.store)
+        if reason:
+            who = self.get(patient_id).name
+            raise ProfileError(f"not saved: this is {reason}, so {who}'s profile stays as it was")
 
     def _update(self, patient_id: int, **cols: Any) -> Profile:
-        self.get(patient_id)  # a clear error for a wrong number
+        old = self.get(patient_id)  # a clear error for a wrong number
+        self._refuse_if_held(patient_id)
         now = self._now()
         sets = ", ".join(f"{c}=?" for c in cols)
         self._write(lambda db: db.execute(f"UPDATE patients SET {sets}, updated_at=? WHERE id=?",
                                           (*cols.values(), now, int(patient_id))))
-        return self.get(patient_id)
+        new = self.get(patient_id)
+        self._log_changes(old, new, cols)
+        return new
+
+    def _log_changes(self, old: Profile, new: Profile, cols: dict[str, Any]) -> None:
+        """One event row per changed field: what, old value, new value, where from (the row's time is when)."""
+        changes: list[tuple[str, Any, Any]] = []
+        for col in cols:
+            if col in LOGGED_COLUMNS:
+                before, after = getattr(old, col), getattr(new, col)
+                if col == "archived":
+                    before, after = bool(before), bool(after)
+                if before != after:
+                    changes.append((col, before, after))
+            elif col == "settings":
+                for key in sorted(set(old.settings) | set(new.settings)):
+                    before, after = old.settings.get(key), new.settings.get(key)
+                    if before != after or type(before) is not type(after):
+                        changes.append((key, before, after))
+        for what, before, after in changes:
+            self.log_change(new, what, before, after)
+
+    def log_change(self, profile: Profile, what: str, old: Any, new: Any) -> None:
+        self.store.log_event(None, "profile_change", {
+            "patient_id": profile.id, "patient": profile.name, "what": what, "old": old, "new": new,
+            "where": self.where})
 
     def rename(self, patient_id: int, new_name: str, *, initials: str | None = None) -> Profile:
         name = clean_name(new_name)
@@ -241,6 +301,8 @@ class Profiles:
         p = self.get(patient_id)
         if p.archived:
             raise ProfileError(f"{p.name} is archived; restore them first (main.py patients restore {p.id})")
+        if profiles_held(self.store):
+            return p  # a scripted run plays as this patient without marking them as the last one
         now = self._now()
         self._write(lambda db: db.execute("UPDATE patients SET last_used_at=? WHERE id=?", (now, p.id)))
         return self.get(p.id)

@@ -172,11 +172,16 @@ def load_access(store: Any, patient_id: int) -> AccessSettings:
     return AccessSettings.from_profile(p.settings, p.hand)
 
 
-def save_access(store: Any, patient_id: int, key: str, value: Any) -> AccessSettings:
-    """Change one setting in the patient's profile; returns the settings as saved."""
+# Settings that change how the game treats the patient: the settings screen asks before changing them.
+CONFIRM_KEYS = frozenset({"hand", "scan", "scan_s", "game_speed", "speech", "speech_volume"})
+
+
+def save_access(store: Any, patient_id: int, key: str, value: Any, *, where: str = "game") -> AccessSettings:
+    """Change one setting in the patient's profile (an event row says what, old, new and ``where``);
+    returns the settings as saved."""
     from game.profiles import Profiles
 
-    profiles = Profiles(store)
+    profiles = Profiles(store, where=where)
     if key == "hand":
         p = profiles.set_hand(patient_id, value)
     else:

@@ -162,30 +162,50 @@ def test_space_changes_a_setting_once_not_twice(tmp_path):
     frames(app, 60)  # Space held a second: the imitated squeeze must not choose again
     pygame.event.post(pygame.event.Event(pygame.KEYUP, key=pygame.K_SPACE, mod=0))
     frames(app, 30)
+    # The moving frame changes how the game treats the patient: asked first, nothing changed yet.
+    from game.scenes.confirm import ConfirmScene
+
+    assert isinstance(app.top, ConfirmScene) and app.top.question == "Change moving frame to always?"
+    assert app.ctx.access.scan == "auto"
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE, mod=0))  # Yes is lit
+    frames(app, 2)
+    pygame.event.post(pygame.event.Event(pygame.KEYUP, key=pygame.K_SPACE, mod=0))
+    frames(app, 30)
+    assert app.top is scene
     assert app.ctx.access.scan == "on"
     assert load_access(app.store, app.ctx.patient_id).scan == "on"
     app.shutdown()
 
 
 def test_the_settings_screen_with_the_ball_alone(tmp_path):
+    from game.scenes.confirm import ConfirmScene
     from game.scenes.settings import SettingsScene
     from game.scenes.title import TitleScene
 
-    # Done is lit 1.5 steps (0-2.4 s), Hand 2.4-4.0 s, Moving frame 4.0-5.6 s. A squeeze at 5 s changes
-    # "Moving frame"; the frame stays on it a full step, so a second squeeze at 6.3 s changes it again.
-    sq = [Squeeze(5.0 + 1.3 * i, pct(30), rise=0.3, hold=0.4, release=0.4) for i in range(2)]
+    # Done is lit 1.5 steps (0-2.4 s), Hand 2.4-4.0 s, Moving frame 4.0-5.6 s. A squeeze at 5 s proposes
+    # "Moving frame" -> Always; the question's Yes is lit first (1.5 steps) and a squeeze at 7 s says yes.
+    # Back on the settings screen the frame stays on the tile a full step, so a squeeze at 8 s proposes
+    # Always -> With ball (auto); at 11 s the frame has moved on to No: that squeeze keeps "Always".
+    sq = [Squeeze(t, pct(30), rise=0.3, hold=0.4, release=0.4) for t in (5.0, 7.0, 8.0, 11.0)]
     app = make_app(tmp_path, synth_trace(sq, 60, baseline=BASE, noise_sd=1.0, seed=2), exercise=None)
     app.apply(Push(SettingsScene()))
     scene = app.top
     frames(app, round(4.9 / STEP))
     assert scene.buttons.focused.id == "scan" and app.ctx.access.scan == "auto"
-    frames(app, round(2.6 / STEP))
-    assert scene.buttons.focused.id == "scan"
-    # auto -> on -> auto: with the ball as the input, "off" is skipped (the frame is how this person chooses)
-    assert app.ctx.access.scan == "auto"
-    assert load_access(app.store, app.ctx.patient_id).scan == "auto"
-    frames(app, round(2.0 / STEP))
-    assert scene.buttons.focused.id == "scan_s"  # and the frame walks on
+    frames(app, round(1.0 / STEP))
+    assert isinstance(app.top, ConfirmScene) and app.ctx.access.scan == "auto"  # asked, not changed
+    frames(app, round(1.6 / STEP))
+    assert app.top is scene and app.ctx.access.scan == "on"
+    assert load_access(app.store, app.ctx.patient_id).scan == "on"
+    frames(app, round(1.0 / STEP))
+    assert isinstance(app.top, ConfirmScene)
+    assert app.top.question == "Change moving frame to with ball?"  # "Off" is skipped with the ball
+    question = app.top
+    frames(app, round(3.5 / STEP))
+    assert question.answer == "no" and app.top is scene
+    assert app.ctx.access.scan == "on" and load_access(app.store, app.ctx.patient_id).scan == "on"
+    changes = [r for r in app.store.events() if r["kind"] == "profile_change"]
+    assert len(changes) == 1  # one change made, one event row
     app.apply(scene.handle(Action(Act.BACK)))
     assert isinstance(app.top, TitleScene)
     app.shutdown()

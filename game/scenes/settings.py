@@ -2,19 +2,24 @@
 
 Usable with the ball alone: the yellow frame walks the tiles; a squeeze on a tile
 moves that setting to its next choice (the frame stays there, so another squeeze
-moves it on again), and a squeeze on Done leaves. Every change is saved to the
-patient's profile at once and takes effect at once: the sound plays at its new
-volume, the voice speaks, the text grows.
+moves it on again), and a squeeze on Done leaves. A setting that changes how the
+game treats the patient (hand, game speed, the moving frame and its speed, the
+voice) is asked about first: "Change hand to left?" Yes / No. Every change is saved
+to the patient's profile (with an event row: what, old, new, when, "settings
+screen") and takes effect at once: the sound plays at its new volume, the voice
+speaks, the text grows. In a simulator or trace-file run nothing is saved: a change
+holds for that run only.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from game.input import Act, Action
-from game.profiles import ProfileError, Profiles
-from game.scene import Pop, Scene, Transition
-from game.settings import SETTINGS_INFO, AccessSettings, apply_access, save_access
+from game.profiles import ProfileError, Profiles, profiles_held
+from game.scene import Pop, Push, Scene, Transition
+from game.settings import CONFIRM_KEYS, SETTINGS_INFO, AccessSettings, apply_access, save_access
 from game.ui import Canvas, LRect, Theme, draw_gear, draw_hand
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, draw_frame_icon, draw_hint
 from hardware.sample import Sample
@@ -153,20 +158,52 @@ class SettingsScene(Scene):
         self.buttons.columns = 4
 
     # ------------------------------------------------------------ logic
-    def change(self, key: str) -> None:
-        """Move one setting to its next choice, save it and make it take effect."""
-        ctx = self.ctx
-        a: AccessSettings = ctx.access
+    def proposed(self, key: str) -> object:
+        """The value a choice of this tile would move the setting to."""
+        a: AccessSettings = self.ctx.access
         value = ("left" if a.hand == "right" else "right") if key == "hand" else a.next_choice(key)
         if key == "scan" and value == "off" and self._ball_input:
             # Someone choosing with the ball must never switch off the frame they choose with.
             value = a.with_value("scan", "off").next_choice("scan")
+        return value
+
+    def _words(self, a: AccessSettings, key: str) -> str:
+        return a.hand.capitalize() if key == "hand" else a.label(key)
+
+    def change(self, key: str) -> Transition:
+        """Choosing a tile: a setting that changes how the game treats the patient is asked
+        about first ("Change hand to left?" Yes / No); the others change at once."""
+        value = self.proposed(key)
+        if key not in CONFIRM_KEYS:
+            self.apply(key, value)
+            return None
+        a: AccessSettings = self.ctx.access
+        after = replace(a, hand=value) if key == "hand" else a.with_value(key, value)
+        now, then = self._words(a, key), self._words(after, key)
+        question = (f"Change hand to {value}?" if key == "hand"
+                    else f"Change {NAMES[key].lower()} to {then.lower()}?")
+        icon = next((b.icon for b in self.buttons.buttons if b.id == key), None)
+        from game.scenes.confirm import ConfirmScene
+
+        return Push(ConfirmScene(question, lambda: self.apply(key, value), before=now, after=then, icon=icon))
+
+    def apply(self, key: str, value: object) -> None:
+        """Save one setting (an event row records it), and make it take effect."""
+        ctx = self.ctx
+        a: AccessSettings = ctx.access
         try:
-            saved = save_access(ctx.store, ctx.patient_id, key, value)
-        except (ProfileError, ValueError) as exc:
+            saved = save_access(ctx.store, ctx.patient_id, key, value, where="settings screen")
+            self.message = ""
+        except ProfileError as exc:
+            if profiles_held(ctx.store) is None:
+                self.message = f"Not saved: {exc}"
+                return
+            # A scripted run: the change holds for this run only; the patient's own settings are kept.
+            saved = replace(a, hand=value) if key == "hand" else a.with_value(key, value)
+            self.message = f"For this run only. {str(exc).capitalize()}."
+        except ValueError as exc:
             self.message = f"Not saved: {exc}"
             return
-        self.message = ""
         apply_access(ctx, saved)
         if key == "hand":
             from game.scenes.calibrate import apply_stored_calibration
@@ -186,8 +223,11 @@ class SettingsScene(Scene):
             return None
         if chosen == "done":
             return Pop()
-        self.change(chosen)
-        return None
+        return self.change(chosen)
+
+    def resume(self) -> None:
+        self._build()  # back from the question: the tiles show what is now set
+        self.buttons.scanner.restart()  # and the frame stays on the tile a full step
 
     def on_samples(self, samples: list[Sample]) -> Transition:
         if self.switch.feed(samples):
