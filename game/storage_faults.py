@@ -42,7 +42,7 @@ NEWER = "newer_version"
 UNKNOWN = "unknown"
 
 
-@dataclass
+@dataclass(eq=False)  # an exception: compared and hashed by identity
 class StorageFault(Exception):
     """Why the records cannot be used, for a patient, a therapist or staff."""
 

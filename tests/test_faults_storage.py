@@ -286,8 +286,9 @@ def test_existing_files_readable_by_others_become_the_owners_only(tmp_path, caps
 
 
 # --------------------------------------------------------- faults during play
-def _play_a_set(store: Store, tmp: Path, during: callable, reps: int = 12):  # noqa: ANN202
-    """Play one set through the real game; ``during(app, t)`` is called each game second."""
+def _play_a_set(store: Store, tmp: Path, during: callable, reps: int = 12, before_set=None):  # noqa: ANN001, ANN202
+    """Play one set through the real game; ``during(app, t)`` is called each game second,
+    ``before_set(app)`` once the game is up, before the set starts."""
     from game.app import App, AppOptions
     from game.context import PlaySettings
     from game.loop import STEP
@@ -309,6 +310,8 @@ def _play_a_set(store: Store, tmp: Path, during: callable, reps: int = 12):  # n
     app = App(AppOptions(headless=True, data_dir=tmp, sound=False, play=PlaySettings(reps_per_set=reps)), clock=clock,
               source=ScriptedSource(clock, trace, name="Squeeze ball"), calibration=CAL, store=store)
     app.draw = lambda alpha: None  # type: ignore[method-assign]
+    if before_set is not None:
+        before_set(app)
     scene = PlayScene("power_grip")
     app.apply(Push(scene))
     banner_seen = False
@@ -403,6 +406,25 @@ def test_reps_during_a_full_disk_all_arrive_once(small_disk):
 
     app, scene, banner = _play_a_set(store, data, during)
     assert seen["held"] >= 4 and seen["journal_ok"]  # the journal's reserve took them on the full disk
+    assert banner
+    _all_saved(store)
+    _assert_exactly_once(store, scene, 12)
+    app.shutdown()
+
+
+def test_a_set_started_on_a_full_disk_plays_on_and_loses_nothing(small_disk):
+    data = small_disk / "data"
+    make_records(data, reps=0)
+    store = Store(data / DB_NAME, busy_timeout_ms=10, retry_s=0.02)
+    filler: list[Path] = []
+
+    def during(app, t: float) -> None:  # noqa: ANN001
+        if t == 20:
+            app.store.flush()
+            assert app.store.held_reps() >= 4 and app.store.writer.journal_ok
+            filler.pop().unlink()
+
+    app, scene, banner = _play_a_set(store, data, during, before_set=lambda app: filler.append(fill(small_disk)))
     assert banner
     _all_saved(store)
     _assert_exactly_once(store, scene, 12)
