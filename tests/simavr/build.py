@@ -79,7 +79,7 @@ def _digest(paths: list[Path], *extra: object) -> str:
 
 
 def _run(cmd: list[str]) -> None:
-    res = subprocess.run(cmd, capture_output=True, text=True)
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if res.returncode != 0:
         raise BuildError(f"{' '.join(cmd)}\n{res.stdout}{res.stderr}")
 

@@ -19,12 +19,14 @@
  * The profile is a text file of rows "t value" (comma or space separated);
  * a first line "t,volts" or "t,raw" says what the values are (volts at the
  * pin, or raw counts: ADC counts 0-1023, or HX711 signed 24-bit counts at
- * gain 128). Profile time 0 is the first time a program opens the port; the
- * patient squeezes on the wall clock whatever the simulator is doing.
+ * gain 128). Profile time 0 is the first time a program opens the port; it runs
+ * with the simulated chip, which is paced to the wall clock (see profile_time).
+ * --timeline FILE writes "wall profile_time" rows (CLOCK_MONOTONIC seconds, as
+ * Python's time.monotonic) every 10 ms, so a test can place what it read.
  *
  * Usage: uno FIRMWARE.elf PROFILE [--analog-pin N] [--hx711 DOUT,SCK]
  *            [--hx711-rate 10|80] [--boot-ms MS] [--max-seconds S]
- *            [--no-baud-check] [--no-skip]
+ *            [--no-baud-check] [--no-skip] [--timeline FILE]
  * On SIGTERM/SIGINT (or after --max-seconds) it prints one line of figures
  * on stderr: "uno: sim_s=... wall_s=... slip_s=... resets=... bytes=..."
  */
@@ -110,13 +112,38 @@ static double wall_now(void) {
 
 static avr_t *avr;
 static double wall_start, wall_open = -1.0;   /* wall time of the first open: profile time 0 */
+static int booting;                   /* held in reset: the bootloader's wait */
 static double anchor_wall;                    /* real-time pacing: this wall time ... */
 static avr_cycle_count_t anchor_cycle;        /* ... is this cycle */
 static double slip_s, sim_s;
 static int resets;
 static long bytes_out, bytes_garbled, hx_reads, hx_convs;
 
-static double profile_time(void) { return wall_open < 0 ? 0.0 : wall_now() - wall_open; }
+/*
+ * Profile time runs with the simulated chip (with the wall clock while it is held in
+ * reset), so when the host cannot keep up the patient and the board slow down together
+ * and the reading program sees the same squeezes in slow motion, never holes in them.
+ * While the host keeps up (slip 0) it is the wall clock since the first open.
+ */
+static double prof_offset;            /* profile seconds before the current stretch */
+static double boot_started;
+static FILE *timeline;                /* (wall, profile time) rows for the tests */
+static double timeline_last = -1.0;
+
+static double profile_time(void) {
+    if (wall_open < 0) return 0.0;
+    if (booting) return prof_offset + (wall_now() - boot_started);
+    return prof_offset + avr->cycle / (double)F_CPU;
+}
+
+static void timeline_row(void) {
+    if (!timeline || wall_open < 0) return;
+    double now = wall_now();
+    if (now - timeline_last < 0.01) return;
+    timeline_last = now;
+    fprintf(timeline, "%.6f %.6f\n", now, profile_time());
+    fflush(timeline);
+}
 
 static void anchor(void) {
     anchor_wall = wall_now();
@@ -127,7 +154,6 @@ static void anchor(void) {
 static int master_fd = -1;
 static char slave_path[128];
 static int host_open;                 /* a program has the port open */
-static int booting;                   /* held in reset: the bootloader's wait */
 static speed_t host_speed;            /* its baud setting */
 static int baud_check = 1;
 
@@ -285,9 +311,11 @@ static void check_port(void) {
         /* DTR went low: the auto-reset capacitor pulls RESET down */
         host_open = 1;
         if (wall_open < 0) wall_open = wall_now();
+        else prof_offset = profile_time();   /* the patient goes on through the reset */
         read_host_speed();
         booting = 1;
-        boot_until = wall_now() + boot_ms / 1000.0;
+        boot_started = wall_now();
+        boot_until = boot_started + boot_ms / 1000.0;
         resets++;
     } else if (!open_now && host_open) {
         host_open = 0;
@@ -298,6 +326,7 @@ static avr_cycle_count_t tick(avr_t *a, avr_cycle_count_t when, void *param) {
     (void)param;
     static unsigned n;
     if (hx_enabled) { hx_tick(); hx_finish_read(); }
+    timeline_row();
     if ((++n & 7) == 0) {
         check_port();
         if (host_open && (n & 15) == 0) read_host_speed();
@@ -411,6 +440,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--max-seconds") && i + 1 < argc) max_seconds = atof(argv[++i]);
         else if (!strcmp(argv[i], "--no-baud-check")) baud_check = 0;
         else if (!strcmp(argv[i], "--no-skip")) skip_spins = 0;
+        else if (!strcmp(argv[i], "--timeline") && i + 1 < argc) {
+            timeline = fopen(argv[++i], "w");
+            if (!timeline) { perror(argv[i]); return 2; }
+        }
         else { fprintf(stderr, "uno: unknown option %s\n", argv[i]); return 2; }
     }
     load_profile(argv[2]);
@@ -474,7 +507,9 @@ int main(int argc, char **argv) {
             while (!stop && wall_now() < boot_until) {
                 sleep_s(0.002);
                 check_port();
+                timeline_row();
             }
+            prof_offset = profile_time();
             booting = 0;
             sim_cycles += avr->cycle;
             avr_reset(avr);

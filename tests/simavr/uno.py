@@ -4,7 +4,8 @@
 the harness, and gives the pseudo-terminal it prints: the port a program opens
 as it would ``/dev/ttyACM0``. Opening it resets the board; the profile's time
 0 is that first open. ``stop()`` ends the harness and returns its figures
-(simulated and wall seconds, slip behind the wall clock, resets, bytes sent).
+(simulated and wall seconds, slip behind the wall clock, resets, bytes sent), and
+``profile_time`` places what a reader saw on the profile's own timeline.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+from typing_extensions import Self
 
 from tests.simavr.build import build_harness
 
@@ -48,8 +52,10 @@ class SimulatedUno:
                  max_seconds: float = 120.0) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="uno-")
         prof = Path(self._dir.name) / "profile.csv"
+        self._timeline = Path(self._dir.name) / "timeline.txt"
         write_profile(prof, t, values, kind)
-        cmd = [str(build_harness()), str(elf), str(prof), "--boot-ms", str(boot_ms), "--max-seconds", str(max_seconds)]
+        cmd = [str(build_harness()), str(elf), str(prof), "--boot-ms", str(boot_ms), "--max-seconds", str(max_seconds),
+               "--timeline", str(self._timeline)]
         if hx711 is not None:
             cmd += ["--hx711", f"{hx711[0]},{hx711[1]}", "--hx711-rate", str(hx711_rate)]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -60,6 +66,7 @@ class SimulatedUno:
             raise RuntimeError(f"the simulated Uno did not start: {self.port!r} {err}")
         self.figures: HarnessFigures | None = None
         self.stderr = ""
+        self.timeline = np.zeros((0, 2))  # (time.monotonic(), profile time) rows, read at stop()
 
     def stop(self) -> HarnessFigures:
         if self.figures is not None:
@@ -71,6 +78,10 @@ class SimulatedUno:
             self._proc.kill()
             _, err = self._proc.communicate()
         self.stderr = err
+        try:
+            self.timeline = np.loadtxt(self._timeline, ndmin=2)
+        except (OSError, ValueError):
+            self.timeline = np.zeros((0, 2))
         self._dir.cleanup()
         line = next((ln for ln in err.splitlines() if ln.startswith("uno: sim_s=")), None)
         if line is None:
@@ -80,7 +91,35 @@ class SimulatedUno:
                                       int(vals["resets"]), int(vals["bytes"]), int(vals["garbled"]), int(vals["hx711_reads"]), float(vals["skipped_s"]))
         return self.figures
 
-    def __enter__(self) -> SimulatedUno:
+    def profile_now(self) -> float:
+        """How far the profile has played (live, from the harness's timeline file); 0 before the port opens."""
+        try:
+            with open(self._timeline, "rb") as f:
+                f.seek(0, 2)
+                f.seek(max(0, f.tell() - 80))
+                lines = f.read().splitlines()
+        except OSError:
+            return 0.0
+        for line in reversed(lines):
+            parts = line.split()
+            if len(parts) == 2:
+                try:
+                    return float(parts[1])
+                except ValueError:
+                    continue
+        return 0.0
+
+    def profile_time(self, host_t: Sequence[float]) -> np.ndarray:
+        """Profile time of moments on this machine's monotonic clock (``time.monotonic``), after ``stop()``.
+
+        Equal to the time since the port was opened while the simulator kept up with the wall
+        clock; when it fell behind, the profile ran slower and this says where it really was.
+        """
+        if len(self.timeline) < 2:
+            raise RuntimeError("the simulated Uno wrote no timeline (was the port ever opened?)")
+        return np.interp(np.asarray(host_t, dtype=float), self.timeline[:, 0], self.timeline[:, 1])
+
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
