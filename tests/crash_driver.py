@@ -18,8 +18,8 @@ from game.storage import RepRow, Store
 class ConfirmingStore(Store):
     """The real store; it only adds a print when a rep's commit has returned."""
 
-    def add_rep(self, session_id: int, row: RepRow):  # noqa: ANN201
-        fut = super().add_rep(session_id, row)
+    def add_rep(self, session_id: int, row: RepRow, **kw):  # noqa: ANN003, ANN201
+        fut = super().add_rep(session_id, row, **kw)
 
         def confirmed(f) -> None:  # noqa: ANN001
             if f.exception() is None:
