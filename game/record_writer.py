@@ -84,7 +84,7 @@ Job = Callable[[sqlite3.Connection], Any]
 
 
 class _Item:
-    __slots__ = ("job", "fut", "what", "record")
+    __slots__ = ("fut", "job", "record", "what")
 
     def __init__(self, job: Job, fut: Future, what: str, record: dict[str, Any] | None) -> None:
         self.job, self.fut, self.what, self.record = job, fut, what, record
@@ -344,7 +344,7 @@ class RecordWriter:
                             if storage_trouble(exc):
                                 raise  # locked, full, I/O: the whole batch is tried again
                             raise _JobError(str(exc)) from exc
-                        except Exception as exc:  # noqa: BLE001 - one job's own fault
+                        except Exception as exc:
                             raise _JobError(str(exc)) from exc
                     db.execute("COMMIT")
                 except BaseException:

@@ -30,8 +30,7 @@ from pathlib import Path
 
 import pytest
 
-import game.storage_faults as storage_faults
-from game import cli
+from game import cli, storage_faults
 from game.spill_journal import SpillJournal, journal_path
 from game.storage import DB_NAME, RepRow, Store
 from game.storage_faults import EXIT_STORAGE, StorageFault, open_store
@@ -71,7 +70,7 @@ def play(data_dir: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tup
 
 def play_process(data_dir: Path, *extra: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*prefix, sys.executable, str(ROOT / "main.py"), *GAME, "--data-dir", str(data_dir), *extra],
-                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=60)
+                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=60, check=False)
 
 
 HOLDER = """
@@ -108,14 +107,14 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     mnt = tmp_path / "disk"
     mnt.mkdir()
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(mnt)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
         yield mnt
     finally:
-        subprocess.run(["mount", "-o", "remount,rw", str(mnt)], capture_output=True)
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+        subprocess.run(["mount", "-o", "remount,rw", str(mnt)], capture_output=True, check=False)
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True, check=False)
 
 
 def fill(disk: Path) -> Path:
@@ -286,7 +285,7 @@ def test_existing_files_readable_by_others_become_the_owners_only(tmp_path, caps
 
 
 # --------------------------------------------------------- faults during play
-def _play_a_set(store: Store, tmp: Path, during: callable, reps: int = 12, before_set=None):  # noqa: ANN001, ANN202
+def _play_a_set(store: Store, tmp: Path, during: callable, reps: int = 12, before_set=None):
     """Play one set through the real game; ``during(app, t)`` is called each game second,
     ``before_set(app)`` once the game is up, before the set starts."""
     from game.app import App, AppOptions
@@ -336,7 +335,7 @@ def _all_saved(store: Store) -> None:
     raise AssertionError(f"still delayed: {store.write_errors}")
 
 
-def _assert_exactly_once(store: Store, scene, reps: int) -> None:  # noqa: ANN001
+def _assert_exactly_once(store: Store, scene, reps: int) -> None:
     rows = store.reps(scene.session_id)
     assert sorted(r["rep_number"] for r in rows) == list(range(1, reps + 1))  # every rep, once
     con = store.db
@@ -354,7 +353,7 @@ def test_reps_during_a_30_s_lock_by_another_process_all_arrive_once(tmp_path):
     holder: list[contextlib.ExitStack] = []
     seen: dict[str, object] = {}
 
-    def during(app, t: float) -> None:  # noqa: ANN001
+    def during(app, t: float) -> None:
         if t == 2:  # the lock comes before the set's first rep and lasts 30 s of play
             stack = contextlib.ExitStack()
             stack.enter_context(locked_by_other_process(db))
@@ -395,7 +394,7 @@ def test_reps_during_a_full_disk_all_arrive_once(small_disk):
     filler: list[Path] = []
     seen: dict[str, object] = {}
 
-    def during(app, t: float) -> None:  # noqa: ANN001
+    def during(app, t: float) -> None:
         if t == 5:  # the disk fills mid-set
             filler.append(fill(small_disk))
         elif t == 25:
@@ -418,7 +417,7 @@ def test_a_set_started_on_a_full_disk_plays_on_and_loses_nothing(small_disk):
     store = Store(data / DB_NAME, busy_timeout_ms=10, retry_s=0.02)
     filler: list[Path] = []
 
-    def during(app, t: float) -> None:  # noqa: ANN001
+    def during(app, t: float) -> None:
         if t == 20:
             app.store.flush()
             assert app.store.held_reps() >= 4 and app.store.writer.journal_ok
