@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
 from game.exercises import BY_ID, EXERCISES
@@ -101,6 +101,27 @@ class DetectorSettings(_Settings):
         "squeeze; leave it out for slow squeezes (a squeeze that sags and squeezes again is one rep)."))
 
 
+class AdaptSettings(_Settings):
+    """What the game may change for an exercise as the patient plays. Written `adapt: off`
+    (nothing: the exercise plays exactly as written), `adapt: on` (all three), or one line
+    each: `adapt: {target: true, hold: false, pace: true}`; a line left out is `true`.
+    Whatever it changes stays between the lowest and highest you set, and changes between
+    sets are said on screen."""
+
+    target: bool = Field(True, description=(
+        "Raise the force target after a success and lower it after a squeeze that did not reach it, "
+        "between `target_min_pct` and `target_max_pct` (rolling exercises: the roll target, between "
+        "`roll_target_min_pct` and `roll_target_max_pct`). A hold too short or a slow release never "
+        "lowers it. Default true."))
+    hold: bool = Field(True, description=(
+        "Between sets, a longer hold after an easy set, a shorter one after a set whose holds were "
+        "too short, between `hold_min_s` and `hold_max_s`. Default true."))
+    pace: bool = Field(True, description=(
+        "Between sets, a quicker pace after an easy set (once the hold is at its longest or fixed), "
+        "a calmer one after a set of slow releases, and a quicker one if the session would not fit "
+        "`session_cap_min`; between `cue_min_s` and `cue_max_s`. Default true."))
+
+
 class ExerciseSettings(_Settings):
     """Settings that can be given once under ``defaults`` or for each exercise."""
 
@@ -141,6 +162,21 @@ class ExerciseSettings(_Settings):
         "range. Default 90; at most 100, the patient's whole comfortable range."))
     detector: DetectorSettings | None = Field(None, description=(
         "Fine timings of the repetition counter (force exercises). Usually left out."))
+    adapt: AdaptSettings | None = Field(None, description=(
+        "What the game may adapt for this exercise: `off` (nothing: it plays exactly as written), `on` "
+        "(target, hold and pace), or each on its own: `{target: true, hold: false, pace: true}`. "
+        "Default on (unless the program's `adapt` is false). When tired, the game may still lower the "
+        "target 10% for safety, never below `target_min_pct`."),
+        json_schema_extra=lambda schema: schema.update(
+            anyOf=[{"type": "boolean"}, *schema.get("anyOf", [])]))
+
+    @field_validator("adapt", mode="before")
+    @classmethod
+    def _adapt_on_or_off(cls, value: Any) -> Any:
+        # `adapt: off` / `adapt: on` (YAML's booleans) set all three at once.
+        if isinstance(value, bool):
+            return {"target": value, "hold": value, "pace": value}
+        return value
 
 
 class ExerciseEntry(ExerciseSettings):
@@ -254,6 +290,13 @@ def _merged(defaults: ExerciseSettings | None, entry: ExerciseSettings) -> dict[
                 if src is not None:
                     timings.update(src.model_dump(exclude_none=True))
             out["detector"] = {k: float(v) for k, v in timings.items()}
+        elif name == "adapt":
+            # Line by line too: the exercise's own lines override the shared ones.
+            allowed: dict[str, bool] = {}
+            for src in (defaults.adapt if defaults else None, entry.adapt):
+                if src is not None:
+                    allowed.update({k: getattr(src, k) for k in src.model_fields_set})
+            out.update({f"adapt_{k}": v for k, v in allowed.items()})
         else:
             out[name] = value
     return out
@@ -906,6 +949,9 @@ def describe_field(name: str, info: FieldInfo) -> str:
     if get_origin(kind) is Literal:
         return "one of: " + ", ".join(str(a) for a in get_args(kind))
     if isinstance(kind, type) and issubclass(kind, BaseModel):
+        if kind is AdaptSettings:
+            return ("`off`, `on`, or a group of `target`, `hold` and `pace`, each true or false "
+                    "(like `{target: true, hold: false, pace: true}`)")
         if kind is ExerciseEntry:
             return "a list of exercises, each starting with `- exercise:`"
         return "a group of settings, each on its own indented line (like `  sets: 3`)"
@@ -1079,6 +1125,12 @@ def _consistency(level: Level) -> list[tuple[tuple[int | str, ...], str]]:
             elif not v[lo] <= v[start] <= v[hi]:
                 out.append((loc_of(i, start), f"{label}: `{start}` ({_num(v[start])}{unit}) must be between "
                                               f"`{lo}` ({_num(v[lo])}{unit}) and `{hi}` ({_num(v[hi])}{unit})"))
+        adapt = _setting(d, entry, "adapt")
+        if not level.adapt and adapt is not None:
+            on = [k for k in AdaptSettings.model_fields if getattr(adapt, k)]
+            if on:
+                out.append((loc_of(i, "adapt"), f"{label}: `adapt` lets the game change {', '.join(on)}, but the "
+                                                "program's `adapt: false` turns all adapting off; remove one of them"))
         if entry.finger_pairs is not None:
             if entry.exercise != "finger_squeeze":
                 out.append((("exercises", i, "finger_pairs"),

@@ -35,6 +35,12 @@ class ExercisePlan:
     # the whole comfortable range: the game stretches a stroke, it never asks past comfort.
     roll_target_min: float = 0.2
     roll_target_max: float = 0.9
+    # What the game may adapt for this exercise (the level file's `adapt`); the session plan's
+    # `adapt` turns all of them off at once. The fatigue guard may still lower the target (safety),
+    # never below target_min_pct.
+    adapt_target: bool = True  # the force target (or, rolling, the roll target), rep by rep
+    adapt_hold: bool = True  # the hold time, between sets
+    adapt_pace: bool = True  # the pace (cue_s), between sets and for the session's time budget
     finger_pairs: tuple[str, ...] = ()  # finger squeeze: e.g. ("index-middle", "middle-ring", "ring-little")
     detector: dict[str, float] = field(default_factory=dict)  # ForceRepSettings overrides (timings)
 

@@ -13,12 +13,13 @@ after, and the session's end reason says ``pain``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Union
 
 from game.program import ExercisePlan, SessionPlan
-from game.therapy.difficulty import DifficultyChange, DifficultyController, DifficultyState
+from game.therapy.difficulty import DifficultyChange, DifficultyController, DifficultyState, describe_change
 from game.therapy.fatigue import FatigueFlag, FatigueGuard, FatigueSettings
 from game.therapy.force_reps import ForceRepSettings
 from game.therapy.progression import SessionOutcome, cap_reps_for_today, next_reps_per_set
@@ -77,6 +78,9 @@ class RestStep:
     seconds: float
     reason: str  # "between_sets" or "fatigue"
     next_label: str
+    # What is different in the set after this rest, in the patient's words (said on the rest
+    # screen): "Hold a little longer this set: 1.5 s", "A little lighter after the rest".
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class SetRecord:
     reps: int = 0
     successes: int = 0
     peaks: list[float] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)  # failed reps by the detector's reason
     fatigue_flags: list[FatigueFlag] = field(default_factory=list)
     active_s: float = 0.0
 
@@ -173,6 +178,11 @@ class SessionRunner:
                     ex, target_success=plan.target_success, band=plan.success_band, adapt=plan.adapt,
                     state=states.get(ex.exercise))
                 self.controllers[ex.exercise].start_session()
+                for ch in self.controllers[ex.exercise].start_changes:
+                    # The program's own values came back (a start value changed in the level
+                    # file, or a setting the program keeps fixed): recorded like any change.
+                    self.log("difficulty_change", ch.as_record() | {"exercise": ex.exercise, "set": None,
+                                                                     "rep": None})
         # Reps per set: grown by progression in earlier sessions, kept under today's ceiling.
         self.reps_per_set: list[int] = []
         planned_today = reps_done_today
@@ -200,6 +210,9 @@ class SessionRunner:
         self.ratings: dict[str, dict[str, int]] = {}
         self.progression: dict[str, str] = {}
         self._set_started_at: float | None = None
+        self._said: list[str] = []  # changes to say on the next rest screen
+        self._changed_at_break = False  # a between-set change was made at this break (one at a time)
+        self._ended_set: int | None = None  # the set whose end the last break follows (None before the first)
         self._warmup_spr: float | None = None
         self._summary: SessionSummary | None = None
         self._skip_empty_exercises()
@@ -252,7 +265,7 @@ class SessionRunner:
         if self.phase == "exercise":
             if self.pending_rest is not None:
                 rest, self.pending_rest = self.pending_rest, None
-                self.log("rest", {"seconds": rest.seconds, "reason": rest.reason})
+                self.log("rest", {"seconds": rest.seconds, "reason": rest.reason, "changes": list(rest.changes)})
                 return rest
             c = self.controller
             return SetStep(self.exercise, self.ex_i, self.set_no, self.exercise.sets, self.reps_left,
@@ -283,6 +296,7 @@ class SessionRunner:
 
     def set_started(self, step: SetStep, now: float) -> None:
         self._set_started_at = now
+        self._said = []
         if step.warmup:
             return
         if not step.resumed:
@@ -293,19 +307,32 @@ class SessionRunner:
                                "target_pct": step.target_pct, "hold_s": step.hold_s, "cue_s": step.cue_s,
                                "resumed": step.resumed})
 
-    def rep_done(self, step: SetStep, *, success: bool, peak_pct: float, target_pct: float) -> RepResult:
-        """One rep from the detector. Feeds the staircase and the fatigue guard."""
+    def rep_done(self, step: SetStep, *, success: bool, peak_pct: float, target_pct: float,
+                 failure: str | None = None) -> RepResult:
+        """One rep from the detector, and why it failed (the detector's failure name, e.g.
+        ``hold_too_short``). Feeds the staircase and the fatigue guard.
+
+        Only a success or a failure to reach the target moves the target: a hold too short
+        or a slow release never lowers it. A failed rep whose reason is not given is judged
+        by its peak: under the target it is "below_target", else the target is not what failed.
+        """
         if step.warmup:
             return RepResult(target_pct, target_pct)
         assert self.current is not None
+        failure = getattr(failure, "value", failure)  # the detectors' Failure enums are str-valued
+        if not success and failure is None:
+            failure = "below_target" if peak_pct < target_pct - 1e-9 else "unknown"
         c = self.controllers[step.exercise.exercise]
         before = c.target_pct
         rec = self.current
         rec.reps += 1
         rec.successes += int(success)
         rec.peaks.append(peak_pct)
+        if not success:
+            rec.failures[str(failure)] += 1
+        where = {"exercise": step.exercise.exercise, "set": step.set_number, "rep": rec.reps}
         changes: list[DifficultyChange] = []
-        ch = c.record(success)
+        ch = c.record(success, None if success else failure)
         if ch is not None:
             changes.append(ch)
         flag = self.guard.add_rep(peak_pct, target_pct, success) if self.fatigue_guard else None
@@ -315,10 +342,16 @@ class SessionRunner:
             low = c.lower_target(flag.lower_fraction, "fatigue")
             if low is not None:
                 changes.append(low)
+                self._said.append(describe_change(low, when="after the rest"))
+            elif c.at_minimum:
+                # Safety would lower it, the program's lowest keeps it: said, and recorded.
+                self._said.append(f"The target stays at the lowest your program sets: {c.target_pct:g}%")
+                self.log("difficulty_held", {"setting": c.setting, "value": c.target_pct, "reason": "fatigue",
+                                             "limit": "the program's lowest"} | where)
             c.pause(flag.pause_reps)
             self.log("adaptation_paused", {"reps": flag.pause_reps})
         for change in changes:
-            self.log("difficulty_change", change.as_record() | {"exercise": step.exercise.exercise})
+            self.log("difficulty_change", change.as_record() | where)
         return RepResult(before, c.target_pct, tuple(changes), flag)
 
     def set_ended(self, step: SetStep, now: float, reason: str, reps_played: int) -> None:
@@ -338,23 +371,37 @@ class SessionRunner:
             return
         self.reps_left = max(0, self.reps_left - reps_played)
         if reason == "fatigue" and self.reps_left > 0:
-            self.pending_rest = RestStep(max(self.guard.settings.rest_s, 0.0), "fatigue", step.label)
+            self.pending_rest = RestStep(max(self.guard.settings.rest_s, 0.0), "fatigue", step.label,
+                                         tuple(self._said))
+            self._said = []
             return
         rec = self.current
         assert rec is not None
-        ch = self.controller.end_set(rec.successes, rec.reps)
-        if ch is not None:
-            self.log("difficulty_change", ch.as_record() | {"exercise": rec.exercise})
         self.log("set_end", {"exercise": rec.exercise, "set": rec.set_number, "reps": rec.reps,
-                             "successes": rec.successes, "fatigue_index": rec.fatigue_index})
+                             "successes": rec.successes, "fatigue_index": rec.fatigue_index,
+                             "failures": dict(rec.failures)})
+        self._ended_set = rec.set_number
         self._advance()
         if self.phase != "exercise":
             return
+        self._changed_at_break = False
+        if self.exercise.exercise == rec.exercise:
+            # Only before another set of the same exercise, so the change is said on the rest
+            # screen before the set it applies to (never carried silently into the next session).
+            ch = self.controllers[rec.exercise].end_set(rec.successes, rec.reps, rec.failures)
+            if ch is not None:
+                self._changed_at_break = True
+                self._said.append(describe_change(ch))
+                self.log("difficulty_change", ch.as_record() | {
+                    "exercise": rec.exercise, "set": rec.set_number, "rep": None, "successes": rec.successes,
+                    "reps": rec.reps, "failures": dict(rec.failures), "said": self._said[-1]})
         self._plan_pace(now)
         rest = self.rest_s[self.ex_i - 1] if self.set_no == 1 and self.ex_i > 0 else self.rest_s[self.ex_i]
         forced = reason == "fatigue"
         seconds = max(rest, self.guard.settings.rest_s) if forced else rest
-        self.pending_rest = RestStep(seconds, "fatigue" if forced else "between_sets", self._label_next())
+        self.pending_rest = RestStep(seconds, "fatigue" if forced else "between_sets", self._label_next(),
+                                     tuple(self._said))
+        self._said = []
 
     def stop(self, reason: str, now: float) -> None:
         """End the session early. Pain and stops go to the rating after; a closed window ends at once."""
@@ -428,12 +475,15 @@ class SessionRunner:
         for i, ex in enumerate(self.plan.exercises):
             self.rest_s[i] = min(ex.rest_s, max(min(ex.rest_s, MIN_REST_S), rest_each))
         per_rep = (left - rests * self.rest_s[self.ex_i]) / reps
-        if per_rep < spr:
+        if per_rep < spr and not self._changed_at_break:
             # The pace (time from one cue to the next) is the only lever left; the
             # patient's own squeeze time still bounds it, so this may not be enough.
+            # (Not at a break where another setting just changed: one thing at a time.)
             ch = c.set_pace(min(c.cue_s, per_rep), "time budget")
             if ch is not None:
-                self.log("difficulty_change", ch.as_record() | {"exercise": self.exercise.exercise})
+                self._said.append(describe_change(ch))
+                self.log("difficulty_change", ch.as_record() | {
+                    "exercise": self.exercise.exercise, "set": self._ended_set, "rep": None, "said": self._said[-1]})
         self.log("pacing", {"reps_left": reps, "rests_left": rests, "rest_s": round(self.rest_s[self.ex_i], 1),
                             "seconds_per_rep": round(spr, 2), "seconds_left": round(left, 1), "cue_s": c.cue_s})
 
@@ -496,9 +546,11 @@ class SetLink:
     ended: str | None = None
     reps_played: int = 0
 
-    def rep_done(self, *, success: bool, peak_pct: float, target_pct: float) -> RepResult:
+    def rep_done(self, *, success: bool, peak_pct: float, target_pct: float,
+                 failure: str | None = None) -> RepResult:
         self.reps_played += 1
-        return self.runner.rep_done(self.step, success=success, peak_pct=peak_pct, target_pct=target_pct)
+        return self.runner.rep_done(self.step, success=success, peak_pct=peak_pct, target_pct=target_pct,
+                                    failure=failure)
 
     def time_up(self) -> bool:
         return not self.step.warmup and self.runner.time_up(self.now())

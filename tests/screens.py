@@ -156,6 +156,16 @@ def _rest(tmp: Path, size: tuple[int, int]) -> App:
     return run(app, 12.0)
 
 
+def _rest_changes(tmp: Path, size: tuple[int, int]) -> App:
+    """The rest between sets saying what the next set changes (issue 14: no silent change)."""
+    from game.scenes.rest import RestScene
+
+    app = _app(tmp, size, squeezes=False)
+    app.apply(Push(RestScene(60.0, next_label="Set 2 of 3", changes=(
+        "Hold a little longer this set: 1.5 s", "A little quicker this set: one every 2.5 s"))))
+    return run(app, 12.0)
+
+
 def _overlay(kind: str) -> Callable[[Path, tuple[int, int]], App]:
     def build(tmp: Path, size: tuple[int, int]) -> App:
         from game.scenes.pause import PauseScene
@@ -323,6 +333,7 @@ SCREENS: dict[str, Callable[[Path, tuple[int, int]], App]] = {
     "calibrate_problem": _calibrate("problem"),
     "rating": _rating,
     "rest": _rest,
+    "rest_changes": _rest_changes,
     "results": _results,
     "session_summary": _session_summary,
     "progress": _progress,

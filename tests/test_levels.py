@@ -327,10 +327,10 @@ def test_schema_describes_every_field():
 
 
 def test_the_therapists_readme_explains_every_setting_and_shipped_file():
-    from game.levels import DetectorSettings, ExerciseEntry
+    from game.levels import AdaptSettings, DetectorSettings, ExerciseEntry
 
     readme = (SHIPPED_DIR / "README.md").read_text()
-    for model in (Level, ExerciseEntry, DetectorSettings):
+    for model in (Level, ExerciseEntry, DetectorSettings, AdaptSettings):
         for name in model.model_fields:
             assert f"`{name}`" in readme, name
     for path in SHIPPED:

@@ -174,8 +174,15 @@ def test_a_saved_force_target_for_a_rolling_exercise_is_not_read_as_a_roll():
     c = DifficultyController(ExercisePlan("table_roll", roll_target=0.4), state=old)
     assert c.target_pct == 40.0 and c.state.unit == "% of roll range"
     assert c.state.reps_per_set == 12  # progression is kept
-    again = DifficultyController(ExercisePlan("table_roll"), state=DifficultyState.from_dict(c.state.to_dict()))
-    assert again.target_pct == 40.0  # a roll target saved as such comes back as it was
+    c.record(True)
+    moved = c.target_pct
+    assert moved > 40.0
+    again = DifficultyController(ExercisePlan("table_roll", roll_target=0.4),
+                                 state=DifficultyState.from_dict(c.state.to_dict()))
+    assert again.target_pct == moved  # a roll target saved as such comes back as it was
+    # The therapist wrote a new start (50%) since: the program is the authority, it starts from it.
+    new = DifficultyController(ExercisePlan("table_roll"), state=DifficultyState.from_dict(c.state.to_dict()))
+    assert new.target_pct == 50.0 and [ch.reason for ch in new.start_changes] == ["program changed"]
 
 
 def test_set_steps_give_the_game_the_roll_target_and_keep_the_force_band():

@@ -1,9 +1,13 @@
-"""A calm rest between sets: a slow countdown ring, nothing to do but rest."""
+"""A calm rest between sets: a slow countdown ring, nothing to do but rest.
+
+What will be different in the next set (a longer hold, a quicker pace, a lighter target
+after a tired spell) is said here in plain words, shown and spoken, so no change is silent.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from game.input import Act, Action
 from game.scene import Pop, Push, Scene, Transition
@@ -17,13 +21,18 @@ class RestScene(Scene):
     """Counts down ``seconds`` of game time, then pops. The stop button still works."""
 
     def __init__(self, seconds: float, *, reason: str = "between_sets", next_label: str = "",
-                 on_stop: Callable[[str], None] | None = None) -> None:
+                 on_stop: Callable[[str], None] | None = None, changes: Sequence[str] = ()) -> None:
         self.seconds = max(0.0, seconds)
         self.reason = reason
         self.next_label = next_label
+        self.changes = tuple(changes)  # what the next set changes, in the patient's words
         self.on_stop = on_stop
         self.left = self.seconds
         self.stopped: str | None = None
+
+    def enter(self) -> None:
+        if self.changes:
+            self.ctx.speech.say(". ".join(self.changes))
 
     def _stop(self, reason: str) -> None:
         self.stopped = reason
@@ -53,16 +62,30 @@ class RestScene(Scene):
         c.text("Rest your hand" if not tired else "Time for a good rest", (640, 110), size=64, bold=True)
         c.text("Let it lie open and soft." if not tired else "Your hand is tired. Rest helps it come back stronger.",
                (640, 180), size=32, color=Theme.TEXT_DIM)
-        centre, r = (640, 400), 150
+        # With changes to say, the ring is a little smaller and higher to leave them room.
+        centre, r = ((640, 360), 110) if self.changes else ((640, 400), 150)
         frac = self.left / self.seconds if self.seconds > 0 else 0.0
         c.circle(Theme.PANEL, centre, r + 14)
         # The ring empties clockwise as the rest runs out: position, not colour, tells the time.
         if frac > 0:
             c.arc(Theme.SKY, LRect(centre[0] - r, centre[1] - r, 2 * r, 2 * r),
                   math.pi / 2, math.pi / 2 + 2 * math.pi * frac, 22)
-        c.text(f"{math.ceil(self.left)}", (centre[0], centre[1] - 10), size=96, bold=True)
-        c.text("seconds", (centre[0], centre[1] + 60), size=28, color=Theme.TEXT_DIM)
-        if self.next_label:
+        c.text(f"{math.ceil(self.left)}", (centre[0], centre[1] - 10), size=96 if r > 120 else 80, bold=True)
+        c.text("seconds", (centre[0], centre[1] + (60 if r > 120 else 48)), size=28, color=Theme.TEXT_DIM)
+        if self.changes:
+            y = 520
+            if self.next_label:
+                c.text(f"Next: {self.next_label}", (640, y), size=34)
+                y += 52
+            lines = self.changes[:2]  # at most two changes at one rest (one setting, and the pace for time)
+            panel = LRect(140, y - 6, 1000, 14 + 50 * len(lines))
+            c.rect(Theme.PANEL, panel, radius=16)
+            for i, words in enumerate(lines):
+                size = 36
+                while size > 22 and c.text_width(words, size, bold=True) > 970:  # large text: fit the panel
+                    size -= 2
+                c.text(words, (640, y + 32 + 50 * i), size=size, bold=True, color=Theme.FOCUS)
+        elif self.next_label:
             c.text(f"Next: {self.next_label}", (640, 630), size=34)
         c.rect(Theme.STOP, STOP_BUTTON, radius=16)
         draw_stop_icon(c, (STOP_BUTTON.x + 36, STOP_BUTTON.center[1]), 34, Theme.TEXT)

@@ -73,10 +73,12 @@ class SessionScene(Scene):
     def _log(self, kind: str, detail: dict) -> None:
         store = self.ctx.store
         if kind == "difficulty_change":
+            # The runner says which set (and rep) a change came from: a between-set change is
+            # made after the set's scene has gone, so the link no longer knows.
+            set_number = detail["set"] if "set" in detail else (self.link.step.set_number if self.link else None)
             store.log_difficulty_change(self.session_id, exercise=detail.get("exercise", ""),
                                         setting=detail["setting"], before=detail["before"], after=detail["after"],
-                                        reason=detail["reason"],
-                                        set_number=self.link.step.set_number if self.link else None)
+                                        reason=detail["reason"], set_number=set_number, rep_number=detail.get("rep"))
         store.log_event(self.session_id, kind, detail)
 
     # ------------------------------------------------------------- flow
@@ -120,7 +122,8 @@ class SessionScene(Scene):
         if isinstance(step, RestStep):
             from game.scenes.rest import RestScene
 
-            return Push(RestScene(step.seconds, reason=step.reason, next_label=step.next_label, on_stop=self._stop))
+            return Push(RestScene(step.seconds, reason=step.reason, next_label=step.next_label, on_stop=self._stop,
+                                  changes=step.changes))
         assert isinstance(step, SetStep)
         from game.scenes.play import PlayScene
 

@@ -52,6 +52,7 @@ class PatientModel:
     release_cv: float = 0.12
     reaction_s: float = 0.6
     hold_extra_s: float = 0.4  # keeps holding this long past the hold time asked
+    hold_limit_s: float = math.inf  # cannot hold a squeeze longer than this (a strong but unsteady hand)
     droop_per_s: float = 0.02  # fraction of the force lost per second of holding
     fatigue_per_rep: float = 0.004  # capacity lost per rep at full capacity, per second of effort
     recovery_tau_s: float = 60.0  # rest recovers fatigue with this time constant
@@ -226,7 +227,7 @@ class Simulation:
             reach = cap * math.exp(rng.normal(0.0, m.peak_cv))
             peak = min(target * m.aim_over * math.exp(rng.normal(0.0, m.peak_cv / 2)), reach)
             rise = m.rise_s * math.exp(rng.normal(0.0, 0.15))
-            hold_for = hold + m.hold_extra_s * math.exp(rng.normal(0.0, 0.3))
+            hold_for = min(hold + m.hold_extra_s * math.exp(rng.normal(0.0, 0.3)), m.hold_limit_s)
             sag = max(0.0, 1.0 - m.droop_per_s * hold_for * (1.0 + hand.fatigue))
             release = m.release_s * math.exp(rng.normal(0.0, m.release_cv))
             t1, t2 = start + rise, start + rise + hold_for
@@ -252,7 +253,8 @@ class Simulation:
                 if rep is None:
                     continue
                 counted += 1
-                res = runner.rep_done(step, success=rep.success, peak_pct=rep.peak_pct, target_pct=rep.target_pct)
+                res = runner.rep_done(step, success=rep.success, peak_pct=rep.peak_pct, target_pct=rep.target_pct,
+                                      failure=rep.failure)
                 detector.set_settings(s.with_target(res.difficulty_after))
                 if not step.warmup:
                     reps.append(RepLog(ti, step.exercise.exercise, step.set_number, len(reps) + 1,
@@ -388,7 +390,8 @@ def _roll_set(m: RollerModel, step: SetStep, runner: SessionRunner, rr: RollRang
             if rep is None:
                 continue
             counted += 1
-            res = runner.rep_done(step, success=rep.success, peak_pct=rep.range_pct, target_pct=rep.target_pct)
+            res = runner.rep_done(step, success=rep.success, peak_pct=rep.range_pct, target_pct=rep.target_pct,
+                                  failure=rep.failure)
             det.set_settings(det.settings.with_target(res.difficulty_after))
             if not step.warmup:
                 reps.append(RepLog(ti, step.exercise.exercise, step.set_number, len(reps) + 1,
