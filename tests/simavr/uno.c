@@ -35,6 +35,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <pty.h>
 #include <signal.h>
 #include <stdint.h>
@@ -429,6 +430,7 @@ int main(int argc, char **argv) {
                 "[--hx711-rate 10|80] [--boot-ms MS] [--max-seconds S] [--no-baud-check]\n", argv[0]);
         return 2;
     }
+    prctl(PR_SET_PDEATHSIG, SIGTERM);   /* never outlive the test (or tool) that started it */
     double max_seconds = 600.0;
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "--analog-pin") && i + 1 < argc) analog_pin = atoi(argv[++i]);

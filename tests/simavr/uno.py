@@ -124,3 +124,50 @@ class SimulatedUno:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tests.simavr.uno SKETCH.ino PROFILE.csv``: a simulated Uno to try a sketch by hand."""
+    import argparse
+    import signal
+    import time
+
+    from tests.simavr.build import BuildError, build_sketch, missing_tools
+
+    p = argparse.ArgumentParser(prog="python -m tests.simavr.uno", description=main.__doc__)
+    p.add_argument("sketch", type=Path, help="an Arduino sketch (.ino), compiled for an Uno unmodified")
+    p.add_argument("profile", type=Path, help="CSV of t (s) and volts at A0, or raw counts with --raw or --hx711")
+    p.add_argument("--raw", action="store_true", help="the second column is raw counts, not volts")
+    p.add_argument("--hx711", metavar="DOUT,SCK", help="an HX711 on these digital pins, e.g. 3,2")
+    ns = p.parse_args(argv)
+    why = missing_tools()
+    if why:
+        print(f"cannot simulate an Uno here: {why}")
+        return 1
+    try:
+        elf = build_sketch(ns.sketch)
+    except BuildError as exc:
+        print(f"the sketch did not compile:\n{exc}")
+        return 1
+    data = np.loadtxt(ns.profile, delimiter=",", skiprows=1, ndmin=2)
+    hx = tuple(int(v) for v in ns.hx711.split(",")) if ns.hx711 else None
+    kind = "raw" if (ns.raw or hx) else "volts"
+    with SimulatedUno(elf, data[:, 0], data[:, 1], kind=kind, hx711=hx, max_seconds=3600) as uno:  # type: ignore[arg-type]
+        print(f"simulated Uno on {uno.port}: try `python main.py monitor --input {uno.port}` (Ctrl-C stops)",
+              flush=True)
+
+        def interrupted(*_: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, interrupted)
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+    print(uno.stderr.strip().splitlines()[-1] if uno.stderr.strip() else "")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
