@@ -144,6 +144,20 @@ def test_stop_for_today_by_squeeze(tmp_path):
     app.shutdown()
 
 
+def rate_with_squeezes(app: App, hand: CalibratedHand, value: str) -> None:
+    """Squeeze when the face is lit, then when "Yes" is lit on "Pain 2. Is that right?"."""
+    r = app.top
+    assert isinstance(r, RatingScene)
+    question = r.question
+    run_until(app, lambda: lit(app) == value and r.shown_for >= 1.0 and hand.resting, 40)
+    hand.squeeze()
+    run_until(app, lambda: r.proposed is not None, 5)
+    run_until(app, lambda: lit(app) == "yes" and r.shown_for >= 1.0 and hand.resting, 40)
+    hand.squeeze()
+    run_until(app, lambda: app.top is not r or r.question != question, 5)
+    frame(app, 60)
+
+
 def test_it_hurts_in_a_session_ends_the_session_gently(tmp_path):
     """Ball only from the title: set 1 played, a rest with no squeezing (never asked), then set 2
     with no effort: asked, "It hurts", and the session goes straight to the rating after."""
@@ -156,11 +170,7 @@ def test_it_hurts_in_a_session_ends_the_session_gently(tmp_path):
     hand.squeeze()
     run_until(app, lambda: isinstance(app.top, RatingScene), 5)
     for value in ("0", "1"):  # pain, then tiredness, before
-        r = app.top
-        run_until(app, lambda: lit(app) == value and r.shown_for >= 1.0 and hand.resting, 40)
-        hand.squeeze()
-        run_until(app, lambda: app.top is not r or r.question == "fatigue" and value == "0", 5)
-        frame(app, 60)
+        rate_with_squeezes(app, hand, value)
     run_until(app, lambda: isinstance(app.top, PlayScene), 10)
     while isinstance(app.top, PlayScene):  # set 1: squeeze when resting
         if hand.resting:
@@ -174,15 +184,10 @@ def test_it_hurts_in_a_session_ends_the_session_gently(tmp_path):
     run_until(app, lambda: isinstance(app.top, KeepGoingScene), 20)
     answer_with_a_squeeze(app, hand, "pain")
     run_until(app, lambda: isinstance(app.top, RatingScene), 5)  # no more sets: the rating after
-    r = app.top
-    run_until(app, lambda: lit(app) == "3" and r.shown_for >= 1.0 and hand.resting, 40)
-    hand.squeeze()
     session = app.stack[1]
     assert isinstance(session, SessionScene)
-    run_until(app, lambda: r.question == "fatigue", 5)
-    frame(app, 60)
-    run_until(app, lambda: lit(app) == "2" and hand.resting, 40)
-    hand.squeeze()
+    rate_with_squeezes(app, hand, "3")
+    rate_with_squeezes(app, hand, "2")
     run_until(app, lambda: session.summary is not None, 10)
     assert session.summary.end_reason == "pain"
     app.shutdown()

@@ -116,7 +116,7 @@ def lit(app: App) -> str | None:
     if isinstance(top, PatientPickerScene):
         return top.patients[top.focus].name if top.patients else None
     if isinstance(top, RatingScene):
-        return str(top.focus)
+        return top.lit  # a face, or "yes"/"change" on "Pain 2. Is that right?"
     buttons = getattr(top, "buttons", None)
     return buttons.focused.id if buttons is not None and buttons.buttons else None
 
@@ -191,7 +191,9 @@ def test_the_whole_journey_with_squeezes_only(tmp_path):
     assert isinstance(session, SessionScene)
     run_until(app, lambda: isinstance(app.top, RatingScene), 5)
     squeeze_on(app, hand, "1")  # pain 1
+    squeeze_on(app, hand, "yes")  # confirmed
     squeeze_on(app, hand, "2")  # tiredness 2
+    squeeze_on(app, hand, "yes")  # confirmed
     rested = False
     while not isinstance(app.top, RatingScene):
         if isinstance(app.top, PlayScene) and hand.resting:
@@ -201,7 +203,9 @@ def test_the_whole_journey_with_squeezes_only(tmp_path):
         frame(app, 60)
     assert rested
     squeeze_on(app, hand, "0")
+    squeeze_on(app, hand, "yes")  # confirmed
     squeeze_on(app, hand, "3")
+    squeeze_on(app, hand, "yes")  # confirmed
     run_until(app, lambda: session.summary is not None, 5)
     squeeze_on(app, hand, "done")
     assert isinstance(app.top, TitleScene)
@@ -279,7 +283,9 @@ def test_the_whole_journey_with_the_space_key_only(tmp_path):
     session = app.stack[1]
     assert isinstance(session, SessionScene)
     key.on("1")
+    key.on("yes")  # confirmed
     key.on("2")
+    key.on("yes")  # confirmed
     rested = False
     while not isinstance(app.top, RatingScene):
         if isinstance(app.top, PlayScene):
@@ -291,7 +297,9 @@ def test_the_whole_journey_with_the_space_key_only(tmp_path):
         assert app.clock.now() < 400, "the session did not end"
     assert rested
     key.on("0")
+    key.on("yes")  # confirmed
     key.on("3")
+    key.on("yes")  # confirmed
     run_until(app, lambda: session.summary is not None, 5)
     key.on("done")
     assert isinstance(app.top, TitleScene)

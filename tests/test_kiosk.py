@@ -162,11 +162,13 @@ def _start_session(app: App) -> None:
     click(app, app.top.tile_rect(0).center)
     assert isinstance(app.top, KioskStartScene)
     click(app, app.top.buttons.buttons[0].rect.center)  # Start
-    from game.scenes.rating import face_rect
+    from game.scenes.rating import YES_RECT, face_rect
 
     step(app, 1.2)
-    click(app, face_rect(1).center)  # pain before
+    click(app, face_rect(1).center)  # pain before ...
+    click(app, YES_RECT.center)  # ... confirmed
     click(app, face_rect(2).center)  # tiredness before
+    click(app, YES_RECT.center)
     step(app, 0.5)
     assert "PlayScene" in screens(app) and "SessionScene" in screens(app)
 

@@ -288,8 +288,8 @@ def test_a_rolling_set_in_a_session_plays_at_the_adapted_roll_target(tmp_path):
 
     app.apply(Push(SessionScene()))
     run_until(app, lambda: isinstance(app.top, RatingScene))
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0))
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0))
+    for _ in range(4):  # pain 0 and "Yes", tiredness 0 and "Yes"
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0))
     run_until(app, lambda: isinstance(app.top, PlayScene))
     game = app.top.game
     assert game.detector.settings.target_fraction == pytest.approx(0.4)

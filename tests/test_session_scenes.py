@@ -41,7 +41,9 @@ def answer_rating(app, pain, fatigue):
         key(pygame.K_LEFT)
         for _ in range(value):
             key(pygame.K_RIGHT)
-        key(pygame.K_RETURN)
+        key(pygame.K_RETURN)  # chosen ...
+        step(app)
+        key(pygame.K_RETURN)  # ... and confirmed: "Yes" is lit first
         step(app)
 
 
@@ -121,15 +123,17 @@ def test_stop_for_pain_ends_the_session_gently_and_is_logged(tmp_path):
 
 
 def test_the_rating_is_chosen_with_the_ball_alone(tmp_path):
-    # Nothing but squeezes: the highlight walks, a squeeze picks where it is.
-    squeeze_at = 3 * SCAN_S + 0.2  # face 3 is lit from 3 x SCAN_S; the press registers ~0.3 s into the squeeze
-    trace = synth_trace(regular_squeezes(2, pct(40), first=squeeze_at, period=2 * SCAN_S + 6), 40.0,
+    # Nothing but squeezes: the highlight walks (face 0 lit 1.5 steps, then one step a face), a squeeze
+    # picks where it is, and a second squeeze on "Yes" (lit first) confirms it.
+    from hardware.traces import Squeeze
+
+    squeeze_at = 3.5 * SCAN_S + 0.2  # face 3 is lit from 3.5 x SCAN_S; the press registers ~0.3 s into the squeeze
+    times = (squeeze_at, squeeze_at + 1.8, squeeze_at + 4.0, squeeze_at + 5.8)  # pain 3, yes, tiredness 0, yes
+    trace = synth_trace([Squeeze(t, pct(40), rise=0.3, hold=0.3, release=0.4) for t in times], 40.0,
                         baseline=BASE, seed=2)
     app = make_app(tmp_path, trace, exercise=None)
     chosen = []
     app.apply(Push(RatingScene("before", lambda p, f: chosen.append((p, f)))))
     run_until(app, lambda: bool(chosen), max_seconds=40)
-    pain, fatigue = chosen[0]
-    assert pain == 3
-    assert 0 <= fatigue <= 10
+    assert chosen == [(3, 0)]
     app.shutdown()

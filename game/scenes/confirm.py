@@ -19,6 +19,9 @@ from game.widgets import Button, ButtonGroup, ChoiceSwitch, IconFn, draw_choose_
 from hardware.sample import Sample
 
 SETTLE_S = 1.0  # a squeeze answers only after the question has been up this long
+# After a squeezed answer the screen closes once the hand has let go (force at rest this long), or
+# after LET_GO_MAX_S: the screen below must not take the end of the same squeeze as a new one.
+QUIET_S, LET_GO_MAX_S = 0.3, 3.0
 
 
 class ConfirmScene(Scene):
@@ -39,6 +42,8 @@ class ConfirmScene(Scene):
         self.yes_label, self.no_label = yes, no
         self.shown_for = 0.0
         self.answer: str | None = None
+        self._answered_at: float | None = None
+        self._quiet_since: float | None = None
 
     def enter(self) -> None:
         self.switch = ChoiceSwitch(self.ctx)  # new: it must see the hand let go before a squeeze counts
@@ -50,28 +55,43 @@ class ConfirmScene(Scene):
     def _ball_input(self) -> bool:
         return self.ctx.hub.source is not self.ctx.hub.keyboard
 
-    def _answer(self, chosen: str | None) -> Transition:
-        if chosen not in ("yes", "no"):
+    def _answer(self, chosen: str | None, *, squeezed: bool = False) -> Transition:
+        if chosen not in ("yes", "no") or self.answer is not None:
             return None
         self.answer = chosen
         if chosen == "yes":
             self.on_yes()
         elif self.on_no is not None:
             self.on_no()
+        if squeezed:
+            self._answered_at = self.shown_for  # closes once the hand has let go
+            return None
         return Pop()
 
     def on_samples(self, samples: list[Sample]) -> Transition:
-        if self.switch.feed(samples) and self.shown_for >= SETTLE_S:
-            return self._answer(self.buttons.choose_focused())
+        pressed = self.switch.feed(samples)
+        if self._answered_at is not None:
+            if self.switch.level_pct >= self.switch.release_pct:
+                self._quiet_since = None
+            elif self._quiet_since is None:
+                self._quiet_since = self.shown_for
+            let_go = self._quiet_since is not None and self.shown_for - self._quiet_since >= QUIET_S
+            return Pop() if let_go or self.shown_for - self._answered_at >= LET_GO_MAX_S else None
+        if pressed and self.shown_for >= SETTLE_S:
+            return self._answer(self.buttons.choose_focused(), squeezed=True)
         return None
 
     def handle(self, action: Action) -> Transition:
+        if self.answer is not None:
+            return None
         if action.kind in (Act.BACK, Act.PAUSE):
             return self._answer("no")
         return self._answer(self.buttons.handle(action))
 
     def update(self, dt: float) -> Transition:
         self.shown_for += dt
+        if self.answer is not None:
+            return None  # the frame stays on the answer while the hand lets go
         # With a ball the frame always walks, so No is always in reach of a person who can only squeeze.
         self.buttons.scan(dt, self.ctx, self.switch, always=self._ball_input)
         return None

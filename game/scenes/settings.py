@@ -200,7 +200,8 @@ class SettingsScene(Scene):
                 return
             # A scripted run: the change holds for this run only; the patient's own settings are kept.
             saved = replace(a, hand=value) if key == "hand" else a.with_value(key, value)
-            self.message = f"For this run only. {str(exc).capitalize()}."
+            who = f"{self.who}'s" if self.who else "the patient's"
+            self.message = f"For this run only: this is {profiles_held(ctx.store)}, so {who} saved settings stay as they are."
         except ValueError as exc:
             self.message = f"Not saved: {exc}"
             return
