@@ -629,7 +629,7 @@ class SerialBall:
         recent: deque[bytes] = deque(maxlen=40)  # the last lines, to detect a format afresh
         seen = 0  # lines read in this loop
         win_seen, win_ok = 0, pstats.ok  # the lines and readings at the start of the current half second
-        seen_at_good = counted = 0
+        seen_at_good = 0
         split_stats = ParseStats()  # overlong lines, kept apart so a new parser does not lose them
         while not self._stop.is_set():
             data = ser.read(ser.in_waiting or 1)
@@ -642,6 +642,7 @@ class SerialBall:
                 lines = split_lines(buf, data, split_stats)
                 if lines:
                     seen += len(lines)
+                    self.stats.lines_seen += len(lines)  # only this thread writes it
                     recent.extend(lines)
                     readings = parser.parse_lines(lines)
                     if readings:
@@ -658,10 +659,9 @@ class SerialBall:
                 with self._lock:
                     n = self.stats.lines_ok
                     self.stats.rate_hz = (n - rate_n) / (now_m - rate_t)
-                    self.stats.lines_seen += seen - counted
                     self._dropped.update(split_stats.dropped)
                     split_stats.dropped.clear()
-                rate_t, rate_n, counted = now_m, n, seen
+                rate_t, rate_n = now_m, n
                 lines_in, ok_in = seen - win_seen, pstats.ok - win_ok
                 if lines_in >= 10:  # at least half a second and ten lines: are they still readings?
                     if ok_in < 0.5 * lines_in:
@@ -680,7 +680,7 @@ class SerialBall:
                     text = bool(nonblank) and sum(map(is_text, nonblank)) >= 0.5 * len(nonblank)
                     with self._lock:
                         self.stats.problem = NOT_READINGS if text else NO_READABLE_LINES
-                    words = describe_unreadable(snap.lines_seen + seen - counted, snap.lines_ok,
+                    words = describe_unreadable(snap.lines_seen, snap.lines_ok,
                                                 Counter(snap.dropped), text=text, bauds=(self.stats.baud or 0,))
                     self._set_status(SourceStatus.DISCONNECTED, f"No readings from the ball on {url}: {words}",
                                      "disconnected", port=url, reason="not readings")

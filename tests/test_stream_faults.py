@@ -190,6 +190,7 @@ def test_glitches_beyond_a_10_bit_adc_are_refused_on_a_pty():
             snap = ball.snapshot()
             assert snap.dropped[OUT_OF_RANGE] >= 7 and snap.dropped[READ_FAILURE] >= 14
             assert snap.force_range.startswith("0 to 1023")
+            assert snap.lines_seen == 600 == snap.lines_ok + snap.dropped_total + snap.boot_lines  # every line
         finally:
             ball.close()
 
