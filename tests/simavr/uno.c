@@ -250,7 +250,9 @@ static void hx_tick(void) {
     /* a new conversion is ready; one not read is overwritten (its DOUT stays low) */
     if (avr->cycle >= hx_next_ready && !(hx_ready && hx_pulses > 0)) {
         hx_convert();
-        hx_next_ready = avr->cycle + hx_period();
+        /* keep the chip's own pace (the 1 ms tick only notices it) */
+        hx_next_ready = hx_next_ready + hx_period() > avr->cycle ? hx_next_ready + hx_period()
+                                                                 : avr->cycle + hx_period();
     }
 }
 
