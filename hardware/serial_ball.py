@@ -406,10 +406,12 @@ class SerialBall:
                                time_jumps=jumps, problem=s.problem)
 
     def expect_force(self, low: float, high: float) -> None:
-        """Raw readings from ``low`` to ``high`` are real (a calibration saw them): never refuse them
-        as out of range. Called by the game with the patient's calibration; cheap to repeat."""
-        if self._expect != (low, high):
-            self._expect = (low, high)
+        """Force from ``low`` to ``high`` (a calibration's rest and full squeeze) is real: the plausible
+        range grows to hold it, so the patient's squeeze is never refused. Cheap to repeat."""
+        scale = self._cmap.force_scale or 1.0
+        raw = (min(low / scale, high / scale), max(low / scale, high / scale))  # as the device sends it
+        if self._expect != raw:
+            self._expect = raw
             self._expect_new = True  # the reader thread applies it: the range belongs to that thread
 
     def take_events(self) -> list[tuple[str, dict]]:

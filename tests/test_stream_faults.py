@@ -359,3 +359,52 @@ def test_a_pull_down_fsr_released_after_a_long_squeeze_reads_zero_again():
     p = LineParser(LineFormat.NUMBER)
     vals = [i % 2 for i in range(80)] + [400 + i % 5 for i in range(600)] + [200, 40, 10, 2] + [0] * 20
     assert _feed(p, vals) == vals and p.stats.dropped_total == 0
+
+
+def test_a_calibration_widens_the_balls_range_before_any_squeeze():
+    # A tared scale in whole grams rests at 0-5 (looks like a 10-bit ADC); the patient's calibration saw 3 kg.
+    with PtyBall() as dev:
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=1.0)
+        ball.start()
+        try:
+            assert ball.port_open.wait(WAIT)
+            for i in range(40):
+                dev.write(b"%d\r\n" % (i % 6))
+            forces_until(ball, lambda f: len(f) >= 40)
+            ball.expect_force(2.0, 3002.0)
+            dev.write(b"0\r\n")  # the reader takes the calibration in with its next lines
+            forces_until(ball, lambda f: len(f) >= 1)
+            squeeze = [2000, 2600, 3000, 2900, 1500, 3]  # one reading every 100 ms: a big first step
+            for v in squeeze:
+                dev.write(b"%d\r\n" % v)
+            assert forces_until(ball, lambda f: len(f) >= len(squeeze)) == squeeze  # none refused
+            assert ball.snapshot().force_range == "0 to 4095 (learnt)"
+        finally:
+            ball.close()
+
+
+def test_the_game_tells_the_ball_its_calibration(tmp_path):
+    from types import SimpleNamespace
+
+    from game.scenes.calibrate import apply_stored_calibration
+    from game.storage import Store
+    from hardware.source import SourceInfo
+
+    class Ball:
+        needs_calibration = True
+        info = SourceInfo(name="Squeeze ball")
+        told: list[tuple[float, float]] = []
+
+        def expect_force(self, low: float, high: float) -> None:
+            self.told.append((low, high))
+
+    store = Store.in_dir(tmp_path)
+    pid = store.ensure_patient("Ann")
+    store.save_calibration(pid, "right", baseline=50, mvc=3000, device="Squeeze ball")
+    ctx = SimpleNamespace(hub=SimpleNamespace(source=Ball()), store=store, patient_id=pid,
+                          play=SimpleNamespace(hand="right"), calibration=None)
+    try:
+        assert apply_stored_calibration(ctx)
+        assert Ball.told == [(50.0, 3050.0)]
+    finally:
+        store.close()

@@ -216,7 +216,16 @@ def apply_stored_calibration(ctx: Any) -> bool:
     if cal is None:
         return False
     ctx.calibration = cal
+    tell_ball_its_range(ctx)
     return True
+
+
+def tell_ball_its_range(ctx: Any) -> None:
+    """A calibrated full squeeze is a reading the ball can make: a serial ball's plausible range
+    (learnt from its first readings) must hold it, so none of it is refused as a glitch."""
+    expect = getattr(ctx.hub.source, "expect_force", None)
+    if expect is not None:
+        expect(ctx.calibration.baseline, ctx.calibration.to_device(100.0))
 
 
 def before_play(ctx: Any, scene: Scene) -> Scene:
@@ -361,6 +370,7 @@ class CalibrateScene(CalibrationScene):
             units="kg" if scale is not None else "device units", scale=scale, device=device,
             trials=run.trials_record())
         ctx.calibration = stored_calibration(ctx.store, ctx.patient_id, ctx.play.hand, device) or cal
+        tell_ball_its_range(ctx)
         ctx.store.log_event(None, "calibrated", {"hand": ctx.play.hand, "mvc": cal.mvc, "baseline": cal.baseline,
                                                  "device": device, "calibration_id": self.saved_id})
         return self._leave()
