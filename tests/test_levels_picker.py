@@ -43,6 +43,19 @@ def open_picker(tmp_path: Path):
     return app, picker, levels
 
 
+def choose_and_confirm(app, picker) -> None:
+    """Choose the focused program, then "Yes" on "Change ...'s program to ...?" (Yes is lit first)."""
+    from game.scenes.confirm import ConfirmScene
+
+    title = picker.focused.title
+    app.apply(picker.handle(Action(Act.CONFIRM)))
+    question = app.top
+    assert isinstance(question, ConfirmScene) and question.question.endswith(f"program to {title}?")
+    assert Profiles(app.store).get(app.ctx.patient_id).level is None  # asked, not changed yet
+    app.apply(question.handle(Action(Act.CONFIRM)))
+    frames(app, 0.1)
+
+
 def test_edit_a_file_while_the_picker_is_open_and_see_the_change_or_the_error(tmp_path: Path):
     app, picker, levels = open_picker(tmp_path)
     try:
@@ -75,7 +88,7 @@ def test_edit_a_file_while_the_picker_is_open_and_see_the_change_or_the_error(tm
         write(home, GOOD.format(name="Home", reps=8), 4)
         frames(app, 1.2)
         picker.focus = 0
-        app.apply(picker.handle(Action(Act.CONFIRM)))
+        choose_and_confirm(app, picker)
         assert app.top is not picker
         assert app.ctx.plan.name == "Home" and app.ctx.plan.exercises[0].reps == 8
         assert Profiles(app.store).get(app.ctx.patient_id).level.endswith("home.yaml")
@@ -87,7 +100,7 @@ def test_the_plan_in_use_follows_its_file_only_while_the_picker_is_open(tmp_path
     app, picker, levels = open_picker(tmp_path)
     try:
         picker.focus = 1
-        app.apply(picker.handle(Action(Act.CONFIRM)))  # choose "Other"; picker closes
+        choose_and_confirm(app, picker)  # choose "Other", say yes; the picker closes
         assert app.ctx.plan.name == "Other"
         write(levels / "other.yaml", GOOD.format(name="Other v2", reps=6), 5)
         frames(app, 2.0)  # no picker open (as during a session): the plan does not change

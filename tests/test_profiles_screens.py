@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from game.input import Act, Action
@@ -41,10 +42,21 @@ def test_choose_a_patient_then_change_their_program_and_hand(tmp_path: Path):
         assert Profiles(app.store).current().id == bob.id
         frames(app)
         profile = app.top
-        # Hand: one press toggles it.
+        # Hand: asked first ("Change Bob's hand to left?"), then changed by Yes.
+        from game.scenes.confirm import ConfirmScene
+
         profile.buttons.focus = [b.id for b in profile.buttons.buttons].index("hand")
         app.apply(profile.handle(Action(Act.CONFIRM)))
+        assert isinstance(app.top, ConfirmScene) and app.top.question == "Change Bob's hand to left?"
+        assert Profiles(app.store).get(bob.id).hand == "right"
+        app.apply(app.top.handle(Action(Act.CONFIRM)))  # Yes is lit first
+        assert app.top is profile
         assert Profiles(app.store).get(bob.id).hand == "left" and app.ctx.play.hand == "left"
+        changes = [json.loads(e["detail"]) for e in app.store.events() if e["kind"] == "profile_change"]
+        assert [c["what"] for c in changes] == ["patient added", "patient added", "hand"]
+        change = changes[-1]
+        assert change == {"patient_id": bob.id, "patient": "Bob", "what": "hand", "old": "right", "new": "left",
+                          "where": "patient screen"}
         # Program: opens the level picker; choosing there assigns it.
         profile.buttons.focus = [b.id for b in profile.buttons.buttons].index("program")
         app.apply(profile.handle(Action(Act.CONFIRM)))
@@ -52,6 +64,9 @@ def test_choose_a_patient_then_change_their_program_and_hand(tmp_path: Path):
         lp = app.top
         lp.focus = [e.path.stem for e in lp.entries].index("strength_block")
         app.apply(lp.handle(Action(Act.CONFIRM)))
+        assert isinstance(app.top, ConfirmScene) and app.top.question == "Change Bob's program to Strength block?"
+        app.apply(app.top.handle(Action(Act.CONFIRM)))
+        frames(app)
         assert app.top is profile and app.ctx.plan.name == "Strength block"
         assert profile.level_title == "Strength block"
         frames(app)
@@ -100,6 +115,10 @@ def test_title_screen_reaches_the_patient_and_program_pickers(tmp_path: Path):
         lp = app.top
         lp.focus = [e.path.stem for e in lp.entries].index("gentle_start")
         app.apply(lp.handle(Action(Act.CONFIRM)))
+        question = app.top  # "Change ...'s program to Gentle start?": a click on Yes
+        yes = next(b for b in question.buttons.buttons if b.id == "yes")
+        app.apply(question.handle(Action(Act.CLICK, yes.rect.center)))
+        frames(app)
         assert app.top is title
         labels = {b.id: b.label for b in title.buttons.buttons}
         assert labels["program"] == "Gentle start"  # the title shows the new program

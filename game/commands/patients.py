@@ -78,8 +78,8 @@ def run(ns: argparse.Namespace) -> int:
 
     data_dir = getattr(ns, "data_dir", None)
     store = Store.in_dir(data_dir)
-    profiles = Profiles(store)
     cmd = ns.patients_command
+    profiles = Profiles(store, where=f"main.py patients {cmd}")  # each change is an event row saying so
     try:
         if cmd == "list":
             rows = profiles.list(include_archived=ns.all)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from game.exercises import BY_ID
 from game.input import Act, Action
 from game.levels import LevelLibrary, LoadedLevel, level_dirs, level_ref
-from game.scene import Pop, Scene, Transition
+from game.scene import Pop, Push, Scene, Transition
 from game.settings import scan_every
 from game.ui import Canvas, LRect, Theme, draw_cross, draw_tick, ellipsize
 from game.widgets import ChoiceSwitch, Scanner, draw_choose_hint
@@ -23,6 +23,10 @@ ROW_H, ROW_GAP = 84, 10
 LIST_X, LIST_Y, LIST_W = 50, 138, 560
 PANEL = LRect(640, 138, 590, 470)
 BACK = LRect(50, 630, 200, 66)
+
+
+def ellipsize_plain(text: str, n: int = 28) -> str:
+    return text if len(text) <= n else text[: n - 3].rstrip() + "..."
 
 
 def exercise_line(ex) -> str:  # noqa: ANN001  (an ExercisePlan)
@@ -47,6 +51,7 @@ class LevelPickerScene(Scene):
         self.message = ""
         self.scanner = Scanner()
         self.on_back = False  # the moving frame is on Back (after the last file)
+        self.assigned = False  # a program was chosen and confirmed
 
     def enter(self) -> None:
         dirs = self.ctx.level_dirs or level_dirs(None)
@@ -120,13 +125,30 @@ class LevelPickerScene(Scene):
         if not e.ok:
             self.message = "This file has a problem, so it cannot be used yet. Fix it and it will appear here."
             return None
-        from game.profiles import Profiles
+        if self.ctx.plan.source_file and str(e.path) == self.ctx.plan.source_file:
+            return Pop()  # the program already played: nothing changes
+        from game.scenes.confirm import ConfirmScene
+
+        who = f"{self.who}'s" if self.who else "the"
+        now = self.ctx.plan.name if self.ctx.plan.source_file else "Default program"
+        # The program changes how the game treats the patient: asked first, Yes assigns it.
+        return Push(ConfirmScene(f"Change {who} program to {e.title}?", lambda: self._assign(e),
+                                 before=ellipsize_plain(now), after=ellipsize_plain(e.title)))
+
+    def _assign(self, e: LoadedLevel) -> None:
+        from game.profiles import ProfileError, Profiles, profiles_held
 
         assert self.library is not None
-        Profiles(self.ctx.store).assign_level(self.ctx.patient_id, level_ref(e.path, self.library.dirs))
+        try:
+            Profiles(self.ctx.store, where="program screen").assign_level(self.ctx.patient_id,
+                                                                          level_ref(e.path, self.library.dirs))
+        except ProfileError:
+            if profiles_held(self.ctx.store) is None:
+                raise
+            # A simulator or trace-file run plays the program for this run only; the profile is left as it was.
         self.ctx.plan = e.plan()
         self.ctx.level_note = ""
-        return Pop()
+        self.assigned = True  # back from the question: this screen closes
 
     def on_samples(self, samples: list[Sample]) -> Transition:
         if self.switch.feed(samples):
@@ -157,6 +179,8 @@ class LevelPickerScene(Scene):
         return None
 
     def update(self, dt: float) -> Transition:
+        if self.assigned:
+            return Pop()
         # Switch scanning: the frame walks the files, then Back, and round again.
         first = self.focus == 0 and not self.on_back
         if self.scanner.tick(dt, scan_every(self.ctx), first=first, holding=self.switch.building):

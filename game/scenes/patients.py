@@ -10,9 +10,11 @@ hand, the calibration. New patients and renaming are done by the therapist with
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import replace
 
 from game.input import Act, Action
-from game.profiles import TILE_COLOURS, Profile, ProfileError, Profiles, plan_for
+from game.profiles import TILE_COLOURS, Profile, ProfileError, Profiles, plan_for, profiles_held
 from game.scene import Pop, PopTo, Push, Scene, Transition
 from game.settings import apply_patient_settings, scan_every
 from game.ui import Canvas, Color, LRect, Theme, draw_tick, ellipsize
@@ -282,15 +284,19 @@ class PatientProfileScene(Scene):
             from game.scenes.levels import LevelPickerScene
 
             return Push(LevelPickerScene())
-        profiles = Profiles(self.ctx.store)
+        profiles = Profiles(self.ctx.store, where="patient screen")
         if chosen == "hand":
-            profiles.set_hand(self.p.id, "left" if self.p.hand == "right" else "right")
-            select_patient(self.ctx, self.p.id)
+            return ask_hand_change(self.ctx, self.p, profiles, self.reload)
         elif chosen == "archive":
             if not self.confirm_archive:
                 self.confirm_archive = True  # a second press, so one slip never hides a patient
             else:
-                profiles.archive(self.p.id)
+                try:
+                    profiles.archive(self.p.id)
+                except ProfileError:  # a simulator or trace-file run changes no profile
+                    self.confirm_archive = False
+                    self.reload()
+                    return None
                 self._after_archive(profiles)
                 return Pop()
         self.reload()
@@ -337,6 +343,32 @@ class PatientProfileScene(Scene):
             c.paragraph(f"Press Archive again to hide {p.name} from the list. Their records are kept.",
                         (420, y - 10), 760, size=24, color=Theme.FOCUS, anchor="topleft")
         self.buttons.draw(c, size=36)
+
+
+def ask_hand_change(ctx, p: Profile, profiles: Profiles, after: Callable[[], None]) -> Transition:  # noqa: ANN001
+    """"Change Ann's hand to left?" Yes / No; Yes saves it (an event row records it) and plays with it.
+    In a simulator or trace-file run the hand changes for that run only."""
+    from game.scenes.confirm import ConfirmScene
+
+    new = "left" if p.hand == "right" else "right"
+
+    def change() -> None:
+        try:
+            profiles.set_hand(p.id, new)
+        except ProfileError:
+            if profiles_held(ctx.store) is None:
+                raise
+            if ctx.patient_id == p.id:
+                ctx.play.hand = new  # this run only: the stored profile is left as it was
+                ctx.access = replace(ctx.access, hand=new)
+            after()
+            return
+        if ctx.patient_id == p.id:
+            select_patient(ctx, p.id)
+        after()
+
+    return Push(ConfirmScene(f"Change {p.name}'s hand to {new}?", change, before=f"{p.hand.capitalize()} hand",
+                             after=f"{new.capitalize()} hand"))
 
 
 def who_and_program_buttons(ctx) -> list[Button]:  # noqa: ANN001

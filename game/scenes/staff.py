@@ -199,7 +199,7 @@ class StaffMenuScene(StaffScene):
 
     def _add(self, name: str) -> tuple[str | None, Transition]:
         try:
-            p = Profiles(self.ctx.store).create(name)
+            p = Profiles(self.ctx.store, where="staff screen").create(name)
         except ProfileError as exc:
             return str(exc), None
         return None, Replace(StaffPatientScene(p.id))
@@ -334,7 +334,7 @@ class StaffPatientScene(StaffScene):
         if chosen != "archive":
             self.confirm_archive = False
         self.message = ""
-        profiles = Profiles(self.ctx.store)
+        profiles = Profiles(self.ctx.store, where="staff screen")
         if chosen == "back":
             return Pop()
         if chosen == "program":
@@ -355,8 +355,10 @@ class StaffPatientScene(StaffScene):
         if chosen == "rename":
             return Push(TextEntryScene(f"New name for {self.p.name}", initial=self.p.name, on_done=self._rename))
         if chosen == "hand":
-            profiles.set_hand(self.p.id, "left" if self.p.hand == "right" else "right")
-        elif chosen == "colour":
+            from game.scenes.patients import ask_hand_change
+
+            return ask_hand_change(self.ctx, self.p, profiles, self.reload)  # "Change Ann's hand to left?"
+        if chosen == "colour":
             profiles.set_tile(self.p.id, colour=TILE_COLOURS[(TILE_COLOURS.index(self.p.colour) + 1) % len(TILE_COLOURS)])
         elif chosen == "shape":
             profiles.set_tile(self.p.id, icon=TILE_ICONS[(TILE_ICONS.index(self.p.icon) + 1) % len(TILE_ICONS)])
@@ -382,7 +384,7 @@ class StaffPatientScene(StaffScene):
 
     def _rename(self, name: str) -> tuple[str | None, Transition]:
         try:
-            Profiles(self.ctx.store).rename(self.p.id, name)
+            Profiles(self.ctx.store, where="staff screen").rename(self.p.id, name)
         except ProfileError as exc:
             return str(exc), None
         return None, Pop()
