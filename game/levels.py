@@ -114,8 +114,9 @@ class AdaptSettings(_Settings):
         "`roll_target_min_pct` and `roll_target_max_pct`). A hold too short or a slow release never "
         "lowers it. Default true."))
     hold: bool = Field(True, description=(
-        "Between sets, a longer hold after an easy set, a shorter one after a set whose holds were "
-        "too short, between `hold_min_s` and `hold_max_s`. Default true."))
+        "Between sets, a longer hold after an easy set (once the target is at its highest or fixed), "
+        "a shorter one after a set whose holds were too short, between `hold_min_s` and `hold_max_s`. "
+        "Default true."))
     pace: bool = Field(True, description=(
         "Between sets, a quicker pace after an easy set (once the hold is at its longest or fixed), "
         "a calmer one after a set of slow releases, and a quicker one if the session would not fit "

@@ -25,6 +25,8 @@ The therapist's program is the authority (issue 14, CLINICAL.md "Adapting diffic
 - Between sets one setting changes at most (hold time first, then the game's pace) when the
   set's success left the band, and only before another set of the same exercise, so the
   change can be said on screen before the set it applies to (:func:`describe_change`).
+  A set that went too well makes the hold or pace harder only once the target cannot rise
+  (fixed, or at its highest): the target is the first lever, one thing at a time.
   (Rolling games hold nothing and are not paced: the roll target is their one lever.)
 - A start value the therapist changes in the level file restarts that setting from it.
 
@@ -340,7 +342,11 @@ class DifficultyController:
                 failures: Mapping[str, int] | None = None) -> DifficultyChange | None:
         """Between sets: change ONE secondary setting if the set's success left the band.
 
-        Too easy: a longer hold, or once the hold is at its limit (or fixed) a quicker pace.
+        Too easy: a longer hold, or once the hold is at its limit (or fixed) a quicker pace;
+        but only once the force target cannot do the job (fixed by the program, or at its
+        highest). While the staircase may still raise the target, a set that went well says
+        the target was still climbing to meet the patient (12% up to 30% in one set), not that
+        the hold is too short: raising the hold as well would make two things harder at once.
         Too hard: what failed most decides. Holds too short: a shorter hold. Slow or missing
         releases: a calmer pace. Squeezes below the target: nothing here, the staircase has
         lowered the target rep by rep. ``failures`` counts the set's failed reps by the
@@ -355,6 +361,8 @@ class DifficultyController:
         rate = successes / reps
         s, plan = self.state, self.plan
         if rate > self.band[1]:
+            if self.may["target"] and s.target_pct < self.hi - 1e-9:
+                return None  # the target is the one lever for now
             if self.may["hold"] and s.hold_s < plan.hold_max_s - 1e-9:
                 return self._change("hold_s", min(plan.hold_max_s, s.hold_s + HOLD_STEP_S), "set too easy")
             if self.may["pace"] and s.cue_s > plan.cue_min_s + 1e-9:
