@@ -247,7 +247,7 @@ class DeviceTimeline:
     No reading is dropped for its time; the only gap is the jump itself.
     """
 
-    __slots__ = ("_moduli", "_last_raw", "_last", "_base", "_period", "_undo", "wraps", "jumps")
+    __slots__ = ("_moduli", "_last_raw", "_last", "_base", "_period", "_gap", "_undo", "wraps", "jumps")
 
     def __init__(self, scale: float = 1e-3) -> None:
         mods = {m * scale for m in (2 ** 16, 2 ** 32)}
@@ -260,22 +260,34 @@ class DeviceTimeline:
 
     def reset(self) -> None:
         """The device restarted: its next time starts a new timeline."""
-        self._last_raw: float | None = None
+        self._last_raw = math.nan  # nan: no time yet (every comparison with it is false)
         self._last = 0.0
         self._base = 0.0
         self._period: float | None = None
+        self._gap = 2.0  # the largest ordinary step: max(2 s, 50 periods)
         self._undo: tuple[float, float] | None = None
 
     def place(self, t: float) -> float:
         """The time on the continuous timeline for a device time ``t`` (seconds)."""
+        d = t - self._last_raw
+        if 0.0 < d <= self._gap and self._undo is None and self._period is not None:  # the hot path
+            self._period += 0.05 * (d - self._period)
+            v = t + self._base
+            if v <= self._last:
+                v = self._last + 1e-6
+            self._last_raw = t
+            self._last = v
+            return v
+        return self._place_slow(t, d)
+
+    def _place_slow(self, t: float, d: float) -> float:
         last_raw = self._last_raw
-        if last_raw is None:
+        if math.isnan(last_raw):
             self._last_raw = t
             self._last = t + self._base
             return self._last
-        d = t - last_raw
         per = self._period if self._period is not None else 0.01
-        gap = max(2.0, 50.0 * per)
+        gap = self._gap = max(2.0, 50.0 * per)
         if 0.0 < d <= gap:
             v = t + self._base
             self._period = d if self._period is None else self._period + 0.05 * (d - self._period)
