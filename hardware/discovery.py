@@ -91,6 +91,7 @@ class ProbeResult:
     detected: Detected | None = None
     port: Any = None  # the open port when ok and kept open
     force: str = ""  # which value is force, e.g. "force: 'sensor'"
+    lines: tuple[bytes, ...] = ()  # the lines that confirmed the format: the reader learns its range from them
 
     def describe(self) -> str:
         if self.ok and self.detected is not None:
@@ -122,7 +123,8 @@ def probe(url: str, *, bauds: Sequence[int] = AUTO_BAUDS, profile: Any = None, b
         ser = None
     reader = parser_for(det, cmap)
     reader.parse_lines(lines)  # resolves which field is force, as the ball will be read
-    return ProbeResult(url, True, "ball found", baud=baud, detected=det, port=ser, force=reader.describe_force())
+    return ProbeResult(url, True, "ball found", baud=baud, detected=det, port=ser, force=reader.describe_force(),
+                       lines=tuple(lines[-200:]))
 
 
 def find_ball(*, profile: Any = None, baud: int | None = None, comports: Callable[[], Sequence[Any]] | None = None,
@@ -267,7 +269,7 @@ class BallWatcher:
                     continue
                 ball = SerialBall(self._clock, r.url, baud=r.baud, profile=profile, port=r.port, detected=r.detected,
                                   finder=reconnect_finder(r.url, profile=profile, comports=self._comports),
-                                  opener=self._opener)
+                                  opener=self._opener, first_lines=r.lines)
                 with self._lock:
                     self._found = ball
                 return
@@ -312,6 +314,6 @@ def open_ball(spec: str, clock: Clock, *, baud: int | None = None, profile: Any 
             return KeyboardFallback(clock, "No ball found.")
         return SerialBall(clock, found.url, baud=found.baud, profile=profile, port=found.port,
                           detected=found.detected, finder=reconnect_finder(found.url, profile=profile, comports=comports),
-                          opener=opener)
+                          opener=opener, first_lines=found.lines)
     finder = None if "://" in spec else reconnect_finder(spec, profile=profile, comports=comports)
     return SerialBall(clock, spec, baud=baud, profile=profile, finder=finder, opener=opener)

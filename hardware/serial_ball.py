@@ -309,6 +309,7 @@ class SerialBall:
         silence_seconds: float = 1.0,
         on_event: Callable[[str, dict], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        first_lines: Sequence[bytes] = (),
     ) -> None:
         self._clock = clock
         self.url = url
@@ -323,6 +324,7 @@ class SerialBall:
         self._finder = finder
         self._adopted = port
         self._adopted_detected = detected
+        self._adopted_lines = list(first_lines)  # what discovery read: the plausible range is learnt from it
         self._retry = retry_seconds
         self._silence = silence_seconds
         self._on_event = on_event
@@ -550,7 +552,8 @@ class SerialBall:
                                 good_lines=detected.good_lines, separator=detected.separator, header=True)
         self._last_detected = detected
         self._failed.pop(url, None)
-        parser = self._new_parser(detected, first_lines)
+        parser = self._new_parser(detected, first_lines or self._adopted_lines)
+        self._adopted_lines = []
         with self._lock:
             self.stats.port = url
             self.stats.baud = baud

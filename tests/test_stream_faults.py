@@ -408,3 +408,22 @@ def test_the_game_tells_the_ball_its_calibration(tmp_path):
         assert Ball.told == [(50.0, 3050.0)]
     finally:
         store.close()
+
+
+def test_a_ball_found_by_discovery_knows_its_range_from_the_first_reading():
+    from hardware.discovery import probe
+
+    with PtyBall() as dev:
+        with Streamer(dev, lambda i: b"%d\r\n" % (300 + i % 4)):
+            r = probe(dev.port, bauds=(9600,), boot_seconds=2.0, keep_open=True)
+        assert r.ok and len(r.lines) >= 5
+        ball = SerialBall(ManualClock(), dev.port, baud=9600, port=r.port, detected=r.detected, first_lines=r.lines)
+        ball.start()
+        try:
+            assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT)
+            for v in (500, 10_000_000, 501, 502):  # a glitch before the reader has seen 16 readings of its own
+                dev.write(b"%d\r\n" % v)
+            got = forces_until(ball, lambda f: 502 in f)  # (after any lines the probe left unread)
+            assert got[-3:] == [500, 501, 502] and max(got) < 1024
+        finally:
+            ball.close()
