@@ -1,21 +1,37 @@
-"""The therapist's report: charts and a table of sessions, as PDF or PNG.
+"""The therapist's report: charts and tables, as PDF (every page) or PNG (the overview).
 
 Drawn with matplotlib (its Figure API, no pyplot global state), in Atkinson
-Hyperlegible like the game. The same queries as the progress screen
-(:mod:`game.records`), over a longer window.
+Hyperlegible like the game. The same records as the exports (:mod:`game.export`),
+with their provenance:
+
+1. overview: repetitions and success per day, the strongest squeeze over time (one
+   device's units per axis; kg only for a weight-calibrated ball, with its basis),
+   repetitions per exercise;
+2. adherence (days played against days prescribed), pain and tiredness before/after;
+3. one trend page per exercise: repetitions, success, target and hold time over the
+   days (roll reached for the rolling exercises), with the input of each day marked;
+4. what adaptation did: every stored difficulty change, summed per day and exercise;
+5. provenance: input, device, calibration and program version of every session;
+6. every session.
+
+Force is never shown as a dynamometer reading: %MVC is "% of this patient's strongest
+squeeze (device-derived)", and a keyboard's imitated squeeze is drawn apart from a ball's.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from game.exercises import BY_ID
-from game.export import DEVICE_NOTE, END_WORDS, export_data
-from game.records import local_day, per_exercise, reps_per_day, strength_over_time, streak
+from game.export import DEVICE_NOTE, END_WORDS, KINDS_WITHOUT_SENSOR, export_data
+from game.provenance import input_words
+from game.records import local_day, per_exercise, reps_per_day, streak
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -24,10 +40,18 @@ if TYPE_CHECKING:
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 DAYS = 28
-TABLE_ROWS_PER_PAGE = 28
 PNG_TABLE_ROWS = 20
+PAGE = (11.7, 8.3)  # A4 landscape, inches
 # Okabe-Ito, as in the game (colour-blind safe); every series also has a marker shape.
-BLUE, GREEN, ORANGE, GREY = "#0072B2", "#009E73", "#D55E00", "#555555"
+BLUE, GREEN, ORANGE, GREY, PURPLE, SKY = "#0072B2", "#009E73", "#D55E00", "#555555", "#CC79A7", "#56B4E9"
+PCT_MVC = "% of this patient's strongest squeeze (device-derived)"
+# How each input is drawn on a chart: a ball's own marker; stand-ins hollow and grey.
+INPUT_STYLE = {"ball": ("o", BLUE, "ball"), "keyboard": ("s", GREY, "keyboard (imitated)"),
+               "mouse": ("s", GREY, "mouse (imitated)"), "gamepad": ("s", GREY, "gamepad (imitated)"),
+               "simulator": ("x", PURPLE, "simulator"), "trace": ("x", PURPLE, "trace file"),
+               "unknown": ("^", GREY, "input not recorded")}
+SHORT_INPUT = {"ball": "Ball", "keyboard": "Keyboard", "mouse": "Mouse", "gamepad": "Gamepad",
+               "simulator": "Simulator", "trace": "Trace file", "unknown": "not recorded"}
 
 
 class ReportError(ValueError):
@@ -35,54 +59,215 @@ class ReportError(ValueError):
 
 
 @dataclass
+class DayExercise:
+    """One exercise on one day: what was asked and what was done."""
+
+    day: date
+    reps: int = 0
+    successes: int = 0
+    targets: list[float] = field(default_factory=list)
+    holds: list[float] = field(default_factory=list)
+    reached: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # input kind -> values
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.successes / self.reps if self.reps else None
+
+
+@dataclass
+class StrengthSeries:
+    """Maximal squeezes of one device, in its own units (or kg, when weight-calibrated)."""
+
+    device: str
+    units: str
+    basis: str
+    points: list[tuple[date, float, str]]  # day, value, hand
+
+
+@dataclass
 class ReportData:
     patient: dict[str, Any]
     today: date
     days: list
-    strength: list
     exercises: list
     streak: int
     sessions: list[dict[str, Any]]
+    strength: list[StrengthSeries] = field(default_factory=list)
+    trends: dict[str, list[DayExercise]] = field(default_factory=dict)
+    ratings: list[dict[str, Any]] = field(default_factory=list)
+    adherence: dict[str, Any] = field(default_factory=dict)
+    adaptation: list[dict[str, Any]] = field(default_factory=list)
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    simulated_sessions: int = 0
 
 
+# ----------------------------------------------------------------------- data
 def gather(store: Store, patient_id: int, *, include_name: bool = True) -> ReportData:
     today = local_day(store.now())
     data = export_data(store, patient_id, include_name=include_name)
-    rows = []
+    rows, ratings, prov_rows, changes = [], [], [], []
+    trends: dict[str, dict[date, DayExercise]] = defaultdict(dict)
     for s in data["sessions"]:
         reps = s["reps"]
         n = len(reps)
         ok = sum(int(r["success"]) for r in reps)
-        peaks = [r["peak_pct"] for r in reps if r["peak_pct"] is not None]
+        day = local_day(s["started_at"])
+        # A keyboard's or simulator's "peak" is no one's strength: only a ball's reps count here.
+        force = [r["peak_pct"] for r in reps if r["peak_pct"] is not None and not _rolling(r["exercise"])
+                 and r["input_kind"] in ("ball", "unknown")]
         fatigue = [x["fatigue_index"] for x in s["sets"] if x["fatigue_index"] is not None]
         exercises = sorted({r["exercise"] for r in reps} | {x["exercise"] for x in s["sets"]})
-        pain = "-" if s.get("pain_before") is None and s.get("pain_after") is None else (
-            f"{_num(s.get('pain_before'))} / {_num(s.get('pain_after'))}")
+        sprov = s["provenance"] or {}
+        inputs = s["inputs"] or [sprov.get("input_kind") or "unknown"]
         rows.append({
             "when": datetime.fromtimestamp(s["started_at"]).strftime("%Y-%m-%d %H:%M"),
-            "exercise": ", ".join(BY_ID[e].name if e in BY_ID else e for e in exercises) or "-",
+            "exercise": ", ".join(_name(e) for e in exercises) or "-",
+            "input": " + ".join(SHORT_INPUT.get(k, k) for k in inputs) + (" (sim)" if s.get("simulated") else ""),
             "reps": f"{n}" if n else "0",
             "on_target": f"{ok} ({ok / n:.0%})" if n else "-",
-            "best": f"{max(peaks):.0f}%" if peaks else "-",
+            "best": f"{max(force):.0f}%" if force else "-",
             "fatigue": f"{max(fatigue):.0f}%" if fatigue else "-",
             "active": f"{s['active_s'] / 60:.1f}" if s.get("active_s") else "-",
-            "pain": pain,
+            "pain": _pair(s.get("pain_before"), s.get("pain_after")),
+            "tired": _pair(s.get("fatigue_before"), s.get("fatigue_after")),
             "ended": END_WORDS.get(s["end_reason"] or "", s["end_reason"] or "open").split(" (")[0],
         })
+        ratings.append({"day": day, "at": s["started_at"], **{k: s.get(k) for k in (
+            "pain_before", "pain_after", "fatigue_before", "fatigue_after")}})
+        for r in reps:
+            de = trends[r["exercise"]].setdefault(day, DayExercise(day))
+            de.reps += 1
+            de.successes += int(r["success"])
+            if r["target_pct"] is not None:
+                de.targets.append(float(r["target_pct"]))
+            if r["hold_target_s"] is not None:
+                de.holds.append(float(r["hold_target_s"]))
+            value = r["roll_range"] if _rolling(r["exercise"]) else r["peak_pct"]
+            if value is not None:
+                de.reached[r["input_kind"]].append(float(value))
+        # Provenance, per session (and a second line where some reps came from another input).
+        by_prov = Counter(r["provenance_uid"] or s["provenance_uid"] for r in reps) or Counter({s["provenance_uid"]: 0})
+        for uid, count in by_prov.most_common():
+            p = data["provenance"].get(uid) or sprov
+            prov_rows.append({
+                "when": rows[-1]["when"], "session": str(s["id"]), "reps": str(count),
+                "input": input_words(p.get("input_kind")).split(" (")[0] + (" (simulated)" if p.get("simulated") else ""),
+                "device": _device_words(p),
+                "calibration": (f"#{p['calibration_id']}: " if p.get("calibration_id") else "")
+                               + (p.get("calibration_basis") or "not recorded"),
+                "program": f"{Path(str(p.get('program_file') or s.get('level') or 'not recorded')).name}\n"
+                           f"{p.get('program_version') or 'version not recorded'}",
+            })
+        for c in s["difficulty_changes"]:
+            changes.append({**c, "day": local_day(c["at"])})
     return ReportData(
         patient=data["patient"], today=today,
         days=reps_per_day(store, patient_id, today=today, days=DAYS),
-        strength=strength_over_time(store, patient_id),
         exercises=per_exercise(store, patient_id),
         streak=streak(store, patient_id, today=today),
         sessions=rows,
+        strength=_strength(store, patient_id, data),
+        trends={ex: [d for _, d in sorted(days.items())] for ex, days in trends.items()},
+        ratings=ratings,
+        adherence=_adherence(data, today),
+        adaptation=_adaptation(changes),
+        provenance=prov_rows,
+        simulated_sessions=sum(1 for s in data["sessions"] if s.get("simulated")),
     )
+
+
+def _rolling(exercise: str) -> bool:
+    info = BY_ID.get(exercise)
+    return bool(info and info.channel == "roll")
+
+
+def _name(exercise: str) -> str:
+    return BY_ID[exercise].name if exercise in BY_ID else exercise
+
+
+def _pair(a: Any, b: Any) -> str:
+    return "-" if a is None and b is None else f"{_num(a)} / {_num(b)}"
 
 
 def _num(v: Any) -> str:
     return "-" if v is None else str(v)
 
 
+def _device_words(p: dict[str, Any]) -> str:
+    parts = [str(p.get("device_name") or "-")]
+    if p.get("device_id"):
+        parts.append(str(p["device_id"]))
+    extra = [f"firmware {p['firmware']}" if p.get("firmware") else "",
+             f"profile {p['device_profile']}" if p.get("device_profile") else "",
+             f"roll by {p['roll_input']}" if p.get("roll_input") else ""]
+    extra = [e for e in extra if e]
+    if extra:
+        parts.append(", ".join(extra))
+    return "\n".join(parts)
+
+
+def _strength(store: Store, patient_id: int, data: dict[str, Any]) -> list[StrengthSeries]:
+    """Maximal squeezes per device, never two devices on one axis: the calibrations of
+    each ball (kg where weight-calibrated), else the MVC ball sessions were played with."""
+    series: dict[tuple[str, str], StrengthSeries] = {}
+    for c in data["calibrations"]:
+        device = c.get("device") or "ball (device not recorded)"
+        kg = c.get("units") not in (None, "device units") and c.get("scale")
+        units = str(c["units"]) if kg else "device units"
+        key = (device, units)
+        if key not in series:
+            basis = (f"{units}, ball weight-calibrated ({c['scale']:.4g} {units} per unit)" if kg
+                     else f"device units of {device} (not a dynamometer)")
+            series[key] = StrengthSeries(device, units, basis, [])
+        value = float(c["mvc"]) * float(c["scale"]) if kg else float(c["mvc"])
+        series[key].points.append((local_day(c["recorded_at"]), value, c["hand"]))
+    if not series:
+        for s in data["sessions"]:
+            p = s["provenance"] or {}
+            if p.get("input_kind") != "ball" or s.get("mvc_device") is None:
+                continue
+            device = p.get("device_name") or "ball"
+            key = (device, "device units")
+            series.setdefault(key, StrengthSeries(device, "device units",
+                                                  f"device units of {device}, as played (not a dynamometer)", []))
+            series[key].points.append((local_day(s["started_at"]), float(s["mvc_device"]), ""))
+    for ser in series.values():  # the best of each day and hand
+        best: dict[tuple[date, str], float] = {}
+        for d, v, h in ser.points:
+            best[(d, h)] = max(v, best.get((d, h), v))
+        ser.points = sorted((d, v, h) for (d, h), v in best.items())
+    return sorted(series.values(), key=lambda x: -len(x.points))
+
+
+def _adherence(data: dict[str, Any], today: date) -> dict[str, Any]:
+    """Days with exercise against days prescribed, from the first session to today (at most DAYS)."""
+    played = sorted({local_day(s["started_at"]) for s in data["sessions"] if s["reps"] and not s.get("simulated")})
+    if not played:
+        return {"first": None, "played": [], "window": [], "per_week": 7}
+    first = max(played[0], today - timedelta(days=DAYS - 1))
+    window = [first + timedelta(days=i) for i in range((today - first).days + 1)]
+    # The programs state no days per week yet: the prescription is taken as every day, and said so.
+    return {"first": first, "played": [d for d in played if d >= first], "window": window, "per_week": 7}
+
+
+def _adaptation(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored difficulty changes summed per day, exercise and setting: from, to, how many, why."""
+    groups: dict[tuple[date, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for c in sorted(changes, key=lambda c: (c["at"], c["id"])):
+        groups[(c["day"], c["exercise"], c["setting"])].append(c)
+    out = []
+    for (day, exercise, setting), cs in sorted(groups.items()):
+        ups = sum(1 for c in cs if c["before"] is not None and c["after"] is not None and c["after"] > c["before"])
+        downs = sum(1 for c in cs if c["before"] is not None and c["after"] is not None and c["after"] < c["before"])
+        reasons = Counter((c["reason"] or "not said") for c in cs)
+        between = sum(1 for c in cs if c["rep_number"] is None)
+        out.append({"day": day, "exercise": exercise, "setting": setting, "from": cs[0]["before"],
+                    "to": cs[-1]["after"], "n": len(cs), "ups": ups, "downs": downs, "between_sets": between,
+                    "reasons": reasons})
+    return out
+
+
+# ---------------------------------------------------------------------- drawing
 def _setup_fonts() -> str:
     from matplotlib import font_manager
 
@@ -91,9 +276,59 @@ def _setup_fonts() -> str:
     return "Atkinson Hyperlegible"
 
 
-def _charts(fig: Figure, grid: Any, d: ReportData) -> None:
+def _tidy(ax: Any) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _date_axis(ax: Any, days: list[date] | list[datetime]) -> None:
+    """Whole days on the x axis: a date is drawn at its midnight (a bar centred there); with
+    times of day (ratings) each day spans midnight to midnight and its label sits at noon."""
     import matplotlib.dates as mdates
 
+    if not days:
+        return
+    timed = any(isinstance(d, datetime) for d in days)
+    first = min(d.date() if isinstance(d, datetime) else d for d in days)
+    last = max(d.date() if isinstance(d, datetime) else d for d in days)
+    start = datetime.combine(first, datetime.min.time())
+    n = (last - first).days + 1
+    if timed:
+        ax.set_xlim(start, start + timedelta(days=n))
+        ticks = [start + timedelta(days=i, hours=12) for i in range(0, n, max(1, -(-n // 8)))]
+    else:
+        ax.set_xlim(start - timedelta(days=0.6), start + timedelta(days=n - 1 + 0.6))
+        ticks = [start + timedelta(days=i) for i in range(0, n, max(1, -(-n // 8)))]
+    ax.set_xticks(ticks)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+
+
+def _legend(ax: Any, handles: list | None = None, labels: list | None = None) -> None:
+    """On its own line between the title and the chart: never over the data or the title."""
+    title = ax.get_title(loc="left")
+    if title:
+        ax.set_title(title, loc="left", fontweight="bold", pad=18)
+    kw = {"frameon": False, "loc": "lower left", "bbox_to_anchor": (0.0, 1.0), "fontsize": 8, "ncol": 4,
+          "borderaxespad": 0.1, "handlelength": 1.6, "columnspacing": 1.0}
+    if handles is not None:
+        ax.legend(handles, labels, **kw)
+    else:
+        ax.legend(**kw)
+
+
+def _empty(ax: Any, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color=GREY)
+
+
+def _page_title(fig: Figure, d: ReportData, title: str, subtitle: str = "") -> None:
+    p = d.patient
+    fig.text(0.06, 0.965, title, fontsize=16, fontweight="bold", va="top")
+    fig.text(0.97, 0.965, f"{p['name']} (no. {p['id']}), {d.today:%d %b %Y}", fontsize=9, color=GREY, va="top",
+             ha="right")
+    if subtitle:
+        fig.text(0.06, 0.925, subtitle, fontsize=9.5, color=GREY, va="top", wrap=True)
+
+
+def _charts(fig: Figure, grid: Any, d: ReportData) -> None:
     ax = fig.add_subplot(grid[0, 0])
     xs = list(range(len(d.days)))
     ax.bar(xs, [x.reps for x in d.days], color=BLUE, label="all")
@@ -102,7 +337,7 @@ def _charts(fig: Figure, grid: Any, d: ReportData) -> None:
     ticks = xs[::7] + ([xs[-1]] if xs[-1] % 7 else [])
     ax.set_xticks(ticks, [d.days[i].day.strftime("%d %b") for i in ticks])
     ax.legend(frameon=False, loc="upper left")
-    ax.spines[["top", "right"]].set_visible(False)
+    _tidy(ax)
 
     ax = fig.add_subplot(grid[0, 1])
     pts = [(i, x.success_rate * 100) for i, x in enumerate(d.days) if x.success_rate is not None]
@@ -114,29 +349,14 @@ def _charts(fig: Figure, grid: Any, d: ReportData) -> None:
     ax.set_xticks(ticks, [d.days[i].day.strftime("%d %b") for i in ticks])
     ax.set_title("Success rate per day (%)", loc="left", fontweight="bold")
     ax.legend(frameon=False, loc="lower left")
-    ax.spines[["top", "right"]].set_visible(False)
+    _tidy(ax)
 
     ax = fig.add_subplot(grid[1, 0])
-    if d.strength:
-        hands = sorted({p.hand or "" for p in d.strength})
-        for hand, marker in zip(hands, ("o", "s")):
-            sel = [p for p in d.strength if (p.hand or "") == hand]
-            ax.plot([p.day for p in sel], [p.mvc for p in sel], marker=marker, color=ORANGE if marker == "o" else BLUE,
-                    linewidth=2, label=f"{hand} hand" if hand else "MVC")
-        ax.legend(frameon=False, loc="lower right")
-        ax.set_ylim(bottom=0)
-        ax.set_ylabel(d.strength[-1].units)
-        loc = mdates.AutoDateLocator(maxticks=6)
-        ax.xaxis.set_major_locator(loc)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
-    else:
-        ax.text(0.5, 0.5, "no calibrations yet", ha="center", va="center", transform=ax.transAxes, color=GREY)
-    ax.set_title("Maximal squeeze (MVC) over time, device-derived", loc="left", fontweight="bold")
-    ax.spines[["top", "right"]].set_visible(False)
+    _strength_chart(ax, d)
 
     ax = fig.add_subplot(grid[1, 1])
     if d.exercises:
-        names = [BY_ID[e.exercise].name if e.exercise in BY_ID else e.exercise for e in d.exercises][::-1]
+        names = [_name(e.exercise) for e in d.exercises][::-1]
         reps = [e.reps for e in d.exercises][::-1]
         oks = [e.successes for e in d.exercises][::-1]
         ax.barh(names, reps, color=BLUE, label="all")
@@ -146,37 +366,32 @@ def _charts(fig: Figure, grid: Any, d: ReportData) -> None:
         ax.set_xlim(0, max(reps) * 1.35)
         ax.legend(frameon=False, loc="lower right")
     else:
-        ax.text(0.5, 0.5, "no repetitions yet", ha="center", va="center", transform=ax.transAxes, color=GREY)
+        _empty(ax, "no repetitions yet")
     ax.set_title("Repetitions per exercise (all time)", loc="left", fontweight="bold")
-    ax.spines[["top", "right"]].set_visible(False)
+    _tidy(ax)
 
 
-COLUMNS = (("when", "Date"), ("exercise", "Exercise"), ("reps", "Reps"), ("on_target", "On target"),
-           ("best", "Best peak\n(% MVC)"), ("fatigue", "Fatigue\nindex"), ("active", "Active\nmin"),
-           ("pain", "Pain 0-10\nbefore / after"), ("ended", "Ended"))
-WIDTHS = (0.15, 0.19, 0.06, 0.1, 0.09, 0.08, 0.07, 0.12, 0.14)
-
-
-def _table(fig: Figure, rect: tuple[float, float, float, float], rows: list[dict[str, Any]]) -> None:
-    ax = fig.add_axes(rect)
-    ax.axis("off")
-    if not rows:
-        ax.text(0, 1, "No sessions recorded yet.", va="top")
+def _strength_chart(ax: Any, d: ReportData) -> None:
+    """One device's maximal squeezes on this axis (its units, or kg with their basis); others named below."""
+    ax.set_title("Strongest squeeze (MVC) over time", loc="left", fontweight="bold")
+    _tidy(ax)
+    if not d.strength:
+        _empty(ax, "no ball calibrations yet\n(keyboard and simulator play measure no force)")
         return
-    cells = [[r[k] for k, _ in COLUMNS] for r in rows]
-    t = ax.table(cellText=cells, colLabels=[h for _, h in COLUMNS], colWidths=WIDTHS, loc="upper center",
-                 cellLoc="left")
-    t.auto_set_font_size(False)
-    t.set_fontsize(9)
-    t.scale(1, 1.5)
-    for (row, _col), cell in t.get_celld().items():
-        cell.set_edgecolor("#BBBBBB")
-        if row == 0:
-            cell.set_text_props(fontweight="bold")
-            cell.set_facecolor("#E8EEF4")
-            cell.set_height(cell.get_height() * 1.6)
-        elif row % 2 == 0:
-            cell.set_facecolor("#F6F6F6")
+    ser = d.strength[0]
+    hands = sorted({h for _, _, h in ser.points})
+    for hand, marker, colour in zip(hands, ("o", "s"), (ORANGE, BLUE)):
+        sel = [(day, v) for day, v, h in ser.points if h == hand]
+        ax.plot([p[0] for p in sel], [p[1] for p in sel], marker=marker, color=colour, linewidth=2,
+                label=f"{hand} hand" if hand else ser.device)
+    ax.legend(frameon=False, loc="lower right")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(ser.units)
+    _date_axis(ax, [p[0] for p in ser.points])
+    note = f"{ser.device}: {ser.basis}"
+    if len(d.strength) > 1:
+        note += "; not on this axis (other units): " + ", ".join(f"{o.device} ({o.units})" for o in d.strength[1:])
+    ax.text(0, -0.2, note, transform=ax.transAxes, fontsize=8, color=GREY, va="top", wrap=True)
 
 
 def _header(fig: Figure, d: ReportData, top: float) -> None:
@@ -186,11 +401,303 @@ def _header(fig: Figure, d: ReportData, top: float) -> None:
     fig.text(0.06, top - 0.035,
              f"Patient: {p['name']} (no. {p['id']}), {p['hand']} hand    Report date: {d.today:%d %b %Y}    "
              f"Last {DAYS} days: {total} repetitions; {d.streak} day(s) in a row", fontsize=11, va="top")
-    fig.text(0.06, top - 0.058, DEVICE_NOTE, fontsize=9, color=GREY, va="top", wrap=True)
+    note = DEVICE_NOTE
+    if d.simulated_sessions:
+        note += f" {d.simulated_sessions} session(s) here are SIMULATED play (marked 'sim'), not the patient's."
+    fig.text(0.06, top - 0.058, note, fontsize=9, color=GREY, va="top", wrap=True)
+
+
+def _page_adherence(fig: Figure, d: ReportData) -> None:
+    a = d.adherence
+    window, played = a.get("window") or [], set(a.get("played") or [])
+    _page_title(fig, d, "Adherence, pain and tiredness",
+                "Prescribed: every day (the program states no days per week). Ratings are the patient's own, "
+                "0 (none) to 10 (worst), before and after each session.")
+    grid = fig.add_gridspec(3, 1, left=0.07, right=0.97, top=0.83, bottom=0.07, hspace=0.6,
+                            height_ratios=[0.7, 1, 1])
+    ax = fig.add_subplot(grid[0])
+    if window:
+        # Each day's bar spans its day (from noon), on the same time axis as the ratings below.
+        noon = [datetime.combine(x, datetime.min.time()) + timedelta(hours=12) for x in window]
+        ax.bar(noon, [1] * len(window), color="#E6E6E6", width=0.85, label="prescribed")
+        ax.bar([t for t, x in zip(noon, window) if x in played], [1] * sum(1 for x in window if x in played),
+               color=GREEN, width=0.85, label="played")
+        ax.set_yticks([])
+        _date_axis(ax, noon)
+        n = sum(1 for x in window if x in played)
+        ax.set_title(f"Days played: {n} of {len(window)} prescribed ({n / len(window):.0%}), "
+                     f"{window[0]:%d %b} to {window[-1]:%d %b}", loc="left", fontweight="bold")
+        _legend(ax)
+    else:
+        _empty(ax, "no sessions yet")
+        ax.set_title("Days played", loc="left", fontweight="bold")
+    _tidy(ax)
+    for i, (what, colour) in enumerate((("pain", ORANGE), ("fatigue", BLUE)), 1):
+        ax = fig.add_subplot(grid[i])
+        label = "Pain" if what == "pain" else "Tiredness"
+        rows = [r for r in d.ratings if r[f"{what}_before"] is not None or r[f"{what}_after"] is not None]
+        ax.set_title(f"{label} before and after (0-10)", loc="left", fontweight="bold")
+        if rows:
+            xs = [datetime.fromtimestamp(r["at"]) for r in rows]
+            for when, marker, style in (("before", "o", "-"), ("after", "s", "--")):
+                pts = [(x, r[f"{what}_{when}"]) for x, r in zip(xs, rows) if r[f"{what}_{when}"] is not None]
+                if pts:
+                    ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=marker, linestyle=style, color=colour,
+                            markerfacecolor=colour if when == "before" else "white", linewidth=1.6,
+                            label=f"{when} the session")
+            _legend(ax)
+            _date_axis(ax, [datetime.combine(x, datetime.min.time()) + timedelta(hours=12) for x in window]
+                       if window else xs)
+        else:
+            _empty(ax, f"no {label.lower()} ratings yet")
+        ax.set_ylim(-0.3, 10.3)
+        ax.set_yticks([0, 2, 4, 6, 8, 10])
+        _tidy(ax)
+
+
+def _page_exercise(fig: Figure, d: ReportData, exercise: str) -> None:
+    days = d.trends[exercise]
+    rolling = _rolling(exercise)
+    xs = [x.day for x in days]
+    kinds = sorted({k for x in days for k in x.reached})
+    _page_title(fig, d, f"{_name(exercise)}: trend over the days",
+                ("Rolling exercise: target and reach in % of this patient's comfortable roll range (calibrated)."
+                 if rolling else f"Target and peak in {PCT_MVC}.")
+                + f" Inputs: {', '.join(INPUT_STYLE.get(k, INPUT_STYLE['unknown'])[2] for k in kinds) or 'none'}.")
+    grid = fig.add_gridspec(2, 2, left=0.07, right=0.95, top=0.82, bottom=0.07, hspace=0.45, wspace=0.32)
+
+    ax = fig.add_subplot(grid[0, 0])
+    ax.bar(xs, [x.reps for x in days], color=BLUE, width=0.8, label="all")
+    ax.bar(xs, [x.successes for x in days], color=GREEN, width=0.4, label="on target")
+    ax.set_title("Repetitions per day", loc="left", fontweight="bold")
+    _legend(ax)
+    _date_axis(ax, xs)
+    _tidy(ax)
+
+    ax = fig.add_subplot(grid[0, 1])
+    ax.axhspan(65, 85, color=GREEN, alpha=0.12, label="aim 65-85%")
+    pts = [(x.day, x.success_rate * 100) for x in days if x.success_rate is not None]
+    ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="D", color=GREEN, linewidth=2, label="success")
+    ax.set_ylim(0, 100)
+    ax.set_title("Success rate per day (%)", loc="left", fontweight="bold")
+    _legend(ax)
+    _date_axis(ax, xs)
+    _tidy(ax)
+
+    ax = fig.add_subplot(grid[1, 0])
+    tdays = [x for x in days if x.targets]
+    if tdays:
+        lo = [min(x.targets) for x in tdays]
+        hi = [max(x.targets) for x in tdays]
+        mid = [sum(x.targets) / len(x.targets) for x in tdays]
+        ax.fill_between([x.day for x in tdays], lo, hi, color=ORANGE, alpha=0.18, step="mid", label="lowest-highest")
+        ax.plot([x.day for x in tdays], mid, marker="o", color=ORANGE, linewidth=2, label="mean target")
+        ax.set_ylabel("% of roll range" if rolling else "% of strongest squeeze")
+        ax.set_ylim(bottom=0)
+    else:
+        _empty(ax, "no target recorded")
+    ax.set_title("Target asked per day", loc="left", fontweight="bold")
+    hdays = [x for x in days if x.holds]
+    if hdays and not rolling:
+        ax2 = ax.twinx()
+        ax2.plot([x.day for x in hdays], [sum(x.holds) / len(x.holds) for x in hdays], marker="s", color=BLUE,
+                 linestyle="--", linewidth=1.6, label="hold asked (s)")
+        ax2.set_ylabel("hold asked (s)", color=BLUE)
+        ax2.set_ylim(0, max(2.0, max(max(x.holds) for x in hdays) * 1.3))
+        ax2.spines[["top"]].set_visible(False)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        _legend(ax, h1 + h2, l1 + l2)
+    else:
+        _legend(ax)
+        _tidy(ax)
+    _date_axis(ax, xs)
+
+    ax = fig.add_subplot(grid[1, 1])
+    drawn = False
+    for kind in kinds:
+        if kind in KINDS_WITHOUT_SENSOR:
+            continue  # an imitated squeeze or roll is no one's strength or reach: said below, not drawn
+        marker, colour, label = INPUT_STYLE.get(kind, INPUT_STYLE["unknown"])
+        sel = [(x.day, sum(x.reached[kind]) / len(x.reached[kind])) for x in days if x.reached.get(kind)]
+        if sel:
+            ax.plot([p[0] for p in sel], [p[1] for p in sel], marker=marker, color=colour, linewidth=1.8, label=label)
+            drawn = True
+    stand_in = [x.day for x in days if any(k in KINDS_WITHOUT_SENSOR for k in x.reached)]
+    if stand_in:
+        ax.text(0, -0.14, "Not drawn: keyboard/mouse/gamepad reps (imitated, no sensor) on "
+                + ", ".join(f"{x:%d %b}" for x in stand_in), transform=ax.transAxes, fontsize=8, color=GREY,
+                va="top")
+    ax.set_title("Roll reached per day (mean)" if rolling else "Peak squeeze per day (mean, device-derived)",
+                 loc="left", fontweight="bold")
+    if drawn:
+        ax.set_ylim(bottom=0)
+        _legend(ax)
+        ax.set_ylabel("% of roll range" if rolling else "% of strongest squeeze")
+    else:
+        _empty(ax, "nothing measured")
+    _date_axis(ax, xs)
+    _tidy(ax)
+
+
+ADAPT_COLUMNS = (("day", "Date"), ("exercise", "Exercise"), ("setting", "Setting"), ("change", "From -> to"),
+                 ("n", "Changes\n(up / down)"), ("between", "Between\nsets"), ("why", "Reasons (count)"))
+ADAPT_WIDTHS = (0.1, 0.14, 0.12, 0.13, 0.1, 0.07, 0.34)
+SETTING_WORDS = {"target_pct": "target", "roll_target_pct": "roll target", "hold_s": "hold time (s)",
+                 "cue_s": "pace (s per rep)", "reps_per_set": "reps per set"}
+
+
+def _adapt_rows(d: ReportData) -> list[dict[str, str]]:
+    out = []
+    for a in d.adaptation:
+        unit = "%" if a["setting"] in ("target_pct", "roll_target_pct") else ""
+        out.append({
+            "day": f"{a['day']:%Y-%m-%d}", "exercise": _name(a["exercise"]),
+            "setting": SETTING_WORDS.get(a["setting"], a["setting"]),
+            "change": f"{_fmt(a['from'])}{unit} -> {_fmt(a['to'])}{unit}",
+            "n": f"{a['n']} ({a['ups']} / {a['downs']})", "between": str(a["between_sets"]),
+            "why": ", ".join(f"{k} ({v})" for k, v in a["reasons"].most_common()),
+        })
+    return out
+
+
+def _fmt(v: Any) -> str:
+    return "-" if v is None else f"{float(v):.1f}".rstrip("0").rstrip(".")
+
+
+PROV_COLUMNS = (("when", "Date"), ("session", "Session"), ("reps", "Reps"), ("input", "Input"),
+                ("device", "Device"), ("calibration", "Calibration used"), ("program", "Program (version)"))
+PROV_WIDTHS = (0.1, 0.055, 0.045, 0.09, 0.26, 0.27, 0.18)
+COLUMNS = (("when", "Date"), ("exercise", "Exercise"), ("input", "Input"), ("reps", "Reps"),
+           ("on_target", "On target"), ("best", "Best peak\n(% MVC)"), ("fatigue", "Fatigue\nindex"),
+           ("active", "Active\nmin"), ("pain", "Pain 0-10\nbefore / after"), ("tired", "Tired 0-10\nbefore / after"),
+           ("ended", "Ended"))
+WIDTHS = (0.12, 0.17, 0.09, 0.05, 0.08, 0.08, 0.07, 0.06, 0.1, 0.1, 0.1)
+
+
+def _table(fig: Figure, rect: tuple[float, float, float, float], rows: list[dict[str, Any]],
+           columns: tuple = COLUMNS, widths: tuple = WIDTHS, empty: str = "No sessions recorded yet.",
+           font: float = 9, scale: float = 1.5) -> None:
+    """A table drawn as plain text cells on shaded rows (matplotlib's Table lays out every
+    cell again at each draw: several times slower for the report's long tables)."""
+    ax = fig.add_axes(rect)
+    ax.axis("off")
+    if not rows:
+        ax.text(0, 1, empty, va="top")
+        return
+    ax.set_xlim(0, 1)
+    height_in = rect[3] * fig.get_figheight()
+    line = font * 1.25 / 72.0 / height_in  # one text line, in axes units
+    pad = line * (scale - 1.0) / 2 + line * 0.25
+    lefts = [0.0]
+    for w in widths[:-1]:
+        lefts.append(lefts[-1] + w)
+    total = sum(widths)
+
+    def draw_row(y: float, cells: list[str], *, head: bool, shade: str | None) -> float:
+        lines = max(c.count("\n") + 1 for c in cells)
+        h = lines * line + 2 * pad
+        if shade:
+            ax.add_patch(Rectangle((0, y - h), total, h, facecolor=shade, edgecolor="none", transform=ax.transAxes))
+        ax.plot([0, total], [y - h, y - h], color="#BBBBBB", linewidth=0.6, transform=ax.transAxes)
+        for x, text in zip(lefts, cells):
+            ax.text(x + 0.004, y - pad, text, va="top", ha="left", fontsize=font, transform=ax.transAxes,
+                    fontweight="bold" if head else "normal", linespacing=1.1)
+        return y - h
+
+    from matplotlib.patches import Rectangle
+
+    y = draw_row(1.0, [h for _, h in columns], head=True, shade="#E8EEF4")
+    for i, r in enumerate(rows):
+        y = draw_row(y, [str(r[k]) for k, _ in columns], head=False, shade="#F6F6F6" if i % 2 else None)
+
+
+def _wrapped(rows: list[dict[str, Any]], columns: tuple, widths: tuple, *, font: float = 9,
+             width: float = 0.9) -> list[dict[str, Any]]:
+    """Each cell's text wrapped to its column (about half an em a character in this font)."""
+    import textwrap
+
+    chars = {k: max(6, int(w * width * PAGE[0] * 72.0 / (font * 0.47))) for (k, _), w in zip(columns, widths)}
+    out = []
+    for r in rows:
+        out.append({**r, **{k: "\n".join(textwrap.fill(part, chars[k]) or part for part in str(r[k]).split("\n"))
+                           for k, _ in columns}})
+    return out
+
+
+def _paged(rows: list[dict[str, Any]], columns: tuple, *, font: float = 9, scale: float = 1.5,
+           height: float = 0.84) -> list[list[dict[str, Any]]]:
+    """Rows split into pages that fit a table of ``height`` (figure fraction) on an A4 page,
+    counting each row's lines as :func:`_table` draws them."""
+    line = font * 1.25 / 72.0
+    pad = 2 * (line * (scale - 1.0) / 2 + line * 0.25)
+    room = height * PAGE[1]
+
+    def h(cells: list[str]) -> float:
+        return max(str(c).count("\n") + 1 for c in cells) * line + pad
+
+    room -= h([t for _, t in columns])
+    pages: list[list[dict[str, Any]]] = [[]]
+    used = 0.0
+    for r in rows:
+        need = h([r[k] for k, _ in columns])
+        if pages[-1] and used + need > room:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(r)
+        used += need
+    return pages
+
+
+def _pages(d: ReportData) -> list[tuple[str, Callable[[Figure], None]]]:
+    """Every page of the PDF, in order: (name, draw into an A4 landscape figure)."""
+    pages: list[tuple[str, Callable[[Figure], None]]] = []
+
+    def overview(fig: Figure) -> None:
+        grid = fig.add_gridspec(2, 2, left=0.07, right=0.97, top=0.80, bottom=0.1, hspace=0.5, wspace=0.3)
+        _header(fig, d, 0.96)
+        _charts(fig, grid, d)
+
+    pages.append(("overview", overview))
+    pages.append(("adherence", lambda fig: _page_adherence(fig, d)))
+    for exercise in sorted(d.trends, key=lambda e: list(BY_ID).index(e) if e in BY_ID else 99):
+        pages.append((f"exercise-{exercise}", lambda fig, e=exercise: _page_exercise(fig, d, e)))
+    adapt = _paged(_wrapped(_adapt_rows(d), ADAPT_COLUMNS, ADAPT_WIDTHS), ADAPT_COLUMNS, height=0.84)
+    for i, page in enumerate(adapt, 1):
+        def adaptation(fig: Figure, page: list = page, i: int = i, n: int = len(adapt)) -> None:
+            _page_title(fig, d, f"What adaptation did (page {i} of {n})",
+                        "Every change the game made to a setting, as stored, summed per day, exercise and setting: "
+                        "first value, last value, how many changes (up / down), how many between sets, and why.")
+            _table(fig, (0.06, 0.04, 0.9, 0.84), page, ADAPT_COLUMNS, ADAPT_WIDTHS,
+                   empty="No changes: the program's values were kept as written.")
+        pages.append((f"adaptation-{i}", adaptation))
+    prov = _paged(_wrapped(d.provenance[::-1], PROV_COLUMNS, PROV_WIDTHS, font=8), PROV_COLUMNS, font=8, scale=1.4,
+                  height=0.84)
+    for i, page in enumerate(prov, 1):
+        def provenance(fig: Figure, page: list = page, i: int = i, n: int = len(prov)) -> None:
+            _page_title(fig, d, f"Provenance: what each session was played with (page {i} of {n})",
+                        "Input, device, calibration and program version per session, newest first; a session "
+                        "with reps from two inputs (the keyboard standing in for an unplugged ball) has a line each.")
+            _table(fig, (0.06, 0.04, 0.9, 0.84), page, PROV_COLUMNS, PROV_WIDTHS, font=8, scale=1.4)
+        pages.append((f"provenance-{i}", provenance))
+    rows = _paged(_wrapped(d.sessions[::-1], COLUMNS, WIDTHS), COLUMNS, height=0.86)
+    for i, page in enumerate(rows, 1):
+        def sessions(fig: Figure, page: list = page, i: int = i, n: int = len(rows)) -> None:
+            fig.text(0.06, 0.95, f"Sessions, newest first (page {i} of {n})", fontsize=14, fontweight="bold", va="top")
+            _table(fig, (0.06, 0.04, 0.9, 0.86), page)
+        pages.append((f"sessions-{i}", sessions))
+    return pages
+
+
+def _prepare(out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Health data: the file is the owner's only from the start (savefig keeps the mode).
+    os.close(os.open(out, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
+    os.chmod(out, 0o600)
 
 
 def build_report(store: Store, patient_id: int, out: str | Path, *, include_name: bool = True) -> Path:
-    """Write the report; the format follows the file name (.pdf or .png)."""
+    """Write the report; the format follows the file name (.pdf: every page; .png: the overview and sessions)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -202,17 +709,14 @@ def build_report(store: Store, patient_id: int, out: str | Path, *, include_name
         raise ReportError(f"the report file must end in .pdf or .png, got '{out.name}'")
     d = gather(store, patient_id, include_name=include_name)
     family = _setup_fonts()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Health data: the file is the owner's only from the start (savefig keeps the mode).
-    os.close(os.open(out, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
-    os.chmod(out, 0o600)
+    _prepare(out)
     with matplotlib.rc_context({"font.family": family, "font.size": 10, "axes.titlesize": 12}):
         if kind == ".png":
             rows = d.sessions[-PNG_TABLE_ROWS:][::-1]
             fig = Figure(figsize=(11.7, 8.8 + 0.28 * len(rows) + 0.8), dpi=110)
             h = fig.get_figheight()
             grid = fig.add_gridspec(2, 2, left=0.07, right=0.97, top=1 - 1.75 / h, bottom=1 - 8.0 / h,
-                                    hspace=0.4, wspace=0.18)
+                                    hspace=0.5, wspace=0.3)
             _header(fig, d, 1 - 0.3 / h)
             _charts(fig, grid, d)
             more = len(d.sessions) - len(rows)
@@ -224,17 +728,31 @@ def build_report(store: Store, patient_id: int, out: str | Path, *, include_name
             from matplotlib.backends.backend_pdf import PdfPages
 
             with PdfPages(out, metadata={"Title": "Squeeze Quest hand exercise report", "Creator": "Squeeze Quest"}) as pdf:
-                fig = Figure(figsize=(11.7, 8.3))  # A4 landscape
-                grid = fig.add_gridspec(2, 2, left=0.07, right=0.97, top=0.80, bottom=0.07, hspace=0.4, wspace=0.18)
-                _header(fig, d, 0.96)
-                _charts(fig, grid, d)
-                pdf.savefig(fig)
-                rows = d.sessions[::-1]
-                pages = [rows[i:i + TABLE_ROWS_PER_PAGE] for i in range(0, len(rows), TABLE_ROWS_PER_PAGE)] or [[]]
-                for i, page in enumerate(pages, 1):
-                    fig = Figure(figsize=(11.7, 8.3))
-                    fig.text(0.06, 0.95, f"Sessions, newest first (page {i} of {len(pages)})", fontsize=14,
-                             fontweight="bold", va="top")
-                    _table(fig, (0.06, 0.04, 0.9, 0.86), page)
+                for _name_, draw in _pages(d):
+                    fig = Figure(figsize=PAGE)
+                    draw(fig)
                     pdf.savefig(fig)
     return out
+
+
+def render_pages(store: Store, patient_id: int, folder: str | Path, *, include_name: bool = True,
+                 dpi: int = 80) -> list[Path]:
+    """Every PDF page as its own PNG (``folder/NN-name.png``): to look at, and for the docs."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    folder = Path(folder)
+    d = gather(store, patient_id, include_name=include_name)
+    family = _setup_fonts()
+    written = []
+    with matplotlib.rc_context({"font.family": family, "font.size": 10, "axes.titlesize": 12}):
+        for i, (name, draw) in enumerate(_pages(d), 1):
+            out = folder / f"{i:02d}-{name}.png"
+            _prepare(out)
+            fig = Figure(figsize=PAGE, dpi=dpi)
+            draw(fig)
+            fig.savefig(out)
+            written.append(out)
+    return written

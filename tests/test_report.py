@@ -50,7 +50,9 @@ def test_pdf_report_has_a_chart_page_and_session_pages(history, tmp_path):
     data = out.read_bytes()
     assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
     pages = re.findall(rb"/Type\s*/Page[^s]", data)
-    assert len(pages) == 2  # the charts, then the sessions (12 days fit on one page)
+    # The charts, adherence, a trend page per exercise (power grip, pinch), what adaptation did,
+    # provenance, then the sessions (12 days fit on one page).
+    assert len(pages) == 7
 
 
 def test_report_refuses_other_file_types(history, tmp_path):
