@@ -515,7 +515,8 @@ class SerialBall:
         if detected is not None:
             baud = self._bauds[0]  # discovery confirmed this port at this baud
         else:
-            if self._status is not SourceStatus.DISCONNECTED:
+            if self._status is not SourceStatus.DISCONNECTED and not self.stats.problem:
+                # (a problem already named stays on screen while the port is tried again)
                 self._set_status(SourceStatus.CONNECTING, f"{self._name}: waiting for readings on {url}")
             # After a replug, try what worked last time first.
             bauds = self._bauds

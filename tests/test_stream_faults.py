@@ -427,3 +427,15 @@ def test_a_ball_found_by_discovery_knows_its_range_from_the_first_reading():
             assert got[-3:] == [500, 501, 502] and max(got) < 1024
         finally:
             ball.close()
+
+
+def test_monitor_text_summary_counts_dropped_lines(tmp_path, capsys):
+    from game.cli import main
+
+    prof = tmp_path / "ball.yaml"
+    prof.write_text("name: Test ball\nbaud: 9600\nboot_seconds: 0.4\n")
+    with PtyBall() as dev, Streamer(dev, lambda i: WORDS[i % 5] + b"\r\n", period=0.002, blocking=False):
+        assert main(["monitor", "--input", dev.port, "--profile", str(prof), "--seconds", "1.2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert " lines seen, 0 readings (no format found), dropped: garbage " in out[-2]
+    assert out[-1].startswith("problem: Test ball on ") and "not force readings" in out[-1]
