@@ -342,10 +342,10 @@ class SessionRunner:
             low = c.lower_target(flag.lower_fraction, "fatigue")
             if low is not None:
                 changes.append(low)
-                self._said.append(describe_change(low, when="after the rest"))
+                self._say(describe_change(low, when="after the rest"))
             elif c.at_minimum:
                 # Safety would lower it, the program's lowest keeps it: said, and recorded.
-                self._said.append(f"The target stays at the lowest your program sets: {c.target_pct:g}%")
+                self._say(f"The target stays at the lowest your program sets: {c.target_pct:g}%")
                 self.log("difficulty_held", {"setting": c.setting, "value": c.target_pct, "reason": "fatigue",
                                              "limit": "the program's lowest"} | where)
             c.pause(flag.pause_reps)
@@ -391,10 +391,11 @@ class SessionRunner:
             ch = self.controllers[rec.exercise].end_set(rec.successes, rec.reps, rec.failures)
             if ch is not None:
                 self._changed_at_break = True
-                self._said.append(describe_change(ch))
+                words = describe_change(ch)
+                self._say(words)
                 self.log("difficulty_change", ch.as_record() | {
                     "exercise": rec.exercise, "set": rec.set_number, "rep": None, "successes": rec.successes,
-                    "reps": rec.reps, "failures": dict(rec.failures), "said": self._said[-1]})
+                    "reps": rec.reps, "failures": dict(rec.failures), "said": words})
         self._plan_pace(now)
         rest = self.rest_s[self.ex_i - 1] if self.set_no == 1 and self.ex_i > 0 else self.rest_s[self.ex_i]
         forced = reason == "fatigue"
@@ -419,6 +420,11 @@ class SessionRunner:
         self.phase = "done"
 
     # ------------------------------------------------------------ inside
+    def _say(self, words: str) -> None:
+        """Words for the next rest screen (once each: a second lowering in one stretch says the same)."""
+        if words not in self._said:
+            self._said.append(words)
+
     def _label_next(self) -> str:
         return f"Set {self.set_no} of {self.exercise.sets}"
 
@@ -481,9 +487,11 @@ class SessionRunner:
             # (Not at a break where another setting just changed: one thing at a time.)
             ch = c.set_pace(min(c.cue_s, per_rep), "time budget")
             if ch is not None:
-                self._said.append(describe_change(ch))
-                self.log("difficulty_change", ch.as_record() | {
-                    "exercise": self.exercise.exercise, "set": self._ended_set, "rep": None, "said": self._said[-1]})
+                detail = ch.as_record() | {"exercise": self.exercise.exercise, "set": self._ended_set, "rep": None}
+                if self._ended_set is not None:  # at a break: said on its rest screen (at the start: the first pace)
+                    detail["said"] = describe_change(ch)
+                    self._say(detail["said"])
+                self.log("difficulty_change", detail)
         self.log("pacing", {"reps_left": reps, "rests_left": rests, "rest_s": round(self.rest_s[self.ex_i], 1),
                             "seconds_per_rep": round(spr, 2), "seconds_left": round(left, 1), "cue_s": c.cue_s})
 

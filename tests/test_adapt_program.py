@@ -104,10 +104,10 @@ def test_the_fatigue_guard_rests_but_never_goes_below_the_programs_lowest_and_sa
     assert said[0] == ["A little lighter after the rest"]
 
 
-def runner_rests(plan: SessionPlan, outcomes_per_set, failure=None):
+def runner_rests(plan: SessionPlan, outcomes_per_set, *, pacing=False, set_s=60.0):
     """Drive a runner by hand: each set's (success, failure, peak) reps; return its RestSteps and log."""
     log: list[tuple[str, dict]] = []
-    r = SessionRunner(plan, log=lambda k, d: log.append((k, d)), pacing=False)
+    r = SessionRunner(plan, log=lambda k, d: log.append((k, d)), pacing=pacing)
     t = 0.0
     r.rated("before", 0, 0, t)
     rests: list[RestStep] = []
@@ -119,8 +119,11 @@ def runner_rests(plan: SessionPlan, outcomes_per_set, failure=None):
         r.set_started(step, t)
         for ok, why, peak in reps:
             r.rep_done(step, success=ok, peak_pct=peak, target_pct=step.target_pct, failure=why)
-        t += 60
+        t += set_s
         r.set_ended(step, t, "completed", len(reps))
+    after = r.next_step(t)
+    if isinstance(after, RestStep):
+        rests.append(after)
     return r, rests, log
 
 
@@ -336,3 +339,18 @@ def test_the_between_set_words_are_drawn_on_the_rest_screen(tmp_path):
                       for y in range(box.top, box.bottom, 2))
     assert colours[tuple(color)[:3]] > 50, "the words' colour is on screen where they were drawn"
     app.shutdown()
+
+
+def test_a_pace_quickened_for_the_time_cap_is_said_too_and_a_fixed_pace_is_not():
+    ok = [(True, None, 30.0)] * 8 + [(False, "below_target", 24.0)] * 2  # 80%, in the band: nothing else changes
+    # The first set took 250 s: 20 more reps and a rest fit what is left of 6 minutes only at 3.5 s each.
+    plan = SessionPlan(exercises=(ExercisePlan("power_grip", target_pct=25.0, adapt_target=False, cue_s=4.0),),
+                       session_cap_min=6.0, warmup=False)
+    r, rests, log = runner_rests(plan, [ok], pacing=True, set_s=250.0)
+    (pace,) = [d for k, d in log if k == "difficulty_change" and d["reason"] == "time budget"]
+    assert (pace["before"], pace["after"], pace["set"]) == (4.0, 3.5, 1)
+    assert rests[0].changes == (pace["said"],)  # said on the rest screen before set 2
+    assert pace["said"] == f"A little quicker this set: one every {pace['after']:g} s"
+    fixed = replace(plan, exercises=(replace(plan.exercises[0], adapt_pace=False),))
+    r, rests, log = runner_rests(fixed, [ok], pacing=True, set_s=250.0)
+    assert r.controllers["power_grip"].cue_s == 4.0 and rests[0].changes == ()

@@ -63,28 +63,35 @@ class RestScene(Scene):
         c.text("Let it lie open and soft." if not tired else "Your hand is tired. Rest helps it come back stronger.",
                (640, 180), size=32, color=Theme.TEXT_DIM)
         # With changes to say, the ring is a little smaller and higher to leave them room.
-        centre, r = ((640, 360), 110) if self.changes else ((640, 400), 150)
+        lines = self.changes[:3]  # one setting, the pace for the time cap, a tired spell's lighter target
+        if not lines:
+            centre, r = (640, 400), 150
+        elif len(lines) <= 2:
+            centre, r = (640, 360), 110
+        else:
+            centre, r = (640, 330), 96
         frac = self.left / self.seconds if self.seconds > 0 else 0.0
         c.circle(Theme.PANEL, centre, r + 14)
         # The ring empties clockwise as the rest runs out: position, not colour, tells the time.
         if frac > 0:
             c.arc(Theme.SKY, LRect(centre[0] - r, centre[1] - r, 2 * r, 2 * r),
                   math.pi / 2, math.pi / 2 + 2 * math.pi * frac, 22)
-        c.text(f"{math.ceil(self.left)}", (centre[0], centre[1] - 10), size=96 if r > 120 else 80, bold=True)
-        c.text("seconds", (centre[0], centre[1] + (60 if r > 120 else 48)), size=28, color=Theme.TEXT_DIM)
-        if self.changes:
-            y = 520
+        c.text(f"{math.ceil(self.left)}", (centre[0], centre[1] - round(10 * r / 150)), size=round(96 * min(1.0, r / 130)),
+               bold=True)
+        c.text("seconds", (centre[0], centre[1] + round(60 * r / 150)), size=28, color=Theme.TEXT_DIM)
+        if lines:
+            y = 520 if len(lines) <= 2 else 470
+            gap = 50 if len(lines) <= 2 else 46
             if self.next_label:
                 c.text(f"Next: {self.next_label}", (640, y), size=34)
                 y += 52
-            lines = self.changes[:2]  # at most two changes at one rest (one setting, and the pace for time)
-            panel = LRect(140, y - 6, 1000, 14 + 50 * len(lines))
+            panel = LRect(140, y - 6, 1000, 14 + gap * len(lines))
             c.rect(Theme.PANEL, panel, radius=16)
             for i, words in enumerate(lines):
-                size = 36
+                size = 36 if len(lines) <= 2 else 32
                 while size > 22 and c.text_width(words, size, bold=True) > 970:  # large text: fit the panel
                     size -= 2
-                c.text(words, (640, y + 32 + 50 * i), size=size, bold=True, color=Theme.FOCUS)
+                c.text(words, (640, y + 30 + gap * i), size=size, bold=True, color=Theme.FOCUS)
         elif self.next_label:
             c.text(f"Next: {self.next_label}", (640, 630), size=34)
         c.rect(Theme.STOP, STOP_BUTTON, radius=16)
