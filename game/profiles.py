@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from game.settings import SETTINGS_INFO, check_setting
+from game.settings import SETTINGS_INFO, AccessSettings, check_setting
 from game.storage import Store
 from game.therapy.calibration import Calibration
 
@@ -268,7 +268,9 @@ class Profiles:
                     changes.append((col, before, after))
             elif col == "settings":
                 for key in sorted(set(old.settings) | set(new.settings)):
-                    before, after = old.settings.get(key), new.settings.get(key)
+                    # A setting never set is its default: the event says which value that was.
+                    default = getattr(AccessSettings(), key, None) if key in SETTINGS_INFO else None
+                    before, after = old.settings.get(key, default), new.settings.get(key, default)
                     if before != after or type(before) is not type(after):
                         changes.append((key, before, after))
         for what, before, after in changes:

@@ -7,7 +7,7 @@ import pygame
 from game.loop import STEP
 from game.program import ExercisePlan, SessionPlan
 from game.scenes.play import PlayScene
-from game.scenes.rating import SCAN_S, RatingScene
+from game.scenes.rating import SCAN_S, SETTLE_S, RatingScene
 from game.scenes.rest import RestScene
 from game.scenes.session import SessionScene
 from game.scenes.title import TitleScene
@@ -127,7 +127,9 @@ def test_the_rating_is_chosen_with_the_ball_alone(tmp_path):
     # picks where it is, and a second squeeze on "Yes" (lit first) confirms it.
     from hardware.traces import Squeeze
 
-    squeeze_at = 3.5 * SCAN_S + 0.2  # face 3 is lit from 3.5 x SCAN_S; the press registers ~0.3 s into the squeeze
+    # Face 3 is lit from SETTLE_S + 3.5 x SCAN_S (the frame waits while the screen settles); the press
+    # registers ~0.3 s into the squeeze.
+    squeeze_at = SETTLE_S + 3.5 * SCAN_S + 0.2
     times = (squeeze_at, squeeze_at + 1.8, squeeze_at + 4.0, squeeze_at + 5.8)  # pain 3, yes, tiredness 0, yes
     trace = synth_trace([Squeeze(t, pct(40), rise=0.3, hold=0.3, release=0.4) for t in times], 40.0,
                         baseline=BASE, seed=2)

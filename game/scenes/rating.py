@@ -139,10 +139,14 @@ class RatingScene(Scene):
         # The frame walks only when switch scanning is on for this patient (with the ball, or always),
         # at the patient's own pace; it stands still while a squeeze is building.
         every = scan_every(self.ctx)
+        # Nothing can be chosen in the first SETTLE_S (the hand is letting go): the frame waits too.
+        settling = self.shown_for < SETTLE_S
         if self.proposed is not None:
-            self.buttons.scan(dt, self.ctx, self.switch)
+            if not settling:
+                self.buttons.scan(dt, self.ctx, self.switch)
             return None
-        if self.scanner.tick(dt, every, first=self.focus == self.scan_from, holding=self.switch.building):
+        if self.scanner.tick(dt, every, first=self.focus == self.scan_from,
+                             holding=self.switch.building or settling):
             self.focus = (self.focus + 1) % 11
             self.ctx.speech.say(str(self.focus))
         return None
