@@ -210,6 +210,44 @@ def _settings(tmp: Path, size: tuple[int, int]) -> App:
     return run(app, 3.4)
 
 
+def _confirm_hand(tmp: Path, size: tuple[int, int]) -> App:
+    """The settings screen's question before a change: "Change hand to left?" Yes / No."""
+    from game.scenes.settings import SettingsScene
+
+    app = _app(tmp, size, squeezes=False)
+    app.apply(Push(SettingsScene()))
+    app.apply(app.top.change("hand"))
+    return run(app, 1.2)
+
+
+def _confirm_program(tmp: Path, size: tuple[int, int]) -> App:
+    """The program picker's question: a long program name next to the one in use."""
+    from game.scenes.confirm import ConfirmScene
+
+    app = _app(tmp, size, squeezes=False)
+    app.apply(Push(ConfirmScene("Change Ann Byrne's program to Strength block?", lambda: None,
+                                before="Default program", after="Strength block")))
+    return run(app, 1.2)
+
+
+def _rating_confirm(tmp: Path, size: tuple[int, int]) -> App:
+    """'Pain 7. Is that right?' Yes / Change (a face with the worried brow)."""
+    from game.input import Act, Action
+    from game.scenes.rating import RatingScene
+
+    app = _app(tmp, size, squeezes=False)
+    app.apply(Push(RatingScene("before", lambda p, f: None)))
+    run(app, 0.2)
+    app.apply(app.top.handle(Action(Act.CLICK, _face_center(7))))
+    return run(app, 1.2)
+
+
+def _face_center(i: int) -> tuple[float, float]:
+    from game.scenes.rating import face_rect
+
+    return face_rect(i).center
+
+
 def _settings_big_text(tmp: Path, size: tuple[int, int]) -> App:
     app = _app(tmp, size, squeezes=False, settings={"text_scale": 1.4})
     return run(app, 1.0)
@@ -318,6 +356,9 @@ SCREENS: dict[str, Callable[[Path, tuple[int, int]], App]] = {
     "title": _title,
     "title_biggest_text": _settings_big_text,
     "settings": _settings,
+    "confirm_hand": _confirm_hand,
+    "confirm_program": _confirm_program,
+    "rating_confirm": _rating_confirm,
     "menu": _push(_menu, 2.0),
     "patient_picker": _push(_picker, 2.0),
     "patient_profile": _push(_profile, 1.0),
@@ -350,5 +391,6 @@ SCREENS: dict[str, Callable[[Path, tuple[int, int]], App]] = {
     "results_saving_delayed": lambda tmp, size: _saving_delayed(tmp, size, results=True),
 }
 # The main screens, shot for docs/screenshots at both window sizes.
-MAIN_SCREENS = ("title", "settings", "patient_picker", "calibrate_squeeze", "rating", "play_power_grip",
+MAIN_SCREENS = ("title", "settings", "confirm_hand", "patient_picker", "calibrate_squeeze", "rating",
+                "rating_confirm", "play_power_grip",
                 "demo_power_grip", "rest", "session_summary", "menu", "title_biggest_text")

@@ -117,6 +117,9 @@ def test_every_change_from_the_shell_writes_an_event_naming_the_command(tmp_path
         ("level", None, "gentle_start.yaml", "main.py patients assign"),
         ("name", "Ann", "Annie", "main.py patients rename"),  # her tile's initials stay AN: no row for them
     ]
+    assert cli_main(["patients", "--data-dir", d, "show", "Annie"]) == 0
+    shown = capsys.readouterr().out
+    assert "the last 5 of 6" in shown and "hand: left -> right  (main.py patients hand)" in shown
 
 
 # ------------------------------------------------------------------ a squeeze on the title screen
@@ -197,14 +200,14 @@ def test_a_trace_run_that_says_yes_to_a_new_hand_leaves_the_patient_byte_for_byt
     seen: list[str] = []
     real_apply = SettingsScene.apply
 
-    def watching(self, key, value):  # noqa: ANN001
+    def watching(self, key, value):
         real_apply(self, key, value)
         seen.append(self.message)
 
     monkeypatch.setattr(SettingsScene, "apply", watching)
     _run_trace(tmp_path, trace)
-    assert seen == ["For this run only: this is a run played from a trace file, so Ann's saved settings stay "
-                    "as they are."]  # the trace did reach the hand, and said yes
+    said = "For this run only: this is a run played from a trace file, so Ann's saved settings stay as they are."
+    assert seen == [said]  # the trace did reach the hand, and said yes
     assert patient_row(tmp_path / DB_NAME, "Ann") == before
     # The same trace with the profile hold taken away does change her hand: this test can fail.
     other = tmp_path / "control"
@@ -221,7 +224,7 @@ def test_main_with_the_simulator_leaves_the_patient_byte_for_byte(tmp_path):
     before = patient_row(db_path, "Ann")
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
     out = subprocess.run([sys.executable, str(ROOT / "main.py"), "--headless", "--input", "sim", "--patient", "Ann",
-                          "--seconds", "25", "--data-dir", str(tmp_path)], capture_output=True, text=True,
+                          "--seconds", "25", "--data-dir", str(tmp_path)], check=False, capture_output=True, text=True,
                          timeout=120, env=env, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert patient_row(db_path, "Ann") == before  # settings, hand, program, difficulty, last played: all as they were

@@ -163,3 +163,26 @@ def _show(profiles, p, data_dir: Path | None) -> None:  # noqa: ANN001
     print("  settings:     " + (", ".join(f"{k}={v}" for k, v in sorted(p.settings.items())) or "defaults"))
     print("  difficulty:   " + (", ".join(sorted(p.difficulty)) or "not started"))
     print(f"  added:        {_when(p.created_at)};  last played: {_when(p.last_used_at)}")
+    changes = _changes(profiles.store, p.id)
+    if changes:
+        print(f"  changes:      the last {min(5, len(changes))} of {len(changes)} (what: old -> new, where)")
+        for at, d in changes[-5:]:
+            new = d.get("new")
+            if d.get("what") == "patient added" and isinstance(new, dict):
+                what = f"patient added ({new.get('hand')} hand)"
+            else:
+                what = f"{d.get('what')}: {d.get('old')} -> {new}"
+            print(f"    {_when(at)}  {what}  ({d.get('where')})")
+
+
+def _changes(store, patient_id: int) -> list[tuple[float, dict]]:  # noqa: ANN001
+    """This patient's profile changes, oldest first, from the events (game.profiles writes them)."""
+    import json
+
+    out = []
+    for row in store.events():
+        if row["kind"] == "profile_change" and row["detail"]:
+            detail = json.loads(row["detail"])
+            if detail.get("patient_id") == patient_id:
+                out.append((float(row["at"]), detail))
+    return out

@@ -125,6 +125,15 @@ def _done_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
     draw_tick(c, center, size)
 
 
+def _icon_for(key: str, a: AccessSettings):  # noqa: ANN202
+    return {
+        "hand": _hand_icon(a.hand), "scan": draw_frame_icon, "scan_s": _clock_icon,
+        "game_speed": _speed_icon(a.game_speed), "text_scale": _text_icon,
+        "cue_volume": _volume_icon(a.cue_volume), "speech": _voice_icon(a.speech),
+        "speech_volume": _volume_icon(a.speech_volume if a.speech else 0.0),
+    }[key]
+
+
 # ------------------------------------------------------------------ scene
 class SettingsScene(Scene):
     def __init__(self) -> None:
@@ -145,12 +154,7 @@ class SettingsScene(Scene):
         buttons = [Button("done", "Done", LRect(30, 30, 220, 84), icon=None, size=36)]
         for i, key in enumerate(ORDER):
             value = a.hand.capitalize() if key == "hand" else a.label(key)
-            icon = {
-                "hand": _hand_icon(a.hand), "scan": draw_frame_icon, "scan_s": _clock_icon,
-                "game_speed": _speed_icon(a.game_speed), "text_scale": _text_icon,
-                "cue_volume": _volume_icon(a.cue_volume), "speech": _voice_icon(a.speech),
-                "speech_volume": _volume_icon(a.speech_volume if a.speech else 0.0),
-            }[key]
+            icon = _icon_for(key, a)
             # In the clinic kiosk the trained hand is the staff's to change.
             enabled = not (key == "hand" and self.ctx.kiosk)
             buttons.append(Button(key, NAMES[key], _tile(i), icon=icon, value=value, enabled=enabled))
@@ -182,10 +186,11 @@ class SettingsScene(Scene):
         now, then = self._words(a, key), self._words(after, key)
         question = (f"Change hand to {value}?" if key == "hand"
                     else f"Change {NAMES[key].lower()} to {then.lower()}?")
-        icon = next((b.icon for b in self.buttons.buttons if b.id == key), None)
         from game.scenes.confirm import ConfirmScene
 
-        return Push(ConfirmScene(question, lambda: self.apply(key, value), before=now, after=then, icon=icon))
+        # The picture shows the setting as it would be (the other hand, the new speed).
+        return Push(ConfirmScene(question, lambda: self.apply(key, value), before=now, after=then,
+                                 icon=_icon_for(key, after)))
 
     def apply(self, key: str, value: object) -> None:
         """Save one setting (an event row records it), and make it take effect."""
