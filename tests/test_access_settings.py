@@ -183,10 +183,11 @@ def test_the_settings_screen_with_the_ball_alone(tmp_path):
     from game.scenes.title import TitleScene
 
     # Done is lit 1.5 steps (0-2.4 s), Hand 2.4-4.0 s, Moving frame 4.0-5.6 s. A squeeze at 5 s proposes
-    # "Moving frame" -> Always; the question's Yes is lit first (1.5 steps) and a squeeze at 7 s says yes.
-    # Back on the settings screen the frame stays on the tile a full step, so a squeeze at 8 s proposes
-    # Always -> With ball (auto); at 11 s the frame has moved on to No: that squeeze keeps "Always".
-    sq = [Squeeze(t, pct(30), rise=0.3, hold=0.4, release=0.4) for t in (5.0, 7.0, 8.0, 11.0)]
+    # "Moving frame" -> Always; the question's Yes is lit first (1.5 steps) and a squeeze at 7 s says yes;
+    # the question closes once the hand has let go (~8.2 s). Back on the settings screen the frame stays
+    # on the tile a full step, so a squeeze at 9 s proposes Always -> With ball (auto); at 12 s the frame
+    # has moved on to No: that squeeze keeps "Always".
+    sq = [Squeeze(t, pct(30), rise=0.3, hold=0.4, release=0.4) for t in (5.0, 7.0, 9.0, 12.0)]
     app = make_app(tmp_path, synth_trace(sq, 60, baseline=BASE, noise_sd=1.0, seed=2), exercise=None)
     app.apply(Push(SettingsScene()))
     scene = app.top
@@ -194,14 +195,14 @@ def test_the_settings_screen_with_the_ball_alone(tmp_path):
     assert scene.buttons.focused.id == "scan" and app.ctx.access.scan == "auto"
     frames(app, round(1.0 / STEP))
     assert isinstance(app.top, ConfirmScene) and app.ctx.access.scan == "auto"  # asked, not changed
-    frames(app, round(1.6 / STEP))
+    frames(app, round(2.6 / STEP))
     assert app.top is scene and app.ctx.access.scan == "on"
     assert load_access(app.store, app.ctx.patient_id).scan == "on"
     frames(app, round(1.0 / STEP))
     assert isinstance(app.top, ConfirmScene)
     assert app.top.question == "Change moving frame to with ball?"  # "Off" is skipped with the ball
     question = app.top
-    frames(app, round(3.5 / STEP))
+    frames(app, round(4.0 / STEP))
     assert question.answer == "no" and app.top is scene
     assert app.ctx.access.scan == "on" and load_access(app.store, app.ctx.patient_id).scan == "on"
     changes = [r for r in app.store.events() if r["kind"] == "profile_change"]
