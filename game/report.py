@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from game.exercises import BY_ID
 from game.export import DEVICE_NOTE, END_WORDS, KINDS_WITHOUT_SENSOR, export_data
 from game.provenance import input_words
+from game.resources import fonts_dir
 from game.records import local_day, per_exercise, reps_per_day, streak
 
 if TYPE_CHECKING:
@@ -38,13 +39,14 @@ if TYPE_CHECKING:
 
     from game.storage import Store
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+FONT_DIR = fonts_dir()  # the game's own font, shipped with it (game/resources.py)
 DAYS = 28
 PNG_TABLE_ROWS = 20
 PAGE = (11.7, 8.3)  # A4 landscape, inches
 # Okabe-Ito, as in the game (colour-blind safe); every series also has a marker shape.
 BLUE, GREEN, ORANGE, GREY, PURPLE, SKY = "#0072B2", "#009E73", "#D55E00", "#555555", "#CC79A7", "#56B4E9"
 PCT_MVC = "% of this patient's strongest squeeze (device-derived)"
+TABLE_FONT = ("Atkinson Hyperlegible",)
 # How each input is drawn on a chart: a ball's own marker; stand-ins hollow and grey.
 INPUT_STYLE = {"ball": ("o", BLUE, "ball"), "keyboard": ("s", GREY, "keyboard (imitated)"),
                "mouse": ("s", GREY, "mouse (imitated)"), "gamepad": ("s", GREY, "gamepad (imitated)"),
@@ -56,6 +58,15 @@ SHORT_INPUT = {"ball": "Ball", "keyboard": "Keyboard", "mouse": "Mouse", "gamepa
 
 class ReportError(ValueError):
     """A report that cannot be made; the message says why."""
+
+
+def _need_matplotlib() -> None:
+    """matplotlib is the optional ``[reports]`` extra: say how to add it, never a traceback."""
+    from game.extras import missing_extra
+
+    problem = missing_extra("matplotlib", "Reports")
+    if problem:
+        raise ReportError(problem)
 
 
 @dataclass
@@ -153,8 +164,7 @@ def gather(store: Store, patient_id: int, *, include_name: bool = True) -> Repor
                 "when": rows[-1]["when"], "session": str(s["id"]), "reps": str(count),
                 "input": input_words(p.get("input_kind")).split(" (")[0] + (" (simulated)" if p.get("simulated") else ""),
                 "device": _device_words(p),
-                "calibration": (f"#{p['calibration_id']}: " if p.get("calibration_id") else "")
-                               + (p.get("calibration_basis") or "not recorded"),
+                "calibration": p.get("calibration_basis") or "not recorded",
                 "program": f"{Path(str(p.get('program_file') or s.get('level') or 'not recorded')).name}\n"
                            f"{p.get('program_version') or 'version not recorded'}",
             })
@@ -575,41 +585,68 @@ COLUMNS = (("when", "Date"), ("exercise", "Exercise"), ("input", "Input"), ("rep
 WIDTHS = (0.12, 0.17, 0.09, 0.05, 0.08, 0.08, 0.07, 0.06, 0.1, 0.1, 0.1)
 
 
+def _line_pitch(font: float, linespacing: float) -> float:
+    """One line of a multi-line text, in points: matplotlib gives every line of a text with a
+    numeric line spacing ``linespacing`` x (ascent + descent) of the font's OS/2 (or hhea) table."""
+    from matplotlib.font_manager import FontProperties, fontManager, get_font
+
+    ft = get_font(fontManager.findfont(FontProperties(family=TABLE_FONT[0])))
+    em = ft.get_sfnt_table("head")["unitsPerEm"]
+    os2 = ft.get_sfnt_table("OS/2")
+    if os2 is not None:
+        asc, desc = os2["sTypoAscender"], -os2["sTypoDescender"]
+    else:
+        hhea = ft.get_sfnt_table("hhea")
+        asc, desc = hhea["ascent"], -hhea["descent"]
+    return linespacing * (asc + desc) / em * font
+
+
 def _table(fig: Figure, rect: tuple[float, float, float, float], rows: list[dict[str, Any]],
            columns: tuple = COLUMNS, widths: tuple = WIDTHS, empty: str = "No sessions recorded yet.",
            font: float = 9, scale: float = 1.5) -> None:
-    """A table drawn as plain text cells on shaded rows (matplotlib's Table lays out every
-    cell again at each draw: several times slower for the report's long tables)."""
+    """A table on shaded rows, each column one multi-line text: every line of a text gets the
+    same height, so the columns' lines stay level (a text per cell, or matplotlib's Table,
+    costs several times more to draw: the report's tables have hundreds of cells)."""
+    from matplotlib.patches import Rectangle
+
     ax = fig.add_axes(rect)
     ax.axis("off")
     if not rows:
         ax.text(0, 1, empty, va="top")
         return
-    ax.set_xlim(0, 1)
-    height_in = rect[3] * fig.get_figheight()
-    line = font * 1.25 / 72.0 / height_in  # one text line, in axes units
-    pad = line * (scale - 1.0) / 2 + line * 0.25
+    spacing = 1.0 + 0.25 * scale
+    line = _line_pitch(font, spacing) / 72.0 / (rect[3] * fig.get_figheight())  # axes units
     lefts = [0.0]
     for w in widths[:-1]:
         lefts.append(lefts[-1] + w)
     total = sum(widths)
-
-    def draw_row(y: float, cells: list[str], *, head: bool, shade: str | None) -> float:
-        lines = max(c.count("\n") + 1 for c in cells)
-        h = lines * line + 2 * pad
-        if shade:
-            ax.add_patch(Rectangle((0, y - h), total, h, facecolor=shade, edgecolor="none", transform=ax.transAxes))
-        ax.plot([0, total], [y - h, y - h], color="#BBBBBB", linewidth=0.6, transform=ax.transAxes)
-        for x, text in zip(lefts, cells):
-            ax.text(x + 0.004, y - pad, text, va="top", ha="left", fontsize=font, transform=ax.transAxes,
-                    fontweight="bold" if head else "normal", linespacing=1.1)
-        return y - h
-
-    from matplotlib.patches import Rectangle
-
-    y = draw_row(1.0, [h for _, h in columns], head=True, shade="#E8EEF4")
-    for i, r in enumerate(rows):
-        y = draw_row(y, [str(r[k]) for k, _ in columns], head=False, shade="#F6F6F6" if i % 2 else None)
+    keys = [k for k, _ in columns]
+    # Every row padded to its tallest cell; a column is its cells' lines, top to bottom.
+    heads = [h for _, h in columns]
+    n_head = max(h.count("\n") + 1 for h in heads)
+    cols: list[list[str]] = [[] for _ in keys]
+    spans = []
+    for r in rows:
+        cells = [str(r[k]).split("\n") for k in keys]
+        n = max(len(c) for c in cells)
+        spans.append(n)
+        for col, c in zip(cols, cells):
+            col.extend(c + [""] * (n - len(c)))
+    top = 1.0
+    ax.add_patch(Rectangle((0, top - n_head * line), total, n_head * line, facecolor="#E8EEF4", edgecolor="none",
+                           transform=ax.transAxes))
+    y = top - n_head * line
+    for i, n in enumerate(spans):
+        if i % 2:
+            ax.add_patch(Rectangle((0, y - n * line), total, n * line, facecolor="#F6F6F6", edgecolor="none",
+                                   transform=ax.transAxes))
+        y -= n * line
+    for x, head, col in zip(lefts, heads, cols):
+        ax.text(x + 0.004, top, head + "\n" * (n_head - head.count("\n") - 1), va="top", ha="left",
+                fontsize=font, fontweight="bold", linespacing=spacing, transform=ax.transAxes)
+        ax.text(x + 0.004, top - n_head * line, "\n".join(col), va="top", ha="left", fontsize=font,
+                linespacing=spacing, transform=ax.transAxes)
+    ax.plot([0, total], [y, y], color="#BBBBBB", linewidth=0.6, transform=ax.transAxes)
 
 
 def _wrapped(rows: list[dict[str, Any]], columns: tuple, widths: tuple, *, font: float = 9,
@@ -629,18 +666,12 @@ def _paged(rows: list[dict[str, Any]], columns: tuple, *, font: float = 9, scale
            height: float = 0.84) -> list[list[dict[str, Any]]]:
     """Rows split into pages that fit a table of ``height`` (figure fraction) on an A4 page,
     counting each row's lines as :func:`_table` draws them."""
-    line = font * 1.25 / 72.0
-    pad = 2 * (line * (scale - 1.0) / 2 + line * 0.25)
-    room = height * PAGE[1]
-
-    def h(cells: list[str]) -> float:
-        return max(str(c).count("\n") + 1 for c in cells) * line + pad
-
-    room -= h([t for _, t in columns])
+    line = _line_pitch(font, 1.0 + 0.25 * scale) / 72.0
+    room = height * PAGE[1] - max(h.count("\n") + 1 for _, h in columns) * line
     pages: list[list[dict[str, Any]]] = [[]]
     used = 0.0
     for r in rows:
-        need = h([r[k] for k, _ in columns])
+        need = max(str(r[k]).count("\n") + 1 for k, _ in columns) * line
         if pages[-1] and used + need > room:
             pages.append([])
             used = 0.0
@@ -698,6 +729,7 @@ def _prepare(out: Path) -> None:
 
 def build_report(store: Store, patient_id: int, out: str | Path, *, include_name: bool = True) -> Path:
     """Write the report; the format follows the file name (.pdf: every page; .png: the overview and sessions)."""
+    _need_matplotlib()
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -710,7 +742,10 @@ def build_report(store: Store, patient_id: int, out: str | Path, *, include_name
     d = gather(store, patient_id, include_name=include_name)
     family = _setup_fonts()
     _prepare(out)
-    with matplotlib.rc_context({"font.family": family, "font.size": 10, "axes.titlesize": 12}):
+    # Hinting fits glyphs to a pixel grid: nothing for a PDF's outlines, and 2-3x the cost of
+    # measuring every text; the PNG keeps it.
+    rc = {"font.family": family, "font.size": 10, "axes.titlesize": 12}
+    with matplotlib.rc_context(rc if kind == ".png" else {**rc, "text.hinting": "no_hinting"}):
         if kind == ".png":
             rows = d.sessions[-PNG_TABLE_ROWS:][::-1]
             fig = Figure(figsize=(11.7, 8.8 + 0.28 * len(rows) + 0.8), dpi=110)
@@ -738,6 +773,7 @@ def build_report(store: Store, patient_id: int, out: str | Path, *, include_name
 def render_pages(store: Store, patient_id: int, folder: str | Path, *, include_name: bool = True,
                  dpi: int = 80) -> list[Path]:
     """Every PDF page as its own PNG (``folder/NN-name.png``): to look at, and for the docs."""
+    _need_matplotlib()
     import matplotlib
 
     matplotlib.use("Agg", force=False)
