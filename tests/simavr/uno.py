@@ -49,7 +49,7 @@ class SimulatedUno:
 
     def __init__(self, elf: Path, t: Sequence[float], values: Sequence[float], *, kind: str = "volts",
                  hx711: tuple[int, int] | None = None, hx711_rate: int = 80, boot_ms: float = 1000.0,
-                 max_seconds: float = 120.0) -> None:
+                 max_seconds: float = 120.0, extra_args: Sequence[str] = ()) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="uno-")
         prof = Path(self._dir.name) / "profile.csv"
         self._timeline = Path(self._dir.name) / "timeline.txt"
@@ -58,6 +58,7 @@ class SimulatedUno:
                "--timeline", str(self._timeline)]
         if hx711 is not None:
             cmd += ["--hx711", f"{hx711[0]},{hx711[1]}", "--hx711-rate", str(hx711_rate)]
+        cmd += list(extra_args)  # e.g. --no-skip, --no-baud-check (see uno.c)
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self._proc.stdout is not None
         self.port = self._proc.stdout.readline().strip()
