@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import describe_machine, headless_env, load_average, machine, percentile  # noqa: E402
+from benchmarks.common import describe_machine, headless_env, load_average, machine, percentile
 
 TARGET_S = 3.0
 

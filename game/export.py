@@ -347,6 +347,11 @@ def export_fhir_bundle(store: Store, patient_id: int, *, include_name: bool = Tr
     with its port and firmware, a keyboard as a keyboard, a simulator as a simulator); per
     session one summary Observation with one member Observation per exercise and input;
     and the pain and tiredness ratings, when given."""
+    from game.extras import missing_extra
+
+    problem = missing_extra("fhir.resources", "FHIR exports")  # the optional [reports] extra
+    if problem:
+        raise ExportError(problem)
     from fhir.resources.R4B.bundle import Bundle
 
     data = export_data(store, patient_id, include_name=include_name)

@@ -136,7 +136,7 @@ def _ball_identity(src: Any) -> tuple[str | None, str | None, str | None]:
                     device_id = f"{port} ({extra})" if extra else port
                     break
         except Exception:  # noqa: BLE001 - no port list on this system: the port name is the id
-            pass
+            device_id = port
     return device_id, firmware, profile
 
 
@@ -153,13 +153,13 @@ def input_of(hub: Any) -> tuple[str, str, str | None, str | None, str | None, st
     if isinstance(src, KeyboardBall):
         kind = getattr(src, "control", "keyboard")
         return kind, src.info.name if kind == "keyboard" else kind.capitalize(), None, None, None, None
-    if isinstance(src, ScriptedSource):
-        kind = "trace" if src.info.name.startswith("Trace") else "simulator"
-        return kind, src.info.name, None, None, None, None
-    if getattr(src, "needs_calibration", False):
+    if getattr(src, "needs_calibration", False):  # a real sensor (the serial ball, or a test's stand-in for it)
         device_id, firmware, profile = _ball_identity(src)
         roll = "mouse or arrow keys" if getattr(hub, "roll_from_mouse", False) else None
         return "ball", src.info.name, device_id, firmware, profile, roll
+    if isinstance(src, ScriptedSource):
+        kind = "trace" if src.info.name.startswith("Trace") else "simulator"
+        return kind, src.info.name, None, None, None, None
     return "unknown", src.info.name, None, None, None, None
 
 

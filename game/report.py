@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 from game.exercises import BY_ID
 from game.export import DEVICE_NOTE, END_WORDS, KINDS_WITHOUT_SENSOR, export_data
 from game.provenance import input_words
-from game.resources import fonts_dir
 from game.records import local_day, per_exercise, reps_per_day, streak
+from game.resources import fonts_dir
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import platformdirs
 
-from game.record_writer import BUSY_TIMEOUT_MS, RETRY_S, RecordWriter, WriteFailed, connect  # noqa: F401 - WriteFailed for callers
 from game.provenance import Provenance
+from game.record_writer import BUSY_TIMEOUT_MS, RETRY_S, RecordWriter, WriteFailed, connect  # noqa: F401 - WriteFailed for callers
 from game.spill_journal import SpillJournal, journal_path
 
 APP_NAME = "SqueezeQuest"

@@ -139,7 +139,7 @@ def build_session_history(folder: Path, *, days: int = 14, skip: tuple[int, ...]
     return h
 
 
-def _roll_session(plan, states: dict, seed: int, day: int):  # noqa: ANN001, ANN202
+def _roll_session(plan, states: dict, seed: int, day: int):
     """A rolling session with the runner's log kept (as simulate_rolling, plus the log)."""
     import numpy as np
 
@@ -170,7 +170,7 @@ def _roll_session(plan, states: dict, seed: int, day: int):  # noqa: ANN001, ANN
                       trace_t=np.zeros(0), trace_pct=np.zeros(0), states=dict(states), budget_s=runner.budget_s)
 
 
-def _record(store: Store, wall: list[float], pid: int, run, prov: Provenance, plan_file: Path, *,  # noqa: ANN001
+def _record(store: Store, wall: list[float], pid: int, run, prov: Provenance, plan_file: Path, *,
             mvc: float | None, stand_in: Provenance | None = None,
             stand_in_set: tuple[str, int] | None = None, rolling: bool = False) -> int:
     """Write one simulated session as the session and play scenes do."""
@@ -214,7 +214,7 @@ def _record(store: Store, wall: list[float], pid: int, run, prov: Provenance, pl
     return sid
 
 
-def _event(store: Store, sid: int, wall: list[float], t0: float, event: tuple) -> None:  # noqa: ANN001
+def _event(store: Store, sid: int, wall: list[float], t0: float, event: tuple) -> None:
     t, kind, detail = event
     wall[0] = t0 + t
     if kind == "difficulty_change":
