@@ -28,7 +28,8 @@ def smoke(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict]:
 def test_one_command_runs_every_part_and_exits_0(smoke):
     proc, res = smoke
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert set(res["parts"]) == {"startup", "frames", "serial", "storage", "memory", "detection", "soak"}
+    assert set(res["parts"]) == {"startup", "frames", "serial", "storage", "memory", "detection", "report",
+                                  "soak"}
     assert not [n for n, r in res["parts"].items() if "failed" in r]
 
 
@@ -37,7 +38,7 @@ def test_the_summary_table_and_the_machine_are_printed_and_saved(smoke):
     assert "measure" in proc.stdout and "verdict" in proc.stdout
     for words in ("startup to title", "frame p99", "pty byte to game input", "serial parser throughput",
                   "per-rep DB write", "longest frame while writing", "RSS after start", "soak: no lost rep",
-                  "rep detection F1", "rep detector cost per sample"):
+                  "rep detection F1", "rep detector cost per sample", "PDF report"):
         assert words in proc.stdout, words
         assert any(words in row["measure"] for row in res["summary"]), words
     m = res["machine"]
@@ -58,6 +59,8 @@ def test_figures_are_real_measurements(smoke):
     d = p["detection"]
     assert d["true_reps"] > 100 and d["current"]["us_per_sample"] > 0
     assert 0.0 <= d["current"]["overall"]["f1"] <= 1.0 and d["current"]["overall"]["true"] > 0
+    rp = p["report"]
+    assert rp["pages"] >= 6 and rp["reps"] > 0 and 0 < rp["median_cpu_s"] and 0 < rp["first_wall_s"]
 
 
 def test_soak_and_stream_lose_nothing(smoke):
