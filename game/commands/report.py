@@ -12,12 +12,16 @@ from game.commands.export import data_dir_argument, open_records
 
 def _add(p: argparse.ArgumentParser) -> None:
     p.add_argument("--patient", required=True, help="the patient's number or name")
-    p.add_argument("--out", type=Path, required=True, help="the report file: .pdf (charts, then every session) or .png")
+    p.add_argument("--out", type=Path, required=True,
+                   help="the report file: .pdf (overview, adherence with pain and tiredness, a trend page per "
+                        "exercise, what adaptation did, the input and program of every session, every session) "
+                        "or .png (the overview and the latest sessions)")
     p.add_argument("--no-name", action="store_true", help="leave the patient's name out (number only)")
     data_dir_argument(p)
 
 
-@subcommand("report", "make a report (PDF or PNG) of one patient's progress, with a table of sessions")(_add)
+@subcommand("report", "make a report (PDF or PNG) of one patient's progress: trends, adherence, adaptation, "
+                      "provenance and every session")(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.export import ExportError, check_destination, find_patient, private_output
     from game.report import ReportError, build_report
