@@ -189,12 +189,31 @@ def calibration_of(store: Any, patient_id: int, hand: str, kind: str, device: st
     return int(latest["id"]), basis, "device units", None
 
 
-def describe(ctx: Any, *, hand: str | None = None) -> Provenance:
-    """The provenance of what the game is playing now (input, calibration, program)."""
+def roll_basis(store: Any, patient_id: int, hand: str, kind: str, device: str) -> str:
+    """What a rolling exercise's targets are a fraction of: the calibrated roll range, or the
+    game's nominal one (keyboard, mouse, a ball not roll-calibrated yet)."""
+    if kind != "ball":
+        return "roll range: the game's nominal range (no motion sensor calibrated)"
+    try:
+        rows = store.roll_calibrations(patient_id, hand, device=device, limit=1)
+    except Exception:  # noqa: BLE001 - records unreadable: say so, do not stop play
+        rows = []
+    if not rows:
+        return "roll range: the game's nominal range (this ball's roll not calibrated yet)"
+    return f"roll range from roll calibration #{rows[0]['id']}"
+
+
+def describe(ctx: Any, *, hand: str | None = None, exercise: str | None = None) -> Provenance:
+    """The provenance of what the game is playing now (input, calibration, program); for a
+    rolling ``exercise`` the calibration basis names the roll range too."""
     kind, name, device_id, firmware, profile, roll = input_of(ctx.hub)
     hand = hand or getattr(getattr(ctx, "play", None), "hand", None) or "right"
     cal_id, basis, units, scale = calibration_of(ctx.store, ctx.patient_id, hand, kind, ctx.hub.source.info.name,
                                                  ctx.calibration)
+    from game.exercises import BY_ID
+
+    if exercise in BY_ID and BY_ID[exercise].channel == "roll":
+        basis = f"{basis}; {roll_basis(ctx.store, ctx.patient_id, hand, kind, ctx.hub.source.info.name)}"
     plan = getattr(ctx, "plan", None)
     program_file = getattr(plan, "source_file", None)
     version = program_version(program_file)

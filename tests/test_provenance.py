@@ -350,3 +350,31 @@ def test_fhir_device_per_real_input_for_a_mixed_history(tmp_path):
     kg = [r["peak_kg"] for s in data["sessions"] for r in s["reps"]]
     assert kg == [None, pytest.approx(0.30 * 2000.0 * 0.01), None]  # kg only for the weight-calibrated ball
     store.close()
+
+
+def test_describe_names_the_calibrations_and_the_roll_range_used(tmp_path):
+    from types import SimpleNamespace
+
+    from game.program import SessionPlan
+
+    store = Store.in_dir(tmp_path, background=False)
+    pid = store.ensure_patient("Ann", "left")
+    level = tmp_path / "mine.yaml"
+    level.write_text("name: Mine\n")
+    ball = UnpluggableBall(ManualClock(), np.column_stack([np.arange(0, 1, 0.01), np.full(100, BASE)]), name="Ball")
+    ctx = SimpleNamespace(hub=SimpleNamespace(source=ball, keyboard=None, keyboard_standing_in=False,
+                                              roll_from_mouse=False),
+                          store=store, patient_id=pid, calibration=CAL, play=PlaySettings(hand="left"),
+                          plan=SessionPlan(source_file=str(level)), app_version="t")
+    from game.provenance import describe
+
+    p = describe(ctx, exercise="thumb_roll")
+    assert p.input_kind == "ball" and p.calibration_id is None and "placeholder" in p.calibration_basis
+    assert "nominal range" in p.calibration_basis and p.program_version == program_version(level)
+    ids = [store.save_calibration(pid, "left", baseline=BASE, mvc=m, device="Ball") for m in (280.0, 300.0, 320.0)]
+    rid = store.save_roll_calibration(pid, "left", range_x=80, range_y=70, device="Ball")
+    p = describe(ctx, exercise="thumb_roll")
+    assert p.calibration_id == ids[-1] and all(f"#{i}" in p.calibration_basis for i in ids)
+    assert f"roll calibration #{rid}" in p.calibration_basis
+    assert "roll" not in describe(ctx, exercise="power_grip").calibration_basis
+    store.close()

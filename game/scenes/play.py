@@ -164,7 +164,7 @@ class PlayScene(Scene):
                self.ctx.calibration)
         if key != self._prov_key:
             self._prov_key = key
-            self._prov = describe(self.ctx, hand=self.game.setup.hand)
+            self._prov = describe(self.ctx, hand=self.game.setup.hand, exercise=self.exercise)
         return self._prov
 
     def on_samples(self, samples: list[Sample]) -> Transition:
