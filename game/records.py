@@ -49,6 +49,7 @@ class StrengthPoint:
     mvc: float
     units: str
     hand: str | None
+    device: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,23 +125,41 @@ def streak(src: Store | sqlite3.Connection, patient_id: int, *, today: date) -> 
 
 def strength_over_time(src: Store | sqlite3.Connection, patient_id: int, *, hand: str | None = None) -> list[StrengthPoint]:
     """The best MVC per day: from calibrations where there are any, otherwise the MVC
-    each session was played with (recorded with its trace)."""
+    each ball session was played with (recorded with its trace). One device only, in its
+    own units (kg where it was weight-calibrated): the device of the newest calibration
+    (or ball session), since readings of two devices cannot share an axis."""
     db = _conn(src)
     points: dict[tuple[date, str | None], StrengthPoint] = {}
     if _has_table(db, "calibrations"):
-        sql = ("SELECT date(recorded_at, 'unixepoch', 'localtime') AS day, MAX(mvc) AS mvc, units, hand "
-               "FROM calibrations WHERE patient_id = ?")
+        sql = "SELECT * FROM calibrations WHERE patient_id = ?"
         args: list[object] = [patient_id]
         if hand is not None:
             sql += " AND hand = ?"
             args.append(hand)
-        for r in db.execute(sql + " GROUP BY day, hand, units ORDER BY day", args):
-            points[(_day(r["day"]), r["hand"])] = StrengthPoint(_day(r["day"]), float(r["mvc"]), r["units"], r["hand"])
+        rows = db.execute(sql + " ORDER BY recorded_at, id", args).fetchall()
+        if rows:
+            device = rows[-1]["device"]
+            for r in rows:
+                if r["device"] != device:
+                    continue
+                kg = r["units"] != "device units" and r["scale"] is not None
+                value = float(r["mvc"]) * float(r["scale"]) if kg else float(r["mvc"])
+                key = (local_day(r["recorded_at"]), r["hand"])
+                if key not in points or value > points[key].mvc:
+                    points[key] = StrengthPoint(key[0], value, r["units"] if kg else "device units", r["hand"], device)
     if not points:
-        sql = ("SELECT date(started_at, 'unixepoch', 'localtime') AS day, MAX(mvc_device) AS mvc FROM sessions "
-               "WHERE patient_id = ? AND mvc_device IS NOT NULL GROUP BY day ORDER BY day")
-        for r in db.execute(sql, (patient_id,)):
-            points[(_day(r["day"]), None)] = StrengthPoint(_day(r["day"]), float(r["mvc"]), "device units", None)
+        ball = ""
+        if _has_table(db, "provenance"):
+            ball = (" AND provenance_uid IN (SELECT uid FROM provenance WHERE input_kind = 'ball')")
+        rows = db.execute("SELECT started_at, mvc_device, input_device FROM sessions WHERE patient_id = ? "
+                          f"AND mvc_device IS NOT NULL{ball} ORDER BY started_at, id", (patient_id,)).fetchall()
+        device = rows[-1]["input_device"] if rows else None
+        for r in rows:
+            if r["input_device"] != device:
+                continue
+            key = (local_day(r["started_at"]), None)
+            if key not in points or float(r["mvc_device"]) > points[key].mvc:
+                points[key] = StrengthPoint(key[0], float(r["mvc_device"]), "device units", None, device)
     return sorted(points.values(), key=lambda p: (p.day, p.hand or ""))
 
 

@@ -378,3 +378,21 @@ def test_describe_names_the_calibrations_and_the_roll_range_used(tmp_path):
     assert f"roll calibration #{rid}" in p.calibration_basis
     assert "roll" not in describe(ctx, exercise="power_grip").calibration_basis
     store.close()
+
+
+def test_progress_strength_keeps_to_one_device_and_its_units(tmp_path):
+    from game.records import strength_over_time
+
+    wall = [1_770_000_000.0]
+    store = Store.in_dir(tmp_path, wall=lambda: wall[0], background=False)
+    pid = store.ensure_patient("Ann", "left")
+    for day, (device, mvc, units, scale) in enumerate((("Home ball", 300.0, "device units", None),
+                                                       ("Home ball", 320.0, "device units", None),
+                                                       ("Clinic ball", 2000.0, "kg", 0.01),
+                                                       ("Clinic ball", 2100.0, "kg", 0.01))):
+        wall[0] += 86400
+        store.save_calibration(pid, "left", baseline=10, mvc=mvc, units=units, scale=scale, device=device)
+    points = strength_over_time(store, pid)
+    assert [(p.device, p.units, p.mvc) for p in points] == [("Clinic ball", "kg", pytest.approx(20.0)),
+                                                           ("Clinic ball", "kg", pytest.approx(21.0))]
+    store.close()
