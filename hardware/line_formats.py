@@ -247,7 +247,7 @@ class DeviceTimeline:
     No reading is dropped for its time; the only gap is the jump itself.
     """
 
-    __slots__ = ("_moduli", "_last_raw", "_last", "_base", "_period", "_gap", "_undo", "wraps", "jumps")
+    __slots__ = ("_base", "_gap", "_last", "_last_raw", "_moduli", "_period", "_undo", "jumps", "wraps")
 
     def __init__(self, scale: float = 1e-3) -> None:
         mods = {m * scale for m in (2 ** 16, 2 ** 32)}
@@ -366,8 +366,8 @@ class ForceRange:
       (a rewired sensor, a tared scale resting at -1): they become readings.
     """
 
-    __slots__ = ("fixed", "lo", "hi", "rising", "primed", "zero_is_failure", "_first", "_decimals", "_chain",
-                 "_fail_run", "_blk_min", "_blk_left", "_mins", "_calm")
+    __slots__ = ("_blk_left", "_blk_min", "_calm", "_chain", "_decimals", "_fail_run", "_first", "_mins", "fixed",
+                 "hi", "lo", "primed", "rising", "zero_is_failure")
     CHAIN = 3  # out-of-range readings in a row that move like a signal: the range grows
     PERSIST = 100  # read failures in a row after which they are believed
     BLOCK = 64  # readings per block of the rest-level minimum
@@ -450,7 +450,7 @@ class ForceRange:
     def check(self, v: float) -> str | None:
         """None when ``v`` is a reading, else the reason it is not (the hot path: keep it short)."""
         if self.lo <= v <= self.hi and (not self.zero_is_failure or (v and v != -1.0)):
-            if v < self._blk_min:
+            if v < self._blk_min:  # noqa: PLR1730 - the hot path: no call to min()
                 self._blk_min = v
             self._blk_left -= 1
             if not self._calm or not self._blk_left:
@@ -644,7 +644,7 @@ class LineParser:
                            labels=self._names if self.format in (LineFormat.PLOTTER, LineFormat.LABELLED) else None,
                            separator=self._sep)
         raw: list[float] = []
-        probe._check_force = raw.append  # noqa: SLF001 - every finite reading, as the device sent it
+        probe._check_force = raw.append  # every finite reading, as the device sent it
         probe.parse_lines(lines)
         if len(raw) >= 5:
             self.range.prime(raw)
@@ -1018,8 +1018,9 @@ def detect_format(lines: Sequence[bytes], *, min_lines: int = 5, min_score: floa
     score = n / max(1, examined)
     if n < min_lines or score < min_score:
         # Enough when the rest is text (not noise) and no other kind of reading competes.
-        if not (noise <= 0.1 * examined and n >= 2 * min_lines and score >= text_score
-                and n >= sum(votes.values()) - n):
+        text_ok = (noise <= 0.1 * examined and n >= 2 * min_lines and score >= text_score
+                   and n >= sum(votes.values()) - n)
+        if not text_ok:
             return None
     fmt = LineFormat(kind)
     if fmt is LineFormat.CSV:

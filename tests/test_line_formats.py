@@ -215,7 +215,7 @@ def test_stock_hx711_full_example_takes_the_first_number_after_a_label():
     setup = [b"HX711 Demo", b"Initializing the scale", b"Before setting up the scale:", b"read: \t\t84123",
              b"read average: \t\t84100", b"get value: \t\t84099.00", b"get units: \t\t84099.0", b"Readings:"]
     loop = [b"one reading:\t%.1f\t| average:\t%.5f" % (0.1 * i, 0.09 * i) for i in range(12)]
-    det, p, got = _detect_and_read(setup + loop)
+    det, p, _got = _detect_and_read(setup + loop)
     assert det.format is LineFormat.LABELLED and det.labels == ("one reading", "average")
     assert p.describe_force() == "force: 'one reading'"
     assert [r[1] for r in p.parse_lines(loop)] == pytest.approx([0.1 * i for i in range(12)])

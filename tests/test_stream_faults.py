@@ -3,11 +3,13 @@ on the same port, a glitching ADC, a port of text that is not readings, --headle
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
 import pytest
 
@@ -30,7 +32,7 @@ class Streamer:
         if not blocking:  # nobody may read for a while: drop what does not fit rather than hang
             import os
 
-            os.set_blocking(dev._master, False)  # noqa: SLF001
+            os.set_blocking(dev._master, False)
         self.i = 0
         self._stop = threading.Event()
         self._th = threading.Thread(target=self._run, daemon=True)
@@ -105,11 +107,11 @@ def test_wrap_keeps_exact_spacing_and_a_jump_costs_one_period():
     for i in range(100):
         r = p.parse(b"ms:%d,force:5" % ((2 ** 32 - 500 + 10 * i) % 2 ** 32))
         times.append(r[0])
-    steps = [b - a for a, b in zip(times, times[1:])]
+    steps = [b - a for a, b in itertools.pairwise(times)]
     assert steps == pytest.approx([0.010] * 99, abs=1e-6)  # across the wrap too
     p = LineParser(LineFormat.PLOTTER)
     times = [p.parse(b"ms:%d,force:5" % (5000 + 10 * i - (3000 if i >= 50 else 0)))[0] for i in range(100)]
-    steps = [b - a for a, b in zip(times, times[1:])]
+    steps = [b - a for a, b in itertools.pairwise(times)]
     assert min(steps) > 0 and steps == pytest.approx([0.010] * 99, abs=1e-6)  # placed one period on
 
 
@@ -393,7 +395,7 @@ def test_the_game_tells_the_ball_its_calibration(tmp_path):
     class Ball:
         needs_calibration = True
         info = SourceInfo(name="Squeeze ball")
-        told: list[tuple[float, float]] = []
+        told: ClassVar[list[tuple[float, float]]] = []
 
         def expect_force(self, low: float, high: float) -> None:
             self.told.append((low, high))
