@@ -354,3 +354,26 @@ def test_a_pace_quickened_for_the_time_cap_is_said_too_and_a_fixed_pace_is_not()
     fixed = replace(plan, exercises=(replace(plan.exercises[0], adapt_pace=False),))
     r, rests, log = runner_rests(fixed, [ok], pacing=True, set_s=250.0)
     assert r.controllers["power_grip"].cue_s == 4.0 and rests[0].changes == ()
+
+
+def test_the_session_scene_writes_complete_change_rows(tmp_path):
+    """What the runner logs reaches the difficulty_changes table with its set and rep, also for
+    a between-set change made after the set's scene has gone."""
+    from game.scenes.session import SessionScene
+    from tests.screens import _app
+
+    app = _app(tmp_path, (1280, 720), squeezes=False)
+    scene = SessionScene()
+    scene.ctx = app.ctx
+    sid = app.store.start_session(app.ctx.patient_id, input_device="test")
+    scene.session_id = sid
+    scene._log("difficulty_change", {"setting": "target_pct", "before": 12.0, "after": 15.0, "reason": "success",
+                                     "exercise": "pinch", "set": 1, "rep": 4})
+    scene._log("difficulty_change", {"setting": "hold_s", "before": 1.0, "after": 0.5, "reason": "holds too short",
+                                     "exercise": "pinch", "set": 1, "rep": None, "said": "A shorter hold this set: 0.5 s"})
+    app.store.flush()
+    rows = [(r["exercise"], r["set_number"], r["rep_number"], r["setting"], r["before"], r["after"], r["reason"])
+            for r in app.store.difficulty_changes(sid)]
+    assert rows == [("pinch", 1, 4, "target_pct", 12.0, 15.0, "success"),
+                    ("pinch", 1, None, "hold_s", 1.0, 0.5, "holds too short")]
+    app.shutdown()
