@@ -370,7 +370,8 @@ def test_the_session_scene_writes_complete_change_rows(tmp_path):
     scene._log("difficulty_change", {"setting": "target_pct", "before": 12.0, "after": 15.0, "reason": "success",
                                      "exercise": "pinch", "set": 1, "rep": 4})
     scene._log("difficulty_change", {"setting": "hold_s", "before": 1.0, "after": 0.5, "reason": "holds too short",
-                                     "exercise": "pinch", "set": 1, "rep": None, "said": "A shorter hold this set: 0.5 s"})
+                                     "exercise": "pinch", "set": 1, "rep": None,
+                                     "said": "A shorter hold this set: 0.5 s"})
     app.store.flush()
     rows = [(r["exercise"], r["set_number"], r["rep_number"], r["setting"], r["before"], r["after"], r["reason"])
             for r in app.store.difficulty_changes(sid)]

@@ -76,8 +76,8 @@ class RestScene(Scene):
         if frac > 0:
             c.arc(Theme.SKY, LRect(centre[0] - r, centre[1] - r, 2 * r, 2 * r),
                   math.pi / 2, math.pi / 2 + 2 * math.pi * frac, 22)
-        c.text(f"{math.ceil(self.left)}", (centre[0], centre[1] - round(10 * r / 150)), size=round(96 * min(1.0, r / 130)),
-               bold=True)
+        c.text(f"{math.ceil(self.left)}", (centre[0], centre[1] - round(10 * r / 150)),
+               size=round(96 * min(1.0, r / 130)), bold=True)
         c.text("seconds", (centre[0], centre[1] + round(60 * r / 150)), size=28, color=Theme.TEXT_DIM)
         if lines:
             y = 520 if len(lines) <= 2 else 470
