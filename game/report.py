@@ -287,7 +287,11 @@ def _setup_fonts() -> str:
 
 
 def _tidy(ax: Any) -> None:
+    from matplotlib.ticker import AutoLocator, MaxNLocator
+
     ax.spines[["top", "right"]].set_visible(False)
+    if type(ax.yaxis.get_major_locator()) is AutoLocator:
+        ax.yaxis.set_major_locator(MaxNLocator(5))  # enough to read; each tick label costs as much as a line
 
 
 def _date_axis(ax: Any, days: list[date] | list[datetime]) -> None:
@@ -515,6 +519,10 @@ def _page_exercise(fig: Figure, d: ReportData, exercise: str) -> None:
         ax2.set_ylabel("hold asked (s)", color=BLUE)
         ax2.set_ylim(0, max(2.0, max(max(x.holds) for x in hdays) * 1.3))
         ax2.spines[["top"]].set_visible(False)
+        from matplotlib.ticker import MaxNLocator
+
+        ax2.yaxis.set_major_locator(MaxNLocator(5))
+        _tidy(ax)
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
         _legend(ax, h1 + h2, l1 + l2)
