@@ -103,7 +103,8 @@ def make_source(spec: str, clock: Clock, seed: int = 0, *, baud: int | None = No
         from game.therapy.calibration import estimate_from_signal
 
         return ScriptedSource(clock, trace, name=f"Trace {Path(spec).name}"), estimate_from_signal(trace[:, 0], trace[:, 1])
-    raise ValueError(f"unknown input '{spec}': use auto, keyboard, sim, a port (/dev/ttyACM0, COM3), "
+    raise ValueError(f"unknown input '{spec}': use auto, keyboard, sim, a port (COM3, /dev/ttyACM0, "
+                     "/dev/cu.usbmodem1101), "
                      "a pyserial URL (socket://host:port, loop://, hwgrep://...) or a trace .csv file")
 
 

@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 def add_play_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input", default="auto",
                    help="input device: auto (default: find a ball on the serial ports, else the keyboard), "
-                        "keyboard, sim (a simulated patient), a port (/dev/ttyACM0, COM3), a pyserial URL "
+                        "keyboard, sim (a simulated patient), a port (COM3, /dev/ttyACM0, /dev/cu.usbmodem1101), "
+                        "a pyserial URL "
                         "(socket://host:port, rfc2217://, hwgrep://Arduino, loop://) or a trace .csv file")
     p.add_argument("--baud", type=int, default=None,
                    help="serial ball baud rate (default: try 115200, then 9600)")

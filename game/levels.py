@@ -37,10 +37,11 @@ from pydantic.fields import FieldInfo
 
 from game.exercises import BY_ID, EXERCISES
 from game.program import ExercisePlan, SessionPlan
+from game.resources import shipped_levels_dir, user_levels_dir
 
 log = logging.getLogger(__name__)
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "levels"
+SHIPPED_DIR = shipped_levels_dir()  # read-only, shipped with the game (game/resources.py)
 SCHEMA_FILE = "schema.json"
 SCHEMA_COMMENT = f"# yaml-language-server: $schema={SCHEMA_FILE}"
 
@@ -1165,11 +1166,13 @@ def schema_text() -> str:
 
 # ------------------------------------------------------------- library
 def level_dirs(data_dir: Path | None = None) -> tuple[Path, ...]:
-    """Where level files are found: the shipped ones, then the clinic's own
-    (``<data dir>/levels``) if that folder exists."""
+    """Where level files are found: the shipped ones (read-only), then the therapist's
+    own in ``<data dir>/levels`` if that folder exists (``data_dir`` None: the user's
+    data folder, as for the records)."""
     dirs = [SHIPPED_DIR]
-    if data_dir is not None and (Path(data_dir) / "levels").is_dir():
-        dirs.append(Path(data_dir) / "levels")
+    own = user_levels_dir(data_dir)
+    if own.is_dir() and own.resolve() != SHIPPED_DIR.resolve():
+        dirs.append(own)
     return tuple(dirs)
 
 

@@ -68,7 +68,8 @@ class SpillJournal:
         could not merge them). A torn last line (a crash mid-write) is left out."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            os.fchmod(fd, 0o600)  # an existing journal is the owner's only too
+            if hasattr(os, "fchmod"):  # not on Windows, where modes do not protect files
+                os.fchmod(fd, 0o600)  # an existing journal is the owner's only too
         except OSError:
             pass
         self._fd = fd

@@ -316,6 +316,10 @@ def secure_data_files(db_path: str | Path) -> list[str]:
     users are left alone (they cannot be changed)."""
     folder = Path(db_path).parent
     notes: list[str] = []
+    if not hasattr(os, "geteuid"):
+        # Windows: file modes do not keep other users out; the folder inside the user's profile
+        # (%LOCALAPPDATA%) is kept private by the profile's own access list (see the README).
+        return notes
 
     def fix(p: Path, want: int) -> None:
         try:

@@ -17,6 +17,7 @@ first, cleanly, and does not restart it.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -58,8 +59,9 @@ def describe_exit(code: int) -> str:
 class Supervisor:
     def __init__(self, command: Sequence[str], *, backoff: Backoff | None = None,
                  log: Callable[[str], None] | None = None, clock: Callable[[], float] = time.monotonic,
-                 max_restarts: int | None = None) -> None:
+                 max_restarts: int | None = None, env: dict[str, str] | None = None) -> None:
         self.command = list(command)
+        self.env = env  # None: this process's environment
         self.backoff = backoff or Backoff()
         self.log = log or (lambda msg: print(f"kiosk-supervise: {msg}", file=sys.stderr, flush=True))
         self.clock = clock
@@ -78,7 +80,7 @@ class Supervisor:
     def run(self) -> int:
         while True:
             started = self.clock()
-            self.child = subprocess.Popen(self.command)
+            self.child = subprocess.Popen(self.command, env=self.env)
             self.log(f"started the kiosk (pid {self.child.pid})")
             code = self.child.wait()
             ran = self.clock() - started
@@ -107,16 +109,27 @@ class Supervisor:
 
 
 def kiosk_command(game_args: Sequence[str]) -> list[str]:
-    """The game in kiosk mode, run by this same Python."""
-    from pathlib import Path
-
-    main = Path(__file__).resolve().parent.parent / "main.py"
+    """The game in kiosk mode, run by this same Python as a module (``python -m game``),
+    so an installed copy (a wheel, pipx) needs no ``main.py``."""
     args = [a for a in game_args if a != "--kiosk"]
-    return [sys.executable, str(main), "--kiosk", *args]
+    return [sys.executable, "-m", "game", "--kiosk", *args]
+
+
+def kiosk_env() -> dict[str, str] | None:
+    """The game's environment: from a source checkout that is not installed, the checkout is
+    put on the child's path so ``-m game`` runs this same code; an installed copy needs nothing."""
+    from game.resources import checkout_root
+
+    root = checkout_root()
+    if root is None:
+        return None
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
+    return env
 
 
 def supervise(game_args: Sequence[str], **kw: object) -> int:
-    sup = Supervisor(kiosk_command(game_args), **kw)  # type: ignore[arg-type]
+    sup = Supervisor(kiosk_command(game_args), env=kiosk_env(), **kw)  # type: ignore[arg-type]
     signal.signal(signal.SIGTERM, sup.stop)
     signal.signal(signal.SIGINT, sup.stop)
     return sup.run()

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 import pygame
 
+from game.resources import check_font, font_file
+
 LOGICAL_W, LOGICAL_H = 1280, 720
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-FONT_REGULAR = ASSETS / "fonts" / "AtkinsonHyperlegible-Regular.ttf"
-FONT_BOLD = ASSETS / "fonts" / "AtkinsonHyperlegible-Bold.ttf"
+FONT_REGULAR = font_file(bold=False)  # shipped with the game: see game/resources.py
+FONT_BOLD = font_file(bold=True)
 
 Color = tuple[int, int, int]
 TEXT_SCALE_CAP = 48.0  # logical size above which the text-size setting no longer enlarges text
@@ -135,7 +135,7 @@ class Canvas:
         key = (px, bold)
         f = self._fonts.get(key)
         if f is None:
-            f = pygame.font.Font(FONT_BOLD if bold else FONT_REGULAR, px)
+            f = pygame.font.Font(check_font(FONT_BOLD if bold else FONT_REGULAR), px)
             self._fonts[key] = f
         return f
 

@@ -8,6 +8,7 @@ resets many Arduinos, so a confirmed port is handed on still open.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -287,12 +288,23 @@ class KeyboardFallback(KeyboardBall):
         return f"{self.reason} Playing with the keyboard: hold Space to squeeze."
 
 
-def is_port_spec(spec: str) -> bool:
-    """A port name or pyserial URL, as opposed to keyboard/sim/a trace file."""
+_WINDOWS_PORT = re.compile(r"^(?:\\\\[.?]\\)?(COM\d+)$", re.IGNORECASE)
+
+
+def normalize_port(spec: str) -> str:
+    """A port name as shown and opened: a Windows port in any spelling (``com10``,
+    ``\\\\.\\COM10``) becomes ``COM10`` (pyserial adds the device prefix itself where Windows
+    needs it); Linux (``/dev/ttyACM0``) and macOS (``/dev/cu.usbmodem1101``) names and
+    pyserial URLs are kept as they are."""
     s = spec.strip()
-    if "://" in s:
-        return True
-    if s.upper().startswith("COM") and s[3:].isdigit():
+    m = _WINDOWS_PORT.match(s)
+    return m.group(1).upper() if m else s
+
+
+def is_port_spec(spec: str) -> bool:
+    """A port name (Windows, Linux or macOS) or pyserial URL, as opposed to keyboard/sim/a trace file."""
+    s = normalize_port(spec)
+    if "://" in s or _WINDOWS_PORT.match(s):
         return True
     return s.startswith("/dev/") or (s.startswith("/") and not s.endswith(".csv"))
 
@@ -315,5 +327,6 @@ def open_ball(spec: str, clock: Clock, *, baud: int | None = None, profile: Any 
         return SerialBall(clock, found.url, baud=found.baud, profile=profile, port=found.port,
                           detected=found.detected, finder=reconnect_finder(found.url, profile=profile, comports=comports),
                           opener=opener, first_lines=found.lines)
+    spec = normalize_port(spec)
     finder = None if "://" in spec else reconnect_finder(spec, profile=profile, comports=comports)
     return SerialBall(clock, spec, baud=baud, profile=profile, finder=finder, opener=opener)

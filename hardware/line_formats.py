@@ -41,6 +41,7 @@ device cannot produce are refused (:class:`ForceRange`).
 from __future__ import annotations
 
 import binascii
+import importlib.resources
 import math
 import re
 from collections import Counter
@@ -1070,7 +1071,8 @@ def parser_for(detected: Detected, cmap: ChannelMap | None = None) -> LineParser
 
 
 # --------------------------------------------------------------------------- profiles
-PROFILE_DIR = Path(__file__).with_name("profiles")
+# Shipped inside this package (package data, also in a wheel); importlib.resources finds them.
+PROFILE_DIR = Path(str(importlib.resources.files("hardware") / "profiles"))
 
 
 def _profile_model():  # noqa: ANN202 - built lazily: no pydantic work at import time

@@ -226,7 +226,8 @@ def run_replay(ns: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ monitor
 def _add_monitor(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input", default="auto", help="auto (default), a port (/dev/ttyACM0, COM3) or a pyserial URL")
+    p.add_argument("--input", default="auto",
+                   help="auto (default), a port (COM3, /dev/ttyACM0, /dev/cu.usbmodem1101) or a pyserial URL")
     p.add_argument("--baud", type=int, default=None, help="baud rate (default: try 115200, then 9600)")
     p.add_argument("--profile", default=None, help="device profile name or YAML file")
     p.add_argument("--seconds", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")

@@ -16,21 +16,28 @@ def _add(p: argparse.ArgumentParser) -> None:
                            description="Check level files. With no FILES, checks every file in the level folders.")
     check.add_argument("files", nargs="*", type=Path, metavar="FILES", help="level files (.yaml) to check")
     check.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                       help="also check the clinic's own levels in DATA_DIR/levels")
+                       help="the therapist's own levels are in DATA_DIR/levels (default: the user's data folder)")
     check.add_argument("--quiet", action="store_true", help="print only the problems")
     schema = sub.add_parser("schema", help="print the JSON Schema for level files, or write it",
                             description="Print the JSON Schema that editors use to autocomplete and check "
                                         "level files, or write it to a file.")
-    schema.add_argument("--write", action="store_true", help="write it to levels/schema.json")
+    schema.add_argument("--write", action="store_true",
+                        help="write it to levels/schema.json (in a source checkout; else use --out)")
     schema.add_argument("--out", type=Path, help="write it to this file")
 
 
 @subcommand("levels", "check level files; print or write their JSON Schema")(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.levels import SCHEMA_FILE, SHIPPED_DIR, check_files, level_dirs, level_files, schema_text
+    from game.resources import checkout_root, user_levels_dir
 
     if ns.levels_command == "schema":
         text = schema_text()
+        if ns.write and ns.out is None and checkout_root() is None:
+            # An installed game's shipped files are read-only: never rewrite them in place.
+            print("main.py levels schema: --write updates levels/schema.json in a source checkout; "
+                  "here, name a file with --out FILE", file=sys.stderr)
+            return 2
         out = ns.out or (SHIPPED_DIR / SCHEMA_FILE if ns.write else None)
         if out is None:
             sys.stdout.write(text)
@@ -43,10 +50,15 @@ def run(ns: argparse.Namespace) -> int:
         print(f"wrote {out}")
         return 0
 
-    files = ns.files or level_files(level_dirs(getattr(ns, "data_dir", None)))
+    data_dir = getattr(ns, "data_dir", None)
+    files = ns.files or level_files(level_dirs(data_dir))
     if not files:
         print("no level files found", file=sys.stderr)
         return 1
+    if not ns.files and not ns.quiet:
+        own = user_levels_dir(data_dir)
+        print(f"shipped programs (read-only): {SHIPPED_DIR}")
+        print(f"your own level files: {own}{'' if own.is_dir() else ' (none yet: put .yaml files there)'}")
     results = check_files(files)
     bad = 0
     for r in results:

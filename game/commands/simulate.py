@@ -9,6 +9,7 @@ whose target is a stroke in % of the patient's roll range.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -30,6 +31,13 @@ def run(ns: argparse.Namespace) -> int:
     if ns.days < 1:
         print("main.py simulate: --days must be 1 or more")
         return 2
+    if not ns.no_plots:
+        from game.extras import missing_extra
+
+        problem = missing_extra("matplotlib", "Plots")  # the optional [reports] extra
+        if problem:
+            print(f"main.py simulate: {problem} (or add --no-plots)", file=sys.stderr)
+            return 2
     plan = SessionPlan()
     lo, hi = plan.success_band
     header = (f"{'patient':10} {'day':>3} {'reps':>7} {'success':>7} {'in band by rep':>14} {'minutes':>7} "
