@@ -14,7 +14,6 @@ well under 2 for the runs to stay in real time.
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,8 @@ from tests.test_stock_firmware import SKETCHES
 
 
 def child_cpu() -> float:
+    import resource  # Unix only (so is simavr); here, so the module still imports on Windows
+
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import platform
-import resource
 import sys
 from pathlib import Path
 
@@ -45,7 +44,12 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    """The most resident memory this process has had, in MB."""
+    """The most resident memory this process has had, in MB (nan on Windows, which has no
+    ``resource`` module: the benchmarks measure memory on Linux and macOS)."""
+    try:
+        import resource  # Unix only: imported here so the benchmarks still import on Windows
+    except ImportError:
+        return float("nan")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1e6 if sys.platform == "darwin" else peak / 1e3  # macOS counts bytes, Linux KB
 
@@ -53,7 +57,7 @@ def peak_rss_mb() -> float:
 def load_average() -> tuple[float, float, float] | None:
     try:
         return os.getloadavg()
-    except OSError:
+    except (OSError, AttributeError):  # AttributeError: Windows has no load average
         return None
 
 

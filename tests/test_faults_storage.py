@@ -38,7 +38,7 @@ from game.supervisor import Backoff, Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
-IS_ROOT = os.geteuid() == 0
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # Windows has no geteuid
 GAME = ["--headless", "--frames", "2", "--input", "keyboard", "--mute"]
 
 

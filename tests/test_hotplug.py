@@ -10,7 +10,8 @@ from hardware.clock import ManualClock, SystemClock
 from hardware.discovery import BallWatcher, KeyboardFallback
 from hardware.line_formats import firmware_line
 
-pytest.importorskip("pty")
+pytestmark = pytest.mark.posix_only  # a fake ball on a pseudo-terminal
+pytest.importorskip("pty", reason="pseudo-terminals are POSIX only")
 from hardware.fake_ball import PtyBall  # noqa: E402
 
 WAIT = 10.0

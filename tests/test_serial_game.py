@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pty
 import sys
 import threading
 
@@ -21,7 +20,9 @@ from hardware.source import SourceStatus
 from hardware.traces import regular_squeezes, synth_trace
 from tests.helpers import CAL, make_app
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only"),
+              pytest.mark.posix_only]
+pty = pytest.importorskip("pty", reason="pseudo-terminals are POSIX only")  # after the skip: Windows has no pty
 WAIT = 5.0
 FS = 100.0
 
