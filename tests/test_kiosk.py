@@ -248,6 +248,10 @@ def test_staff_add_and_edit_a_patient(tmp_path) -> None:
         pid = app.top.p.id
         by_id = {b.id: b for b in app.top.buttons.buttons}
         click(app, by_id["hand"].rect.center)
+        question = app.top  # "Change Cara O's hand to left?" Yes / No
+        assert question.question == "Change Cara O's hand to left?" and Profiles(app.store).get(pid).hand == "right"
+        click(app, next(b for b in question.buttons.buttons if b.id == "yes").rect.center)
+        assert isinstance(app.top, StaffPatientScene)
         click(app, by_id["colour"].rect.center)
         click(app, by_id["name"].rect.center)
         p = Profiles(app.store).get(pid)
