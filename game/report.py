@@ -109,6 +109,7 @@ class ReportData:
     adherence: dict[str, Any] = field(default_factory=dict)
     adaptation: list[dict[str, Any]] = field(default_factory=list)
     provenance: list[dict[str, Any]] = field(default_factory=list)
+    inputs: list[dict[str, str]] = field(default_factory=list)  # each distinct provenance, in full
     simulated_sessions: int = 0
 
 
@@ -117,6 +118,8 @@ def gather(store: Store, patient_id: int, *, include_name: bool = True) -> Repor
     today = local_day(store.now())
     data = export_data(store, patient_id, include_name=include_name)
     rows, ratings, prov_rows, changes = [], [], [], []
+    refs: dict[str, str] = {}  # provenance uid -> "D1", "D2"...: each input's details are listed once
+    devices: dict[str, dict[str, str]] = {}
     trends: dict[str, dict[date, DayExercise]] = defaultdict(dict)
     for s in data["sessions"]:
         reps = s["reps"]
@@ -160,14 +163,16 @@ def gather(store: Store, patient_id: int, *, include_name: bool = True) -> Repor
         by_prov = Counter(r["provenance_uid"] or s["provenance_uid"] for r in reps) or Counter({s["provenance_uid"]: 0})
         for uid, count in by_prov.most_common():
             p = data["provenance"].get(uid) or sprov
-            prov_rows.append({
-                "when": rows[-1]["when"], "session": str(s["id"]), "reps": str(count),
-                "input": input_words(p.get("input_kind")).split(" (")[0] + (" (simulated)" if p.get("simulated") else ""),
-                "device": _device_words(p),
-                "calibration": p.get("calibration_basis") or "not recorded",
-                "program": f"{Path(str(p.get('program_file') or s.get('level') or 'not recorded')).name}\n"
-                           f"{p.get('program_version') or 'version not recorded'}",
-            })
+            ref = refs.setdefault(uid or "", f"D{len(refs) + 1}")
+            program = (f"{Path(str(p.get('program_file') or s.get('level') or 'not recorded')).name}  "
+                       f"{p.get('program_version') or 'version not recorded'}")
+            word = input_words(p.get("input_kind")).split(" (")[0] + (" (simulated)" if p.get("simulated") else "")
+            if ref not in devices:
+                devices[ref] = {"ref": ref, "input": word, "device": _device_words(p),
+                                "calibration": p.get("calibration_basis") or "not recorded", "program": program}
+            prov_rows.append({"when": rows[-1]["when"], "session": str(s["id"]), "reps": str(count), "input": word,
+                              "ref": ref, "name": str(p.get("device_name") or "-"),
+                              "calibration": devices[ref]["calibration"], "program": program})
         for c in s["difficulty_changes"]:
             changes.append({**c, "day": local_day(c["at"])})
     return ReportData(
@@ -182,6 +187,7 @@ def gather(store: Store, patient_id: int, *, include_name: bool = True) -> Repor
         adherence=_adherence(data, today),
         adaptation=_adaptation(changes),
         provenance=prov_rows,
+        inputs=list(devices.values()),
         simulated_sessions=sum(1 for s in data["sessions"] if s.get("simulated")),
     )
 
@@ -308,10 +314,10 @@ def _date_axis(ax: Any, days: list[date] | list[datetime]) -> None:
     n = (last - first).days + 1
     if timed:
         ax.set_xlim(start, start + timedelta(days=n))
-        ticks = [start + timedelta(days=i, hours=12) for i in range(0, n, max(1, -(-n // 8)))]
+        ticks = [start + timedelta(days=i, hours=12) for i in range(0, n, max(1, -(-n // 6)))]
     else:
         ax.set_xlim(start - timedelta(days=0.6), start + timedelta(days=n - 1 + 0.6))
-        ticks = [start + timedelta(days=i) for i in range(0, n, max(1, -(-n // 8)))]
+        ticks = [start + timedelta(days=i) for i in range(0, n, max(1, -(-n // 6)))]
     ax.set_xticks(ticks)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
 
@@ -583,9 +589,12 @@ def _fmt(v: Any) -> str:
     return "-" if v is None else f"{float(v):.1f}".rstrip("0").rstrip(".")
 
 
-PROV_COLUMNS = (("when", "Date"), ("session", "Session"), ("reps", "Reps"), ("input", "Input"),
-                ("device", "Device"), ("calibration", "Calibration used"), ("program", "Program (version)"))
-PROV_WIDTHS = (0.1, 0.055, 0.045, 0.09, 0.26, 0.27, 0.18)
+INPUT_COLUMNS = (("ref", "Ref"), ("input", "Input"), ("device", "Device"), ("calibration", "Calibration used"),
+                 ("program", "Program (version)"))
+INPUT_WIDTHS = (0.04, 0.1, 0.34, 0.28, 0.24)
+PROV_COLUMNS = (("when", "Date"), ("session", "Session"), ("reps", "Reps"), ("input", "Input"), ("ref", "Ref"),
+                ("name", "Device"), ("program", "Program (version)"))
+PROV_WIDTHS = (0.14, 0.07, 0.06, 0.14, 0.05, 0.26, 0.28)
 COLUMNS = (("when", "Date"), ("exercise", "Exercise"), ("input", "Input"), ("reps", "Reps"),
            ("on_target", "On target"), ("best", "Best peak\n(% MVC)"), ("fatigue", "Fatigue\nindex"),
            ("active", "Active\nmin"), ("pain", "Pain 0-10\nbefore / after"), ("tired", "Tired 0-10\nbefore / after"),
@@ -710,14 +719,22 @@ def _pages(d: ReportData) -> list[tuple[str, Callable[[Figure], None]]]:
             _table(fig, (0.06, 0.04, 0.9, 0.84), page, ADAPT_COLUMNS, ADAPT_WIDTHS,
                    empty="No changes: the program's values were kept as written.")
         pages.append((f"adaptation-{i}", adaptation))
-    prov = _paged(_wrapped(d.provenance[::-1], PROV_COLUMNS, PROV_WIDTHS, font=8), PROV_COLUMNS, font=8, scale=1.4,
-                  height=0.84)
-    for i, page in enumerate(prov, 1):
-        def provenance(fig: Figure, page: list = page, i: int = i, n: int = len(prov)) -> None:
-            _page_title(fig, d, f"Provenance: what each session was played with (page {i} of {n})",
-                        "Input, device, calibration and program version per session, newest first; a session "
-                        "with reps from two inputs (the keyboard standing in for an unplugged ball) has a line each.")
-            _table(fig, (0.06, 0.04, 0.9, 0.84), page, PROV_COLUMNS, PROV_WIDTHS, font=8, scale=1.4)
+    # Provenance: each input's details once (D1, D2...), then a line per session and input.
+    detail_pages = _paged(_wrapped(d.inputs, INPUT_COLUMNS, INPUT_WIDTHS, font=8), INPUT_COLUMNS, font=8, scale=1.4,
+                          height=0.84)
+    session_pages = _paged(d.provenance[::-1], PROV_COLUMNS, font=8, scale=1.4, height=0.84)
+    prov = [(INPUT_COLUMNS, INPUT_WIDTHS, p) for p in detail_pages] + [(PROV_COLUMNS, PROV_WIDTHS, p)
+                                                                      for p in session_pages]
+    for i, (cols, widths, page) in enumerate(prov, 1):
+        def provenance(fig: Figure, page: list = page, i: int = i, n: int = len(prov), cols: tuple = cols,
+                       widths: tuple = widths) -> None:
+            what = ("each input once: its device, the calibration its force was measured against, the program "
+                    "and its content hash" if cols is INPUT_COLUMNS else
+                    "each session, newest first, with its input (Ref: its details on the page before); the keyboard "
+                    "standing in for an unplugged ball has a line of its own")
+            _page_title(fig, d, f"Provenance: what each session was played with (page {i} of {n})", what[0].upper()
+                        + what[1:] + ".")
+            _table(fig, (0.06, 0.04, 0.9, 0.84), page, cols, widths, font=8, scale=1.4)
         pages.append((f"provenance-{i}", provenance))
     rows = _paged(_wrapped(d.sessions[::-1], COLUMNS, WIDTHS), COLUMNS, height=0.86)
     for i, page in enumerate(rows, 1):

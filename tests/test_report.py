@@ -51,8 +51,8 @@ def test_pdf_report_has_a_chart_page_and_session_pages(history, tmp_path):
     assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
     pages = re.findall(rb"/Type\s*/Page[^s]", data)
     # The charts, adherence, a trend page per exercise (power grip, pinch), what adaptation did,
-    # provenance, then the sessions (12 days fit on one page).
-    assert len(pages) == 7
+    # provenance (each input, then each session), then the sessions (12 days fit on one page).
+    assert len(pages) == 8
 
 
 def test_report_refuses_other_file_types(history, tmp_path):
