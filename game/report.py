@@ -513,7 +513,7 @@ def _page_exercise(fig: Figure, d: ReportData, exercise: str) -> None:
         ax.fill_between([x.day for x in tdays], lo, hi, color=ORANGE, alpha=0.18, step="mid", label="lowest-highest")
         ax.plot([x.day for x in tdays], mid, marker="o", color=ORANGE, linewidth=2, label="mean target")
         ax.set_ylabel("% of roll range" if rolling else "% of strongest squeeze")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, max(hi) * 1.15)
     else:
         _empty(ax, "no target recorded")
     ax.set_title("Target asked per day", loc="left", fontweight="bold")
@@ -555,7 +555,7 @@ def _page_exercise(fig: Figure, d: ReportData, exercise: str) -> None:
     ax.set_title("Roll reached per day (mean)" if rolling else "Peak squeeze per day (mean, device-derived)",
                  loc="left", fontweight="bold")
     if drawn:
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, max(max(line.get_ydata()) for line in ax.get_lines()) * 1.15)
         _legend(ax)
         ax.set_ylabel("% of roll range" if rolling else "% of strongest squeeze")
     else:
