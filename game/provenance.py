@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -124,20 +125,27 @@ def _ball_identity(src: Any) -> tuple[str | None, str | None, str | None]:
     port = getattr(stats, "port", None) or getattr(src, "url", None)
     firmware = getattr(stats, "firmware", None) or None
     profile = getattr(getattr(src, "profile", None), "name", None)
-    device_id = port
-    if port and not str(port).startswith(("loop://", "socket://", "rfc2217://", "spy://")):
-        try:
-            from hardware.discovery import list_ports
-
-            for p in list_ports():
-                if p.device == port:
-                    extra = " ".join(x for x in (p.usb_id and f"USB {p.usb_id}",
-                                                 p.serial_number and f"serial {p.serial_number}") if x)
-                    device_id = f"{port} ({extra})" if extra else port
-                    break
-        except Exception:  # noqa: BLE001 - no port list on this system: the port name is the id
-            device_id = port
+    device_id = _port_identity(str(port)) if port else None
     return device_id, firmware, profile
+
+
+@lru_cache(maxsize=16)
+def _port_identity(port: str) -> str:
+    """A port with its USB id and serial number where the system lists them (looked up once
+    per port: listing the ports can take milliseconds, and a set starts on a frame)."""
+    if port.startswith(("loop://", "socket://", "rfc2217://", "spy://")):
+        return port
+    try:
+        from hardware.discovery import list_ports
+
+        for p in list_ports():
+            if p.device == port:
+                extra = " ".join(x for x in (p.usb_id and f"USB {p.usb_id}",
+                                             p.serial_number and f"serial {p.serial_number}") if x)
+                return f"{port} ({extra})" if extra else port
+    except Exception:  # noqa: BLE001 - no port list on this system: the port name is the id
+        return port
+    return port
 
 
 def input_of(hub: Any) -> tuple[str, str, str | None, str | None, str | None, str | None]:

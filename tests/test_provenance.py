@@ -396,3 +396,40 @@ def test_progress_strength_keeps_to_one_device_and_its_units(tmp_path):
     assert [(p.device, p.units, p.mvc) for p in points] == [("Clinic ball", "kg", pytest.approx(20.0)),
                                                            ("Clinic ball", "kg", pytest.approx(21.0))]
     store.close()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="pseudo-terminals are POSIX only")
+def test_a_serial_ball_session_names_its_port_and_firmware(tmp_path):
+    import time as _time
+
+    from game.provenance import describe
+    from hardware.fake_ball import PtyBall, banner
+    from hardware.line_formats import LineFormat, firmware_line
+    from hardware.serial_ball import SerialBall
+
+    clock = ManualClock()
+    with PtyBall() as dev:
+        ball = SerialBall(clock, dev.port, finder=lambda: [dev.port], retry_seconds=0.02, boot_seconds=0.5)
+        ball.start()
+        try:
+            assert ball.port_open.wait(5.0)
+            dev.write(banner(LineFormat.FIRMWARE))
+            deadline = _time.monotonic() + 10.0
+            seq = 0
+            while ball.status is not SourceStatus.CONNECTED and _time.monotonic() < deadline:
+                seq += 1
+                dev.write(firmware_line(seq, seq * 10, 100.0))
+                _time.sleep(0.01)
+            assert ball.status is SourceStatus.CONNECTED
+            store = Store.in_dir(tmp_path, background=False)
+            pid = store.ensure_patient("Ann", "left")
+            ctx = type("Ctx", (), {})()
+            ctx.hub = type("Hub", (), {"source": ball, "keyboard": None, "keyboard_standing_in": False,
+                                       "roll_from_mouse": False})()
+            ctx.store, ctx.patient_id, ctx.calibration, ctx.play = store, pid, CAL, PlaySettings(hand="left")
+            p = describe(ctx)
+            assert p.input_kind == "ball" and p.device_id.startswith(dev.port) and p.firmware == "1.0.0"
+            assert not p.simulated and "placeholder" in p.calibration_basis
+            store.close()
+        finally:
+            ball.close()
