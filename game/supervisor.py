@@ -112,6 +112,8 @@ def kiosk_command(game_args: Sequence[str]) -> list[str]:
     """The game in kiosk mode, run by this same Python as a module (``python -m game``),
     so an installed copy (a wheel, pipx) needs no ``main.py``."""
     args = [a for a in game_args if a != "--kiosk"]
+    if getattr(sys, "frozen", False):  # a PyInstaller build: the program itself is the game
+        return [sys.executable, "--kiosk", *args]
     return [sys.executable, "-m", "game", "--kiosk", *args]
 
 

@@ -91,6 +91,11 @@ def test_kiosk_supervisor_starts_the_game_as_a_module_not_main_py():
     assert out.returncode == 0 and "--kiosk" in out.stdout
 
 
+def test_kiosk_supervisor_in_a_pyinstaller_build_starts_the_program_itself(monkeypatch):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert kiosk_command(["--input", "auto"]) == [sys.executable, "--kiosk", "--input", "auto"]
+
+
 @pytest.mark.parametrize("spec, shown", [
     ("COM10", "COM10"), ("\\\\.\\COM10", "COM10"), ("com3", "COM3"), ("\\\\?\\COM4", "COM4"),
     ("/dev/cu.usbmodem1101", "/dev/cu.usbmodem1101"), ("/dev/ttyACM0", "/dev/ttyACM0"),
