@@ -58,7 +58,7 @@ for p in (Path(game.__file__), font_file(), shipped_levels_dir(), PROFILE_DIR):
     assert root not in p.resolve().parents and "site-packages" in str(p), f"{p} is not the installed copy"
 assert checkout_root() is None
 PY
-step "installed without -e"
+step "installed without -e: the environment is $(du -sm "$work/play" | cut -f1) MB"
 
 # 3. A headless scripted set, saved in its --data-dir.
 "$SQ" --headless --input sim --exercise power_grip --reps 3 --seconds 30 --mute --data-dir data \
@@ -94,7 +94,7 @@ grep -q "pip install 'squeeze-quest\[reports\]'" report.err || { cat report.err;
 "$work/play/bin/python" -m pip install -q "${wheel}[reports]"
 "$SQ" report --patient "$(cat patient.txt)" --out report.pdf --data-dir data || fail "report with the extra"
 [ -s report.pdf ] || fail "no report.pdf"
-step "report: the missing extra said, then a PDF of $(wc -c < report.pdf) bytes"
+step "report: the missing extra said, then a PDF of $(wc -c < report.pdf) bytes; with the extra $(du -sm "$work/play" | cut -f1) MB"
 
 # 6. The kiosk supervisor: starts the game (python -m game), and a stop stops both.
 printf '246810\n246810\n' | "$SQ" staff --data-dir kiosk set-pin > /dev/null 2>&1 || fail "staff set-pin"
