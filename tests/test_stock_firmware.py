@@ -3,7 +3,7 @@
 Each sketch is compiled unmodified for an ATmega328P at 16 MHz and run in real
 time by ``tests/simavr/uno.c``: its UART is a pseudo-terminal that the
 project's own reader opens (resetting the board, as the Uno's DTR does), its
-analog input A0 (or an HX711 on D3/D2) follows a force profile. Per sketch, 10
+analog input A0 (or an HX711 on D4/D7) follows a force profile. Per sketch, 10
 seeded profiles with 3 weak squeezes in 10: the reader must find the baud and
 the line format, calibration comes from the profile's rest and maximal
 squeeze, and the power-grip detector must count exactly the profile's reps,
@@ -72,7 +72,7 @@ SKETCHES = {
     # Arduino's built-in example: "sensor = 512\t output = 127" at 9600 baud.
     "AnalogInOutSerial": Sketch("AnalogInOutSerial", "volts", 9600),
     # Serial Plotter "load:N,zero:N" from an HX711 at 80 readings a second, 115200 baud.
-    "hx711_plotter": Sketch("hx711_plotter", "raw", 115200, hx711=(3, 2)),
+    "hx711_plotter": Sketch("hx711_plotter", "raw", 115200, hx711=(4, 7)),
 }
 
 
@@ -223,14 +223,38 @@ def _button_center(app, scene, button_id: str) -> tuple[int, int]:
     return (round(c.ox + (b.rect.x + b.rect.w / 2) * c.scale), round(c.oy + (b.rect.y + b.rect.h / 2) * c.scale))
 
 
+def _waiting_scene():
+    """A blank first screen that only waits: the test puts the game's own exercise start on top of it."""
+    from game.scene import Scene
+
+    class Waiting(Scene):
+        def draw(self, canvas, alpha: float) -> None:
+            canvas.clear()
+
+    return Waiting()
+
+
+def _game_on_uno(tmp_path, uno, trace, *, wait_for_ball: bool):
+    from game.app import App, AppOptions
+    from game.context import PlaySettings
+
+    opts = AppOptions(input=uno.port, headless=True, data_dir=tmp_path, exercise="power_grip", sound=False,
+                      window_size=(320, 180),  # small: the monitor runs share the cores meanwhile
+                      play=PlaySettings(reps_per_set=len(trace.reps)))
+    return App(opts, first_scene=_waiting_scene() if wait_for_ball else None)
+
+
 def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path, runs):
     """``main.py --headless --input PORT --exercise power_grip``, on the real clock: the calibration scene's
     rest and three maximal squeezes, then a set of ten squeezes (three weak) from a sensor-physics profile
     (an air-pressure ball on A0, tremor); the database holds exactly the profile's reps, the weak ones not
-    successful. The monitor runs go on in the background meanwhile (``runs`` starts them)."""
-    from game.app import App, AppOptions
-    from game.context import PlaySettings
-    from game.scenes.calibrate import CalibrateScene, Step
+    successful. The monitor runs go on in the background meanwhile (``runs`` starts them).
+
+    The exercise starts (as ``--exercise`` does: ``before_play``) once the ball streams, on top of a blank
+    screen: see the xfail below for what the calibration's first screen does while a 9600-baud ball is found."""
+    from game.scene import Push
+    from game.scenes.calibrate import CalibrateScene, Step, before_play
+    from game.scenes.play import PlayScene
     from game.scenes.results import ResultsScene
     from hardware.sensor_physics import SensorSpec, calibration_windows, make_profile
     from tests.simavr.uno import SimulatedUno
@@ -239,22 +263,21 @@ def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path, ru
     rest, _trials = calibration_windows(trace)
     elf = build_sketch(stock_sketch("AnalogReadSerial"))
     with SimulatedUno(elf, trace.t + GAME_SHIFT_S, trace.volts, kind="volts") as uno:
-        opts = AppOptions(input=uno.port, headless=True, data_dir=tmp_path, exercise="power_grip", sound=False,
-                          window_size=(320, 180),  # small: the monitor runs share the cores meanwhile
-                          play=PlaySettings(reps_per_set=len(trace.reps)))
         t_open = time.monotonic()  # the app opens the port as it starts: the board resets, profile time 0
-        app = App(opts)
+        app = _game_on_uno(tmp_path, uno, trace, wait_for_ball=True)
         pygame = app.pg
         start_at = GAME_SHIFT_S + rest[0] - 0.6  # profile time: the rest is measured 0.6 s after Start
         deadline = t_open + GAME_SHIFT_S + trace.t[-1] + 10.0
-        pressed_start = saved = False
+        began = pressed_start = saved = False
         problem = None
         try:
             while app.running and time.monotonic() < deadline:
                 top = app.top
-                if isinstance(top, CalibrateScene):
+                if not began and app.hub.connected and uno.profile_now() >= start_at - 1.5:
+                    app.apply(Push(before_play(app.ctx, PlayScene("power_grip"))))
+                    began = True
+                elif isinstance(top, CalibrateScene):
                     if not pressed_start and uno.profile_now() >= start_at and top.run.step is Step.INTRO:
-                        assert app.hub.connected, f"the ball was not found in time: {app.hub.message}"
                         _click(pygame, _button_center(app, top, "start"))
                         pressed_start = True
                     elif top.run.step is Step.RESULT and not saved:
@@ -268,11 +291,13 @@ def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path, ru
                 app.frame()
                 time.sleep(1 / 60)
             on_screen = type(app.top).__name__
+            connected = app.hub.message
             reps = app.store.reps()
             cals = app.store.db.execute("SELECT mvc, baseline FROM calibrations").fetchall()
         finally:
             app.shutdown()
     skip_if_host_fell_behind(uno.figures, "the game's set")
+    assert began, f"the ball was not found in time: {connected}"
     assert problem is None, f"calibration failed: {problem}"
     assert saved, f"calibration never reached its result (screen: {on_screen})"
     assert len(cals) == 1 and cals[0]["mvc"] > 0
@@ -282,6 +307,38 @@ def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path, ru
     assert len(reps) == len(trace.reps), f"stored {stored}\nmade {made}"
     for row, want in zip(reps, trace.reps):
         assert bool(row["success"]) == (want.kind != "weak"), f"stored {stored}\nmade {made}"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "game: while a 9600-baud AnalogReadSerial ball is being found (boot + 3 s at the wrong bauds), the keyboard "
+    "stands in with force 0, so ChoiceSwitch's rest floor starts at 0; the ball's rest (99 of 1023 counts, 16% of "
+    "the placeholder range) then reads as a squeeze and chooses the focused button of the calibration's first "
+    "screen (measured: 'Not now' at 3.2 s, back to the menu)"))
+def test_calibration_first_screen_makes_no_choice_when_the_ball_is_found(tmp_path):
+    from game.scenes.calibrate import CalibrateScene, Step
+    from hardware.sensor_physics import SensorSpec, make_profile
+    from tests.simavr.uno import SimulatedUno
+
+    trace = make_profile("power_grip", "tremor", 1, sensor=SensorSpec(kind="air_pressure"))
+    elf = build_sketch(stock_sketch("AnalogReadSerial"))
+    with SimulatedUno(elf, trace.t + GAME_SHIFT_S, trace.volts, kind="volts") as uno:
+        app = _game_on_uno(tmp_path, uno, trace, wait_for_ball=False)
+        try:
+            found_at = None
+            while uno.profile_now() < 8.0 and app.running:
+                if found_at is None and app.hub.connected:
+                    found_at = uno.profile_now()
+                app.frame()
+                time.sleep(1 / 60)
+                top = app.top
+                if not (isinstance(top, CalibrateScene) and top.run.step is Step.INTRO
+                        and top._start_after_s is None):
+                    break
+            screen = type(app.top).__name__
+        finally:
+            app.shutdown()
+    assert found_at is not None, "the ball was not found"
+    assert isinstance(top, CalibrateScene) and top.run.step is Step.INTRO, f"a choice was made by itself: {screen}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -315,7 +372,7 @@ def test_opening_the_port_resets_the_board_and_the_hx711_reads_negative_counts()
     elf = build_sketch(SKETCHES["hx711_plotter"].ino)
     t = [0.0, 3.0, 3.01, 60.0]
     counts = [-50000.0, -50000.0, 90000.0, 90000.0]
-    with SimulatedUno(elf, t, counts, kind="raw", hx711=(3, 2)) as uno:
+    with SimulatedUno(elf, t, counts, kind="raw", hx711=SKETCHES["hx711_plotter"].hx711) as uno:
 
         def read_for(seconds: float) -> tuple[float | None, list[bytes]]:
             with serial.Serial(uno.port, 115200, timeout=0.05) as port:

@@ -186,6 +186,9 @@ static double sketch_baud(void) {
     return (double)F_CPU / ((u2x ? 8.0 : 16.0) * (ubrr + 1));
 }
 
+static uint8_t out_buf[4096];
+static size_t out_len;
+
 static void uart_out(struct avr_irq_t *irq, uint32_t value, void *param) {
     (void)irq; (void)param;
     if (!host_open) return;   /* nobody listening: the USB-serial chip drops it */
@@ -200,7 +203,17 @@ static void uart_out(struct avr_irq_t *irq, uint32_t value, void *param) {
             bytes_garbled++;
         }
     }
-    if (write(master_fd, &b, 1) == 1) bytes_out++;
+    /* The Uno's USB-serial chip sends what it has in 1 ms USB frames: so does this, on the tick. */
+    if (out_len < sizeof out_buf) out_buf[out_len++] = b;
+}
+
+static void flush_out(void) {
+    if (!out_len) return;
+    if (host_open) {
+        ssize_t n = write(master_fd, out_buf, out_len);
+        if (n > 0) bytes_out += n;   /* a full pty (a reader that stopped reading) drops the rest */
+    }
+    out_len = 0;
 }
 
 /* ---------------------------------------------------------------------- ADC */
@@ -313,6 +326,7 @@ static void check_port(void) {
     if (open_now && !host_open) {
         /* DTR went low: the auto-reset capacitor pulls RESET down */
         host_open = 1;
+        out_len = 0;   /* what the board sent before the reset never arrives */
         if (wall_open < 0) wall_open = wall_now();
         else prof_offset = profile_time();   /* the patient goes on through the reset */
         read_host_speed();
@@ -329,6 +343,7 @@ static avr_cycle_count_t tick(avr_t *a, avr_cycle_count_t when, void *param) {
     (void)param;
     static unsigned n;
     if (hx_enabled) { hx_tick(); hx_finish_read(); }
+    flush_out();
     timeline_row();
     if ((++n & 7) == 0) {
         check_port();

@@ -1,7 +1,8 @@
 /*
   A load-cell squeeze ball for the Arduino Serial Plotter: an HX711 amplifier on
-  D3 (DOUT) and D2 (PD_SCK), read with the Arduino core's own shiftIn(), no
-  HX711 library. Prints "load:<reading>,zero:<reading at start-up>" at 80 lines
+  D4 (DOUT) and D7 (PD_SCK), read with the Arduino core's own shiftIn(), no
+  HX711 library. (Any two digital pins do; D2 and D3 are interrupt and PWM
+  pins, and simavr spends four times the host CPU on a sketch toggling them.) Prints "load:<reading>,zero:<reading at start-up>" at 80 lines
   a second (HX711 board with its RATE pin high) and 115200 baud.
 
   Written for Squeeze Quest's simulated-Uno test bed: the usual HX711 Arduino
@@ -10,8 +11,8 @@
   pulse for channel A at gain 128), following the HX711 datasheet.
 */
 
-const int HX711_DOUT = 3;
-const int HX711_SCK = 2;
+const int HX711_DOUT = 4;
+const int HX711_SCK = 7;
 
 long zero = 0;
 
