@@ -66,6 +66,7 @@ def test_devices_lists_without_probing(capsys):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only")
+@pytest.mark.posix_only
 def test_monitor_prints_reps_from_a_pty_ball(capsys):
     tr = synth_trace(regular_squeezes(2, 300, first=0.4, period=0.9, rise=0.15, hold=0.3, release=0.15), 2.4,
                      fs=200, baseline=50, noise_sd=1, seed=2)

@@ -15,7 +15,8 @@ from hardware.line_formats import LineFormat, firmware_line
 from hardware.serial_ball import LineStamper, SerialBall
 from hardware.source import SourceStatus
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only"),
+              pytest.mark.posix_only]
 WAIT = 5.0  # real seconds a background thread may take; never reached when things work
 
 

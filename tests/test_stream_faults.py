@@ -19,7 +19,8 @@ from hardware.line_formats import OUT_OF_RANGE, READ_FAILURE, LineFormat, LinePa
 from hardware.serial_ball import SerialBall
 from hardware.source import SourceStatus
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only"),
+              pytest.mark.posix_only]
 WAIT = 5.0  # real seconds a background thread may take; never reached when things work
 
 

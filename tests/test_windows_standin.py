@@ -13,7 +13,9 @@ from pathlib import Path
 from game.storage import DB_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
+# WINDOWS_STANDIN_OS: os.geteuid, os.fchmod... are gone too, as on Windows.
+ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1",
+           WINDOWS_STANDIN_OS="1")
 PRELUDE = f"import sys; sys.path.insert(0, {str(ROOT)!r}); import tests.windows_standin\n"
 
 
