@@ -32,7 +32,8 @@ from tests.simavr.profiles import ShortProfile, short_power_grip_profile, to_hx7
 
 _MISSING = None if sys.platform.startswith("linux") else "the simulated Uno needs Linux pseudo-terminals"
 _MISSING = _MISSING or missing_tools()
-pytestmark = pytest.mark.skipif(_MISSING is not None, reason=f"simulated Uno not available: {_MISSING}")
+pytestmark = [pytest.mark.skipif(_MISSING is not None, reason=f"simulated Uno not available: {_MISSING}"),
+              pytest.mark.posix_only]  # pseudo-terminals
 
 HERE = Path(__file__).resolve().parent
 SEEDS = range(10)
