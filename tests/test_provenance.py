@@ -399,6 +399,7 @@ def test_progress_strength_keeps_to_one_device_and_its_units(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="pseudo-terminals are POSIX only")
+@pytest.mark.posix_only  # a fake ball on a pty (hardware.fake_ball imports pty)
 def test_a_serial_ball_session_names_its_port_and_firmware(tmp_path):
     import time as _time
 
