@@ -307,6 +307,7 @@ def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path):
     stored = [(r["rep_number"], round(r["peak_pct"]), bool(r["success"]), r["failure"]) for r in reps]
     assert on_screen == "ResultsScene", f"the set did not end: {on_screen}; stored {stored}; made {made}"
     assert len(reps) == len(trace.reps), f"stored {stored}\nmade {made}"
+    assert {r["exercise"] for r in reps} == {"power_grip"}
     for row, want in zip(reps, trace.reps):
         assert bool(row["success"]) == (want.kind != "weak"), f"stored {stored}\nmade {made}"
 
