@@ -46,6 +46,7 @@ class ChoiceSwitch(SqueezeSwitch):
         # never sees "released" would never press. It falls at once and climbs slowly.
         self._floor: float | None = None
         self._floor_t = 0.0
+        self._stand_in = bool(getattr(ctx.hub, "keyboard_only", False))
         self._climb = FLOOR_CLIMB_PCT_S / 100.0 * max(ctx.calibration.mvc, 1e-9)
 
     def _from_rest(self, samples: list[Sample]) -> list[Sample]:
@@ -61,15 +62,25 @@ class ChoiceSwitch(SqueezeSwitch):
         return out
 
     def feed(self, samples: list[Sample]) -> int:
-        presses = super().feed(self._from_rest(samples))
         if samples:
             self._t = samples[-1].t
+        stand_in = bool(getattr(self._hub, "keyboard_only", False))
+        if stand_in != self._stand_in:
+            # Another source now (a ball found after the keyboard stood in, or away):
+            # take its rest afresh. A ball resting at 99 counts is not a squeeze because
+            # the keyboard rested at 0.
+            self._floor = None
+            self._armed = False
+            self._last_t = None
+            self._rise_t = None
+            self._stand_in = stand_in
+        presses = super().feed(self._from_rest(samples))
         rising = self._armed and self.level_pct >= self.release_pct
         if not rising:
             self._rise_t = None
         elif self._rise_t is None:
             self._rise_t = self._t
-        if getattr(self._hub, "keyboard_only", False):
+        if stand_in:
             return 0
         return presses
 

@@ -312,11 +312,10 @@ def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path):
         assert bool(row["success"]) == (want.kind != "weak"), f"stored {stored}\nmade {made}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "game: while a 9600-baud AnalogReadSerial ball is being found (boot + 3 s at the wrong bauds), the keyboard "
-    "stands in with force 0, so ChoiceSwitch's rest floor starts at 0; the ball's rest (99 of 1023 counts, 16% of "
-    "the placeholder range) then reads as a squeeze and chooses the focused button of the calibration's first "
-    "screen (measured: 'Not now' at 3.2 s, back to the menu)"))
+# Found here, fixed in game/widgets.py: while a 9600-baud AnalogReadSerial ball was being found
+# (boot + 3 s at the wrong bauds) the keyboard stood in with force 0, ChoiceSwitch learnt a rest of 0,
+# and the ball's rest (99 of 1023 counts) then read as a squeeze and chose the calibration's focused
+# button ('Not now' at 3.2 s). The switch now learns nothing from the stand-in.
 def test_calibration_first_screen_makes_no_choice_when_the_ball_is_found(tmp_path):
     from game.scenes.calibrate import CalibrateScene, Step
     from hardware.sensor_physics import SensorSpec, make_profile
