@@ -16,7 +16,7 @@ from game.session import RatingStep, RestStep, SessionRunner, SetLink, SetStep, 
 from game.storage import END_COMPLETED, END_QUIT, END_STOPPED, END_STOPPED_PAIN
 from game.therapy.difficulty import DifficultyState
 from game.ui import Canvas, LRect, Theme, draw_tick
-from game.widgets import Button, ButtonGroup, ChoiceSwitch
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, fit_size
 from hardware.sample import Sample
 
 STORE_REASON = {"completed": END_COMPLETED, "pain": END_STOPPED_PAIN, "pain_before": END_STOPPED_PAIN,
@@ -30,6 +30,7 @@ class SessionScene(Scene):
         self.link: SetLink | None = None
         self.waiting = False  # a child scene is on top
         self.summary = None
+        self.unsaved = 0  # the session's reps kept (spill journal) but not yet in the records
         self.saved = False
         self._played = False
 
@@ -105,6 +106,8 @@ class SessionScene(Scene):
         assert self.runner is not None
         if self.summary is not None:
             self.shown_for += dt
+            # Saving may work again while the summary is up: then the records hold them all.
+            self.unsaved = self.ctx.store.held_reps(self.session_id) if self.session_id is not None else 0
             return None
         if self.waiting:
             return None
@@ -113,6 +116,7 @@ class SessionScene(Scene):
         if isinstance(step, SummaryStep):
             self.summary = step.summary
             self._save()
+            self.unsaved = self.ctx.store.held_reps(self.session_id) if self.session_id is not None else 0
             return None
         self.waiting = True
         if isinstance(step, RatingStep):
@@ -194,8 +198,11 @@ class SessionScene(Scene):
             c.text("Stopping was the right thing. Tell your therapist it hurt.", (640, 165), size=32)
         else:
             c.text(s.plan_name, (640, 165), size=32, color=Theme.TEXT_DIM)
+        # Never claim a rep the records do not hold: those kept for later are said to be.
+        done_note = (f"of {s.reps_planned}, {self.unsaved} kept, saving delayed" if self.unsaved
+                     else f"of {s.reps_planned} squeezes")
         cards = [
-            (f"{s.reps_done}", f"of {s.reps_planned} squeezes"),
+            (f"{s.reps_done}", done_note),
             (f"{round(100 * s.success_rate)}%" if s.reps_done else "-", "on target"),
             (f"{len([x for x in s.sets if x.reps])}", "sets played"),
         ]
@@ -203,7 +210,11 @@ class SessionScene(Scene):
             r = LRect(110 + i * 370, 230, 320, 230)
             c.rect(Theme.PANEL, r, radius=24)
             c.text(big, (r.center[0], r.y + 100), size=90, bold=True)
-            c.text(small, (r.center[0], r.y + 185), size=30, color=Theme.TEXT_DIM)
+            c.text(small, (r.center[0], r.y + 185), size=fit_size(c, small, 30, r.w - 16), color=Theme.TEXT_DIM)
+        if self.unsaved:
+            from game.scenes.play import draw_saving_delayed
+
+            draw_saving_delayed(c, LRect(275, 4, 730, 50))
         if s.end_reason == "completed":
             draw_tick(c, (1180, 90), 60)
         c.text("Squeeze, press Space, or click Done", (640, 530), size=26, color=Theme.TEXT_DIM)
