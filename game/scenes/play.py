@@ -254,7 +254,7 @@ class PlayScene(Scene):
             if self.link is not None:
                 self.link.set_ended(self.ended)
                 return Pop()
-            return Replace(ResultsScene(summary))
+            return Replace(ResultsScene(summary, saving_was_delayed=self._saving_delayed))
         return None
 
     def _ask_keep_going(self) -> Transition:

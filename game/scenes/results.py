@@ -29,8 +29,9 @@ class SetSummary:
 
 
 class ResultsScene(Scene):
-    def __init__(self, summary: SetSummary) -> None:
+    def __init__(self, summary: SetSummary, *, saving_was_delayed: bool = False) -> None:
         self.summary = summary
+        self._was_delayed = saving_was_delayed
 
     def enter(self) -> None:
         self.buttons = ButtonGroup([
@@ -45,6 +46,9 @@ class ResultsScene(Scene):
         self.ctx.audio.play("done")
         self.shown_for = 0.0
         self.unsaved = self._unsaved()
+        # Saving was delayed when the set ended (as the set's screen last said it): once it
+        # works again, this screen says so in the records.
+        self._delayed = self._was_delayed
 
     def _unsaved(self) -> int:
         """This set's reps that are kept but not in the records yet (saving delayed)."""
@@ -55,6 +59,13 @@ class ResultsScene(Scene):
 
     def update(self, dt: float) -> Transition:
         self.shown_for += dt
+        if self._delayed and not self.ctx.store.saving_delayed:
+            # The set ended while saving was delayed; it works again now: said in the records.
+            self._delayed = False
+            if self.summary.session_id is not None:
+                self.ctx.store.log_event(self.summary.session_id, "saving_resumed",
+                                         {"exercise": self.summary.exercise, "set": self.summary.set_number,
+                                          "after_set": True})
         if self.unsaved:
             # Saving may work again while the screen is up: then the counts are the records' own.
             now = self._unsaved()
