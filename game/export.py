@@ -471,32 +471,22 @@ def export_fhir_bundle(store: Store, patient_id: int, *, include_name: bool = Tr
         if sim:
             obs["meta"] = simulated_tag
         entries.append({"fullUrl": session_url, "resource": obs})
-        for key, when in (("pain_before", "before"), ("pain_after", "after")):
+        pain = {"coding": [{"system": "http://loinc.org", "code": "72514-3",
+                            "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}]}
+        for key, when in (("pain_before", "before"), ("pain_after", "after"), ("fatigue_before", "before"),
+                          ("fatigue_after", "after")):
             if s.get(key) is None:
                 continue
+            if key.startswith("pain"):
+                code = {**pain, "text": f"Pain (0-10) reported {when} the exercise session"}
+            else:  # no standard code fits this game's own 0-10 tiredness faces: a local code, said in words
+                code = _coding("tiredness-0-10", f"Tiredness (0 none - 10 worst) reported {when} the exercise "
+                                                 "session, patient-reported")
             entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(ns, key + '-' + str(s['id']))}", "resource": {
                 "resourceType": "Observation",
                 "status": "final",
                 "category": survey,
-                "code": {"coding": [{"system": "http://loinc.org", "code": "72514-3",
-                                     "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}],
-                         "text": f"Pain (0-10) reported {when} the exercise session"},
-                "subject": subject,
-                "effectiveDateTime": s["started_at_local"] if when == "before" else (s["ended_at_local"]
-                                                                                     or s["started_at_local"]),
-                "valueInteger": int(s[key]),
-                "derivedFrom": [{"reference": session_url}],
-            }})
-        for key, when in (("fatigue_before", "before"), ("fatigue_after", "after")):
-            if s.get(key) is None:
-                continue
-            # No standard code fits this game's own 0-10 tiredness faces: a local code, said in words.
-            entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(ns, key + '-' + str(s['id']))}", "resource": {
-                "resourceType": "Observation",
-                "status": "final",
-                "category": survey,
-                "code": _coding("tiredness-0-10", f"Tiredness (0 none - 10 worst) reported {when} the exercise "
-                                                  "session, patient-reported"),
+                "code": code,
                 "subject": subject,
                 "effectiveDateTime": s["started_at_local"] if when == "before" else (s["ended_at_local"]
                                                                                      or s["started_at_local"]),
