@@ -63,31 +63,38 @@ def commit_times(folder: Path, journal: str, sync: str, n: int) -> list[float]:
     return out
 
 
-def frame_loop(folder: Path, background: bool | None, seconds: float) -> tuple[list[float], list[float], int]:
-    """``background`` None: no saving at all, the machine's own frame-time noise."""
-    store = Store(folder / f"frames-{background}.sqlite3", background=bool(background))
-    sid = store.start_session(store.ensure_patient(), input_device="bench")
-    store.start_trace(sid, {"calibration": {"baseline": 0, "mvc": 100}})
+def play_frames(store: Store, sid: int, seconds: float, *, saving: bool = True) -> tuple[list[float], list[float], int]:
+    """A 60 fps loop: ~2 ms of game work a frame, 1-2 samples per frame at 100 Hz and a rep
+    every 30 frames handed to ``store`` (unless ``saving`` is off: the machine's own frame
+    noise). Returns each frame's time, each save call's time and the reps made."""
     frames, calls, period, reps = [], [], 1 / 60, 0
     next_t = time.perf_counter()
     t_game = 0.0
     for i in range(int(seconds * 60)):
         t0 = time.perf_counter()
-        # the frame: ~2 ms of game work, 1-2 samples per frame at 100 Hz, a rep every 30 frames
         end = t0 + 0.002
         while time.perf_counter() < end:
             pass
         t_game += 1 / 60
         c0 = time.perf_counter()
-        if background is not None:
+        if saving:
             store.add_samples(sid, [Sample(t_game + j / 100, 40.0 + j, 0.0, 0.0) for j in range(2)])
-        if background is not None and i % 30 == 29:
-            reps += 1
-            store.add_rep(sid, RepRow("power_grip", "right", 1, reps, MEASURES))
+            if i % 30 == 29:
+                reps += 1
+                store.add_rep(sid, RepRow("power_grip", "right", 1, reps, MEASURES))
         calls.append(time.perf_counter() - c0)
         frames.append(time.perf_counter() - t0)
         next_t += period
         time.sleep(max(0.0, next_t - time.perf_counter()))
+    return frames, calls, reps
+
+
+def frame_loop(folder: Path, background: bool | None, seconds: float) -> tuple[list[float], list[float], int]:
+    """``background`` None: no saving at all, the machine's own frame-time noise."""
+    store = Store(folder / f"frames-{background}.sqlite3", background=bool(background))
+    sid = store.start_session(store.ensure_patient(), input_device="bench")
+    store.start_trace(sid, {"calibration": {"baseline": 0, "mvc": 100}})
+    frames, calls, reps = play_frames(store, sid, seconds, saving=background is not None)
     store.close()
     return frames, calls, reps
 
@@ -102,24 +109,7 @@ def spill_frame_loop(folder: Path, seconds: float) -> dict[str, float]:
     store.flush()
     lock = sqlite3.connect(path, isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")  # another program's write lock, held for the whole loop
-    frames, calls, period, reps = [], [], 1 / 60, 0
-    next_t = time.perf_counter()
-    t_game = 0.0
-    for i in range(int(seconds * 60)):
-        t0 = time.perf_counter()
-        end = t0 + 0.002
-        while time.perf_counter() < end:
-            pass
-        t_game += 1 / 60
-        c0 = time.perf_counter()
-        store.add_samples(sid, [Sample(t_game + j / 100, 40.0 + j, 0.0, 0.0) for j in range(2)])
-        if i % 30 == 29:
-            reps += 1
-            store.add_rep(sid, RepRow("power_grip", "right", 1, reps, MEASURES))
-        calls.append(time.perf_counter() - c0)
-        frames.append(time.perf_counter() - t0)
-        next_t += period
-        time.sleep(max(0.0, next_t - time.perf_counter()))
+    frames, calls, reps = play_frames(store, sid, seconds)
     store.flush()
     spilled, journal_bytes = store.writer.spilled, store.writer.journal.bytes_used if store.writer.journal else 0
     lock.execute("ROLLBACK")

@@ -111,9 +111,6 @@ class MiniGame:
     instruction: ClassVar[str]  # one plain line, shown under the game
     rep_word: ClassVar[str] = "squeezes"  # the HUD says "3 / 10 squeezes"
     channel: ClassVar[str] = "force"  # "force" or "roll"
-    # The exercise's own detector timings (a quick finger press is not a slow power
-    # grip); the plan's ``detector`` overrides from the level file win over these.
-    detector_defaults: ClassVar[dict[str, float]] = {}
     # Feedback words for this game, by failure reason (None = success); falls back to FEEDBACK.
     feedback_words: ClassVar[dict[str | None, str]] = {}
     demo_caption: ClassVar[str] = "Watch, then do the same."
@@ -137,7 +134,9 @@ class MiniGame:
     def force_settings(cls, setup: GameSetup) -> ForceRepSettings:
         """The setup's target and hold, with this exercise's timings and the plan's overrides."""
         s = setup.detector
-        defaults = cls.detector_defaults or EXERCISE_TIMINGS.get(cls.exercise)
+        # The exercise's own timings (a quick finger press is not a slow power grip);
+        # the plan's ``detector`` overrides from the level file win over these.
+        defaults = EXERCISE_TIMINGS.get(cls.exercise)
         if defaults:
             s = replace(s, **defaults)
         if setup.plan is not None and setup.plan.detector:
