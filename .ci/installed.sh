@@ -66,7 +66,7 @@ step "installed without -e: the environment is $(du -sm "$work/play" | cut -f1) 
 "$PYI" - <<'PY' > patient.txt
 import sqlite3
 
-from game.storage import DB_NAME
+from game.records.storage import DB_NAME
 
 db = sqlite3.connect(f"data/{DB_NAME}")
 n = db.execute("SELECT count(*) FROM reps").fetchone()[0]

@@ -63,7 +63,7 @@ def bench_game(exercise: str, size: tuple[int, int], frames: int, *,
     from game.app import App, AppOptions
     from game.context import PlaySettings
     from game.loop import STEP
-    from game.storage import Store
+    from game.records.storage import Store
     from game.therapy.calibration import Calibration
     from hardware.clock import ManualClock
     from hardware.scripted import ScriptedSource

@@ -30,8 +30,8 @@ TARGET_S = 3.0
 
 def run(days: int = 14, runs: int = 5) -> dict:
     headless_env()
-    from game.report import build_report, gather
-    from game.storage import Store
+    from game.records.report import build_report, gather
+    from game.records.storage import Store
     from tests.session_history import build_session_history
 
     with tempfile.TemporaryDirectory() as d:

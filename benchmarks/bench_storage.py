@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from game.storage import REP_COLUMNS, RepRow, Store  # noqa: E402
+from game.records.storage import REP_COLUMNS, RepRow, Store  # noqa: E402
 from hardware.sample import Sample  # noqa: E402
 
 MEASURES = {"success": True, "peak_pct": 31.5, "peak_device": 180.0, "target_pct": 20.0, "hold_target_s": 0.5,
@@ -124,7 +124,7 @@ def spill_frame_loop(folder: Path, seconds: float) -> dict[str, float]:
     if stored != reps:
         raise AssertionError(f"{reps} reps made, {stored} stored after the lock")
     # One journal append (a rep's record, JSON, fsync) on its own, as the writer thread does it.
-    from game.spill_journal import SpillJournal
+    from game.records.spill_journal import SpillJournal
 
     j = SpillJournal(folder / "append.jsonl")
     j.open()

@@ -182,7 +182,7 @@ def run_soak(hours: float = 4.0, *, seed: int = 0, size: tuple[int, int] = (1280
 
     from game.app import App, AppOptions
     from game.context import PlaySettings
-    from game.exercises import BY_ID
+    from game.therapy.exercises import BY_ID
     from game.games import GAMES
     from game.loop import STEP
     from game.scenes.keep_going import KeepGoingScene
@@ -190,7 +190,7 @@ def run_soak(hours: float = 4.0, *, seed: int = 0, size: tuple[int, int] = (1280
     from game.scenes.play import DisconnectedScene, PlayScene
     from game.scenes.progress import ProgressScene
     from game.scenes.results import ResultsScene
-    from game.storage import Store
+    from game.records.storage import Store
     from hardware.clock import ManualClock
     from tests.helpers import CAL
 
@@ -354,7 +354,7 @@ def run_soak(hours: float = 4.0, *, seed: int = 0, size: tuple[int, int] = (1280
             app.shutdown()
         except Exception:  # noqa: BLE001
             res.errors.append("shutdown: " + traceback.format_exc())
-    from game.storage import DB_NAME
+    from game.records.storage import DB_NAME
 
     db = sqlite3.connect(folder / DB_NAME)
     res.reps_in_db = db.execute("SELECT COUNT(*) FROM reps").fetchone()[0]

@@ -23,7 +23,7 @@ from game.loop import STEP, FixedStep
 from game.settings import apply_patient_settings
 from game.speech import Speech
 from game.scene import Pop, PopTo, Push, Quit, Replace, Scene, Transition
-from game.storage import Store, WriteFailed
+from game.records.storage import Store, WriteFailed
 from game.therapy.calibration import Calibration
 from hardware.clock import Clock, ManualClock, SystemClock
 from hardware.keyboard import FULL_SCALE, KeyboardBall
@@ -219,7 +219,7 @@ class App:
                                            profile=load_profile(opts.profile) if opts.profile else None)
         self.router = InputRouter(keyboard, self.canvas.to_logical)
         if store is None:
-            from game.storage_faults import open_store
+            from game.records.storage_faults import open_store
 
             store = open_store(opts.data_dir)  # StorageFault: the records cannot be used (game.cli shows it)
         self.store = store

@@ -93,7 +93,7 @@ def add_play_arguments(p: argparse.ArgumentParser) -> None:
 def play(ns: argparse.Namespace) -> int:
     from game.app import App, AppOptions
     from game.context import PlaySettings
-    from game.exercises import BY_ID
+    from game.therapy.exercises import BY_ID
 
     if ns.exercise and ns.exercise not in BY_ID:
         print(f"main.py: unknown exercise '{ns.exercise}'; choose from {', '.join(BY_ID)}", file=sys.stderr)
@@ -129,7 +129,7 @@ def open_records_for_play(opts, *, repair: bool = False):  # noqa: ANN001, ANN20
     """The records for a game, or EXIT_STORAGE after the fault was told on the command
     line and on screen (where a damaged database can be moved aside with consent)."""
     from game.scenes.storage_fault import REPAIR, show_fault_screen
-    from game.storage_faults import EXIT_STORAGE, StorageFault, open_store
+    from game.records.storage_faults import EXIT_STORAGE, StorageFault, open_store
 
     try:
         store = open_store(opts.data_dir, repair=repair)

@@ -11,7 +11,7 @@ from game.input import InputHub
 from game.program import SessionPlan
 from game.settings import AccessSettings
 from game.speech import Speech
-from game.storage import Store
+from game.records.storage import Store
 from game.therapy.calibration import Calibration
 from hardware.clock import Clock
 

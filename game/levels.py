@@ -35,7 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
-from game.exercises import BY_ID, EXERCISES
+from game.therapy.exercises import BY_ID, EXERCISES
 from game.program import ExercisePlan, SessionPlan
 from game.resources import shipped_levels_dir, user_levels_dir
 

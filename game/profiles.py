@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from game.settings import SETTINGS_INFO, AccessSettings, check_setting
-from game.storage import Store
+from game.records.storage import Store
 from game.therapy.calibration import Calibration
 
 T = TypeVar("T")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from game.exercises import BY_ID
+from game.therapy.exercises import BY_ID
 
 
 @dataclass(frozen=True)
 class ExercisePlan:
-    exercise: str  # an id from game.exercises.EXERCISES
+    exercise: str  # an id from game.therapy.exercises.EXERCISES
     sets: int = 3
     reps: int = 10
     rest_s: float = 60.0  # rest between sets

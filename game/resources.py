@@ -70,7 +70,7 @@ def user_levels_dir(data_dir: Path | str | None = None) -> Path:
     """Where a therapist's own level files go: ``<data folder>/levels`` (the user's data
     folder unless ``--data-dir`` names another). It need not exist."""
     if data_dir is None:
-        from game.storage import default_data_dir
+        from game.records.storage import default_data_dir
 
         data_dir = default_data_dir()
     return Path(data_dir) / "levels"

@@ -23,7 +23,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from game.storage import Store
+from game.records.storage import Store
 
 MIN_DIGITS, MAX_DIGITS = 6, 12  # for a new PIN; an older PIN of 4 or 5 digits still opens (see above)
 MAX_TRIES = 5  # wrong tries in a row before entry locks

@@ -4,7 +4,7 @@ without staff closing it (a crash, a killed process, a lost display).
 Exit codes say what happened (see :mod:`game.kiosk`): 0 is staff closing the
 kiosk, so the supervisor stops too; 2 is a setup problem (no staff PIN, a bad
 option) and 78 (``EX_CONFIG``) a problem with the records (disk full, read-only,
-damaged, locked: see :mod:`game.storage_faults`; the game has shown it on screen)
+damaged, locked: see :mod:`game.records.storage_faults`; the game has shown it on screen)
 that a restart cannot fix, so it stops and says so. Anything else restarts
 after a pause that doubles with each quick failure (1 s, 2 s, 4 s ... up to a
 minute), so a kiosk that cannot start does not spin the CPU, and drops back to
@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from game.kiosk import EXIT_SETUP, EXIT_STAFF
-from game.storage_faults import EXIT_STORAGE
+from game.records.storage_faults import EXIT_STORAGE
 
 
 @dataclass

@@ -34,7 +34,7 @@ class KeyboardBall:
     """Keyboard/mouse/gamepad force and roll, as a 100 Hz sample stream."""
 
     # Which control squeezed last ("keyboard", "mouse", "gamepad"), set by the game's input
-    # mapping: the records say which one played (game/provenance.py).
+    # mapping: the records say which one played (game/records/provenance.py).
     control = "keyboard"
 
     def __init__(

@@ -14,7 +14,7 @@ from pathlib import Path
 from game.app import App, AppOptions
 from game.context import PlaySettings
 from game.loop import STEP
-from game.storage import RepRow, Store
+from game.records.storage import RepRow, Store
 
 
 PACE = 15.0

@@ -8,7 +8,7 @@ import numpy as np
 
 from game.app import App, AppOptions
 from game.context import PlaySettings
-from game.storage import Store
+from game.records.storage import Store
 from game.therapy.calibration import Calibration
 from hardware.clock import ManualClock
 from hardware.scripted import ScriptedSource

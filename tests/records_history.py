@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from game.storage import RepRow, Store
+from game.records.storage import RepRow, Store
 
 START = datetime(2026, 3, 1, 10, 0).timestamp()  # local time: days fall on local calendar days
 DAY = 86400.0

@@ -18,7 +18,7 @@ from game.loop import STEP
 from game.profiles import Profiles
 from game.program import ExercisePlan, SessionPlan
 from game.scene import Push
-from game.storage import Store
+from game.records.storage import Store
 from hardware.clock import ManualClock
 from hardware.scripted import ScriptedSource
 from hardware.traces import Squeeze, synth_trace
@@ -312,7 +312,7 @@ def _storage_fault(tmp: Path, size: tuple[int, int], kind: str) -> App:
     import sqlite3
 
     from game.scenes.storage_fault import StorageFaultScene
-    from game.storage_faults import diagnose
+    from game.records.storage_faults import diagnose
 
     exc = sqlite3.DatabaseError("file is not a database") if kind == "damaged" else \
         sqlite3.OperationalError("database is locked")

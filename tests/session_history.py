@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 
 from game.levels import load_level
-from game.provenance import Provenance, program_version
+from game.records.provenance import Provenance, program_version
 from game.session import RatingStep, RestStep, SessionRunner, SetStep, SummaryStep
-from game.storage import RepRow, Store
+from game.records.storage import RepRow, Store
 from game.therapy.patient_sim import MEDIUM, ROLL_MEDIUM, Simulation, _roll_set
 
 START = datetime(2026, 3, 2, 9, 30).timestamp()  # local time: days fall on local calendar days

@@ -61,7 +61,7 @@ def test_next_choice_steps_round_the_list():
 
 
 def test_settings_persist_in_the_profile_and_the_command_line_checks_them(tmp_path):
-    from game.storage import Store
+    from game.records.storage import Store
 
     store = Store.in_dir(tmp_path)
     pr = Profiles(store)
@@ -301,7 +301,7 @@ def test_the_patients_hand_mirrors_play_and_demonstrations_from_start_up(tmp_pat
     from game.app import App, AppOptions
     from game.games import GAMES, GameSetup
     from game.scenes.demo import DemoScene
-    from game.storage import Store
+    from game.records.storage import Store
     from game.therapy.force_reps import ForceRepSettings
     import random
 

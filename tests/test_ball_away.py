@@ -35,7 +35,7 @@ def test_keyboard_stands_in_for_an_unplugged_ball_then_the_ball_resumes(tmp_path
     from hardware.clock import ManualClock
     from game.app import App, AppOptions
     from game.context import PlaySettings
-    from game.storage import Store
+    from game.records.storage import Store
 
     clock = ManualClock()
     ball = UnpluggableBall(clock, rest, name="Ball")

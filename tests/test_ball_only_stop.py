@@ -29,7 +29,7 @@ from game.scenes.rest import RestScene
 from game.scenes.results import ResultsScene
 from game.scenes.session import SessionScene
 from game.settings import AccessSettings, check_setting, load_access
-from game.storage import DB_NAME, Store
+from game.records.storage import DB_NAME, Store
 from game.therapy.calibration import Calibration
 from hardware.clock import ManualClock
 from hardware.keyboard import FULL_SCALE, KeyboardBall

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from game.storage import SCHEMA_VERSION, Store
+from game.records.storage import SCHEMA_VERSION, Store
 
 
 def test_save_and_load_calibrations_per_hand(tmp_path):

@@ -13,7 +13,7 @@ from game.scenes.calibrate import (
     before_play,
     stored_calibration,
 )
-from game.storage import Store
+from game.records.storage import Store
 from game.therapy.calibration import Calibration
 from hardware.clock import ManualClock
 from hardware.sample import Sample

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from game.storage import DB_NAME
+from game.records.storage import DB_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = 12

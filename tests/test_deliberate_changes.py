@@ -31,7 +31,7 @@ from game.scenes.rating import YES_RECT, RatingScene, face_rect
 from game.scenes.session import SessionScene
 from game.scenes.settings import SettingsScene
 from game.settings import CONFIRM_KEYS, AccessSettings
-from game.storage import DB_NAME, Store
+from game.records.storage import DB_NAME, Store
 from hardware.clock import ManualClock
 from hardware.scripted import save_trace_csv
 from hardware.traces import Squeeze, synth_trace

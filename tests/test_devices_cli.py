@@ -37,7 +37,7 @@ def test_replay_json_with_given_calibration(tmp_path, capsys):
 
 
 def test_replay_uses_the_patients_calibration(tmp_path, capsys):
-    from game.storage import Store
+    from game.records.storage import Store
 
     store = Store.in_dir(tmp_path)
     pid = store.ensure_patient("Ann")

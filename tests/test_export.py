@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from game.export import ExportError, export_csv, export_data, export_fhir, export_fhir_bundle, find_patient
+from game.records.export import ExportError, export_csv, export_data, export_fhir, export_fhir_bundle, find_patient
 from tests.records_history import build_history
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from game.cli import main
-from game.export import ExportError, check_destination, private_output, write_private
+from game.records.export import ExportError, check_destination, private_output, write_private
 from tests.records_history import build_history
 
 

@@ -30,10 +30,11 @@ from pathlib import Path
 
 import pytest
 
-from game import cli, storage_faults
-from game.spill_journal import SpillJournal, journal_path
-from game.storage import DB_NAME, RepRow, Store
-from game.storage_faults import EXIT_STORAGE, StorageFault, open_store
+from game import cli
+from game.records import storage_faults
+from game.records.spill_journal import SpillJournal, journal_path
+from game.records.storage import DB_NAME, RepRow, Store
+from game.records.storage_faults import EXIT_STORAGE, StorageFault, open_store
 from game.supervisor import Backoff, Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -434,7 +435,7 @@ def test_a_set_started_on_a_full_disk_plays_on_and_loses_nothing(small_disk):
 
 KEEPER = """
 import sys, time
-from game.storage import RepRow, Store
+from game.records.storage import RepRow, Store
 store = Store(sys.argv[1], busy_timeout_ms=10, retry_s=3600)
 sid = store.start_session(1, input_device=sys.argv[2])
 for i in range(int(sys.argv[3])):

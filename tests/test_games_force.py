@@ -27,7 +27,7 @@ from game.program import ExercisePlan
 from game.scenes.demo import DemoScene
 from game.scenes.play import PlayScene
 from game.scenes.results import ResultsScene
-from game.storage import DB_NAME
+from game.records.storage import DB_NAME
 from game.therapy.force_reps import EXERCISE_TIMINGS, ForceRepSettings
 from hardware.clock import ManualClock
 from hardware.scripted import ScriptedSource

@@ -14,7 +14,7 @@ from game.games.rolling import RollGame
 from game.loop import STEP
 from game.scenes.play import PlayScene
 from game.scenes.results import ResultsScene
-from game.storage import DB_NAME
+from game.records.storage import DB_NAME
 from game.therapy.calibration import Calibration
 from hardware.clock import ManualClock
 from hardware.keyboard import FULL_SCALE, KeyboardBall

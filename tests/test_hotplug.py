@@ -93,7 +93,7 @@ def test_the_game_adopts_the_new_ball_on_the_title_screen_but_not_mid_set(tmp_pa
     from game.app import App, AppOptions
     from game.context import PlaySettings
     from game.scenes.play import PlayScene
-    from game.storage import Store
+    from game.records.storage import Store
     from game.therapy.calibration import Calibration
     from hardware.keyboard import FULL_SCALE
     from hardware.serial_ball import SerialBall

@@ -28,7 +28,7 @@ from game.scenes.rating import SETTLE_S, RatingScene
 from game.scenes.rest import RestScene
 from game.scenes.session import SessionScene
 from game.scenes.title import TitleScene
-from game.storage import DB_NAME, Store
+from game.records.storage import DB_NAME, Store
 from game.therapy.calibration import Calibration
 from hardware.clock import Clock, ManualClock
 from hardware.sample import Sample

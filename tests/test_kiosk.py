@@ -18,7 +18,7 @@ from game.scenes.kiosk import KioskPickerScene, KioskStartScene
 from game.scenes.session import SessionScene
 from game.scenes.staff import StaffMenuScene, StaffPatientScene, StaffPinScene, TextEntryScene
 from game.staff import KioskSettings, StaffLock
-from game.storage import Store
+from game.records.storage import Store
 from game.supervisor import Backoff, Supervisor
 from hardware.clock import ManualClock
 from hardware.scripted import ScriptedSource

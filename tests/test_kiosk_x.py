@@ -66,7 +66,7 @@ def env(display):
 def data_dir(tmp_path):
     from game.profiles import Profiles
     from game.staff import StaffLock
-    from game.storage import Store
+    from game.records.storage import Store
 
     d = tmp_path / "data"
     store = Store.in_dir(d, background=False)
@@ -219,7 +219,7 @@ def test_wrong_pins_lock_out(env, data_dir, tmp_path) -> None:
     finally:
         stop(proc)
     from game.staff import StaffLock
-    from game.storage import Store
+    from game.records.storage import Store
 
     store = Store.in_dir(data_dir, background=False)
     try:
@@ -259,7 +259,7 @@ def test_killed_kiosk_comes_back_through_the_supervisor(env, data_dir, tmp_path)
         wait_for(lambda: status(st).get("pid") not in (None, first) and status(st).get("screen") == "KioskPickerScene",
                  15, "the picker from a new kiosk process")
         assert sup.poll() is None
-        from game.storage import Store
+        from game.records.storage import Store
 
         store = Store.in_dir(data_dir, background=False)
         try:

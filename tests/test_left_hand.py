@@ -26,7 +26,7 @@ from game.scenes.pause import PauseScene
 from game.scenes.play import PAUSE_BUTTON, STOP_BUTTON, PlayScene
 from game.scenes.results import ResultsScene
 from game.scenes.stop import StopScene
-from game.storage import DB_NAME, Store
+from game.records.storage import DB_NAME, Store
 from game.ui import Canvas, LRect, Theme
 from hardware.clock import ManualClock
 from hardware.scripted import ScriptedSource

@@ -147,7 +147,7 @@ def test_utf16_without_a_mark_and_broken_bytes_say_where_and_what_to_do():
 
 
 def test_the_picker_and_a_patient_whose_level_breaks_show_the_error(tmp_path: Path):
-    from game.storage import Store
+    from game.records.storage import Store
 
     folder = tmp_path / "levels"
     folder.mkdir()

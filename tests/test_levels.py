@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from game.exercises import BY_ID
+from game.therapy.exercises import BY_ID
 from game.levels import (
     FINGER_PAIRS,
     MAX_FILE_BYTES,

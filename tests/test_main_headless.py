@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from game.storage import DB_NAME, SCHEMA_VERSION
+from game.records.storage import DB_NAME, SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 

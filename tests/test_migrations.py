@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from game.storage import MIGRATIONS, SCHEMA_VERSION, RepRow, Store, _statements
+from game.records.storage import MIGRATIONS, SCHEMA_VERSION, RepRow, Store, _statements
 
 
 def build_at(path, version: int) -> sqlite3.Connection:
@@ -98,7 +98,7 @@ def test_every_earlier_version_upgrades(tmp_path, version):
 
 
 def test_a_failed_migration_leaves_the_database_as_it_was(tmp_path, monkeypatch):
-    import game.storage as storage
+    import game.records.storage as storage
 
     path = tmp_path / "v1.sqlite3"
     db = build_at(path, 1)

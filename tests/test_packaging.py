@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from game import resources
-from game.extras import REPORTS_INSTALL, missing_extra
+from game.records.extras import REPORTS_INSTALL, missing_extra
 from game.levels import SHIPPED_DIR, level_dirs, level_files
 from game.supervisor import kiosk_command, kiosk_env
 from hardware.discovery import is_port_spec, normalize_port
@@ -134,9 +134,9 @@ def test_report_and_fhir_without_the_extra_say_how_to_add_it(tmp_path):
     code = (
         "import sys\n"
         "sys.modules['matplotlib'] = None; sys.modules['fhir'] = None  # the [reports] extra not installed\n"
-        "from game.storage import Store\n"
-        "from game.report import ReportError, build_report\n"
-        "from game.export import ExportError, export\n"
+        "from game.records.storage import Store\n"
+        "from game.records.report import ReportError, build_report\n"
+        "from game.records.export import ExportError, export\n"
         f"store = Store.in_dir({str(tmp_path)!r}); pid = store.ensure_patient()\n"
         "for call, err in ((lambda: build_report(store, pid, sys.argv[1]), ReportError),\n"
         "                  (lambda: export(store, pid, 'fhir'), ExportError)):\n"

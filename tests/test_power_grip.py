@@ -10,7 +10,7 @@ from game.games.power_grip import PowerGripGame
 from game.loop import STEP
 from game.scenes.play import PlayScene
 from game.scenes.results import ResultsScene
-from game.storage import DB_NAME
+from game.records.storage import DB_NAME
 from tests.helpers import make_app, run_until, scripted_set
 
 

@@ -17,7 +17,7 @@ from game.profiles import (
     starting_patient,
 )
 from game.program import SessionPlan
-from game.storage import Store
+from game.records.storage import Store
 
 
 class Wall:

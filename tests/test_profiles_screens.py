@@ -11,7 +11,7 @@ from game.profiles import Profiles
 from game.scene import Push
 from game.scenes.levels import LevelPickerScene
 from game.scenes.patients import PatientPickerScene, PatientProfileScene, contrast, ink_on, TILE_RGB
-from game.storage import Store
+from game.records.storage import Store
 from tests.helpers import make_app
 
 

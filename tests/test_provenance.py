@@ -20,13 +20,13 @@ import pytest
 
 from game.app import App, AppOptions
 from game.context import PlaySettings
-from game.export import export_csv, export_data, export_fhir, export_fhir_bundle
+from game.records.export import export_csv, export_data, export_fhir, export_fhir_bundle
 from game.loop import STEP
-from game.provenance import SIMULATED_PATIENT, Provenance, infer_provenance, program_version
-from game.report import build_report, gather
+from game.records.provenance import SIMULATED_PATIENT, Provenance, infer_provenance, program_version
+from game.records.report import build_report, gather
 from game.scenes.play import DisconnectedScene, PlayScene
 from game.scenes.results import ResultsScene
-from game.storage import MIGRATIONS, SCHEMA_VERSION, RepRow, Store, _statements, apply_record
+from game.records.storage import MIGRATIONS, SCHEMA_VERSION, RepRow, Store, _statements, apply_record
 from hardware.clock import ManualClock
 from hardware.keyboard import KeyboardBall
 from hardware.scripted import ScriptedSource
@@ -366,7 +366,7 @@ def test_describe_names_the_calibrations_and_the_roll_range_used(tmp_path):
                                               roll_from_mouse=False),
                           store=store, patient_id=pid, calibration=CAL, play=PlaySettings(hand="left"),
                           plan=SessionPlan(source_file=str(level)), app_version="t")
-    from game.provenance import describe
+    from game.records.provenance import describe
 
     p = describe(ctx, exercise="thumb_roll")
     assert p.input_kind == "ball" and p.calibration_id is None and "placeholder" in p.calibration_basis
@@ -381,7 +381,7 @@ def test_describe_names_the_calibrations_and_the_roll_range_used(tmp_path):
 
 
 def test_progress_strength_keeps_to_one_device_and_its_units(tmp_path):
-    from game.records import strength_over_time
+    from game.records.records import strength_over_time
 
     wall = [1_770_000_000.0]
     store = Store.in_dir(tmp_path, wall=lambda: wall[0], background=False)
@@ -403,7 +403,7 @@ def test_progress_strength_keeps_to_one_device_and_its_units(tmp_path):
 def test_a_serial_ball_session_names_its_port_and_firmware(tmp_path):
     import time as _time
 
-    from game.provenance import describe
+    from game.records.provenance import describe
     from hardware.fake_ball import PtyBall, banner
     from hardware.line_formats import LineFormat, firmware_line
     from hardware.serial_ball import SerialBall

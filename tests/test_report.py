@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from game.report import ReportError, build_report, gather
+from game.records.report import ReportError, build_report, gather
 from tests.records_history import build_history
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ from collections import Counter
 import pygame
 import pytest
 
-from game.report import _pages, build_report, gather, render_pages
-from game.storage import Store
+from game.records.report import _pages, build_report, gather, render_pages
+from game.records.storage import Store
 from tests.session_history import BALL, CLINIC_BALL, build_session_history
 
 

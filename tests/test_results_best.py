@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from game.scenes.results import ResultsScene
-from game.storage import DB_NAME
+from game.records.storage import DB_NAME
 from game.ui import Canvas
 from hardware.traces import Squeeze, synth_trace
 from tests.helpers import BASE, CAL, make_app, pct, run_until

@@ -26,7 +26,7 @@ from game.scenes.roll_calibrate import (
     roll_range_for_play,
     stored_roll_range,
 )
-from game.storage import MIGRATIONS, SCHEMA_VERSION, Store, _statements
+from game.records.storage import MIGRATIONS, SCHEMA_VERSION, Store, _statements
 from game.therapy.calibration import Calibration
 from game.therapy.roll_calibration import RollCalibrationRun, RollStep
 from game.therapy.roll_reps import RollRange, StrokeDetector

@@ -12,7 +12,7 @@ import pytest
 from game.loop import STEP
 from game.scene import Push
 from game.scenes.play import DisconnectedScene, PlayScene
-from game.storage import Store
+from game.records.storage import Store
 from hardware.fake_ball import PtyBall
 from hardware.line_formats import firmware_line
 from hardware.serial_ball import SerialBall

@@ -12,7 +12,7 @@ from game.scenes.rest import RestScene
 from game.scenes.session import SessionScene
 from game.scenes.title import TitleScene
 from game.scene import Push
-from game.storage import DB_NAME
+from game.records.storage import DB_NAME
 from hardware.traces import regular_squeezes, synth_trace
 from tests.helpers import BASE, make_app, pct, run_until
 

@@ -25,7 +25,7 @@ from game.staff import (
     check_new_pin,
     name_on_tile,
 )
-from game.storage import Store
+from game.records.storage import Store
 
 # The real parameters cost a third of a second a hash; the tests hash hundreds of times.
 CHEAP = PinKdf(time_cost=1, memory_kib=64)

@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from game.storage import MIGRATIONS, RepRow, Store
+from game.records.storage import MIGRATIONS, RepRow, Store
 
 
 def test_session_and_reps_round_trip(tmp_path):

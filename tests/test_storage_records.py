@@ -10,9 +10,9 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from game.record_writer import WriteFailed
-from game.records import fatigue_index, per_exercise, reps_per_day, streak, strength_over_time, today_summary
-from game.storage import DB_NAME, RepRow, Store
+from game.records.record_writer import WriteFailed
+from game.records.records import fatigue_index, per_exercise, reps_per_day, streak, strength_over_time, today_summary
+from game.records.storage import DB_NAME, RepRow, Store
 from hardware.sample import Sample
 from tests.records_history import START, build_history
 

@@ -390,7 +390,7 @@ def test_the_game_tells_the_ball_its_calibration(tmp_path):
     from types import SimpleNamespace
 
     from game.scenes.calibrate import apply_stored_calibration
-    from game.storage import Store
+    from game.records.storage import Store
     from hardware.source import SourceInfo
 
     class Ball:

@@ -16,7 +16,7 @@ from game.app import App, AppOptions
 from game.profiles import Profiles
 from game.scenes.session import SessionScene
 from game.scenes.title import TitleScene
-from game.storage import Store
+from game.records.storage import Store
 from game.ui import Canvas
 from hardware.clock import ManualClock
 from hardware.scripted import ScriptedSource

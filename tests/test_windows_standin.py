@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from game.storage import DB_NAME
+from game.records.storage import DB_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 # WINDOWS_STANDIN_OS: os.geteuid, os.fchmod... are gone too, as on Windows.

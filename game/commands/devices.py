@@ -94,7 +94,7 @@ def _given_calibration(ns: argparse.Namespace) -> tuple[Any, str] | None:
         return Calibration(baseline=ns.baseline, mvc=ns.mvc), "given on the command line"
     if ns.patient:
         from game.scenes.calibrate import stored_calibration
-        from game.storage import DB_NAME, Store, default_data_dir
+        from game.records.storage import DB_NAME, Store, default_data_dir
 
         path = Path(getattr(ns, "data_dir", None) or default_data_dir()) / DB_NAME
         if not path.exists():

@@ -17,14 +17,14 @@ def data_dir_argument(p: argparse.ArgumentParser) -> None:
 
 def open_records(ns: argparse.Namespace, prog: str):  # noqa: ANN201 - returns a Store or None
     """The existing records (never a new empty database), or None after a message."""
-    from game.storage import DB_NAME, Store, default_data_dir
+    from game.records.storage import DB_NAME, Store, default_data_dir
 
     folder = Path(getattr(ns, "data_dir", None) or default_data_dir())
     path = folder / DB_NAME
     if not path.is_file():
         print(f"main.py {prog}: no records at {path}; play a session first, or give --data-dir", file=sys.stderr)
         return None
-    from game.storage_faults import StorageFault, open_store
+    from game.records.storage_faults import StorageFault, open_store
 
     try:
         # Checked like the game's start: a damaged, locked or unwritable database is told
@@ -48,7 +48,7 @@ def _add(p: argparse.ArgumentParser) -> None:
 
 @subcommand("export", "export one patient's records as CSV, JSON or FHIR")(_add)
 def run(ns: argparse.Namespace) -> int:
-    from game.export import ExportError, check_destination, export, find_patient, write_private
+    from game.records.export import ExportError, check_destination, export, find_patient, write_private
 
     if ns.out is not None:
         try:

@@ -74,7 +74,7 @@ def _check_level(ref: str, data_dir: Path | None) -> tuple[str | None, str | Non
 @subcommand("patients", "patient profiles: list, add, show, rename, archive, assign a level")(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.profiles import ProfileError, Profiles, parse_setting
-    from game.storage import Store
+    from game.records.storage import Store
 
     data_dir = getattr(ns, "data_dir", None)
     store = Store.in_dir(data_dir)

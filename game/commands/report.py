@@ -23,8 +23,8 @@ def _add(p: argparse.ArgumentParser) -> None:
 @subcommand("report", "make a report (PDF or PNG) of one patient's progress: trends, adherence, adaptation, "
                       "provenance and every session")(_add)
 def run(ns: argparse.Namespace) -> int:
-    from game.export import ExportError, check_destination, find_patient, private_output
-    from game.report import ReportError, build_report
+    from game.records.export import ExportError, check_destination, find_patient, private_output
+    from game.records.report import ReportError, build_report
 
     suffix = ns.out.suffix.lower()
     if suffix not in (".pdf", ".png"):

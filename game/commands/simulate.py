@@ -32,7 +32,7 @@ def run(ns: argparse.Namespace) -> int:
         print("main.py simulate: --days must be 1 or more")
         return 2
     if not ns.no_plots:
-        from game.extras import missing_extra
+        from game.records.extras import missing_extra
 
         problem = missing_extra("matplotlib", "Plots")  # the optional [reports] extra
         if problem:

@@ -46,7 +46,7 @@ def _read_pin(from_stdin: bool) -> str | None:
 @subcommand("staff", "the clinic kiosk: set the staff PIN, see if entry is locked, names on tiles")(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.staff import MIN_DIGITS, KioskSettings, PinError, StaffLock, format_wait
-    from game.storage import Store
+    from game.records.storage import Store
 
     store = Store.in_dir(getattr(ns, "data_dir", None), background=False)
     try:

@@ -25,12 +25,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from game.exercises import BY_ID
-from game.provenance import input_words
-from game.storage import REP_COLUMNS
+from game.therapy.exercises import BY_ID
+from game.records.provenance import input_words
+from game.records.storage import REP_COLUMNS
 
 if TYPE_CHECKING:
-    from game.storage import Store
+    from game.records.storage import Store
 
 FORMATS = ("csv", "json", "fhir")
 EXPORT_VERSION = 1
@@ -347,7 +347,7 @@ def export_fhir_bundle(store: Store, patient_id: int, *, include_name: bool = Tr
     with its port and firmware, a keyboard as a keyboard, a simulator as a simulator); per
     session one summary Observation with one member Observation per exercise and input;
     and the pain and tiredness ratings, when given."""
-    from game.extras import missing_extra
+    from game.records.extras import missing_extra
 
     problem = missing_extra("fhir.resources", "FHIR exports")  # the optional [reports] extra
     if problem:

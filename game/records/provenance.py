@@ -218,7 +218,7 @@ def describe(ctx: Any, *, hand: str | None = None, exercise: str | None = None) 
     hand = hand or getattr(getattr(ctx, "play", None), "hand", None) or "right"
     cal_id, basis, units, scale = calibration_of(ctx.store, ctx.patient_id, hand, kind, ctx.hub.source.info.name,
                                                  ctx.calibration)
-    from game.exercises import BY_ID
+    from game.therapy.exercises import BY_ID
 
     if exercise in BY_ID and BY_ID[exercise].channel == "roll":
         basis = f"{basis}; {roll_basis(ctx.store, ctx.patient_id, hand, kind, ctx.hub.source.info.name)}"

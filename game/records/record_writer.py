@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from game.spill_journal import SpillJournal
+from game.records.spill_journal import SpillJournal
 
 T = TypeVar("T")
 

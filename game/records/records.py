@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from game.therapy.fatigue import fatigue_index as index_of_peaks
 
 if TYPE_CHECKING:
-    from game.storage import Store
+    from game.records.storage import Store
 
 _LOCAL_DAY = "date(r.recorded_at, 'unixepoch', 'localtime')"
 

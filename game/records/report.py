@@ -1,7 +1,7 @@
 """The therapist's report: charts and tables, as PDF (every page) or PNG (the overview).
 
 Drawn with matplotlib (its Figure API, no pyplot global state), in Atkinson
-Hyperlegible like the game. The same records as the exports (:mod:`game.export`),
+Hyperlegible like the game. The same records as the exports (:mod:`game.records.export`),
 with their provenance:
 
 1. overview: repetitions and success per day, the strongest squeeze over time (one
@@ -28,18 +28,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from game.exercises import BY_ID
-from game.export import DEVICE_NOTE, END_WORDS, KINDS_WITHOUT_SENSOR, export_data
-from game.provenance import input_words
-from game.records import local_day, per_exercise, reps_per_day, streak
-from game.resources import fonts_dir
+from game.therapy.exercises import BY_ID
+from game.records.export import DEVICE_NOTE, END_WORDS, KINDS_WITHOUT_SENSOR, export_data
+from game.records.provenance import input_words
+from game.records.records import local_day, per_exercise, reps_per_day, streak
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from game.storage import Store
+    from game.records.storage import Store
 
-FONT_DIR = fonts_dir()  # the game's own font, shipped with it (game/resources.py)
 DAYS = 28
 PNG_TABLE_ROWS = 20
 PAGE = (11.7, 8.3)  # A4 landscape, inches
@@ -62,7 +60,7 @@ class ReportError(ValueError):
 
 def _need_matplotlib() -> None:
     """matplotlib is the optional ``[reports]`` extra: say how to add it, never a traceback."""
-    from game.extras import missing_extra
+    from game.records.extras import missing_extra
 
     problem = missing_extra("matplotlib", "Reports")
     if problem:
@@ -284,10 +282,16 @@ def _adaptation(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------- drawing
-def _setup_fonts() -> str:
+def _setup_fonts(fonts: Path | None) -> str:
+    """The game's own font (Atkinson Hyperlegible) from ``fonts``; None: where it ships
+    (:func:`game.resources.fonts_dir`, a data location, no UI)."""
     from matplotlib import font_manager
 
-    for f in sorted(FONT_DIR.glob("*.ttf")):
+    if fonts is None:
+        from game.resources import fonts_dir
+
+        fonts = fonts_dir()
+    for f in sorted(Path(fonts).glob("*.ttf")):
         font_manager.fontManager.addfont(str(f))
     return "Atkinson Hyperlegible"
 
@@ -752,7 +756,8 @@ def _prepare(out: Path) -> None:
     os.chmod(out, 0o600)
 
 
-def build_report(store: Store, patient_id: int, out: str | Path, *, include_name: bool = True) -> Path:
+def build_report(store: Store, patient_id: int, out: str | Path, *, include_name: bool = True,
+                 fonts: Path | None = None) -> Path:
     """Write the report; the format follows the file name (.pdf: every page; .png: the overview and sessions)."""
     _need_matplotlib()
     import matplotlib
@@ -765,7 +770,7 @@ def build_report(store: Store, patient_id: int, out: str | Path, *, include_name
     if kind not in (".pdf", ".png"):
         raise ReportError(f"the report file must end in .pdf or .png, got '{out.name}'")
     d = gather(store, patient_id, include_name=include_name)
-    family = _setup_fonts()
+    family = _setup_fonts(fonts)
     _prepare(out)
     # Hinting fits glyphs to a pixel grid: nothing for a PDF's outlines, and 2-3x the cost of
     # measuring every text; the PNG keeps it.
@@ -796,7 +801,7 @@ def build_report(store: Store, patient_id: int, out: str | Path, *, include_name
 
 
 def render_pages(store: Store, patient_id: int, folder: str | Path, *, include_name: bool = True,
-                 dpi: int = 80) -> list[Path]:
+                 dpi: int = 80, fonts: Path | None = None) -> list[Path]:
     """Every PDF page as its own PNG (``folder/NN-name.png``): to look at, and for the docs."""
     _need_matplotlib()
     import matplotlib
@@ -806,7 +811,7 @@ def render_pages(store: Store, patient_id: int, folder: str | Path, *, include_n
 
     folder = Path(folder)
     d = gather(store, patient_id, include_name=include_name)
-    family = _setup_fonts()
+    family = _setup_fonts(fonts)
     written = []
     with matplotlib.rc_context({"font.family": family, "font.size": 10, "axes.titlesize": 12}):
         for i, (name, draw) in enumerate(_pages(d), 1):

@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 import platformdirs
 
-from game.provenance import Provenance
-from game.record_writer import BUSY_TIMEOUT_MS, RETRY_S, RecordWriter, WriteFailed, connect  # noqa: F401 - WriteFailed for callers
-from game.spill_journal import SpillJournal, journal_path
+from game.records.provenance import Provenance
+from game.records.record_writer import BUSY_TIMEOUT_MS, RETRY_S, RecordWriter, WriteFailed, connect  # noqa: F401 - WriteFailed for callers
+from game.records.spill_journal import SpillJournal, journal_path
+from game.therapy.fatigue import fatigue_index as index_of_peaks  # a stored rep without a peak does not count
 
 APP_NAME = "SqueezeQuest"
 DB_NAME = "squeeze_quest.sqlite3"
@@ -242,7 +243,7 @@ CREATE UNIQUE INDEX difficulty_changes_uid ON difficulty_changes(uid);
 # Provenance (issue 14): what input made each session, set and rep (ball with its port,
 # USB id, firmware and profile; keyboard, mouse, gamepad; simulator; trace file), the
 # calibration it was measured against and the program file with its content hash. One
-# row per distinct provenance, keyed by a hash of its content (game/provenance.py), so a
+# row per distinct provenance, keyed by a hash of its content (game/records/provenance.py), so a
 # journaled record merges to the same row. ``simulated`` marks scripted play. Rows from
 # before this version get a provenance inferred from the session's input_device name,
 # said so in ``detail``.
@@ -406,7 +407,7 @@ class Store:
             self.migrate()
             self._next_session_id = self._max_session_id() + 1
             # Play-time records the database cannot take yet (locked, disk full) go to
-            # the spill journal next to it and are merged later: see game/spill_journal.py.
+            # the spill journal next to it and are merged later: see game/records/spill_journal.py.
             journal = SpillJournal(journal_path(self.path)) if spill else None
             self.writer = RecordWriter(self.path, background=background, journal=journal, replay=apply_record,
                                        retry_s=retry_s, busy_timeout_ms=busy_timeout_ms)
@@ -556,7 +557,7 @@ class Store:
     def simulated_patient(self) -> int:
         """The record scripted play (simulator, trace files) is kept under when no patient
         was named for it: archived, so it is never offered in a patient picker."""
-        from game.provenance import SIMULATED_PATIENT
+        from game.records.provenance import SIMULATED_PATIENT
 
         row = self.db.execute("SELECT id FROM patients WHERE name=? AND archived=1 ORDER BY id LIMIT 1",
                               (SIMULATED_PATIENT,)).fetchone()
@@ -575,7 +576,7 @@ class Store:
         program take it first, the row gets another and reads here follow it.
 
         ``provenance``: the input, calibration and program it is played with (see
-        game/provenance.py); its sets and reps carry it too unless given their own."""
+        game/records/provenance.py); its sets and reps carry it too unless given their own."""
         try:
             # No waiting for a lock on the frame: a locked database just means the counter.
             self.db.execute("PRAGMA busy_timeout=0")
@@ -592,7 +593,7 @@ class Store:
         uid = uuid.uuid4().hex
         self._session_uids[sid] = uid
         if provenance is None:  # every session says what it was played with, if only by its device's name
-            from game.provenance import infer_provenance
+            from game.records.provenance import infer_provenance
 
             provenance = infer_provenance(input_device, level)
         rec = {"kind": "session", "uid": uid, "id": sid, "patient_id": patient_id, "started_at": self._wall(),
@@ -922,8 +923,6 @@ def apply_record(db: sqlite3.Connection, rec: dict[str, Any]) -> Any:
         )
         return None
     if kind == "set":
-        from game.records import fatigue_index
-
         sid = _session_id(db, rec)
         rows = db.execute(
             "SELECT success, peak_pct FROM reps WHERE session_id=? AND exercise=? AND set_number=? ORDER BY id",
@@ -940,7 +939,7 @@ def apply_record(db: sqlite3.Connection, rec: dict[str, Any]) -> Any:
             "reps_successful=excluded.reps_successful, success_rate=excluded.success_rate, "
             "fatigue_index=excluded.fatigue_index, active_s=excluded.active_s",
             (sid, rec["exercise"], rec["hand"], rec["set_number"], rec["started_at"], rec["at"], rec["end_reason"],
-             rec["reps_target"], n, ok, ok / n if n else None, fatigue_index([r["peak_pct"] for r in rows]),
+             rec["reps_target"], n, ok, ok / n if n else None, index_of_peaks([float(r["peak_pct"]) for r in rows if r["peak_pct"] is not None]),
              rec["active_s"], prov),
         )
         return None

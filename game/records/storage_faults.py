@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from game.spill_journal import journal_path
-from game.storage import DB_NAME, Store, default_data_dir
+from game.records.spill_journal import journal_path
+from game.records.storage import DB_NAME, Store, default_data_dir
 
 EXIT_STORAGE = 78  # EX_CONFIG: the records cannot be used; a restart will not help
 MIN_FREE_BYTES = 1024 * 1024  # below this the game would not have room for a session's records

@@ -8,7 +8,7 @@ reloads anything during a session: it only runs while it is the top scene.
 
 from __future__ import annotations
 
-from game.exercises import BY_ID
+from game.therapy.exercises import BY_ID
 from game.input import Act, Action
 from game.levels import LevelLibrary, LoadedLevel, level_dirs, level_ref
 from game.scene import Pop, Push, Scene, Transition

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from game.exercises import EXERCISES
+from game.therapy.exercises import EXERCISES
 from game.games import GAMES
 from game.input import Act, Action
 from game.scene import Pop, Push, Scene, Transition

@@ -13,10 +13,10 @@ from game.scenes.keep_going import KeepGoingScene, StillnessWatch
 from game.scenes.pause import PauseScene
 from game.scenes.results import ResultsScene, SetSummary
 from game.scenes.roll_calibrate import roll_range_for_play
-from game.provenance import Provenance, describe, records_patient
+from game.records.provenance import Provenance, describe, records_patient
 from game.replay import trace_settings
 from game.session import SetLink
-from game.storage import END_STOPPED_PAIN, RepRow
+from game.records.storage import END_STOPPED_PAIN, RepRow
 from game.therapy.force_reps import ForceRepSettings
 from game.ui import Canvas, LRect, Theme, draw_pause_icon, draw_stop_icon
 from hardware.sample import Sample

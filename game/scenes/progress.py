@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 
-from game.exercises import BY_ID
+from game.therapy.exercises import BY_ID
 from game.input import Act, Action
-from game.records import (
+from game.records.records import (
     DayCount,
     ExerciseTotal,
     StrengthPoint,

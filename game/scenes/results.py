@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from game.input import Act, Action
-from game.records import TodaySummary, local_day, today_summary
+from game.records.records import TodaySummary, local_day, today_summary
 from game.scene import Pop, Push, Replace, Scene, Transition
 from game.ui import Canvas, LRect, Theme, draw_tick
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, fit_size

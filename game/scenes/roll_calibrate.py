@@ -18,7 +18,7 @@ import math
 import statistics
 from typing import Any
 
-from game.exercises import BY_ID
+from game.therapy.exercises import BY_ID
 from game.games.base import draw_arrow
 from game.games.rolling import draw_ball, draw_palm_top, draw_thumb_to
 from game.input import Act, Action

@@ -13,7 +13,7 @@ from game import __version__
 from game.input import Act, Action
 from game.scene import Pop, Push, Scene, Transition
 from game.session import RatingStep, RestStep, SessionRunner, SetLink, SetStep, SummaryStep
-from game.storage import END_COMPLETED, END_QUIT, END_STOPPED, END_STOPPED_PAIN
+from game.records.storage import END_COMPLETED, END_QUIT, END_STOPPED, END_STOPPED_PAIN
 from game.therapy.difficulty import DifficultyState
 from game.ui import Canvas, LRect, Theme, draw_tick
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, fit_size
@@ -38,7 +38,7 @@ class SessionScene(Scene):
     def enter(self) -> None:
         ctx = self.ctx
         store = ctx.store
-        from game.provenance import describe, records_patient
+        from game.records.provenance import describe, records_patient
 
         # Scripted play goes under its own record (or --record-as), with the input, calibration and program.
         self.session_id = store.start_session(records_patient(ctx), input_device=ctx.hub.source.info.name,
@@ -62,9 +62,9 @@ class SessionScene(Scene):
 
     def _reps_today(self) -> int:
         try:
-            from game.records import local_day, today_summary
+            from game.records.records import local_day, today_summary
 
-            from game.provenance import records_patient
+            from game.records.provenance import records_patient
 
             return today_summary(self.ctx.store, records_patient(self.ctx),
                                  today=local_day(self.ctx.store.now())).reps_today

@@ -20,7 +20,7 @@ from game.ui import Canvas, LRect, Theme, draw_cross
 from game.widgets import Button, ButtonGroup
 
 if TYPE_CHECKING:
-    from game.storage_faults import StorageFault
+    from game.records.storage_faults import StorageFault
 
 CLOSE = "close"
 REPAIR = "repair"
