@@ -1,0 +1,128 @@
+"""The patient's journey, read from the records: stages opened per game, the day's goal,
+the forgiving streak, personal bests and the days of the journey map.
+
+The rules live in :mod:`game.therapy.stages` and :mod:`game.therapy.goals` (pure logic);
+this module only counts from the records (one short query each), so the play scene can ask
+for a game's stage when a set starts and the journey screen can read everything once.
+Days are the patient's local calendar days, as in :mod:`game.records.records`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from game.records.records import local_day
+from game.therapy.goals import DailyGoal, PersonalBests, Streak, daily_goal, forgiving_streak, personal_bests
+from game.therapy.stages import STAGE_COUNT, ExercisePractice, NextStage, next_stage, stage_for
+
+if TYPE_CHECKING:
+    from game.program import SessionPlan
+    from game.records.storage import Store
+
+_DAY = "date(r.recorded_at, 'unixepoch', 'localtime')"
+MAP_DAYS = 30  # the journey map shows this many days
+
+
+def _db(store: Store | sqlite3.Connection) -> sqlite3.Connection:
+    if isinstance(store, sqlite3.Connection):
+        return store
+    store.flush()  # read what was written before, including the rep just made
+    return store.db
+
+
+def practice(store: Store | sqlite3.Connection, patient_id: int, exercise: str) -> ExercisePractice:
+    """Reps the detector counted for this exercise (good and genuinely attempted) and the days it was practised."""
+    row = _db(store).execute(
+        f"SELECT COUNT(*) AS n, COUNT(DISTINCT {_DAY}) AS d FROM reps r JOIN sessions s ON s.id = r.session_id "
+        "WHERE s.patient_id = ? AND r.exercise = ?", (patient_id, exercise)).fetchone()
+    return ExercisePractice(exercise, int(row[0] or 0), int(row[1] or 0))
+
+
+def stage_of(store: Store | sqlite3.Connection, patient_id: int, exercise: str) -> int:
+    """The stage a set of this exercise is played at (the newest one opened)."""
+    try:
+        return stage_for(practice(store, patient_id, exercise))
+    except sqlite3.Error:  # records unreadable just now: the first stage, play goes on
+        return 1
+
+
+@dataclass(frozen=True)
+class GameJourney:
+    exercise: str
+    practice: ExercisePractice
+    stage: int
+    next: NextStage | None
+
+
+@dataclass(frozen=True)
+class MapDay:
+    day: date
+    reps: int
+    goal_reached: bool
+
+
+@dataclass
+class Journey:
+    today: date
+    games: list[GameJourney]
+    goal: DailyGoal
+    streak: Streak
+    bests: PersonalBests
+    days: list[MapDay] = field(default_factory=list)  # the last MAP_DAYS days, oldest first
+
+    @property
+    def stages_open(self) -> int:
+        return sum(g.stage for g in self.games)
+
+    @property
+    def stages_total(self) -> int:
+        return STAGE_COUNT * len(self.games)
+
+
+def load_journey(store: Store | sqlite3.Connection, patient_id: int, *, today: date, exercises: list[str],
+                 plan: SessionPlan | None = None) -> Journey:
+    db = _db(store)
+    per_day = {date.fromisoformat(r[0]): int(r[1]) for r in db.execute(
+        f"SELECT {_DAY} AS day, COUNT(*) FROM reps r JOIN sessions s ON s.id = r.session_id "
+        "WHERE s.patient_id = ? GROUP BY day", (patient_id,))}
+    counts = {r[0]: (int(r[1]), int(r[2])) for r in db.execute(
+        f"SELECT r.exercise, COUNT(*), COUNT(DISTINCT {_DAY}) FROM reps r JOIN sessions s ON s.id = r.session_id "
+        "WHERE s.patient_id = ? GROUP BY r.exercise", (patient_id,))}
+    games = []
+    for ex in exercises:
+        n, d = counts.get(ex, (0, 0))
+        p = ExercisePractice(ex, n, d)
+        games.append(GameJourney(ex, p, stage_for(p), next_stage(p)))
+    sets_reps = [(e.sets, e.reps) for e in plan.exercises] if plan is not None else []
+    goal = daily_goal(per_day.get(today, 0), sets_reps)
+    hold = db.execute("SELECT MAX(r.hold_s) FROM reps r JOIN sessions s ON s.id = r.session_id "
+                      "WHERE s.patient_id = ? AND r.success = 1", (patient_id,)).fetchone()[0]
+    month_start = today.replace(day=1).isoformat()
+    strongest = db.execute(f"SELECT MAX(r.peak_pct) FROM reps r JOIN sessions s ON s.id = r.session_id "
+                           f"WHERE s.patient_id = ? AND {_DAY} >= ? AND {_DAY} <= ?",
+                           (patient_id, month_start, today.isoformat())).fetchone()[0]
+    kg_per_pct = None
+    cal = db.execute("SELECT mvc, scale FROM calibrations WHERE patient_id = ? AND scale IS NOT NULL "
+                     "AND units != 'device units' ORDER BY recorded_at DESC, id DESC LIMIT 1",
+                     (patient_id,)).fetchone()
+    if cal is not None:
+        kg_per_pct = float(cal[0]) * float(cal[1]) / 100.0  # the same basis as the strength chart
+    bests = personal_bests(sorted(per_day.items()), longest_hold_s=hold, strongest_month_pct=strongest,
+                           kg_per_pct=kg_per_pct)
+    first = today - timedelta(days=MAP_DAYS - 1)
+    days = [MapDay(first + timedelta(days=i), per_day.get(first + timedelta(days=i), 0),
+                   goal.goal > 0 and per_day.get(first + timedelta(days=i), 0) >= goal.goal)
+            for i in range(MAP_DAYS)]
+    return Journey(today, games, goal, forgiving_streak(per_day, today=today), bests, days)
+
+
+def load_for(ctx: object, exercises: list[str]) -> Journey:
+    """The journey of the patient playing now (scripted play reads its own records)."""
+    from game.records.provenance import records_patient
+
+    store = ctx.store  # type: ignore[attr-defined]
+    return load_journey(store, records_patient(ctx), today=local_day(store.now()), exercises=exercises,
+                        plan=getattr(ctx, "plan", None))
