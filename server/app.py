@@ -1,0 +1,303 @@
+"""The clinic server's HTTP API (docs/clinic-server/API.md) as a FastAPI app.
+
+Handlers that touch the database are plain ``def`` functions: FastAPI runs them in its
+thread pool, and psycopg releases the GIL while it waits on PostgreSQL, so two cores
+stay busy without an async driver. Request bodies may be gzip-compressed.
+
+Every request goes through :class:`AccessLogMiddleware`: who (the device or therapist
+the request was authorised as, else "anonymous"), what (method, path, status), when.
+The log holds no bodies, no query strings and no names.
+
+The therapist portal (``server/portal``, a package of its own) is added to the app if
+it is there: its ``register(app)`` is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+import zlib
+from datetime import datetime, timezone
+from typing import Annotated
+
+import orjson
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+
+from server import admin, db, sync
+from server.auth import Device, require_device
+from server.schema import access_log
+
+log = logging.getLogger("squeeze_quest.server")
+access = logging.getLogger("squeeze_quest.server.access")
+
+API = "/api/v1"
+MAX_BODY = 64 * 1024 * 1024  # bytes once unzipped
+DB_DOWN = "The clinic server cannot reach its database just now. Nothing was lost; try again in a minute."
+
+
+# ------------------------------------------------------------------ access log
+class AccessLogWriter:
+    """Writes access-log rows in batches from a thread of its own (a request never waits
+    on the log). Bounded: if the database is away for long, the oldest unwritten rows
+    are dropped from the table (they are still in the server's own log output)."""
+
+    def __init__(self, engine: Engine, max_pending: int = 50_000):
+        self.engine = engine
+        self.q: queue.Queue = queue.Queue(maxsize=max_pending)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="access-log", daemon=True)
+        self._thread.start()
+
+    def add(self, row: dict) -> None:
+        try:
+            self.q.put_nowait(row)
+        except queue.Full:
+            pass
+
+    def _run(self) -> None:
+        pending: list[dict] = []
+        while not self._stop.is_set() or not self.q.empty() or pending:
+            try:
+                pending.append(self.q.get(timeout=0.5))
+                while len(pending) < 1000:
+                    pending.append(self.q.get_nowait())
+            except queue.Empty:
+                pass
+            if not pending:
+                continue
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(access_log), pending)
+                pending = []
+            except Exception:  # noqa: BLE001 - the database is away: keep them and try again
+                if self._stop.is_set():
+                    return
+                pending = pending[-10_000:]
+                self._stop.wait(1.0)
+
+    def close(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+
+class AccessLogMiddleware:
+    def __init__(self, app, writer_getter):
+        self.app = app
+        self.writer_getter = writer_getter
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        start = time.perf_counter()
+        status = [500]
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            client = scope.get("client")
+            row = {"at": datetime.now(timezone.utc), "actor": state.get("actor", "anonymous"),
+                   "method": scope["method"], "path": scope["path"][:300], "status": status[0],
+                   "client": client[0] if client else None,
+                   "duration_ms": int((time.perf_counter() - start) * 1000)}
+            access.info("%s %s %s %s %d %dms", row["client"], row["actor"], row["method"], row["path"], row["status"],
+                        row["duration_ms"])
+            writer = self.writer_getter()
+            if writer is not None:
+                writer.add(row)
+
+
+# ------------------------------------------------------------------ bodies
+async def read_body(request: Request) -> bytes:
+    """The request body, gunzipped if sent with Content-Encoding: gzip (bounded size)."""
+    raw = await request.body()
+    enc = request.headers.get("content-encoding", "").strip().lower()
+    if enc in ("", "identity"):
+        if len(raw) > MAX_BODY:
+            raise HTTPException(413, "The request is too large.")
+        return raw
+    if enc != "gzip":
+        raise HTTPException(415, f"Content-Encoding {enc!r} is not accepted; send gzip or nothing.")
+    return await run_in_threadpool(_gunzip, raw)
+
+
+def _gunzip(raw: bytes) -> bytes:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(raw, MAX_BODY + 1)
+    except zlib.error:
+        raise HTTPException(400, "The request's gzip body is damaged.") from None
+    if len(out) > MAX_BODY:
+        raise HTTPException(413, "The request is too large.")
+    if not d.eof:
+        raise HTTPException(400, "The request's gzip body is cut short.")
+    return out
+
+
+# ------------------------------------------------------------------ models (for the OpenAPI description)
+class Health(BaseModel):
+    status: str
+    schema_: int = Field(alias="schema")
+
+
+class EnrollIn(BaseModel):
+    code: str = Field(max_length=40)
+    device_uid: uuid.UUID
+    device_name: str = Field(max_length=200)
+
+
+class EnrollOut(BaseModel):
+    device_id: uuid.UUID
+    token: str
+    clinic_id: uuid.UUID
+    clinic_name: str
+
+
+class RecordIn(BaseModel):
+    uid: str
+    kind: str = Field(description="one of " + ", ".join(sync.RECORD_KINDS))
+    patient_uid: str | None = None
+    session_uid: str | None = None
+    recorded_at: str = Field(description="ISO-8601 UTC")
+    body: dict
+
+
+class UploadIn(BaseModel):
+    records: list[RecordIn] = Field(max_length=sync.MAX_RECORDS)
+
+
+class UploadOut(BaseModel):
+    stored: int
+    duplicates: int
+    acked: list[str]
+
+
+def _body_doc(model: type[BaseModel]) -> dict:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema(
+        ref_template="#/components/schemas/{model}")}}}}
+
+
+# ------------------------------------------------------------------ the app
+def create_app(database_url: str | None = None, engine: Engine | None = None, pool_size: int = 10,
+               secure_cookies: bool = True, access_log_to_db: bool = True) -> FastAPI:
+    """The clinic server app on ``database_url`` (or an engine). The schema must be migrated."""
+    if engine is None:
+        engine = db.make_engine(database_url or db.url_from_env(), pool_size=pool_size)
+    app = FastAPI(title="Squeeze Quest clinic server", version="1", openapi_url=f"{API}/openapi.json",
+                  docs_url=f"{API}/docs", redoc_url=None)
+    app.state.engine = engine
+    app.state.secure_cookies = secure_cookies
+    app.state.access_writer = None
+
+    @app.on_event("startup")
+    def _start() -> None:
+        if access_log_to_db:
+            app.state.access_writer = AccessLogWriter(engine)
+
+    @app.on_event("shutdown")
+    def _stop() -> None:
+        if app.state.access_writer is not None:
+            app.state.access_writer.close()
+        engine.dispose()
+
+    app.add_middleware(AccessLogMiddleware, writer_getter=lambda: app.state.access_writer)
+
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.InterfaceError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def _db_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unreachable: %s", str(exc).splitlines()[0][:200])
+        return JSONResponse({"detail": DB_DOWN}, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(sync.SyncError)
+    async def _sync_error(request: Request, exc: sync.SyncError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+            parts.append(f"{where}: {e.get('msg', 'not valid')}" if where else e.get("msg", "not valid"))
+        return JSONResponse({"detail": "The request is not valid: " + "; ".join(parts)}, status_code=422)
+
+    @app.get(f"{API}/health", response_model=Health, tags=["health"])
+    def health() -> dict:
+        with engine.connect() as conn:
+            rev = db.current_revision(conn)
+        return {"status": "ok", "schema": db.schema_number(rev)}
+
+    @app.post(f"{API}/devices/enroll", status_code=201, response_model=EnrollOut, tags=["devices"],
+              openapi_extra=_body_doc(EnrollIn))
+    async def enroll(request: Request) -> dict:
+        raw = await read_body(request)
+        try:
+            body = EnrollIn.model_validate_json(raw)
+        except ValueError as e:
+            raise HTTPException(422, "The enrolment request is not valid: send code, device_uid (a uid) and "
+                                     "device_name.") from e
+        return await run_in_threadpool(_enroll, body)
+
+    def _enroll(body: EnrollIn) -> dict:
+        try:
+            with engine.begin() as conn:
+                e = admin.enroll_device(conn, body.code, body.device_uid, body.device_name)
+        except admin.AdminError as err:
+            raise HTTPException(403, str(err)) from None
+        log.info("device %s enrolled in clinic %s", e.device_id, e.clinic_id)
+        return {"device_id": str(e.device_id), "token": e.token, "clinic_id": str(e.clinic_id),
+                "clinic_name": e.clinic_name}
+
+    @app.post(f"{API}/sync/records", response_model=UploadOut, tags=["sync"], openapi_extra=_body_doc(UploadIn))
+    async def upload(request: Request) -> Response:
+        device = await run_in_threadpool(require_device, request)
+        raw = await read_body(request)
+        result = await run_in_threadpool(_upload, device, raw)
+        return Response(orjson.dumps(result), media_type="application/json")
+
+    def _upload(device: Device, raw: bytes) -> dict:
+        recs = sync.parse_batch(raw)
+        return sync.store_batch(engine, device, recs)
+
+    @app.get(f"{API}/sync/changes", tags=["sync"])
+    def changes(device: Annotated[Device, Depends(require_device)], since: str = "") -> dict:
+        return sync.changes(engine, device, since)
+
+    _include_portal(app)
+    return app
+
+
+def _include_portal(app: FastAPI) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("server.portal") is None:
+        return
+    from server import portal
+
+    register = getattr(portal, "register", None)
+    if register is not None:
+        register(app)
+
+
+def app_from_env() -> FastAPI:
+    """The app uvicorn's workers build (``squeeze-quest-server serve`` sets the variables)."""
+    return create_app(db.url_from_env(), pool_size=int(os.environ.get("SQ_SERVER_POOL_SIZE", "10")),
+                      secure_cookies=os.environ.get("SQ_SERVER_SECURE_COOKIES", "1") != "0")
+

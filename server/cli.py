@@ -1,0 +1,193 @@
+"""``squeeze-quest-server``: run and administer the clinic server.
+
+    squeeze-quest-server migrate                      # create or update the database's tables
+    squeeze-quest-server create-clinic "North Ward"
+    squeeze-quest-server create-therapist --clinic "North Ward" --username ana
+    squeeze-quest-server enrolment-code --clinic "North Ward"
+    squeeze-quest-server list-devices [--clinic ...]
+    squeeze-quest-server revoke-device DEVICE_ID
+    squeeze-quest-server serve --ssl-certfile cert.pem --ssl-keyfile key.pem
+
+The database is named by ``DATABASE_URL`` (or ``--database-url``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import os
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from server import missing_server_packages
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="squeeze-quest-server", description="The Squeeze Quest clinic server.")
+    p.add_argument("--database-url", help="PostgreSQL URL (default: $DATABASE_URL)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    s = sub.add_parser("serve", help="run the server (HTTPS)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    s.add_argument("--port", type=int, default=8443)
+    s.add_argument("--ssl-certfile", help="the server's certificate (PEM, with its chain)")
+    s.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
+    s.add_argument("--self-signed", metavar="DIR", help="make (once) and use a self-signed CA and certificate in DIR; "
+                                                        "give the PCs DIR/ca.pem")
+    s.add_argument("--hostname", action="append", default=[], help="a name or address the self-signed "
+                                                                  "certificate is for (repeatable)")
+    s.add_argument("--plain-http", action="store_true", help="no TLS: only behind a TLS reverse proxy on this "
+                                                             "machine, or on 127.0.0.1 for tests")
+    s.add_argument("--workers", type=int, default=int(os.environ.get("SQ_SERVER_WORKERS", "1")),
+                   help="server processes (default 1)")
+    s.add_argument("--pool-size", type=int, default=10, help="database connections per process")
+    s.add_argument("--no-migrate", action="store_true", help="do not update the database's tables at start")
+
+    m = sub.add_parser("migrate", help="create or update the database's tables")
+    m.add_argument("revision", nargs="?", default="head", help="target (default head)")
+    m.add_argument("--down", action="store_true", help="go down to the revision given (e.g. base)")
+
+    c = sub.add_parser("create-clinic", help="add a clinic; prints its id")
+    c.add_argument("name")
+    sub.add_parser("list-clinics", help="list the clinics")
+
+    t = sub.add_parser("create-therapist", help="add a therapist login (asks for the password)")
+    t.add_argument("--clinic", required=True, help="clinic name or id")
+    t.add_argument("--username", required=True)
+    t.add_argument("--name", help="name shown in the portal")
+    t.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+    e = sub.add_parser("enrolment-code", help="make a one-time code to enrol a PC")
+    e.add_argument("--clinic", required=True, help="clinic name or id")
+    e.add_argument("--hours", type=float, default=24, help="how long the code works (default 24)")
+
+    d = sub.add_parser("list-devices", help="list enrolled PCs")
+    d.add_argument("--clinic", help="clinic name or id")
+
+    r = sub.add_parser("revoke-device", help="stop a PC's token from working")
+    r.add_argument("device_id")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    missing = missing_server_packages()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
+    args = _parser().parse_args(argv)
+    from server import admin, db
+
+    url = db.normalise_url(args.database_url) if args.database_url else db.url_from_env()
+    if args.command == "serve":
+        return _serve(args, url)
+    engine = db.make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        if args.command == "migrate":
+            if args.down:
+                db.downgrade(engine, args.revision)
+            else:
+                db.upgrade(engine, args.revision)
+            with engine.connect() as conn:
+                print(f"database schema: {db.current_revision(conn) or 'empty'}")
+            return 0
+        with engine.begin() as conn:
+            return _admin(args, conn, admin)
+    except admin.AdminError as err:
+        print(err, file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+
+
+def _admin(args, conn, admin) -> int:
+    if args.command == "create-clinic":
+        print(admin.create_clinic(conn, args.name))
+    elif args.command == "list-clinics":
+        from sqlalchemy import select
+
+        from server.schema import clinics
+
+        for row in conn.execute(select(clinics.c.id, clinics.c.name).order_by(clinics.c.name)):
+            print(f"{row.id}  {row.name}")
+    elif args.command == "create-therapist":
+        clinic = admin.find_clinic(conn, args.clinic)
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password for the new therapist: ")
+            if getpass.getpass("Again: ") != password:
+                print("The two passwords differ; nothing was changed.", file=sys.stderr)
+                return 1
+        print(admin.create_therapist(conn, clinic, args.username, password, args.name))
+    elif args.command == "enrolment-code":
+        clinic = admin.find_clinic(conn, args.clinic)
+        code = admin.make_enrolment_code(conn, clinic, ttl=timedelta(hours=args.hours))
+        print(code)
+        print(f"Type this code on the PC (main.py sync --server URL --enroll {code}). "
+              f"It works once, for {args.hours:g} hours.", file=sys.stderr)
+    elif args.command == "list-devices":
+        clinic = admin.find_clinic(conn, args.clinic) if args.clinic else None
+        for d in admin.list_devices(conn, clinic):
+            seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "never"
+            state = "REVOKED" if d.revoked else "active"
+            print(f"{d.id}  {state:7}  last seen {seen}  {d.clinic}: {d.name}")
+    elif args.command == "revoke-device":
+        try:
+            device_id = uuid.UUID(args.device_id)
+        except ValueError:
+            print("That is not a device id; see them with: squeeze-quest-server list-devices", file=sys.stderr)
+            return 1
+        admin.revoke_device(conn, device_id)
+        print("revoked")
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(args, url: str) -> int:
+    import uvicorn
+
+    from server import db
+
+    certfile, keyfile = args.ssl_certfile, args.ssl_keyfile
+    if args.self_signed:
+        from server.tls import make_self_signed
+
+        ca, certfile, keyfile = make_self_signed(args.self_signed, args.hostname or None)
+        print(f"self-signed TLS: give the PCs {ca}", file=sys.stderr)
+    if bool(certfile) != bool(keyfile):
+        print("Give both --ssl-certfile and --ssl-keyfile.", file=sys.stderr)
+        return 2
+    if not certfile and not args.plain_http:
+        print("The server sends health data: give it a certificate (--ssl-certfile and --ssl-keyfile, or "
+              "--self-signed DIR), or --plain-http behind a TLS proxy.", file=sys.stderr)
+        return 2
+    if not certfile and not _is_loopback(args.host):
+        print("Plain HTTP is allowed only on this machine (--host 127.0.0.1), behind a TLS proxy.", file=sys.stderr)
+        return 2
+    if not args.no_migrate:
+        engine = db.make_engine(url, pool_size=1, max_overflow=0)
+        db.upgrade(engine)
+        engine.dispose()
+    os.environ["DATABASE_URL"] = url
+    os.environ["SQ_SERVER_POOL_SIZE"] = str(args.pool_size)
+    os.environ["SQ_SERVER_SECURE_COOKIES"] = "1" if certfile else "0"
+    uvicorn.run("server.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                ssl_certfile=str(certfile) if certfile else None, ssl_keyfile=str(keyfile) if keyfile else None,
+                log_level=os.environ.get("SQ_SERVER_LOG_LEVEL", "warning"), access_log=False,
+                timeout_graceful_shutdown=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

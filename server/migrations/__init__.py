@@ -1,0 +1,1 @@
+"""Alembic migrations of the clinic server's database (run by ``squeeze-quest-server migrate``)."""

@@ -1,0 +1,224 @@
+"""The device side of the API: storing uploaded records, and the changes feed.
+
+Uploads are idempotent and append-only: a record's uid is its primary key, and
+``INSERT ... ON CONFLICT (uid) DO NOTHING`` makes a uid already stored a duplicate
+that changes nothing. A batch goes in with one COPY into a per-connection temporary
+table and one INSERT ... SELECT, all in one transaction: the whole request is stored
+or none of it (a server killed mid-request loses only what it never acknowledged).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from server.admin import next_change
+from server.auth import Device
+from server.schema import RECORD_KINDS
+
+MAX_RECORDS = 500
+_KINDS = frozenset(RECORD_KINDS)
+
+
+class SyncError(Exception):
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(slots=True)
+class Rec:
+    sent_uid: str  # as the client sent it (echoed in "acked")
+    uid: uuid.UUID
+    kind: str
+    patient_uid: uuid.UUID | None
+    session_uid: uuid.UUID | None
+    recorded_at: datetime
+    exercise: str | None
+    success: bool | None
+    body: dict
+
+
+def _uuid(value, what: str, i: int) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        raise SyncError(422, f"Record {i + 1}: {what} is not a uid ({str(value)[:60]!r}).") from None
+
+
+def _time(value, i: int) -> datetime:
+    if not isinstance(value, str):
+        raise SyncError(422, f"Record {i + 1}: recorded_at must be an ISO-8601 time.")
+    try:
+        t = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError:
+        raise SyncError(422, f"Record {i + 1}: recorded_at is not an ISO-8601 time ({value[:40]!r}).") from None
+    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t
+
+
+def parse_batch(raw: bytes) -> list[Rec]:
+    """The records of an upload, checked against the contract (SyncError 400/422 if not)."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise SyncError(400, "The request is not valid JSON.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+        raise SyncError(422, 'The request must be {"records": [...]}.')
+    items = data["records"]
+    if len(items) > MAX_RECORDS:
+        raise SyncError(422, f"At most {MAX_RECORDS} records per request; this one has {len(items)}.")
+    out: list[Rec] = []
+    for i, r in enumerate(items):
+        if not isinstance(r, dict):
+            raise SyncError(422, f"Record {i + 1} is not an object.")
+        kind = r.get("kind")
+        if kind not in _KINDS:
+            raise SyncError(422, f"Record {i + 1}: unknown kind {str(kind)[:40]!r}.")
+        sent = r.get("uid")
+        uid = _uuid(sent, "uid", i)
+        body = r.get("body")
+        if not isinstance(body, dict):
+            raise SyncError(422, f"Record {i + 1}: body must be an object.")
+        p = r.get("patient_uid")
+        if p is None and kind == "patient":
+            p = sent
+        patient = _uuid(p, "patient_uid", i) if p is not None else None
+        if patient is None and kind != "provenance":
+            raise SyncError(422, f"Record {i + 1}: a {kind} record needs a patient_uid.")
+        s = r.get("session_uid")
+        session = _uuid(s, "session_uid", i) if s is not None else None
+        exercise = success = None
+        if kind in ("rep", "set"):
+            ex = body.get("exercise")
+            exercise = ex if isinstance(ex, str) else None
+            if kind == "rep":
+                ok = body.get("success")
+                success = bool(ok) if isinstance(ok, (bool, int)) else None
+        out.append(Rec(str(sent), uid, kind, patient, session, _time(r.get("recorded_at"), i), exercise, success, body))
+    return out
+
+
+_INCOMING = """CREATE TEMP TABLE IF NOT EXISTS sq_incoming (
+    uid uuid, kind text, patient_uid uuid, session_uid uuid, recorded_at timestamptz,
+    exercise text, success boolean, body jsonb) ON COMMIT DELETE ROWS"""
+
+
+def _patient_fields(body: dict) -> tuple[str | None, str | None, str | None]:
+    name = body.get("display_name") or body.get("name")
+    initials = body.get("initials") or ("".join(w[0] for w in str(name).split()[:3]).upper() if name else None)
+    hand = body.get("hand")
+    return (str(name)[:200] if name else None, str(initials)[:10] if initials else None,
+            hand if hand in ("left", "right") else None)
+
+
+def store_batch(engine: Engine, device: Device, recs: list[Rec]) -> dict:
+    """Store a checked batch in one transaction; the response of POST /sync/records."""
+    seen: set[uuid.UUID] = set()
+    unique: list[Rec] = []
+    for r in recs:
+        if r.uid not in seen:
+            seen.add(r.uid)
+            unique.append(r)
+    acked = list(dict.fromkeys(r.sent_uid for r in recs))
+    if not unique:
+        return {"stored": 0, "duplicates": 0, "acked": acked}
+    profiles = {r.patient_uid: _patient_fields(r.body) for r in unique if r.kind == "patient"}
+    patient_uids = list({r.patient_uid for r in unique if r.patient_uid is not None})
+    with engine.begin() as conn:
+        _check_and_create_patients(conn, device, patient_uids, profiles)
+        stored = _insert_records(conn, device, unique)
+    return {"stored": stored, "duplicates": len(recs) - stored, "acked": acked}
+
+
+FOREIGN_PATIENT = ("Some of these records belong to a patient of another clinic. Nothing was stored. "
+                   "Ask the clinic's administrator to check which clinic this computer is enrolled with.")
+
+
+def _check_and_create_patients(conn: Connection, device: Device, uids: list[uuid.UUID],
+                               profiles: dict[uuid.UUID, tuple]) -> None:
+    if not uids:
+        return
+    q = text("SELECT uid, clinic_id, display_name FROM patients WHERE uid = ANY(:u)")
+    found = {row.uid: row for row in conn.execute(q, {"u": uids})}
+    if any(row.clinic_id != device.clinic_id for row in found.values()):
+        raise SyncError(403, FOREIGN_PATIENT)
+    missing = [u for u in uids if u not in found]
+    unnamed = [u for u in profiles if u in found and found[u].display_name is None and profiles[u][0]]
+    if not missing and not unnamed:
+        return
+    seq = next_change(conn)
+    for u in missing:
+        name, initials, hand = profiles.get(u, (None, None, None))
+        conn.execute(text("INSERT INTO patients(uid, clinic_id, display_name, initials, hand, created_by_device, "
+                          "change_seq) VALUES (:u, :c, :n, :i, :h, :d, :s) ON CONFLICT (uid) DO NOTHING"),
+                     {"u": u, "c": device.clinic_id, "n": name, "i": initials, "h": hand, "d": device.id, "s": seq})
+    if missing:  # another clinic's device may have made the same uid a moment ago
+        other = conn.execute(text("SELECT 1 FROM patients WHERE uid = ANY(:u) AND clinic_id <> :c"),
+                             {"u": missing, "c": device.clinic_id}).first()
+        if other:
+            raise SyncError(403, FOREIGN_PATIENT)
+    for u in unnamed:  # a patient first seen through its reps gets its name from its record
+        name, initials, hand = profiles[u]
+        conn.execute(text("UPDATE patients SET display_name = :n, initials = COALESCE(initials, :i), "
+                          "hand = COALESCE(hand, :h), change_seq = :s WHERE uid = :u AND display_name IS NULL"),
+                     {"u": u, "n": name, "i": initials, "h": hand, "s": seq})
+
+
+def _insert_records(conn: Connection, device: Device, recs: list[Rec]) -> int:
+    conn.execute(text(_INCOMING))
+    cur = conn.connection.driver_connection.cursor()
+    dumps = orjson.dumps
+    with cur.copy("COPY sq_incoming (uid, kind, patient_uid, session_uid, recorded_at, exercise, success, body) "
+                  "FROM STDIN") as cp:
+        for r in recs:
+            cp.write_row((r.uid, r.kind, r.patient_uid, r.session_uid, r.recorded_at, r.exercise, r.success,
+                          dumps(r.body).decode()))
+    cur.execute("INSERT INTO records (uid, clinic_id, device_id, kind, patient_uid, session_uid, recorded_at, "
+                "exercise, success, body) SELECT uid, %s, %s, kind, patient_uid, session_uid, recorded_at, exercise, "
+                "success, body FROM sq_incoming ON CONFLICT (uid) DO NOTHING", (device.clinic_id, device.id))
+    return cur.rowcount
+
+
+# ------------------------------------------------------------------ changes for a device
+def parse_cursor(since: str | None) -> int:
+    if not since:
+        return 0
+    if since.startswith("c") and since[1:].isdigit():
+        return int(since[1:])
+    raise SyncError(400, "The sync cursor is not one this server gave; sync again without one.")
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.astimezone(timezone.utc).isoformat() if t else None
+
+
+def changes(engine: Engine, device: Device, since: str | None) -> dict:
+    after = parse_cursor(since)
+    # One snapshot for every query, so the cursor matches exactly what was sent.
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+        pats = conn.execute(text(
+            "SELECT uid, display_name, initials, hand, archived, program_uid, change_seq FROM patients "
+            "WHERE clinic_id = :c AND change_seq > :a ORDER BY change_seq"), {"c": device.clinic_id, "a": after}).all()
+        progs = conn.execute(text(
+            "SELECT DISTINCT ON (uid) uid, patient_uid, version, name, yaml, saved_at, saved_by, change_seq "
+            "FROM programs WHERE clinic_id = :c AND change_seq > :a ORDER BY uid, version DESC"),
+            {"c": device.clinic_id, "a": after}).all()
+        clinic = conn.execute(text("SELECT settings, settings_seq FROM clinics WHERE id = :c"),
+                              {"c": device.clinic_id}).one()
+    top = max([after, clinic.settings_seq, *(p.change_seq for p in pats), *(p.change_seq for p in progs)])
+    return {
+        "cursor": f"c{top}",
+        "patients": [{"uid": str(p.uid), "display_name": p.display_name, "initials": p.initials, "hand": p.hand,
+                      "archived": p.archived, "program_uid": str(p.program_uid) if p.program_uid else None}
+                     for p in pats],
+        "programs": [{"uid": str(p.uid), "patient_uid": str(p.patient_uid) if p.patient_uid else None,
+                      "version": p.version, "name": p.name, "yaml": p.yaml, "saved_at": _iso(p.saved_at),
+                      "saved_by": str(p.saved_by) if p.saved_by else None} for p in progs],
+        "settings": clinic.settings or {},
+    }
