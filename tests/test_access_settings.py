@@ -233,8 +233,8 @@ def fake_espeak(tmp_path):
     """A stand-in speech program: it writes its arguments to a file, then waits a while."""
     log = tmp_path / "said.txt"
     prog = tmp_path / "espeak-ng"
-    prog.write_text(f"#!{sys.executable}\nimport sys, time\nopen({str(log)!r}, 'a').write(repr(sys.argv[1:]) + '\\n')\n"
-                    "time.sleep(5)\n")
+    prog.write_text(f"#!{sys.executable}\nimport sys, time\nif sys.argv[1:] == ['--voices']: sys.exit()\n"
+                    f"open({str(log)!r}, 'a').write(repr(sys.argv[1:]) + '\\n')\ntime.sleep(5)\n")
     prog.chmod(prog.stat().st_mode | stat.S_IEXEC)
     return prog, log
 
@@ -245,7 +245,8 @@ def test_speech_runs_in_its_own_process_and_a_new_prompt_cuts_off_the_old(fake_e
     t0 = time.monotonic()
     assert sp.say("Squeeze the ball")
     assert time.monotonic() - t0 < 0.5  # the frame does not wait for the voice
-    first = sp._proc
+    assert sp.wait_started()  # the speech thread started the program
+    first = sp.engine._proc
     assert sp.say("Well done")
     assert first.wait(timeout=5) != 0  # cut off
     deadline = time.monotonic() + 5
