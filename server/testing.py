@@ -80,6 +80,10 @@ class ServerProcess:
     def start(self, timeout: float = 30.0) -> ServerProcess:
         cmd = [sys.executable, "-m", "server", "--database-url", self.database_url, "serve", "--host", "127.0.0.1",
                "--port", str(self.port), "--workers", str(self.workers), "--pool-size", str(self.pool_size)]
+        if self.tls:  # made here first, so the health check can trust it (the server reuses them)
+            from server.tls import make_self_signed
+
+            make_self_signed(self.cert_dir)
         cmd += ["--self-signed", str(self.cert_dir)] if self.tls else ["--plain-http"]
         env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
                **self.extra_env}

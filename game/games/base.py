@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from game.effects import GameFeel, ease_out_cubic
 from game.therapy.calibration import Calibration
 from game.therapy.force_reps import EXERCISE_TIMINGS, ForceRepDetector, ForceRepSettings
 from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme, draw_cross, draw_hand, draw_tick
@@ -128,6 +129,9 @@ class MiniGame:
         self._done_at: float | None = None
         self.last_sample_t: float | None = None
         self.cues_given = 0  # how many times the game has asked for a rep (the scene plays "your turn")
+        # Sparks, the squeeze's charge, the end-of-set celebration: their randomness is drawn from
+        # the set's seed without consuming the scenery's random numbers.
+        self.feel = GameFeel(random.Random(hash(setup.rng.getstate()[1][1:9])))
 
     # ------------------------------------------------------------ settings
     @classmethod
@@ -190,12 +194,15 @@ class MiniGame:
             self.reps.append(rep)
             new.append(rep)
             self.on_rep(rep)
+            if rep.success:  # sparks for a success only: a near miss gets kind words, no prize
+                self.feel.success(self.focus_point())
             self.feedback = Feedback(self.feedback_text(rep), bool(rep.success), self.t + FEEDBACK_S)
         return new
 
     def update(self, dt: float) -> None:
         self.t += dt
         self.step_world(dt)
+        self.feel.step(dt, self.effort_fraction(), self.set_complete)
         if self.set_complete and self._done_at is None:
             self._done_at = self.t
         if self._done_at is not None and self.t - self._done_at >= FINISH_DELAY_S:
@@ -227,6 +234,18 @@ class MiniGame:
         """What to do right now, in a few plain words (None: nothing to say)."""
         return None
 
+    focus_radius: ClassVar[float] = 44.0  # the size of the thing the squeeze moves (for its glow)
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        """Where, in the (right-hand) world, the thing the patient moves is: sparks burst from it
+        and the squeeze's charge glows round it. ``alpha`` places it between fixed steps."""
+        return (640.0, 380.0)
+
+    def effort_fraction(self) -> float:
+        """How far the effort is toward the target now (0 at rest, 1 at the target)."""
+        s = self.detector.settings
+        return float(self.detector.display_pct) / max(1e-6, s.target_pct)
+
     def effort_now(self) -> bool:
         """The patient is working this moment: a rep under way, or the force off rest.
 
@@ -239,7 +258,9 @@ class MiniGame:
         """The world through a mirror for the left hand, then the upright HUD and words."""
         world = WorldView(c, self.mirror)
         self.draw_world(world, alpha)
+        self.feel.draw_world(world, self.focus_point(alpha), self.focus_radius, alpha)
         self.draw_hint(world, self.hint(), self.hint_at)
+        self.feel.draw_front(c)
         self.draw_front(c)
         self.draw_instruction(c)
         self.draw_hud(c)
@@ -271,7 +292,8 @@ class MiniGame:
             fb = self.feedback
             color = Theme.SUCCESS if fb.success else Theme.NEAR
             w = c.text_width(fb.text, 44, True) + 110
-            box = LRect(640 - w / 2, 130, w, 76)
+            shown = self.t - (fb.until - FEEDBACK_S)  # the banner eases down into place
+            box = LRect(640 - w / 2, 130 - 26 * (1.0 - ease_out_cubic(shown / 0.3)), w, 76)
             c.rect(Theme.BG, box, radius=20)
             c.rect(color, box, radius=20, width=5)
             icon = (box.x + 44, box.y + 38)

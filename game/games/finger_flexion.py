@@ -97,6 +97,11 @@ class FingerFlexionGame(MiniGame):
         g = self.gushes[-1] if self.gushes else None
         return g if g is not None and self.t - g.at < POUR_S else None
 
+    focus_radius = 50.0
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        return (PUMP_X + 10, 372.0)
+
     def hint(self) -> str | None:
         if self.set_complete:
             return None

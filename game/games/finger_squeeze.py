@@ -25,6 +25,7 @@ from game.games.base import (
     effort_curve,
     mirror_x,
 )
+from game.effects import approach
 from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme, draw_cross, draw_tick
 
 DEFAULT_PAIRS = ("index-middle", "middle-ring", "ring-little")
@@ -114,7 +115,7 @@ class FingerSqueezeGame(MiniGame):
             fish.resolved = True
             fish.caught = bool(rep.success)
             fish.resolved_at = self.t
-            fish.x = CATCH_X  # an early squeeze catches it as it arrives
+            # an early squeeze catches it as it arrives: it glides into the claw (step_world), no jump
             if fish.caught:
                 self.bucket += 1
                 self.snap_until = self.t + SNAP_S
@@ -137,6 +138,8 @@ class FingerSqueezeGame(MiniGame):
                 if not f.caught:
                     f.x += SWIM_SPEED * 1.6 * dt  # wriggles free, back out to sea
                     f.y -= 60 * dt
+                elif f.x > CATCH_X:  # caught early: eased into the claw
+                    f.x = max(CATCH_X, approach(f.x, CATCH_X - 4.0, dt, 0.07))
             elif f is waiting:
                 f.x = max(CATCH_X, f.x - SWIM_SPEED * dt)
             else:
@@ -150,6 +153,11 @@ class FingerSqueezeGame(MiniGame):
             self.cue_detector()
         if not self.fish and not self.set_complete:
             self.fish.append(self._new_fish(CATCH_X + self.spacing))
+
+    focus_radius = 56.0
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        return (CATCH_X, CATCH_Y)
 
     def hint(self) -> str | None:
         if self.set_complete:

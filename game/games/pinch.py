@@ -119,6 +119,11 @@ class PinchGame(MiniGame):
             self.cue_detector()
             self.cue_at = None
 
+    focus_radius = 72.0
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        return (LANTERN_X, self.alt_to_y(self.prev_alt + (self.alt - self.prev_alt) * alpha))
+
     def hint(self) -> str | None:
         if self.set_complete:
             return None

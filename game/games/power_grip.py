@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from game.games.base import GameSetup, MiniGame, WorldView
 from game.therapy.force_reps import ForceRep
+from game.effects import approach
 from game.ui import LOGICAL_H, LOGICAL_W, LRect, Theme, draw_cross, draw_tick
 
 BIRD_X = 400.0
@@ -71,8 +72,7 @@ class PowerGripGame(MiniGame):
         if ring is not None:
             ring.resolved = True
             ring.success = rep.success
-            if ring.x > BIRD_X:
-                ring.x = BIRD_X  # an early squeeze resolves the ring as the bird reaches it
+            # An early squeeze resolves the ring ahead: it glides to the bird (step_world), never jumps.
         self.cued = False
         remaining = self.setup.reps_target - self.reps_done
         last = self.rings[-1]
@@ -94,6 +94,9 @@ class PowerGripGame(MiniGame):
             self.scroll += dx
             for r in self.rings:
                 r.x -= dx
+            for r in self.rings:
+                if r.resolved and r.x > BIRD_X:  # resolved early: eased to the bird in a fraction of a second
+                    r.x = max(BIRD_X, approach(r.x, BIRD_X - 4.0, dt, 0.09))
             if ring is not None and not ring.resolved and ring.x <= BIRD_X:
                 ring.x = BIRD_X
         if ring is not None and ring.x <= BIRD_X + SPEED * 0.5 and not self.cued:
@@ -102,6 +105,9 @@ class PowerGripGame(MiniGame):
         self.rings = [r for r in self.rings if r.x > -200]
         if not self.rings and not self.set_complete:
             self.rings.append(Ring(BIRD_X + self.spacing))
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        return (BIRD_X, self.alt_to_y(self.prev_alt + (self.alt - self.prev_alt) * alpha))
 
     def hint(self) -> str | None:
         """What to do right now, in a few plain words."""

@@ -63,6 +63,9 @@ class RollGame(MiniGame):
         if known:
             self.detector.set_settings(replace(self.detector.settings, **known))
 
+    def effort_fraction(self) -> float:
+        return self.live_reach()  # how far this stroke or circle has gone, of the target
+
     def effort_now(self) -> bool:
         """Rolling is the effort here: a stroke or circle under way, or the ball on the move."""
         d = self.detector

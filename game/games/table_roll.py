@@ -92,6 +92,12 @@ class TableRollGame(RollGame):
         if self.dist < self.goal:
             self.dist = min(self.goal, self.dist + GLIDE * self.speed_factor * dt)
 
+    focus_radius = 50.0
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        d = self.prev_dist + (self.dist - self.prev_dist) * alpha
+        return (river_x(d), BOAT_Y)
+
     def hint(self) -> str | None:
         if self.set_complete:
             return None

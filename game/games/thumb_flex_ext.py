@@ -76,6 +76,12 @@ class ThumbFlexExtGame(RollGame):
         self.height += (goal - self.height) * (1.0 - math.exp(-dt / 0.05))
         self.flights = [f for f in self.flights if self.t - f.start < FLY_S]
 
+    focus_radius = 34.0
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        h = self.prev_height + (self.height - self.prev_height) * alpha
+        return (SHAFT_X, self.height_to_y(h) - 28)
+
     def hint(self) -> str | None:
         if self.set_complete:
             return None

@@ -70,6 +70,12 @@ class ThumbOppositionGame(RollGame):
         goal = max(0.0, min(1.0, self.live_reach() / REACH_TOP))
         self.pos += (goal - self.pos) * (1.0 - math.exp(-dt / 0.05))
 
+    focus_radius = 50.0
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        p = self.prev_pos + (self.pos - self.prev_pos) * alpha
+        return (self.to_x(p), GROUND_Y - 40)
+
     def hint(self) -> str | None:
         if self.set_complete:
             return None

@@ -62,6 +62,11 @@ class ThumbRollGame(RollGame):
     def live_reach(self) -> float:
         return abs(self.detector.turn_progress)
 
+    focus_radius = 90.0
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        return (WHEEL_X, WHEEL_Y - 40)
+
     def hint(self) -> str | None:
         if self.set_complete:
             return None
