@@ -1,0 +1,295 @@
+"""What the portal's pages read from the clinic store (SQLAlchemy Core on server.schema).
+
+Daily repetition totals come from ``portal_rep_days`` (kept by a trigger, see migration
+0003_portal), so a page reads a few hundred rows where the records hold millions. Ratings
+and calibrations are read from the records themselves through the
+``records_patient_kind_time`` index (a handful per patient and day).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Column, Date, DateTime, Float, Integer, MetaData, Table, Text, and_, func, select, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.engine import Connection
+
+from server.portal.flags import Flag, Rating, Strength, all_flags
+from server.schema import devices, patients, programs, records, therapists
+
+_meta = MetaData()
+rep_days = Table(
+    "portal_rep_days", _meta,
+    Column("patient_uid", UUID(as_uuid=True), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("exercise", Text, primary_key=True),
+    Column("reps", Integer), Column("successes", Integer),
+    *(Column(c, Float if c.endswith("_sum") else Integer)
+      for c in ("target_sum", "target_n", "hold_sum", "hold_n", "peak_pct_sum", "peak_pct_n", "roll_sum", "roll_n")),
+    Column("last_at", DateTime(timezone=True)),
+)
+
+RATING_KEYS = {"pain_before": "pain", "pain_after": "pain", "fatigue_before": "tiredness",
+               "fatigue_after": "tiredness"}
+
+
+def today_utc() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+@lru_cache(maxsize=4096)
+def program_total_reps(yaml_text: str) -> int:
+    """Repetitions one session of the program asks for (0 if the text no longer checks)."""
+    from game.levels import parse_level_text
+
+    level, problems = parse_level_text(yaml_text, "program")
+    return level.total_reps if level is not None and not problems else 0
+
+
+# ------------------------------------------------------------------ ratings and strength
+def _ratings_from(body: dict[str, Any], day: date) -> list[Rating]:
+    """Pain and tiredness (0-10) in a session or rating record's body: the SQLite
+    session's columns (pain_before...), a nested ``ratings`` object of the same, or
+    ``{"scale": "pain"|"fatigue", "value": n}``."""
+    out: list[Rating] = []
+    sources = [body]
+    if isinstance(body.get("ratings"), dict):
+        sources.append(body["ratings"])
+    for src in sources:
+        for key, what in RATING_KEYS.items():
+            v = src.get(key)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out.append(Rating(day, float(v) if what == "pain" else None, float(v) if what == "tiredness" else None))
+    scale, value = body.get("scale") or body.get("kind"), body.get("value")
+    if scale in ("pain", "fatigue", "tiredness") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        out.append(Rating(day, float(value) if scale == "pain" else None,
+                          float(value) if scale != "pain" else None))
+    return out
+
+
+def _strength_from(body: dict[str, Any], day: date) -> Strength | None:
+    mvc = body.get("mvc")
+    if not isinstance(mvc, (int, float)) or mvc <= 0:
+        return None
+    scale, units = body.get("scale"), body.get("units") or "device units"
+    if units == "kg" and isinstance(scale, (int, float)) and scale > 0:
+        return Strength(day, float(mvc) * float(scale), "kg")
+    return Strength(day, float(mvc), "device units")
+
+
+def ratings(conn: Connection, patient_uids: list[uuid.UUID], since: datetime) -> dict[uuid.UUID, list[Rating]]:
+    rows = conn.execute(select(records.c.patient_uid, records.c.recorded_at, records.c.body)
+                        .where(records.c.patient_uid.in_(patient_uids), records.c.kind.in_(("session", "rating")),
+                               records.c.recorded_at >= since))
+    out: dict[uuid.UUID, list[Rating]] = defaultdict(list)
+    for r in rows:
+        if isinstance(r.body, dict):
+            out[r.patient_uid].extend(_ratings_from(r.body, r.recorded_at.astimezone(timezone.utc).date()))
+    return out
+
+
+def strength(conn: Connection, patient_uids: list[uuid.UUID], last: int | None = None,
+             since: datetime | None = None) -> dict[uuid.UUID, list[Strength]]:
+    """Strongest-squeeze calibrations per patient, oldest first (the newest ``last`` of each)."""
+    q = select(records.c.patient_uid, records.c.recorded_at, records.c.body,
+               func.row_number().over(partition_by=records.c.patient_uid,
+                                      order_by=records.c.recorded_at.desc()).label("n")).where(
+        records.c.patient_uid.in_(patient_uids), records.c.kind == "calibration")
+    if since is not None:
+        q = q.where(records.c.recorded_at >= since)
+    sub = q.subquery()
+    q2 = select(sub)
+    if last is not None:
+        q2 = q2.where(sub.c.n <= last)
+    out: dict[uuid.UUID, list[Strength]] = defaultdict(list)
+    for r in conn.execute(q2.order_by(sub.c.recorded_at)):
+        s = _strength_from(r.body if isinstance(r.body, dict) else {}, r.recorded_at.astimezone(timezone.utc).date())
+        if s is not None:
+            out[r.patient_uid].append(s)
+    return out
+
+
+# ------------------------------------------------------------------ patients list
+@dataclass
+class PatientRow:
+    uid: uuid.UUID
+    display_name: str
+    initials: str
+    hand: str | None
+    archived: bool
+    program_name: str | None
+    program_version: int | None
+    prescribed_session: int
+    last_played: datetime | None
+    reps_week: int
+    reps_week_before: int
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def prescribed_week(self) -> int:
+        # Programs state no days per week: every day, as the report takes it.
+        return self.prescribed_session * 7
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.initials or str(self.uid)[:8]
+
+
+def patients_overview(conn: Connection, clinic_id: uuid.UUID, *, archived: bool = False,
+                      today: date | None = None) -> list[PatientRow]:
+    today = today or today_utc()
+    week = today - timedelta(days=6)
+    fortnight = today - timedelta(days=13)
+    latest = (select(programs.c.uid, func.max(programs.c.version).label("version"))
+              .where(programs.c.clinic_id == clinic_id).group_by(programs.c.uid).subquery())
+    prog = (select(programs.c.uid, programs.c.version, programs.c.name, programs.c.yaml)
+            .join(latest, and_(latest.c.uid == programs.c.uid, latest.c.version == programs.c.version)).subquery())
+    rows = conn.execute(
+        select(patients.c.uid, patients.c.display_name, patients.c.initials, patients.c.hand, patients.c.archived,
+               prog.c.name.label("program_name"), prog.c.version.label("program_version"), prog.c.yaml)
+        .outerjoin(prog, prog.c.uid == patients.c.program_uid)
+        .where(patients.c.clinic_id == clinic_id, patients.c.archived.is_(archived))
+        .order_by(func.lower(func.coalesce(patients.c.display_name, patients.c.initials, ""))))
+    out = [PatientRow(r.uid, r.display_name or "", r.initials or "", r.hand, r.archived, r.program_name,
+                      r.program_version, program_total_reps(r.yaml) if r.yaml else 0, None, 0, 0) for r in rows]
+    if not out:
+        return out
+    uids = [p.uid for p in out]
+    by_uid = {p.uid: p for p in out}
+    pclinic = select(patients.c.uid).where(patients.c.clinic_id == clinic_id,
+                                           patients.c.archived.is_(archived)).scalar_subquery()
+    for r in conn.execute(select(rep_days.c.patient_uid, func.sum(rep_days.c.reps).filter(rep_days.c.day >= week),
+                                 func.sum(rep_days.c.reps).filter(rep_days.c.day < week))
+                          .where(rep_days.c.patient_uid.in_(pclinic), rep_days.c.day >= fortnight)
+                          .group_by(rep_days.c.patient_uid)):
+        p = by_uid.get(r[0])
+        if p is not None:
+            p.reps_week, p.reps_week_before = int(r[1] or 0), int(r[2] or 0)
+    for r in conn.execute(select(rep_days.c.patient_uid, func.max(rep_days.c.last_at))
+                          .where(rep_days.c.patient_uid.in_(pclinic)).group_by(rep_days.c.patient_uid)):
+        if r[0] in by_uid:
+            by_uid[r[0]].last_played = r[1]
+    since = datetime.combine(today - timedelta(days=27), datetime.min.time(), timezone.utc)
+    rated = ratings(conn, uids, since)
+    strong = strength(conn, uids, last=6)
+    for p in out:
+        p.flags = all_flags(reps_this_week=p.reps_week, reps_week_before=p.reps_week_before,
+                            prescribed_week=p.prescribed_week, ratings=rated.get(p.uid, []),
+                            strength=strong.get(p.uid, []), today=today)
+    return out
+
+
+def patient(conn: Connection, clinic_id: uuid.UUID, uid: uuid.UUID) -> Any | None:
+    return conn.execute(select(patients).where(patients.c.uid == uid, patients.c.clinic_id == clinic_id)).first()
+
+
+# ------------------------------------------------------------------ programs
+def program_versions(conn: Connection, clinic_id: uuid.UUID, program_uid: uuid.UUID) -> list[Any]:
+    return list(conn.execute(
+        select(programs.c.uid, programs.c.version, programs.c.name, programs.c.yaml, programs.c.saved_at,
+               therapists.c.display_name.label("saved_by_name"))
+        .outerjoin(therapists, therapists.c.id == programs.c.saved_by)
+        .where(programs.c.uid == program_uid, programs.c.clinic_id == clinic_id)
+        .order_by(programs.c.version.desc())))
+
+
+# ------------------------------------------------------------------ progress
+@dataclass
+class DayRow:
+    day: date
+    exercise: str
+    reps: int
+    successes: int
+    target: float | None
+    hold: float | None
+    peak_pct: float | None
+    roll: float | None
+
+
+def rep_days_for(conn: Connection, uid: uuid.UUID, since: date) -> list[DayRow]:
+    def avg(s: Any, n: Any) -> Any:
+        return s / func.nullif(n, 0)
+
+    c = rep_days.c
+    rows = conn.execute(select(c.day, c.exercise, c.reps, c.successes, avg(c.target_sum, c.target_n),
+                               avg(c.hold_sum, c.hold_n), avg(c.peak_pct_sum, c.peak_pct_n), avg(c.roll_sum, c.roll_n))
+                        .where(c.patient_uid == uid, c.day >= since).order_by(c.day, c.exercise))
+    return [DayRow(*r) for r in rows]
+
+
+def sessions_for(conn: Connection, uid: uuid.UUID, since: datetime, limit: int = 60) -> list[dict[str, Any]]:
+    """The newest sessions with their reps, ratings, program version and provenance."""
+    rows = list(conn.execute(
+        select(records.c.uid, records.c.recorded_at, records.c.body, devices.c.name.label("device"))
+        .outerjoin(devices, devices.c.id == records.c.device_id)
+        .where(records.c.patient_uid == uid, records.c.kind == "session", records.c.recorded_at >= since)
+        .order_by(records.c.recorded_at.desc()).limit(limit)))
+    if not rows:
+        return []
+    uids = [r.uid for r in rows]
+    counts = {r[0]: (int(r[1]), int(r[2] or 0)) for r in conn.execute(
+        select(records.c.session_uid, func.count(), func.count().filter(records.c.success))
+        .where(records.c.session_uid.in_(uids), records.c.kind == "rep").group_by(records.c.session_uid))}
+    extra: dict[uuid.UUID, dict[str, Any]] = defaultdict(dict)
+    prov_uids: set[str] = set()
+    for r in conn.execute(select(records.c.session_uid, records.c.kind, records.c.body)
+                          .where(records.c.session_uid.in_(uids), records.c.kind.in_(("rating", "session", "event")))):
+        b = r.body if isinstance(r.body, dict) else {}
+        if r.kind in ("rating", "session"):
+            for key in RATING_KEYS:
+                for src in (b, b.get("ratings") if isinstance(b.get("ratings"), dict) else {}):
+                    if isinstance(src.get(key), (int, float)):
+                        extra[r.session_uid][key] = src[key]
+        if r.kind == "event" and b.get("kind") == "session_end" or "end_reason" in b:
+            extra[r.session_uid].setdefault("end_reason", b.get("end_reason") or b.get("reason"))
+    for r in rows:
+        if isinstance(r.body, dict) and r.body.get("provenance_uid"):
+            prov_uids.add(str(r.body["provenance_uid"]))
+    provs: dict[str, dict[str, Any]] = {}
+    if prov_uids:
+        for r in conn.execute(select(records.c.body).where(records.c.kind == "provenance",
+                                                           records.c.patient_uid == uid)):
+            b = r.body if isinstance(r.body, dict) else {}
+            if str(b.get("uid")) in prov_uids:
+                provs[str(b["uid"])] = b
+        if len(provs) < len(prov_uids):  # provenance records may carry no patient
+            for r in conn.execute(select(records.c.body).where(records.c.kind == "provenance",
+                                                               records.c.patient_uid.is_(None))):
+                b = r.body if isinstance(r.body, dict) else {}
+                if str(b.get("uid")) in prov_uids:
+                    provs[str(b["uid"])] = b
+    out = []
+    for r in rows:
+        b = r.body if isinstance(r.body, dict) else {}
+        n, ok = counts.get(r.uid, (int(b.get("reps_attempted") or 0), int(b.get("reps_successful") or 0)))
+        prov = provs.get(str(b.get("provenance_uid")), {})
+        out.append({"uid": r.uid, "at": r.recorded_at, "reps": n, "successes": ok, "device": r.device,
+                    "input": prov.get("input_kind") or b.get("input_device") or "",
+                    "input_detail": ", ".join(str(prov[k]) for k in ("device_name", "firmware", "device_profile")
+                                              if prov.get(k)),
+                    "program": b.get("program_uid"), "program_version": b.get("program_version"),
+                    "level": b.get("level"), "simulated": bool(b.get("simulated") or prov.get("simulated")),
+                    "calibration": prov.get("calibration_basis") or "",
+                    **{k: extra[r.uid].get(k, b.get(k)) for k in (*RATING_KEYS, "end_reason")}})
+    return out
+
+
+def patient_records(conn: Connection, uid: uuid.UUID) -> list[Any]:
+    """Every record of one patient (for the report and exports), oldest first, with the
+    provenance records they refer to."""
+    rows = list(conn.execute(select(records.c.uid, records.c.kind, records.c.session_uid, records.c.recorded_at,
+                                    records.c.body).where(records.c.patient_uid == uid)
+                             .order_by(records.c.recorded_at)))
+    wanted = {str(r.body.get("provenance_uid")) for r in rows if isinstance(r.body, dict) and r.body.get("provenance_uid")}
+    have = {str(r.body.get("uid")) for r in rows if r.kind == "provenance" and isinstance(r.body, dict)}
+    if wanted - have:
+        rows += [r for r in conn.execute(select(records.c.uid, records.c.kind, records.c.session_uid,
+                                                records.c.recorded_at, records.c.body)
+                                         .where(records.c.kind == "provenance", records.c.patient_uid.is_(None),
+                                                text("body->>'uid' = ANY(:u)")).params(u=list(wanted - have)))]
+    return rows

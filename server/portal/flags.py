@@ -1,0 +1,115 @@
+"""The patients list's flags: who may need a call. Each flag says plainly why it is raised.
+
+Definitions (design choices, stated on the page too; ``docs/clinic-server/PORTAL.md``):
+
+- **Falling adherence**: in the last 7 days the patient made fewer than half the
+  prescribed repetitions (the program's repetitions per session, every day: programs do
+  not state days per week, as in the report) *and* fewer than in the 7 days before.
+  A patient who has never played is not flagged (there is nothing to fall from).
+- **Rising pain**: the mean pain rating (0-10, before and after sessions) of the last 7
+  days is at least 1 point above the mean of the 21 days before, or any rating in the last
+  7 days is 7 or more. CLINICAL.md: exercise must never be pushed into pain.
+- **Rising tiredness**: the same for the tiredness ratings (1 point, or any 8 or more).
+- **Drop in strength**: the median of the last 3 strongest-squeeze calibrations is 15% or
+  more below the median of the 3 before them (for a ball calibrated in kg, 5 kg or more:
+  Bohannon 2019's meaningful change in grip).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import mean, median
+
+from game.i18n import _
+
+PAIN_RISE, PAIN_HIGH = 1.0, 7
+TIRED_RISE, TIRED_HIGH = 1.0, 8
+STRENGTH_DROP_SHARE = 0.15
+STRENGTH_DROP_KG = 5.0
+
+
+@dataclass(frozen=True)
+class Flag:
+    key: str  # "adherence", "pain", "tiredness", "strength"
+    title: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Rating:
+    day: date
+    pain: float | None
+    tiredness: float | None
+
+
+@dataclass(frozen=True)
+class Strength:
+    day: date
+    mvc: float
+    units: str  # "kg" when weight-calibrated, else "device units"
+
+
+def adherence_flag(reps_this_week: int, reps_week_before: int, prescribed_week: int) -> Flag | None:
+    if prescribed_week <= 0 or (reps_this_week == 0 and reps_week_before == 0):
+        return None
+    if reps_this_week < prescribed_week / 2 and reps_this_week < reps_week_before:
+        share = reps_this_week / prescribed_week
+        return Flag("adherence", _("Falling adherence"),
+                    _("{n} repetitions in the last 7 days: {share:.0%} of the {p} prescribed, down from {m} "
+                      "the week before.").format(n=reps_this_week, share=share, p=prescribed_week,
+                                                 m=reps_week_before))
+    return None
+
+
+def _rating_flag(key: str, title: str, values: Sequence[tuple[date, float]], today: date, rise: float,
+                 high: float) -> Flag | None:
+    week_start = today - timedelta(days=6)
+    recent = [(d, v) for d, v in values if week_start <= d <= today]
+    before = [v for d, v in values if week_start - timedelta(days=21) <= d < week_start]
+    if not recent:
+        return None
+    worst_day, worst = max(recent, key=lambda dv: (dv[1], dv[0]))
+    if worst >= high:
+        return Flag(key, title, _("Rated {v:g} of 10 on {day}.").format(v=worst, day=worst_day.strftime("%d %b")))
+    if before and mean(v for _d, v in recent) - mean(before) >= rise:
+        return Flag(key, title, _("{now:.1f} of 10 on average in the last 7 days, {then:.1f} in the 3 weeks "
+                                  "before.").format(now=mean(v for _d, v in recent), then=mean(before)))
+    return None
+
+
+def pain_flag(ratings: Sequence[Rating], today: date) -> Flag | None:
+    return _rating_flag("pain", _("Rising pain"), [(r.day, r.pain) for r in ratings if r.pain is not None],
+                        today, PAIN_RISE, PAIN_HIGH)
+
+
+def tiredness_flag(ratings: Sequence[Rating], today: date) -> Flag | None:
+    return _rating_flag("tiredness", _("Rising tiredness"),
+                        [(r.day, r.tiredness) for r in ratings if r.tiredness is not None],
+                        today, TIRED_RISE, TIRED_HIGH)
+
+
+def strength_flag(points: Sequence[Strength]) -> Flag | None:
+    pts = sorted(points, key=lambda p: p.day)
+    if len(pts) < 4:
+        return None
+    last, prev = pts[-3:], pts[-6:-3]
+    now, then = median(p.mvc for p in last), median(p.mvc for p in prev)
+    if then <= 0:
+        return None
+    kg = all(p.units == "kg" for p in last + prev)
+    dropped = (then - now >= STRENGTH_DROP_KG) if kg else (now <= then * (1 - STRENGTH_DROP_SHARE))
+    if not dropped:
+        return None
+    unit = "kg" if kg else _("device units")
+    return Flag("strength", _("Drop in strength"),
+                _("Strongest squeeze {now:.1f} {unit} (median of the last 3 calibrations), down from {then:.1f} "
+                  "{unit} ({share:.0%} less).").format(now=now, then=then, unit=unit, share=1 - now / then))
+
+
+def all_flags(*, reps_this_week: int, reps_week_before: int, prescribed_week: int, ratings: Sequence[Rating],
+              strength: Sequence[Strength], today: date) -> list[Flag]:
+    found = (adherence_flag(reps_this_week, reps_week_before, prescribed_week), pain_flag(ratings, today),
+             tiredness_flag(ratings, today), strength_flag(strength))
+    return [f for f in found if f is not None]
