@@ -23,9 +23,16 @@ SERVER_INSTALL = "pip install 'squeeze-quest[server]'"
 _NEEDED = ("fastapi", "uvicorn", "sqlalchemy", "psycopg", "alembic", "orjson")
 
 
+def _find(module: str):
+    try:
+        return importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+
+
 def missing_server_packages() -> str | None:
     """None if the [server] extra is installed, else a message saying how to add it."""
-    missing = [m for m in _NEEDED if importlib.util.find_spec(m) is None]
+    missing = [m for m in _NEEDED if _find(m) is None]
     if not missing:
         return None
     return (f"The clinic server needs packages that are not installed ({', '.join(missing)}). "
