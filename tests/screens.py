@@ -347,6 +347,63 @@ def _saving_delayed(tmp: Path, size: tuple[int, int], *, results: bool) -> App:
     return app
 
 
+def practice_history(store: Store, patient_id: int, wall: list[float], *, days: int = 24,
+                     skip: tuple[int, ...] = (4, 11, 12), exercises: tuple[str, ...] = ("power_grip", "pinch",
+                                                                                      "thumb_roll")) -> None:
+    """Reps written through the Store over ``days`` days (the clock ``wall`` moved day by day),
+    for screens that show a journey: some days off, one exercise more than the others."""
+    import random
+
+    from game.records.storage import RepRow
+
+    rng = random.Random(4)
+    start = wall[0] - (days - 1) * 86400.0
+    for day in range(days):
+        if day in skip:
+            continue
+        wall[0] = start + day * 86400.0
+        sid = store.start_session(patient_id, input_device="Squeeze ball")
+        for k, ex in enumerate(exercises[: 1 + day % len(exercises)]):
+            for n in range(1, 12 + (day % 3) * 8 if k == 0 else 8):
+                ok = rng.random() < 0.7
+                store.add_rep(sid, RepRow(ex, "right", 1, n, {
+                    "success": ok, "failure": None if ok else "below_target", "peak_pct": rng.uniform(18, 42),
+                    "target_pct": 20.0, "hold_target_s": 0.5, "hold_s": rng.uniform(0.5, 3.2) if ok else 0.2}))
+        store.end_session(sid, "completed")
+    store.flush()
+
+
+def _journey(tmp: Path, size: tuple[int, int], *, brief: bool = False) -> App:
+    """My journey after three weeks or so of practice (days off included)."""
+    import time
+
+    from game.scenes.journey import JourneyScene
+
+    wall = [time.time()]
+    app = _app(tmp, size, squeezes=False, store_kw={"wall": lambda: wall[0]})
+    now = wall[0]
+    practice_history(app.store, app.ctx.patient_id, wall)
+    wall[0] = now
+    app.ctx.plan = SessionPlan(exercises=(ExercisePlan("power_grip", sets=2, reps=10), ExercisePlan("pinch", sets=1,
+                                                                                                     reps=10)))
+    app.apply(Push(JourneyScene(brief=brief)))
+    return run(app, 0.5)
+
+
+def _play_stage(exercise: str, stage: int, hand: str = "right", seconds: float = 5.5
+                ) -> Callable[[Path, tuple[int, int]], App]:
+    """A set of one game drawn at one of its stages."""
+
+    def build(tmp: Path, size: tuple[int, int]) -> App:
+        from game.scenes.play import PlayScene
+
+        app = _app(tmp, size, hand=hand)
+        app.apply(Push(PlayScene(exercise, stage=stage)))
+        return run(app, seconds)
+
+    return build
+
+
 def _session_plan() -> SessionPlan:
     return SessionPlan(exercises=(ExercisePlan("power_grip", sets=1, reps=3),))
 
@@ -387,9 +444,15 @@ SCREENS: dict[str, Callable[[Path, tuple[int, int]], App]] = {
     **{f"demo_{g}": _demo(g) for g in ("power_grip", "pinch", "finger_squeeze", "table_roll")},
     "storage_fault_damaged": lambda tmp, size: _storage_fault(tmp, size, "damaged"),
     "storage_fault_locked": lambda tmp, size: _storage_fault(tmp, size, "locked"),
+    "journey": _journey,
+    "journey_after_session": lambda tmp, size: _journey(tmp, size, brief=True),
     "play_saving_delayed": lambda tmp, size: _saving_delayed(tmp, size, results=False),
     "results_saving_delayed": lambda tmp, size: _saving_delayed(tmp, size, results=True),
 }
+# The second games of power grip and table roll, and the screen that chooses between them (issue 17).
+from tests.variant_screens import VARIANT_SCREENS  # noqa: E402
+
+SCREENS.update(VARIANT_SCREENS)
 # The main screens, shot for docs/screenshots at both window sizes.
 MAIN_SCREENS = ("title", "settings", "confirm_hand", "patient_picker", "calibrate_squeeze", "rating",
                 "rating_confirm", "play_power_grip",

@@ -27,6 +27,7 @@ from game.scenes.play import PlayScene
 from game.scenes.rating import SETTLE_S, RatingScene
 from game.scenes.rest import RestScene
 from game.scenes.session import SessionScene
+from game.scenes.journey import SETTLE_S as JOURNEY_SETTLE_S, JourneyScene
 from game.scenes.title import TitleScene
 from game.records.storage import DB_NAME, Store
 from game.therapy.calibration import Calibration
@@ -127,6 +128,8 @@ def ready(app: App) -> bool:
         return top.shown_for >= SETTLE_S
     if isinstance(top, SessionScene):
         return top.summary is not None and top.shown_for >= 2.0
+    if isinstance(top, JourneyScene):
+        return top.shown_for >= JOURNEY_SETTLE_S
     return True
 
 
@@ -208,6 +211,8 @@ def test_the_whole_journey_with_squeezes_only(tmp_path):
     squeeze_on(app, hand, "yes")  # confirmed
     run_until(app, lambda: session.summary is not None, 5)
     squeeze_on(app, hand, "done")
+    assert isinstance(app.top, JourneyScene) and app.top.brief  # the journey map, shown after a session
+    squeeze_on(app, hand, "back")  # the ball alone leaves it
     assert isinstance(app.top, TitleScene)
     app.shutdown()
 
@@ -302,6 +307,8 @@ def test_the_whole_journey_with_the_space_key_only(tmp_path):
     key.on("yes")  # confirmed
     run_until(app, lambda: session.summary is not None, 5)
     key.on("done")
+    assert isinstance(app.top, JourneyScene)  # the journey map, shown after a session
+    key.on("back")
     assert isinstance(app.top, TitleScene)
     app.shutdown()
 

@@ -11,33 +11,70 @@ The detector is duck-typed (:class:`RepDetector`): the force games use
 :meth:`MiniGame.make_detector` to return their roll detector. Anything with
 ``feed(samples) -> reps`` whose reps carry ``number``, ``success``, ``failure`` and
 ``as_record()`` fits.
+
+**Stages** (issue 17): every game has five stages that open with practice (the rules:
+:mod:`game.therapy.stages`; counted from the records by :mod:`game.journey`). The play
+scene passes the stage as a number, ``GameSetup.stage`` (1..5); the game turns it into a
+:class:`StageLook` from its ``stages`` class variable and draws with ``self.stage``. A
+look holds drawing parameters only (a name, colours, a twist word naming what is drawn),
+so a stage can never change the target, hold, pace, reps or the detector's settings:
+those come from the setup alone (``force_settings``, ``make_detector``), before the look
+is chosen. To adopt stages in a new game:
+
+1. give the class ``stages = (StageLook(N_("Spring"), {"sky": (...)}, "blossom"), ...)``,
+   five of them (fewer repeat the last; none keeps the game's plain look);
+2. draw with ``self.stage.color("sky", DEFAULT)`` and branch on ``self.stage.twist``;
+3. draw the static scenery of a stage (sky, far hills: whatever does not move) through
+   :meth:`MiniGame.draw_backdrop`, which caches it per game, stage, window size and hand.
+
+**Rewards**: ``self.rewards`` gets one :class:`Reward` per *successful* rep and nothing
+for a failed one (CLINICAL.md: reward success; a near miss gets kind words, not a prize).
+Particles, chimes and collection pieces hang off these, never off ``self.reps``.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+import pygame
+
+from game.i18n import N_, _, ngettext
 from game.effects import GameFeel, ease_out_cubic
 from game.therapy.calibration import Calibration
 from game.therapy.force_reps import EXERCISE_TIMINGS, ForceRepDetector, ForceRepSettings
 from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme, draw_cross, draw_hand, draw_tick
+from game.widgets import fit_size  # shrink-to-fit for longer words (German)
 from hardware.sample import Sample
 
 if TYPE_CHECKING:
     from game.program import ExercisePlan
 
 FEEDBACK = {
-    None: "Great!",
-    "below_target": "Almost! A little stronger.",
-    "hold_too_short": "Good! Hold a bit longer.",
-    "slow_release": "Good! Now open your hand.",
-    "no_full_release": "Open your hand wide.",
+    None: N_("Great!"),
+    "below_target": N_("Almost! A little stronger."),
+    "hold_too_short": N_("Good! Hold a bit longer."),
+    "slow_release": N_("Good! Now open your hand."),
+    "no_full_release": N_("Open your hand wide."),
 }
-NEAR_MISS_DEFAULT = "Almost! Try again."
+NEAR_MISS_DEFAULT = N_("Almost! Try again.")
+
+
+def rep_count_word(rep_word: str, n: int) -> str:
+    """A game's word for its reps ("squeezes", "rolls"...) in the language's form for ``n`` of them."""
+    forms = {
+        "squeezes": lambda: ngettext("squeeze", "squeezes", n),
+        "presses": lambda: ngettext("press", "presses", n),
+        "pinches": lambda: ngettext("pinch", "pinches", n),
+        "rolls": lambda: ngettext("roll", "rolls", n),
+        "strokes": lambda: ngettext("stroke", "strokes", n),
+        "circles": lambda: ngettext("circle", "circles", n),
+    }
+    return forms[rep_word]() if rep_word in forms else _(rep_word)
 FEEDBACK_S = 2.0  # how long the success / near-miss banner stays up
 FINISH_DELAY_S = 1.5  # the last rep's event plays out before the results screen
 
@@ -64,6 +101,45 @@ class RepDetector(Protocol):
     def feed(self, samples: list[Sample]) -> list[Any]: ...
 
 
+@dataclass(frozen=True)
+class StageLook:
+    """How one stage of a game is drawn: a name, colours and a twist. Drawing only.
+
+    ``name`` is marked with ``N_`` and translated where drawn; ``palette`` maps a game's
+    own colour names to RGB; ``twist`` names what the stage draws differently (e.g.
+    ``"snow"``, ``"shells"``). Nothing here is a number the therapy could read: the
+    check below refuses anything in the palette that is not a colour."""
+
+    name: str
+    palette: Mapping[str, Color] = field(default_factory=dict)
+    twist: str = ""
+
+    def __post_init__(self) -> None:
+        for key, value in self.palette.items():
+            ok = isinstance(value, tuple) and len(value) == 3 and all(isinstance(v, int) and 0 <= v <= 255
+                                                                       for v in value)
+            if not ok:
+                raise ValueError(f"stage {self.name!r}: palette[{key!r}] must be an RGB colour, got {value!r}")
+
+    def color(self, key: str, default: Color) -> Color:
+        return self.palette.get(key, default)
+
+
+PLAIN_STAGE = StageLook("")
+
+
+@dataclass(frozen=True)
+class Reward:
+    """A successful rep's reward moment (a star, a chime, a piece of the collection)."""
+
+    t: float  # game time
+    rep_number: int
+
+
+BACKDROP_CACHE = 3  # static scenery surfaces kept (one full window each: ~8 MB at 1920x1080)
+_backdrops: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+
+
 @dataclass
 class GameSetup:
     calibration: Calibration
@@ -77,6 +153,8 @@ class GameSetup:
     # overrides); None when played straight from the menu with default settings.
     plan: ExercisePlan | None = None
     set_number: int = 1
+    # The stage this set is drawn at (1..5, from the patient's practice): drawing only.
+    stage: int = 1
 
 
 @dataclass
@@ -110,14 +188,16 @@ class MiniGame:
     exercise: ClassVar[str]
     title: ClassVar[str]
     instruction: ClassVar[str]  # one plain line, shown under the game
-    rep_word: ClassVar[str] = "squeezes"  # the HUD says "3 / 10 squeezes"
+    rep_word: ClassVar[str] = N_("squeezes")  # the HUD says "3 / 10 squeezes"
     channel: ClassVar[str] = "force"  # "force" or "roll"
     # Feedback words for this game, by failure reason (None = success); falls back to FEEDBACK.
     feedback_words: ClassVar[dict[str | None, str]] = {}
-    demo_caption: ClassVar[str] = "Watch, then do the same."
+    demo_caption: ClassVar[str] = N_("Watch, then do the same.")
     demo_cycle_s: ClassVar[float] = 3.0  # one demonstrated rep
     demo_cycles: ClassVar[int] = 3  # the demonstration ends by itself after this many
     hint_at: ClassVar[tuple[float, float]] = (780, 558)  # where the hint sits in the (right-hand) world
+    # The game's stages, first to last (see the module docstring); empty: one plain look.
+    stages: ClassVar[tuple[StageLook, ...]] = ()
 
     def __init__(self, setup: GameSetup) -> None:
         self.setup = setup
@@ -132,6 +212,17 @@ class MiniGame:
         # Sparks, the squeeze's charge, the end-of-set celebration: their randomness is drawn from
         # the set's seed without consuming the scenery's random numbers.
         self.feel = GameFeel(random.Random(hash(setup.rng.getstate()[1][1:9])))
+        self.rewards: list[Reward] = []  # one per successful rep, never for a failed one
+        # The look of this stage, chosen after the detector: it holds colours and names only.
+        self.stage_number = max(1, int(setup.stage))
+        self.stage: StageLook = self.look_for(self.stage_number)
+
+    @classmethod
+    def look_for(cls, stage: int) -> StageLook:
+        """The look of stage ``stage`` (1-based); past the last, the last; none: the plain look."""
+        if not cls.stages:
+            return PLAIN_STAGE
+        return cls.stages[max(1, min(stage, len(cls.stages))) - 1]
 
     # ------------------------------------------------------------ settings
     @classmethod
@@ -196,6 +287,8 @@ class MiniGame:
             self.on_rep(rep)
             if rep.success:  # sparks for a success only: a near miss gets kind words, no prize
                 self.feel.success(self.focus_point())
+            if rep.success:
+                self.rewards.append(Reward(self.t, rep.number))
             self.feedback = Feedback(self.feedback_text(rep), bool(rep.success), self.t + FEEDBACK_S)
         return new
 
@@ -210,7 +303,7 @@ class MiniGame:
 
     def feedback_text(self, rep: Any) -> str:
         key = failure_key(rep)
-        return self.feedback_words.get(key) or FEEDBACK.get(key) or NEAR_MISS_DEFAULT
+        return _(self.feedback_words.get(key) or FEEDBACK.get(key) or NEAR_MISS_DEFAULT)
 
     def cue_detector(self) -> None:
         """Tell the detector the game asked for a rep now (for reaction time)."""
@@ -269,6 +362,23 @@ class MiniGame:
         """The game's world, laid out for the right hand; ``w`` mirrors it for the left."""
         raise NotImplementedError
 
+    def draw_backdrop(self, w: WorldView, paint: Callable[[WorldView], None]) -> None:
+        """The stage's static scenery, painted once per game, stage, window size and hand, then
+        copied: ``paint`` draws it (no words: they are drawn live, upright) through a world view.
+        The cache is the drawing's, not the game's: drawing still changes no game state."""
+        c = w.plain
+        key = (type(self).__name__, self.stage_number, c.surface.get_size(), w.mirror, w.axis)
+        surf = _backdrops.get(key)
+        if surf is None:
+            surf = pygame.Surface(c.surface.get_size(), 0, c.surface)
+            paint(WorldView(type(c)(surf), w.mirror, w.axis))
+            _backdrops[key] = surf
+            while len(_backdrops) > BACKDROP_CACHE:
+                _backdrops.popitem(last=False)
+        else:
+            _backdrops.move_to_end(key)
+        c.surface.blit(surf, (0, 0))
+
     def draw_front(self, c: Canvas) -> None:
         """Panels over the world that have no side (drawn upright, never mirrored)."""
 
@@ -286,19 +396,21 @@ class MiniGame:
     def draw_hud(self, c: Canvas) -> None:
         c.rect(Theme.PANEL, LRect(20, 16, 250, 96), radius=16)
         c.text(f"{self.reps_done} / {self.setup.reps_target}", (145, 56), size=52, bold=True)
-        c.text(self.rep_word, (145, 96), size=22, color=Theme.TEXT_DIM)
+        word = rep_count_word(self.rep_word, self.setup.reps_target)
+        c.text(word, (145, 96), size=fit_size(c, word, 22, 236), color=Theme.TEXT_DIM)
         self.draw_signal(c, self.signal_rect)
         if self.feedback and self.t < self.feedback.until:
             fb = self.feedback
             color = Theme.SUCCESS if fb.success else Theme.NEAR
-            w = c.text_width(fb.text, 44, True) + 110
+            size = fit_size(c, fb.text, 44, 1080, bold=True)  # longer words (German) shrink to fit
+            w = c.text_width(fb.text, size, True) + 110
             shown = self.t - (fb.until - FEEDBACK_S)  # the banner eases down into place
             box = LRect(640 - w / 2, 130 - 26 * (1.0 - ease_out_cubic(shown / 0.3)), w, 76)
             c.rect(Theme.BG, box, radius=20)
             c.rect(color, box, radius=20, width=5)
             icon = (box.x + 44, box.y + 38)
             (draw_tick if fb.success else draw_cross)(c, icon, 40, color)
-            c.text(fb.text, (box.x + 80, box.y + 38), size=44, bold=True, anchor="midleft")
+            c.text(fb.text, (box.x + 80, box.y + 38), size=size, bold=True, anchor="midleft")
 
     @property
     def feedback_showing(self) -> bool:
@@ -320,21 +432,26 @@ class MiniGame:
         ty = r.y + r.h * (1 - s.target_pct / top_pct)
         c.line(Theme.FOCUS, (r.x - 14, ty), (r.x + r.w + 14, ty), 5)
         draw_target_arrow(c, r, ty)
-        c.text("force", (r.x + r.w / 2, r.y + r.h + 24), size=22, color=Theme.TEXT)
+        c.text(_("force"), (r.x + r.w / 2, r.y + r.h + 24), size=fit_size(c, _("force"), 22, r.w + 40),
+               color=Theme.TEXT)
 
     def draw_instruction(self, c: Canvas) -> None:
         """The one line of plain instruction, at the bottom."""
-        w = c.text_width(self.instruction, 26) + 60
+        text = _(self.instruction)
+        size = fit_size(c, text, 26, 1180)
+        w = c.text_width(text, size) + 60
         c.rect(Theme.BG, LRect(640 - w / 2, 664, w, 46), radius=14)
-        c.text(self.instruction, (640, 687), size=26)
+        c.text(text, (640, 687), size=size)
 
     def draw_hint(self, c: Canvas | WorldView, hint: str | None, center: tuple[float, float] = (780, 558)) -> None:
         """What to do right now, in big words (hidden while feedback shows)."""
         if not hint or self.feedback_showing:
             return
-        w = c.text_width(hint, 44, True) + 60
+        hint = _(hint)  # games return their hints marked with N_
+        size = fit_size(c, hint, 44, 760, bold=True)
+        w = c.text_width(hint, size, True) + 60
         c.rect(Theme.BG, LRect(center[0] - w / 2, center[1] - 38, w, 76), radius=20)
-        c.text(hint, center, size=44, bold=True, color=Theme.FOCUS)
+        c.text(hint, center, size=size, bold=True, color=Theme.FOCUS)
 
 
 def draw_demo_meter(c: Canvas, r: LRect, effort: float, target: float = 0.7) -> None:

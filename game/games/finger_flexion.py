@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from game.games.base import (
     SKIN,
     MiniGame,
+    StageLook,
     WorldView,
     draw_arrow,
     draw_demo_meter,
@@ -24,6 +25,7 @@ from game.games.base import (
     mirror_rect,
     mirror_x,
 )
+from game.i18n import N_
 from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme
 
 GROUND_Y = 600.0
@@ -49,19 +51,29 @@ class Gush:
 
 class FingerFlexionGame(MiniGame):
     exercise = "finger_flexion"
-    title = "Finger press"
-    instruction = "Press the ball with four fingers to pump. Let go between presses."
-    rep_word = "presses"
+    title = N_("Finger press")
+    instruction = N_("Press the ball with four fingers to pump. Let go between presses.")
+    rep_word = N_("presses")
     feedback_words = {
-        None: "Splash!",
-        "below_target": "Almost! Press a little harder.",
-        "hold_too_short": "Almost! Press a little longer.",
-        "slow_release": "Good! Let go quicker.",
-        "no_full_release": "Open your fingers.",
+        None: N_("Splash!"),
+        "below_target": N_("Almost! Press a little harder."),
+        "hold_too_short": N_("Almost! Press a little longer."),
+        "slow_release": N_("Good! Let go quicker."),
+        "no_full_release": N_("Open your fingers."),
     }
-    demo_caption = "Press the ball into your palm with four fingers. Keep the thumb out. Let go."
+    demo_caption = N_("Press the ball into your palm with four fingers. Keep the thumb out. Let go.")
     demo_cycle_s = 2.0
     hint_at = (PUMP_X + 20, 180)
+    # Where the water goes: the same pump, the same press; the water itself stays blue.
+    stages = (
+        StageLook(N_("Garden tower"), {"sky": SKY, "grass": GRASS, "roof": (176, 58, 0)}, "garden"),
+        StageLook(N_("Farm field"), {"sky": (186, 218, 236), "grass": (120, 130, 50), "roof": (150, 40, 30)}, "farm"),
+        StageLook(N_("Orchard"), {"sky": (170, 210, 230), "grass": (70, 130, 60), "roof": (120, 60, 120)}, "orchard"),
+        StageLook(N_("Village well"), {"sky": (196, 214, 230), "grass": (96, 110, 80), "roof": (60, 80, 120)},
+                  "village"),
+        StageLook(N_("Evening glow"), {"sky": (236, 176, 120), "grass": (70, 90, 50), "roof": (120, 40, 20)},
+                  "evening"),
+    )
 
     def __init__(self, setup) -> None:  # noqa: ANN001
         super().__init__(setup)
@@ -107,23 +119,54 @@ class FingerFlexionGame(MiniGame):
             return None
         d = self.detector
         if d.awaiting_release or (d.in_rep and d.level_pct >= d.settings.target_pct):
-            return "Let go"
+            return N_("Let go")
         if d.in_rep:
-            return "Press!"
-        return "Press!"
+            return N_("Press!")
+        return N_("Press!")
 
     # ---------------------------------------------------------------- draw
     def draw_world(self, c: WorldView, alpha: float) -> None:
         level = self.prev_level + (self.level - self.prev_level) * alpha
         handle = self.prev_handle + (self.handle - self.prev_handle) * alpha
-        c.clear(SKY)
-        for x, y, sz in self.clouds:
-            for dx, dy, r in ((0, 0, 30), (30, -10, 36), (64, 0, 28)):
-                c.circle((250, 252, 255), (x + dx * sz, y + dy * sz), r * sz)
-        c.rect(GRASS, (0, GROUND_Y, LOGICAL_W, 200))
+        self.draw_backdrop(c, self._paint_backdrop)
         self._draw_tower(c, level)
         self._draw_pipe(c)
         self._draw_pump(c, handle)
+
+    def _paint_backdrop(self, c: WorldView) -> None:
+        """Sky, clouds, ground and what the water is for at this stage (nothing here moves)."""
+        look = self.stage
+        c.clear(look.color("sky", SKY))
+        if look.twist == "evening":
+            c.circle((250, 210, 120), (1010, 420), 80)
+        for x, y, sz in self.clouds:
+            for dx, dy, r in ((0, 0, 30), (30, -10, 36), (64, 0, 28)):
+                c.circle((250, 240, 230) if look.twist == "evening" else (250, 252, 255), (x + dx * sz, y + dy * sz),
+                         r * sz)
+        grass = look.color("grass", GRASS)
+        c.rect(grass, (0, GROUND_Y, LOGICAL_W, 200))
+        if look.twist == "farm":  # rows of crops the water feeds
+            for k in range(12):
+                x = 20 + k * 105
+                c.rect((90, 60, 30), (x, GROUND_Y + 30, 80, 14), radius=6)
+                for j in range(3):
+                    c.circle((60, 150, 60), (x + 14 + 26 * j, GROUND_Y + 26), 11)
+        elif look.twist == "orchard":
+            for x in (80, 1010, 1180):
+                c.rect((110, 72, 40), (x - 10, GROUND_Y - 120, 20, 124))
+                c.circle((50, 120, 60), (x, GROUND_Y - 150), 56)
+                for dx, dy in ((-20, -150), (18, -170), (10, -130)):
+                    c.circle((213, 94, 0), (x + dx, GROUND_Y + dy), 8)
+        elif look.twist == "village":
+            for x in (40, 1000, 1140):
+                c.rect((214, 200, 176), (x, GROUND_Y - 90, 110, 94))
+                c.polygon(look.color("roof", (60, 80, 120)), [(x - 10, GROUND_Y - 90), (x + 55, GROUND_Y - 140),
+                                                              (x + 120, GROUND_Y - 90)])
+                c.rect((90, 110, 140), (x + 40, GROUND_Y - 60, 28, 28))
+        elif look.twist == "garden":
+            for k in range(9):
+                x = 40 + k * 140
+                c.circle((204, 121, 167) if k % 2 else (240, 228, 66), (x, GROUND_Y + 40), 9)
 
     def _draw_tower(self, c: WorldView, level: float) -> None:
         r = TANK
@@ -155,7 +198,8 @@ class FingerFlexionGame(MiniGame):
             y = r.y + r.h - 6 - i * band_h
             c.line((150, 160, 172), (r.x + r.w - 22, y), (r.x + r.w - 6, y), 2)
         c.rect(Theme.DARK_TEXT, r, radius=12, width=5)
-        c.polygon((176, 58, 0), [(r.x - 16, r.y + 4), (r.center[0], r.y - 56), (r.x + r.w + 16, r.y + 4)])
+        c.polygon(self.stage.color("roof", (176, 58, 0)), [(r.x - 16, r.y + 4), (r.center[0], r.y - 56),
+                                                           (r.x + r.w + 16, r.y + 4)])
 
     def _draw_pipe(self, c: WorldView) -> None:
         top_x = TANK.x + 30

@@ -18,13 +18,16 @@ from game.games.base import (
     SKIN,
     GameSetup,
     MiniGame,
+    StageLook,
     WorldView,
     draw_arrow,
     draw_demo_meter,
     draw_limb,
     effort_curve,
     mirror_x,
+    star_points,
 )
+from game.i18n import N_, _
 from game.effects import approach
 from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme, draw_cross, draw_tick
 
@@ -45,9 +48,13 @@ CRAB_DARK: Color = (150, 60, 0)
 FISH_COLORS: tuple[Color, ...] = ((240, 228, 66), (86, 180, 233), (204, 121, 167), (230, 159, 0))
 
 
+FINGER_NAMES = {"thumb": N_("thumb"), "index": N_("index"), "middle": N_("middle"), "ring": N_("ring"),
+                "little": N_("little")}
+
+
 def pair_label(pair: str) -> str:
-    """'index-middle' -> 'index + middle'."""
-    return " + ".join(pair.split("-"))
+    """'index-middle' -> 'index + middle' (in the patient's language)."""
+    return " + ".join(_(FINGER_NAMES[f]) if f in FINGER_NAMES else f for f in pair.split("-"))
 
 
 @dataclass
@@ -62,18 +69,30 @@ class Fish:
 
 class FingerSqueezeGame(MiniGame):
     exercise = "finger_squeeze"
-    title = "Finger squeeze"
-    instruction = "Squeeze the two fingers together to snap the claw. Then relax."
-    rep_word = "squeezes"
+    title = N_("Finger squeeze")
+    instruction = N_("Squeeze the two fingers together to snap the claw. Then relax.")
+    rep_word = N_("squeezes")
     feedback_words = {
-        None: "Caught it!",
-        "below_target": "Almost! Squeeze a little harder.",
-        "hold_too_short": "Almost! Hold the squeeze a moment.",
-        "slow_release": "Got it! Now relax your fingers.",
-        "no_full_release": "Relax your fingers.",
+        None: N_("Caught it!"),
+        "below_target": N_("Almost! Squeeze a little harder."),
+        "hold_too_short": N_("Almost! Hold the squeeze a moment."),
+        "slow_release": N_("Got it! Now relax your fingers."),
+        "no_full_release": N_("Relax your fingers."),
     }
-    demo_caption = "Ball between the two fingers. Squeeze them together. Relax."
+    demo_caption = N_("Ball between the two fingers. Squeeze them together. Relax.")
     hint_at = (860, 540)
+    # The crab's catch changes from stage to stage; the claw, the wait and the squeeze do not.
+    stages = (
+        StageLook(N_("Fish reef"), {"water": WATER, "deep": WATER_DEEP, "sand": SAND}, "fish"),
+        StageLook(N_("Shell beach"), {"water": (20, 78, 112), "deep": (12, 52, 80), "sand": (214, 190, 140)},
+                  "shells"),
+        StageLook(N_("Rock pool"), {"water": (18, 70, 92), "deep": (10, 46, 62), "sand": (150, 140, 130)},
+                  "starfish"),
+        StageLook(N_("Kelp forest"), {"water": (14, 64, 70), "deep": (8, 40, 46), "sand": (170, 150, 100),
+                                      "weed": (60, 140, 60)}, "kelp"),
+        StageLook(N_("Deep sea glow"), {"water": (10, 22, 52), "deep": (4, 12, 32), "sand": (70, 70, 90),
+                                        "weed": (40, 90, 110)}, "glow"),
+    )
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -164,25 +183,27 @@ class FingerSqueezeGame(MiniGame):
             return None
         d = self.detector
         if d.awaiting_release or (d.in_rep and d.hold_progress >= 1.0):
-            return "Now relax"
+            return N_("Now relax")
         if d.in_rep:
-            return "Squeeze..."
+            return N_("Squeeze...")
         fish = self.waiting_fish
         if fish is not None and fish.x <= CATCH_X + 1:
-            return "Squeeze!"
+            return N_("Squeeze!")
         return None
 
     # ---------------------------------------------------------------- draw
     def draw_world(self, c: WorldView, alpha: float) -> None:
         closure = self.prev_closure + (self.closure - self.prev_closure) * alpha
-        c.clear(WATER)
-        c.rect(WATER_DEEP, (0, 0, LOGICAL_W, 130))
+        look = self.stage
+        self.draw_backdrop(c, self._paint_backdrop)
         for x, y, r in self.bubbles:
             by = (y - self.t * 40 * r / 5) % 600
             c.circle((90, 150, 200), (x, by), r, width=2)
+        tall = 2.6 if look.twist == "kelp" else 1.0
         for x, h in self.weeds:
-            c.line((40, 120, 80), (x, SAND_Y + 10), (x + 10 * math.sin(self.t + x), SAND_Y - h), 10)
-        c.rect(SAND, (0, SAND_Y, LOGICAL_W, 200))
+            c.line(look.color("weed", (40, 120, 80)), (x, SAND_Y + 10),
+                   (x + 10 * math.sin(self.t + x), SAND_Y - h * tall), 14 if look.twist == "kelp" else 10)
+        c.rect(look.color("sand", SAND), (0, SAND_Y, LOGICAL_W, 200))
         self._draw_bucket(c)
         for f in self.fish:
             if f.resolved and f.caught:
@@ -201,22 +222,73 @@ class FingerSqueezeGame(MiniGame):
         r = LRect(300, 20, 700, 92)
         c.rect(Theme.PANEL, r, radius=16)
         draw_finger_pair_icon(c, (r.x + 56, r.y + 46), 70, self.finger_pair, self.mirror)
-        c.text("Fingers:", (r.x + 110, r.y + 46), size=30, anchor="midleft", color=Theme.TEXT_DIM)
+        c.text(_("Fingers:"), (r.x + 110, r.y + 46), size=30, anchor="midleft", color=Theme.TEXT_DIM)
         c.text(pair_label(self.finger_pair), (r.x + 230, r.y + 46), size=40, bold=True, anchor="midleft",
                color=Theme.FOCUS)
+
+    def _paint_backdrop(self, c: WorldView) -> None:
+        look = self.stage
+        c.clear(look.color("water", WATER))
+        c.rect(look.color("deep", WATER_DEEP), (0, 0, LOGICAL_W, 130))
+        if look.twist == "starfish":  # rocks round the pool
+            for x, w in ((60, 150), (980, 200), (1160, 140)):
+                c.ellipse((96, 96, 104), (x - w / 2, SAND_Y - 60, w, 110))
+        elif look.twist == "shells":
+            for k in range(8):
+                c.circle((240, 220, 190), (60 + k * 160, SAND_Y + 40), 7)
+        elif look.twist == "glow":
+            for k in range(22):
+                c.circle((40, 70, 110), ((k * 211) % LOGICAL_W, 150 + (k * 67) % 380), 2 + k % 3)
 
     def _draw_bucket(self, c: WorldView) -> None:
         x, y = 170.0, SAND_Y - 20
         c.polygon((64, 76, 98), [(x - 60, y - 70), (x + 60, y - 70), (x + 45, y + 20), (x - 45, y + 20)])
         c.polygon(Theme.DARK_TEXT, [(x - 60, y - 70), (x + 60, y - 70), (x + 45, y + 20), (x - 45, y + 20)], width=3)
         for i in range(min(self.bucket, 6)):
-            c.ellipse(FISH_COLORS[i % len(FISH_COLORS)], (x - 50 + (i % 3) * 34, y - 86 - (i // 3) * 14, 30, 16))
+            color = FISH_COLORS[i % len(FISH_COLORS)]
+            bx, by = x - 35 + (i % 3) * 34, y - 78 - (i // 3) * 14
+            if self.stage.twist == "starfish":
+                c.polygon(color, star_points((bx, by), 14))
+            elif self.stage.twist == "shells":
+                c.polygon(color, [(bx - 14, by + 6), (bx, by - 10), (bx + 14, by + 6)])
+            else:
+                c.ellipse(color, (bx - 15, by - 8, 30, 16))
         c.text(str(self.bucket), (x, y - 20), size=40, bold=True)
 
     def _draw_fish(self, c: WorldView, f: Fish) -> None:
         x, y = f.x, f.y
+        twist = self.stage.twist
+        if twist == "shells":  # a scallop shell drifting in on the current
+            bob = 4 * math.sin(self.t * 3 + x * 0.02)
+            pts = [(x - 40, y + 18 + bob), (x - 30, y - 14 + bob), (x, y - 30 + bob), (x + 30, y - 14 + bob),
+                   (x + 40, y + 18 + bob)]
+            c.polygon(f.color, pts)
+            c.polygon(Theme.DARK_TEXT, pts, width=3)
+            for k in (-24, -8, 8, 24):
+                c.line(Theme.DARK_TEXT, (x, y + 16 + bob), (x + k, y - 16 + bob), 2)
+            return
+        if twist == "starfish":
+            turn = 0.3 * math.sin(self.t * 2 + x * 0.01)
+            c.polygon(f.color, star_points((x, y), 40, turn))
+            c.polygon(Theme.DARK_TEXT, star_points((x, y), 40, turn), width=3)
+            c.circle(Theme.DARK_TEXT, (x, y), 4)
+            return
         facing = 1 if (f.resolved and not f.caught) else -1  # swims left towards the claw; escapes right
         wag = 8 * math.sin(self.t * 10 + x * 0.05)
+        if twist == "kelp":  # a seahorse, upright, bobbing
+            b = y + wag * 0.3
+            c.ellipse(f.color, (x - 30, y - 50 + wag * 0.3, 60, 96))
+            c.ellipse(Theme.DARK_TEXT, (x - 30, y - 50 + wag * 0.3, 60, 96), width=3)
+            c.ellipse(f.color, (x + facing * 34 - 22, b - 70, 44, 28))
+            c.ellipse(Theme.DARK_TEXT, (x + facing * 34 - 22, b - 70, 44, 28), width=3)
+            c.arc(Theme.DARK_TEXT, (x - 34, b + 30, 48, 48), 0.0, 3.6, 8)
+            c.circle((255, 255, 255), (x + facing * 22, b - 58), 7)
+            c.circle(Theme.DARK_TEXT, (x + facing * 24, b - 58), 3)
+            return
+        if twist == "glow":  # a lantern fish: its own little light
+            c.circle((70, 90, 60), (x + facing * 60, y - 40), 16)
+            c.line(Theme.DARK_TEXT, (x + facing * 30, y - 18), (x + facing * 60, y - 40), 3)
+            c.circle((240, 228, 66), (x + facing * 60, y - 40), 8)
         tail = x - facing * 44
         c.polygon(f.color, [(tail, y), (tail - facing * 30, y - 22 + wag), (tail - facing * 30, y + 22 + wag)])
         c.ellipse(f.color, (x - 48, y - 24, 96, 48))
@@ -254,7 +326,8 @@ class FingerSqueezeGame(MiniGame):
     # ---------------------------------------------------------- demonstration
     def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:
         draw_pair_demo(c, t / self.demo_cycle_s, self.finger_pair, mirror)
-        c.text(f"Fingers: {pair_label(self.finger_pair)}", (640, 560), size=36, bold=True, color=Theme.FOCUS)
+        c.text(_("Fingers: {pair}").format(pair=pair_label(self.finger_pair)), (640, 560), size=36, bold=True,
+               color=Theme.FOCUS)
 
 
 def _finger_bases(cx: float, palm_top: float, size: float, mirror: bool) -> list[tuple[float, float]]:

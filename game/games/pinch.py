@@ -18,6 +18,7 @@ from game.games.base import (
     SKIN,
     GameSetup,
     MiniGame,
+    StageLook,
     WorldView,
     draw_arrow,
     draw_demo_meter,
@@ -27,6 +28,7 @@ from game.games.base import (
     mirror_x,
     star_points,
 )
+from game.i18n import N_, _
 from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme
 
 LANTERN_X = 560.0
@@ -51,19 +53,32 @@ class Star:
 
 class PinchGame(MiniGame):
     exercise = "pinch"
-    title = "Pinch"
-    instruction = "Pinch to lift the lantern into the glow. Hold it there."
-    rep_word = "pinches"
+    title = N_("Pinch")
+    instruction = N_("Pinch to lift the lantern into the glow. Hold it there.")
+    rep_word = N_("pinches")
     feedback_words = {
-        None: "Lovely hold!",
-        "below_target": "Almost! Pinch a little more.",
-        "hold_too_short": "Good! Hold it a bit longer.",
-        "slow_release": "Good! Now let go.",
-        "no_full_release": "Let go of the ball.",
+        None: N_("Lovely hold!"),
+        "below_target": N_("Almost! Pinch a little more."),
+        "hold_too_short": N_("Good! Hold it a bit longer."),
+        "slow_release": N_("Good! Now let go."),
+        "no_full_release": N_("Let go of the ball."),
     }
-    demo_caption = "Pinch the ball between thumb and straight fingers. Hold. Let go."
+    demo_caption = N_("Pinch the ball between thumb and straight fingers. Hold. Let go.")
     demo_cycle_s = 4.0
     hint_at = (860, 540)
+    # Where the lantern is lifted: the same band, the same pinch; the night sky stays dark.
+    stages = (
+        StageLook(N_("Quiet hills"), {"sky": SKY, "hills": HILLS, "lantern": LANTERN, "lantern_lit": LANTERN_LIT},
+                  "hills"),
+        StageLook(N_("Still lake"), {"sky": (16, 34, 58), "hills": (10, 26, 44), "lantern": (0, 140, 110),
+                                     "lantern_lit": (60, 200, 160), "water": (20, 52, 84)}, "lake"),
+        StageLook(N_("Town roofs"), {"sky": (26, 24, 56), "hills": (16, 14, 34), "lantern": (204, 121, 167),
+                                     "lantern_lit": (236, 160, 200)}, "roofs"),
+        StageLook(N_("Snowy peaks"), {"sky": (20, 30, 56), "hills": (40, 54, 80), "lantern": (0, 114, 178),
+                                      "lantern_lit": (86, 180, 233), "snow": (200, 210, 226)}, "peaks"),
+        StageLook(N_("Lantern festival"), {"sky": (34, 20, 50), "hills": (20, 12, 32), "lantern": (213, 94, 0),
+                                           "lantern_lit": (240, 140, 40)}, "festival"),
+    )
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -129,25 +144,55 @@ class PinchGame(MiniGame):
             return None
         d = self.detector
         if d.awaiting_release or (d.in_rep and d.hold_progress >= 1.0):
-            return "Now let go"
+            return N_("Now let go")
         if d.in_rep and self.in_band:
-            return "Hold..."
+            return N_("Hold...")
         if d.in_rep:
-            return "A little more"
-        return "Pinch gently"
+            return N_("A little more")
+        return N_("Pinch gently")
 
     # ---------------------------------------------------------------- draw
     def draw_world(self, c: WorldView, alpha: float) -> None:
         alt = self.prev_alt + (self.alt - self.prev_alt) * alpha
-        c.clear(SKY)
-        for x, y, r in self.sky_stars:
-            c.circle((150, 160, 190), (x, y), r * 0.6)
-        for hx, hh in self.hills:
-            c.ellipse(HILLS, (hx - 200, GROUND_Y - hh, 400, hh * 2 + 40))
-        c.rect(HILLS, (0, GROUND_Y + 20, LOGICAL_W, 200))
+        self.draw_backdrop(c, self._paint_backdrop)
         self._draw_band(c, alt)
         self._draw_star_row(c.plain)  # the row of stars reads left to right for either hand
         self._draw_lantern(c, alt)
+
+    def _paint_backdrop(self, c: WorldView) -> None:
+        """The stage's night scenery (nothing in it moves)."""
+        look = self.stage
+        hills = look.color("hills", HILLS)
+        c.clear(look.color("sky", SKY))
+        for x, y, r in self.sky_stars:
+            c.circle((150, 160, 190), (x, y), r * 0.6)
+        if look.twist == "peaks":
+            for k in range(6):
+                x = 60 + k * 240
+                h = 200 + 60 * (k % 2)
+                c.polygon(hills, [(x - 180, GROUND_Y + 20), (x, GROUND_Y - h), (x + 180, GROUND_Y + 20)])
+                c.polygon(look.color("snow", (200, 210, 226)), [(x - 45, GROUND_Y - h + 50), (x, GROUND_Y - h),
+                                                                (x + 45, GROUND_Y - h + 50)])
+        elif look.twist == "roofs":
+            for k in range(11):
+                x, w, h = k * 122, 110, 70 + (k * 37) % 90
+                c.rect(hills, (x, GROUND_Y - h, w, h + 40))
+                c.polygon(hills, [(x - 6, GROUND_Y - h), (x + w / 2, GROUND_Y - h - 44), (x + w + 6, GROUND_Y - h)])
+                c.rect((150, 130, 60), (x + 40, GROUND_Y - h + 20, 22, 20))  # a lit window
+        else:
+            for hx, hh in self.hills:
+                c.ellipse(hills, (hx - 200, GROUND_Y - hh, 400, hh * 2 + 40))
+        c.rect(hills, (0, GROUND_Y + 20, LOGICAL_W, 200))
+        if look.twist == "lake":
+            c.rect(look.color("water", (20, 52, 84)), (0, GROUND_Y + 40, LOGICAL_W, 200))
+            for k in range(9):
+                c.line((60, 90, 130), (80 + k * 140, GROUND_Y + 70 + (k % 3) * 22), (150 + k * 140,
+                                                                                  GROUND_Y + 70 + (k % 3) * 22), 3)
+        elif look.twist == "festival":  # far lanterns already up in the sky
+            for k in range(14):
+                x, y = 330 + (k * 173) % 900, 40 + (k * 71) % 90  # above the row of stars, clear of the count
+                c.ellipse((150, 70, 20) if k % 2 else (120, 60, 90), (x - 12, y - 15, 24, 30))
+                c.circle((200, 150, 60), (x, y + 4), 4)
 
     def _draw_band(self, c: WorldView, alt: float) -> None:
         low, high = self.band()
@@ -155,7 +200,7 @@ class PinchGame(MiniGame):
         lit = self.in_band and self.detector.in_rep
         c.rect(BAND_LIT if lit else BAND, LRect(120, y0, 920, y1 - y0), radius=18)
         c.rect(Theme.FOCUS, LRect(120, y0, 920, y1 - y0), radius=18, width=4 if not lit else 7)
-        c.text("hold here", (200, (y0 + y1) / 2), size=24, color=Theme.FOCUS, bold=True)
+        c.text(_("hold here"), (200, (y0 + y1) / 2), size=24, color=Theme.FOCUS, bold=True)
 
     def _draw_star_row(self, c: Canvas) -> None:
         start, n = self.star_page()
@@ -178,7 +223,7 @@ class PinchGame(MiniGame):
         if self.in_band:
             c.circle((90, 80, 40), (x, y), 92 + 6 * glow)
         c.circle((60, 50, 40), (x, y), 70)
-        body = LANTERN_LIT if self.in_band else LANTERN
+        body = self.stage.color("lantern_lit", LANTERN_LIT) if self.in_band else self.stage.color("lantern", LANTERN)
         c.ellipse(body, (x - 44, y - 52, 88, 104))
         c.ellipse(Theme.DARK_TEXT, (x - 44, y - 52, 88, 104), width=3)
         for dx in (-22, 0, 22):
@@ -219,4 +264,4 @@ class PinchGame(MiniGame):
             draw_arrow(c, (ax, 510), (ax, 460))
         draw_demo_meter(c, LRect(mirror_x(980, m) - 20, 200, 40, 300), 0.75 * e)
         if e >= 1.0:
-            c.text("hold", (mirror_x(1000, m), 540), size=28, bold=True, color=Theme.SUCCESS)
+            c.text(_("hold"), (mirror_x(1000, m), 540), size=28, bold=True, color=Theme.SUCCESS)

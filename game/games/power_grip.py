@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from game.games.base import GameSetup, MiniGame, WorldView
+from game.games.base import GameSetup, MiniGame, StageLook, WorldView
+from game.i18n import N_
 from game.therapy.force_reps import ForceRep
 from game.effects import approach
 from game.ui import LOGICAL_H, LOGICAL_W, LRect, Theme, draw_cross, draw_tick
@@ -32,10 +33,23 @@ class Ring:
 
 class PowerGripGame(MiniGame):
     exercise = "power_grip"
-    title = "Power grip"
-    instruction = "Squeeze to fly up through the ring. Then open your hand."
-    feedback_words = {None: "Through the ring!"}
-    demo_caption = "Squeeze the ball hard with fingers and thumb. Then open your hand wide."
+    title = N_("Power grip")
+    instruction = N_("Squeeze to fly up through the ring. Then open your hand.")
+    feedback_words = {None: N_("Through the ring!")}
+    demo_caption = N_("Squeeze the ball hard with fingers and thumb. Then open your hand wide.")
+    # The bird's route through the seasons: the same rings, the same squeeze.
+    stages = (
+        StageLook(N_("Spring meadow"), {"sky": (120, 190, 235), "sky_top": (160, 210, 240), "hill": (70, 150, 90),
+                                        "ground": (56, 120, 70), "cloud": (250, 252, 255)}, "blossom"),
+        StageLook(N_("Summer fields"), {"sky": (96, 176, 232), "sky_top": (140, 200, 240), "hill": (150, 160, 60),
+                                        "ground": (190, 160, 60), "cloud": (250, 252, 255)}, "sun"),
+        StageLook(N_("Autumn woods"), {"sky": (150, 180, 210), "sky_top": (196, 186, 196), "hill": (170, 90, 40),
+                                       "ground": (110, 70, 40), "cloud": (236, 236, 240)}, "leaves"),
+        StageLook(N_("Winter snow"), {"sky": (150, 176, 200), "sky_top": (190, 204, 220), "hill": (226, 234, 242),
+                                      "ground": (240, 244, 250), "cloud": (214, 222, 232)}, "snow"),
+        StageLook(N_("Starry night"), {"sky": (24, 36, 78), "sky_top": (14, 22, 54), "hill": (30, 60, 60),
+                                       "ground": (20, 46, 40), "cloud": (70, 84, 120)}, "stars"),
+    )
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -114,36 +128,75 @@ class PowerGripGame(MiniGame):
         if self.set_complete:
             return None
         if self.detector.awaiting_release:
-            return "Open your hand wide"
+            return N_("Open your hand wide")
         if self.detector.in_rep and self.detector.hold_progress >= 1.0:
-            return "Now open your hand"
+            return N_("Now open your hand")
         if self.detector.in_rep:
-            return "Hold..."
+            return N_("Hold...")
         ring = self.waiting_ring
         if ring is not None and ring.x <= BIRD_X + 1:
-            return "Squeeze!"
+            return N_("Squeeze!")
         return None
 
     # ---------------------------------------------------------------- draw
     def draw_world(self, c: WorldView, alpha: float) -> None:
         scroll = self.prev_scroll + (self.scroll - self.prev_scroll) * alpha
         alt = self.prev_alt + (self.alt - self.prev_alt) * alpha
-        c.clear((120, 190, 235))
-        c.rect((160, 210, 240), (0, 0, LOGICAL_W, 260))
+        look = self.stage
+        self.draw_backdrop(c, self._paint_backdrop)
+        cloud = look.color("cloud", (250, 252, 255))
         for x, y, sz in self.clouds:
             cx = (x - scroll * 0.3 * sz) % (LOGICAL_W + 300) - 150
             for dx, dy, r in ((0, 0, 34), (34, -12, 40), (72, 0, 32)):
-                c.circle((250, 252, 255), (cx + dx * sz, y + dy * sz), r * sz)
-        for hx, hh in self.hills:
+                c.circle(cloud, (cx + dx * sz, y + dy * sz), r * sz)
+        hill = look.color("hill", (70, 150, 90))
+        for i, (hx, hh) in enumerate(self.hills):
             x = (hx - scroll * 0.5) % (LOGICAL_W + 320) - 160
-            c.ellipse((70, 150, 90), (x - 160, GROUND_Y - hh, 320, hh * 2))
-        c.rect((56, 120, 70), (0, GROUND_Y, LOGICAL_W, LOGICAL_H - GROUND_Y))
+            c.ellipse(hill, (x - 160, GROUND_Y - hh, 320, hh * 2))
+            if look.twist == "blossom":  # spring flowers on the hills
+                for k in (-1, 0, 1):
+                    c.circle((204, 121, 167) if (i + k) % 2 else (250, 250, 250), (x + 60 * k, GROUND_Y - hh * 0.6), 6)
+        c.rect(look.color("ground", (56, 120, 70)), (0, GROUND_Y, LOGICAL_W, LOGICAL_H - GROUND_Y))
+        self._draw_weather(c, scroll)
         low, high = self.ring_span()
         for ring in self.rings:
             self._draw_ring(c, ring, low, high, back=True)
         self._draw_bird(c, alt)
         for ring in self.rings:
             self._draw_ring(c, ring, low, high, back=False)
+
+    def _paint_backdrop(self, c: WorldView) -> None:
+        """What does not move: the sky, and the stage's sun, moon or far stars."""
+        look = self.stage
+        c.clear(look.color("sky", (120, 190, 235)))
+        c.rect(look.color("sky_top", (160, 210, 240)), (0, 0, LOGICAL_W, 260))
+        if look.twist == "sun":
+            c.circle((250, 220, 90), (1040, 110), 62)
+            c.circle((255, 240, 150), (1040, 110), 46)
+        elif look.twist == "stars":
+            for k in range(36):
+                c.circle((220, 226, 240), ((k * 197) % LOGICAL_W, 30 + (k * 89) % 300), 2 + k % 2)
+            c.circle((240, 236, 200), (1000, 110), 44)
+            c.circle(look.color("sky_top", (14, 22, 54)), (1020, 98), 38)  # a crescent
+        elif look.twist == "snow":
+            for k in range(5):  # far white peaks
+                x = 80 + k * 290
+                c.polygon((206, 216, 230), [(x - 170, GROUND_Y), (x, GROUND_Y - 230), (x + 170, GROUND_Y)])
+
+    def _draw_weather(self, c: WorldView, scroll: float) -> None:
+        """Falling leaves or snow, from game time only (drawing changes nothing)."""
+        twist = self.stage.twist
+        if twist not in ("leaves", "snow"):
+            return
+        for k in range(18):
+            fall = (self.t * (40 + 7 * (k % 5)) + k * 53) % (GROUND_Y - 120)
+            x = (k * 151 - scroll * 0.4 + 30 * math.sin(self.t * 0.8 + k)) % (LOGICAL_W + 40) - 20
+            y = 120 + fall
+            if twist == "snow":
+                c.circle((250, 252, 255), (x, y), 4 + k % 3)
+            else:
+                color = ((213, 94, 0), (230, 159, 0), (170, 60, 30))[k % 3]
+                c.ellipse(color, (x - 8, y - 4, 16, 8))
 
     def _draw_ring(self, c: WorldView, ring: Ring, low: float, high: float, *, back: bool) -> None:
         y0, y1 = self.alt_to_y(high), self.alt_to_y(low)

@@ -15,7 +15,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from game.games.base import SKIN, GameSetup, WorldView, draw_arrow, draw_limb, mirror_x
+from game.games.base import SKIN, GameSetup, StageLook, WorldView, draw_arrow, draw_limb, mirror_x
+from game.i18n import N_, _
 from game.games.rolling import REACH_TOP, RollGame, draw_ball, draw_reach_bar, draw_rep_row, star_points
 from game.therapy.roll_reps import RollRepSettings
 from game.ui import LOGICAL_H, Canvas, Color, LRect, Theme
@@ -47,13 +48,26 @@ class Gate:
 
 class TableRollGame(RollGame):
     exercise = "table_roll"
-    title = "Table roll"
-    instruction = "Roll the ball to your fingertips and back. Press gently all the way."
-    rep_word = "rolls"
+    title = N_("Table roll")
+    instruction = N_("Roll the ball to your fingertips and back. Press gently all the way.")
+    rep_word = N_("rolls")
     axis = "y"
-    demo_caption = "Palm on the ball. Roll it to your fingertips and back."
+    demo_caption = N_("Palm on the ball. Roll it to your fingertips and back.")
     demo_cycle_s = 4.0
     hint_at = (900, 420)
+    # Up the river through changing country: the same buoys, the same roll and pressure.
+    stages = (
+        StageLook(N_("Green river"), {"grass": GRASS, "bank": GRASS_DARK, "water": WATER, "water_light": WATER_LIGHT},
+                  "reeds"),
+        StageLook(N_("Autumn forest"), {"grass": (92, 70, 36), "bank": (200, 100, 30), "water": (30, 90, 130),
+                                        "water_light": (70, 130, 170)}, "trees"),
+        StageLook(N_("Red canyon"), {"grass": (150, 80, 50), "bank": (110, 56, 36), "water": (20, 100, 140),
+                                     "water_light": (60, 140, 180)}, "rocks"),
+        StageLook(N_("Snowy valley"), {"grass": (210, 220, 232), "bank": (40, 80, 60), "water": (40, 90, 140),
+                                       "water_light": (120, 160, 200)}, "pines"),
+        StageLook(N_("Flower meadow"), {"grass": (60, 120, 60), "bank": (204, 121, 167), "water": (24, 92, 150),
+                                        "water_light": (70, 140, 190)}, "flowers"),
+    )
 
     @classmethod
     def roll_settings(cls, setup: GameSetup) -> RollRepSettings:
@@ -104,19 +118,19 @@ class TableRollGame(RollGame):
         d = self.detector
         state = d.pressure_state
         if state == "low":
-            return "Press a little more"
+            return N_("Press a little more")
         if state == "high":
-            return "Press more gently"
+            return N_("Press more gently")
         if d.awaiting_return:
-            return "Now roll back"
+            return N_("Now roll back")
         if d.in_stroke:
-            return "A little further"
-        return "Roll out"
+            return N_("A little further")
+        return N_("Roll out")
 
     # ---------------------------------------------------------------- draw
     def draw_world(self, c: WorldView, alpha: float) -> None:
         dist = self.prev_dist + (self.dist - self.prev_dist) * alpha
-        c.clear(GRASS)
+        c.clear(self.stage.color("grass", GRASS))
         self._draw_river(c, dist)
         for g in self.gates:
             self._draw_gate(c, g, dist)
@@ -138,14 +152,26 @@ class TableRollGame(RollGame):
             left.append((x - RIVER_W / 2, y))
             right.append((x + RIVER_W / 2, y))
             s += 30.0
-        c.polygon(WATER, left + right[::-1])
-        c.lines(WATER_LIGHT, left, 6)
-        c.lines(WATER_LIGHT, right, 6)
-        for side, s0 in self.reeds:
+        look = self.stage
+        light = look.color("water_light", WATER_LIGHT)
+        c.polygon(look.color("water", WATER), left + right[::-1])
+        c.lines(light, left, 6)
+        c.lines(light, right, 6)
+        bank, twist = look.color("bank", GRASS_DARK), look.twist
+        for i, (side, s0) in enumerate(self.reeds):
             y = self._screen_y(s0, dist)
-            if -20 < y < LOGICAL_H + 20:
+            if -40 < y < LOGICAL_H + 40:
                 x = river_x(s0) + math.copysign(RIVER_W / 2 + 36 + 220 * abs(side), side)
-                c.circle(GRASS_DARK, (x, y), 14)
+                if twist == "trees":
+                    c.circle(bank if i % 3 else (230, 159, 0), (x, y), 26)
+                elif twist == "rocks":
+                    c.ellipse(bank, (x - 24, y - 14, 48, 28))
+                elif twist == "pines":
+                    c.polygon(bank, [(x - 18, y + 16), (x, y - 26), (x + 18, y + 16)])
+                elif twist == "flowers":
+                    c.circle(bank if i % 2 else (240, 228, 66), (x, y), 9)
+                else:
+                    c.circle(bank, (x, y), 14)
 
     def _draw_gate(self, c: WorldView, g: Gate, dist: float) -> None:
         y = self._screen_y(g.s, dist)
@@ -187,7 +213,7 @@ class TableRollGame(RollGame):
         c.circle(Theme.DARK_TEXT, at(0, 4), 13, width=2)
 
     def draw_signal(self, c: Canvas, r: LRect) -> None:
-        draw_reach_bar(c, r, self.live_reach(), "roll")
+        draw_reach_bar(c, r, self.live_reach(), _("roll"))
         self._draw_pressure(c, self.on_hand_side(PRESSURE_BAR))
 
     def _draw_pressure(self, c: Canvas, r: LRect) -> None:
@@ -204,7 +230,7 @@ class TableRollGame(RollGame):
         c.rect(fill, LRect(r.x + 8, r.y + r.h * (1 - level), r.w - 16, r.h * level), radius=6)
         for y in (y_hi, y_lo):
             c.line(Theme.FOCUS, (r.x - 10, y), (r.x + r.w + 10, y), 4)
-        c.text("press", (r.x + r.w / 2, r.y + r.h + 24), size=22, color=Theme.TEXT)
+        c.text(_("press"), (r.x + r.w / 2, r.y + r.h + 24), size=22, color=Theme.TEXT)
 
     # ---------------------------------------------------------- demonstration
     def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:
@@ -226,10 +252,10 @@ class TableRollGame(RollGame):
         ax = 230
         if u < 0.5:
             draw_arrow(c, (mirror_x(520, m), ax), (mirror_x(760, m), ax))
-            c.text("to the fingertips", (640, ax - 40), size=28, bold=True, color=Theme.FOCUS)
+            c.text(_("to the fingertips"), (640, ax - 40), size=28, bold=True, color=Theme.FOCUS)
         else:
             draw_arrow(c, (mirror_x(760, m), ax), (mirror_x(520, m), ax))
-            c.text("back to the palm", (640, ax - 40), size=28, bold=True, color=Theme.FOCUS)
+            c.text(_("back to the palm"), (640, ax - 40), size=28, bold=True, color=Theme.FOCUS)
         draw_arrow(c, (bx, palm_y - 110), (bx, palm_y - 60), Theme.SKY, 5)
-        c.text("press gently", (bx, palm_y - 130), size=24, color=Theme.SKY)
+        c.text(_("press gently"), (bx, palm_y - 130), size=24, color=Theme.SKY)
 

@@ -14,7 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from game.games.base import GameSetup, WorldView, draw_arrow
+from game.games.base import GameSetup, StageLook, WorldView, draw_arrow
+from game.i18n import N_, _
 from game.games.rolling import (
     REACH_TOP,
     RollGame,
@@ -43,12 +44,21 @@ class Flight:
 
 class ThumbFlexExtGame(RollGame):
     exercise = "thumb_flex_ext"
-    title = "Thumb bend and stretch"
-    instruction = "Roll the ball forward with your thumb to reach the star. Then roll back."
-    rep_word = "strokes"
+    title = N_("Thumb bend and stretch")
+    instruction = N_("Roll the ball forward with your thumb to reach the star. Then roll back.")
+    rep_word = N_("strokes")
     axis = "y"
-    demo_caption = "Ball on a flat hand. Bend the thumb to roll it, then stretch."
+    demo_caption = N_("Ball on a flat hand. Bend the thumb to roll it, then stretch.")
     hint_at = (930, 420)
+    # What waits at the top of the track: the same stroke reaches a star, a moon, a planet...
+    stages = (
+        StageLook(N_("Evening star"), {"bg": BG, "ground": (22, 44, 72), "shaft": SHAFT}, "star"),
+        StageLook(N_("Moonrise"), {"bg": (20, 30, 60), "ground": (30, 40, 70), "shaft": (44, 56, 96)}, "moon"),
+        StageLook(N_("Ringed planet"), {"bg": (26, 20, 52), "ground": (40, 30, 70), "shaft": (56, 44, 96)}, "planet"),
+        StageLook(N_("Comet trail"), {"bg": (12, 28, 46), "ground": (18, 40, 60), "shaft": (30, 60, 86)}, "comet"),
+        StageLook(N_("Northern lights"), {"bg": (10, 30, 40), "ground": (16, 44, 52), "shaft": (30, 64, 76)},
+                  "aurora"),
+    )
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -87,30 +97,45 @@ class ThumbFlexExtGame(RollGame):
             return None
         d = self.detector
         if d.awaiting_return:
-            return "Now roll back"
+            return N_("Now roll back")
         if d.in_stroke:
-            return "A little further"
-        return "Roll forward"
+            return N_("A little further")
+        return N_("Roll forward")
 
     # ---------------------------------------------------------------- draw
     def draw_world(self, c: WorldView, alpha: float) -> None:
         h = self.prev_height + (self.height - self.prev_height) * alpha
-        c.clear(BG)
-        c.rect((22, 44, 72), (0, HOME_Y + 30, LOGICAL_W, 200))
+        self.draw_backdrop(c, self._paint_backdrop)
         draw_rep_row(c.plain, self.results, self.setup.reps_target)  # reads left to right for either hand
-        # the track the paddle runs on, with a mark every quarter of the target
-        c.rect(SHAFT, LRect(SHAFT_X - 14, TOP_Y - 20, 28, HOME_Y - TOP_Y + 40), radius=14)
-        for k in range(1, 6):
-            y = self.height_to_y(k * 0.25 / REACH_TOP)
-            c.line((70, 96, 130), (SHAFT_X - 30, y), (SHAFT_X + 30, y), 3)
-        ty = self.height_to_y(1.0 / REACH_TOP)
-        c.line(Theme.FOCUS, (SHAFT_X - 150, ty), (SHAFT_X + 150, ty), 4)
         self._draw_star(c, h)
         for f in self.flights:
             self._draw_flight(c, f)
         self._draw_paddle(c, h)
         c.rect(Theme.PANEL, LRect(SHAFT_X - 110, HOME_Y + 34, 220, 40), radius=12)
-        c.text("home", (SHAFT_X, HOME_Y + 54), size=24, color=Theme.TEXT_DIM)
+        c.text(_("home"), (SHAFT_X, HOME_Y + 54), size=24, color=Theme.TEXT_DIM)
+
+    def _paint_backdrop(self, c: WorldView) -> None:
+        """The sky, the ground and the track (the paddle's marks): none of it moves."""
+        look = self.stage
+        c.clear(look.color("bg", BG))
+        if look.twist == "aurora":
+            for k, color in enumerate(((20, 90, 70), (30, 110, 80), (40, 80, 100))):
+                pts = [(x, 280 + 40 * k + 40 * math.sin(x / 160 + k)) for x in range(0, LOGICAL_W + 40, 40)]
+                c.lines(color, pts, 26)
+        elif look.twist == "comet":
+            for k in range(30):
+                c.circle((90, 110, 140), ((k * 229) % LOGICAL_W, 230 + (k * 53) % 330), 2)
+        elif look.twist in ("planet", "moon"):
+            for k in range(24):
+                c.circle((120, 120, 160), ((k * 179) % LOGICAL_W, 240 + (k * 61) % 320), 2)
+        c.rect(look.color("ground", (22, 44, 72)), (0, HOME_Y + 30, LOGICAL_W, 200))
+        # the track the paddle runs on, with a mark every quarter of the target
+        c.rect(look.color("shaft", SHAFT), LRect(SHAFT_X - 14, TOP_Y - 20, 28, HOME_Y - TOP_Y + 40), radius=14)
+        for k in range(1, 6):
+            y = self.height_to_y(k * 0.25 / REACH_TOP)
+            c.line((70, 96, 130), (SHAFT_X - 30, y), (SHAFT_X + 30, y), 3)
+        ty = self.height_to_y(1.0 / REACH_TOP)
+        c.line(Theme.FOCUS, (SHAFT_X - 150, ty), (SHAFT_X + 150, ty), 4)
 
     def _draw_star(self, c: WorldView, h: float) -> None:
         lit = self.detector.awaiting_return
@@ -120,6 +145,21 @@ class ThumbFlexExtGame(RollGame):
         pulse = 0.5 + 0.5 * math.sin(self.t * 4.0)
         if lit:
             c.circle((70, 74, 40), (SHAFT_X, y), 58 + 4 * pulse)
+        twist = self.stage.twist
+        body = Theme.FOCUS if lit else (150, 140, 60)
+        if twist == "moon":
+            c.circle(body, (SHAFT_X, y), 38)
+            c.circle(Theme.DARK_TEXT, (SHAFT_X, y), 38, width=3)
+            c.circle(self.stage.color("bg", BG), (SHAFT_X + 16, y - 8), 30)
+            return
+        if twist == "planet":
+            c.circle(body, (SHAFT_X, y), 32)
+            c.circle(Theme.DARK_TEXT, (SHAFT_X, y), 32, width=3)
+            c.ellipse((204, 121, 167), (SHAFT_X - 60, y - 10, 120, 20), width=5)
+            return
+        if twist == "comet":
+            for k in range(1, 5):
+                c.circle((120, 140, 170), (SHAFT_X - 26 * k, y - 14 * k), 20 - 4 * k)
         c.polygon(Theme.FOCUS if lit else (150, 140, 60), star_points((SHAFT_X, y), 40, 0.1 * pulse))
         c.polygon(Theme.DARK_TEXT, star_points((SHAFT_X, y), 40, 0.1 * pulse), width=3)
 
@@ -156,7 +196,7 @@ class ThumbFlexExtGame(RollGame):
         ax = cx + sign * 250
         if u < 0.5:
             draw_arrow(c, (ax, 420), (ax, 250))
-            c.text("forward", (ax + sign * 20, 220), size=28, bold=True, color=Theme.FOCUS)
+            c.text(_("forward"), (ax + sign * 20, 220), size=28, bold=True, color=Theme.FOCUS)
         else:
             draw_arrow(c, (ax, 250), (ax, 420))
-            c.text("back", (ax + sign * 20, 450), size=28, bold=True, color=Theme.FOCUS)
+            c.text(_("back"), (ax + sign * 20, 450), size=28, bold=True, color=Theme.FOCUS)

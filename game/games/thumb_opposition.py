@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from game.games.base import GameSetup, WorldView, draw_arrow
+from game.games.base import GameSetup, StageLook, WorldView, draw_arrow
+from game.i18n import N_, _
 from game.games.rolling import REACH_TOP, RollGame, draw_ball, draw_palm_top, draw_rep_row, draw_thumb_to
 from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme
 
@@ -33,12 +34,25 @@ TO_CRATE_S = 0.6
 
 class ThumbOppositionGame(RollGame):
     exercise = "thumb_opposition"
-    title = "Thumb side to side"
-    instruction = "Roll the ball across with your thumb to catch the apple. Then roll back home."
-    rep_word = "strokes"
+    title = N_("Thumb side to side")
+    instruction = N_("Roll the ball across with your thumb to catch the apple. Then roll back home.")
+    rep_word = N_("strokes")
     axis = "x"
-    demo_caption = "Ball on your palm. Thumb rolls it across, then back."
+    demo_caption = N_("Ball on your palm. Thumb rolls it across, then back.")
     hint_at = (640, 290)
+    # The orchard through the year: a different fruit on the tree, the same stroke to reach it.
+    # Skies stay light and grass mid-green: the crate's count is dark text on the grass.
+    stages = (
+        StageLook(N_("Apple tree"), {"sky": BG, "grass": GRASS, "leaves": LEAVES, "fruit": APPLE}, "apple"),
+        StageLook(N_("Pear tree"), {"sky": (170, 210, 226), "grass": (90, 150, 70), "leaves": (60, 120, 50),
+                                    "fruit": (200, 200, 60)}, "pear"),
+        StageLook(N_("Orange grove"), {"sky": (150, 200, 236), "grass": (120, 160, 70), "leaves": (30, 100, 50),
+                                       "fruit": (240, 150, 20)}, "orange"),
+        StageLook(N_("Plum garden"), {"sky": (200, 190, 220), "grass": (96, 150, 90), "leaves": (50, 96, 60),
+                                      "fruit": (130, 50, 120)}, "plum"),
+        StageLook(N_("Cherry blossom"), {"sky": (176, 214, 236), "grass": (100, 160, 90), "leaves": (230, 170, 200),
+                                         "fruit": (190, 20, 50)}, "cherry"),
+    )
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -81,22 +95,54 @@ class ThumbOppositionGame(RollGame):
             return None
         d = self.detector
         if d.awaiting_return:
-            return "Now roll back home"
+            return N_("Now roll back home")
         if d.in_stroke:
-            return "A little further"
-        return "Roll across"
+            return N_("A little further")
+        return N_("Roll across")
 
     # ---------------------------------------------------------------- draw
     def draw_world(self, c: WorldView, alpha: float) -> None:
         p = self.prev_pos + (self.pos - self.prev_pos) * alpha
-        c.clear(BG)
-        c.rect(GRASS, (0, GROUND_Y, LOGICAL_W, 200))
+        self.draw_backdrop(c, self._paint_backdrop)
         # the row of marks reads left to right for either hand
         c.plain.rect(Theme.BG, LRect(300, 150, 680, 52), radius=16)
         draw_rep_row(c.plain, self.results, self.setup.reps_target, y=176, x0=340, x1=940)
         self._draw_tree(c)
         self._draw_crate(c)
         self._draw_basket(c, p)
+
+    def _paint_backdrop(self, c: WorldView) -> None:
+        look = self.stage
+        c.clear(look.color("sky", BG))
+        if look.twist == "orange":
+            c.circle((250, 220, 120), (1060, 90), 50)
+        c.rect(look.color("grass", GRASS), (0, GROUND_Y, LOGICAL_W, 200))
+        if look.twist == "cherry":  # petals on the grass
+            for k in range(16):
+                c.circle((240, 200, 220), (40 + k * 78, GROUND_Y + 60 + (k % 3) * 30), 6)
+        elif look.twist == "plum":  # a garden fence far back
+            for k in range(20):
+                c.rect((150, 120, 90), (k * 66, GROUND_Y - 50, 12, 50))
+            c.rect((150, 120, 90), (0, GROUND_Y - 40, LOGICAL_W, 8))
+
+    def _fruit(self, c: WorldView, p: tuple[float, float], r: float, outline: bool = True) -> None:
+        """One piece of this stage's fruit."""
+        x, y = p
+        color = self.stage.color("fruit", APPLE)
+        if self.stage.twist == "pear":
+            c.circle(color, (x, y + r * 0.25), r)
+            c.circle(color, (x, y - r * 0.55), r * 0.65)
+            if outline:
+                c.circle(Theme.DARK_TEXT, (x, y + r * 0.25), r, width=2)
+        elif self.stage.twist == "cherry":
+            for dx in (-r * 0.5, r * 0.5):
+                c.circle(color, (x + dx, y + r * 0.2), r * 0.62)
+                if outline:
+                    c.circle(Theme.DARK_TEXT, (x + dx, y + r * 0.2), r * 0.62, width=2)
+        else:
+            c.circle(color, (x, y), r)
+            if outline:
+                c.circle(Theme.DARK_TEXT, (x, y), r, width=3 if r > 16 else 2)
 
     def _draw_tree(self, c: WorldView) -> None:
         x = self.to_x(1.0 / REACH_TOP)
@@ -107,13 +153,12 @@ class ThumbOppositionGame(RollGame):
                 shake = 8 * math.sin(age * 40) * (1 - age / 0.6)
         c.rect(TRUNK, LRect(x - 18, GROUND_Y - 200, 36, 200), radius=8)
         for dx, dy, r in ((0, -270, 95), (-70, -230, 70), (70, -230, 70)):
-            c.circle(LEAVES, (x + dx + shake, GROUND_Y + dy), r)
-        # the apple hangs low over the target place until the basket comes for it
+            c.circle(self.stage.color("leaves", LEAVES), (x + dx + shake, GROUND_Y + dy), r)
+        # the fruit hangs low over the target place until the basket comes for it
         if not self.carrying and not self.set_complete:
             ay = GROUND_Y - 180
             c.line((80, 50, 20), (x + shake, ay - 30), (x + shake, ay - 16), 4)
-            c.circle(APPLE, (x + shake, ay), 22)
-            c.circle(Theme.DARK_TEXT, (x + shake, ay), 22, width=3)
+            self._fruit(c, (x + shake, ay), 22)
         ty = GROUND_Y + 14
         c.line(Theme.FOCUS, (x, ty), (x, ty + 40), 5)
         c.polygon(Theme.FOCUS, [(x - 14, ty + 54), (x + 14, ty + 54), (x, ty + 40)])
@@ -124,8 +169,7 @@ class ThumbOppositionGame(RollGame):
         for i in range(min(self.in_crate, 10)):
             ax = r.x + 22 + (i % 5) * 24
             ay = r.y + 6 - (i // 5) * 20
-            c.circle(APPLE, (ax, ay), 13)
-            c.circle(Theme.DARK_TEXT, (ax, ay), 13, width=2)
+            self._fruit(c, (ax, ay), 13)
         c.rect(WOOD, r, radius=6)
         for k in range(3):
             c.line((130, 88, 50), (r.x, r.y + 22 + 24 * k), (r.x + r.w, r.y + 22 + 24 * k), 3)
@@ -137,8 +181,7 @@ class ThumbOppositionGame(RollGame):
         y = GROUND_Y - 10
         reached = self.carrying
         if reached:
-            c.circle(APPLE, (x, y - 58), 22)
-            c.circle(Theme.DARK_TEXT, (x, y - 58), 22, width=3)
+            self._fruit(c, (x, y - 58), 22)
         # a just-finished good stroke: the apple hops from the basket into the crate
         if self.last_rep_at is not None and self.results and self.results[-1]:
             u = (self.t - self.last_rep_at) / TO_CRATE_S
@@ -146,7 +189,7 @@ class ThumbOppositionGame(RollGame):
                 crate_x = self.to_x(0.0) - 150
                 ax = x + (crate_x - x) * u
                 ay = y - 58 - 120 * math.sin(math.pi * u)
-                c.circle(APPLE, (ax, ay), 22)
+                self._fruit(c, (ax, ay), 22, outline=False)
         body = [(x - 70, y - 60), (x + 70, y - 60), (x + 52, y), (x - 52, y)]
         c.polygon(Theme.SUCCESS if reached else WOOD, body)
         c.polygon(Theme.DARK_TEXT, body, width=3)
@@ -169,7 +212,7 @@ class ThumbOppositionGame(RollGame):
         a, b = (cx + sign * 90, y), (cx - sign * 110, y)
         if u < 0.5:
             draw_arrow(c, a, b)
-            c.text("across", (cx + sign * 250, y), size=28, bold=True, color=Theme.FOCUS)
+            c.text(_("across"), (cx + sign * 250, y), size=28, bold=True, color=Theme.FOCUS)
         else:
             draw_arrow(c, b, a)
-            c.text("back", (cx + sign * 250, y), size=28, bold=True, color=Theme.FOCUS)
+            c.text(_("back"), (cx + sign * 250, y), size=28, bold=True, color=Theme.FOCUS)

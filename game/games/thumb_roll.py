@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from game.games.base import GameSetup, WorldView, draw_arrow, mirror_x
+from game.games.base import GameSetup, StageLook, WorldView, draw_arrow, mirror_x
+from game.i18n import N_, _
 from game.games.rolling import RollGame, draw_ball, draw_palm_top, draw_thumb_to
 from game.ui import Canvas, Color, LRect, Theme
 
@@ -31,16 +32,25 @@ PAD = LRect(1050, 420, 160, 160)
 
 class ThumbRollGame(RollGame):
     exercise = "thumb_roll"
-    title = "Thumb circles"
-    instruction = "Move the ball round in a circle with your thumb. Each circle turns the wheel."
-    rep_word = "circles"
+    title = N_("Thumb circles")
+    instruction = N_("Move the ball round in a circle with your thumb. Each circle turns the wheel.")
+    rep_word = N_("circles")
     kind = "circle"
     feedback_words = {
-        None: "Lovely circle!",
-        "too_small": "Almost! Make a bigger circle.",
+        None: N_("Lovely circle!"),
+        "too_small": N_("Almost! Make a bigger circle."),
     }
-    demo_caption = "Ball on a flat hand. Thumb moves it round in a circle."
+    demo_caption = N_("Ball on a flat hand. Thumb moves it round in a circle.")
     hint_at = (760, 200)
+    # The potter's wheel makes a different pot at each stage; the pots made before stand on the
+    # shelf. The same circles: a pot's shape is drawing only (band heights are the same).
+    stages = (
+        StageLook(N_("Tall vase"), {"bg": BG, "floor": FLOOR, "glaze": GLAZE}, "vase"),
+        StageLook(N_("Wide bowl"), {"bg": (34, 30, 36), "floor": (54, 44, 40), "glaze": (0, 140, 110)}, "bowl"),
+        StageLook(N_("Water jug"), {"bg": (26, 32, 44), "floor": (40, 48, 60), "glaze": (160, 80, 130)}, "jug"),
+        StageLook(N_("Great urn"), {"bg": (36, 28, 30), "floor": (56, 40, 40), "glaze": (170, 90, 20)}, "urn"),
+        StageLook(N_("Lamp"), {"bg": (20, 26, 44), "floor": (34, 40, 60), "glaze": (0, 114, 178)}, "lamp"),
+    )
 
     def __init__(self, setup: GameSetup) -> None:
         super().__init__(setup)
@@ -72,16 +82,15 @@ class ThumbRollGame(RollGame):
             return None
         d = self.detector
         if d.in_circle and d.circle_size < 1.0 and abs(d.turn_progress) > 0.5:
-            return "Bigger circle"
+            return N_("Bigger circle")
         if d.in_circle:
-            return "Keep going round"
-        return "Circle the ball"
+            return N_("Keep going round")
+        return N_("Circle the ball")
 
     # ---------------------------------------------------------------- draw
     def draw_world(self, c: WorldView, alpha: float) -> None:
         ang = self.prev_angle + (self.angle - self.prev_angle) * alpha
-        c.clear(BG)
-        c.rect(FLOOR, (0, WHEEL_Y + 20, 1280, 200))
+        self.draw_backdrop(c, self._paint_backdrop)
         self._draw_wheel(c, ang)
         self._draw_pot(c)
 
@@ -98,10 +107,21 @@ class ThumbRollGame(RollGame):
             front = math.sin(a) > -0.2
             c.circle(Theme.FOCUS if k == 0 else (60, 54, 70), (x, y), 9 if front else 6)
 
+    def _paint_backdrop(self, c: WorldView) -> None:
+        """The workshop: the floor, and a shelf with one pot of each stage already opened."""
+        look = self.stage
+        c.clear(look.color("bg", BG))
+        c.rect(look.color("floor", FLOOR), (0, WHEEL_Y + 20, 1280, 200))
+        c.rect((80, 60, 50), (60, 240, 300, 14))
+        for k, earlier in enumerate(self.stages[: self.stage_number - 1]):
+            x = 100 + k * 70
+            color = earlier.color("glaze", GLAZE)
+            for j in range(5):
+                w = 0.22 * pot_width(earlier.twist, j / 4)
+                c.rect(color, LRect(x - w / 2, 240 - 12 * (j + 1), w, 12))
+
     def _band_width(self, i: int) -> float:
-        # a vase: wide belly, narrower neck, flaring lip
-        u = i / max(1, self.setup.reps_target - 1)
-        return 150 + 70 * math.sin(math.pi * min(1.0, u * 1.2)) - 40 * max(0.0, u - 0.75) * 4 * 0.5
+        return pot_width(self.stage.twist, i / max(1, self.setup.reps_target - 1))
 
     def _draw_pot(self, c: WorldView) -> None:
         y = WHEEL_Y - 6
@@ -113,7 +133,7 @@ class ThumbRollGame(RollGame):
                 grow = min(1.0, (self.t - self.new_band_at) / 0.35)
             hh = h * grow
             r = LRect(WHEEL_X - w / 2, y - hh, w, hh)
-            c.rect(GLAZE if good else CLAY, r, radius=6)
+            c.rect(self.stage.color("glaze", GLAZE) if good else CLAY, r, radius=6)
             if good:
                 c.rect(Theme.FOCUS, LRect(r.x + 6, y - hh * 0.6, r.w - 12, max(1.0, hh * 0.2)), radius=3)
             c.rect(Theme.DARK_TEXT, r, radius=6, width=2)
@@ -138,7 +158,7 @@ class ThumbRollGame(RollGame):
             color = Theme.SUCCESS if d.circle_size >= 1.0 else Theme.SKY
             c.arc(color, LRect(cx - 77, cy - 77, 154, 154), math.pi / 2 - 2 * math.pi * prog, math.pi / 2, 16)
         c.text(f"{round(prog * 100)}%", (cx, cy - 4), size=34, bold=True)
-        c.text("round", (cx, cy + 30), size=20, color=Theme.TEXT_DIM)
+        c.text(_("round"), (cx, cy + 30), size=20, color=Theme.TEXT_DIM)
         c.rect(Theme.PANEL, pad.inflate(8), radius=14)
         pc = pad.center
         # the target circle: a circle this big (in ball roll) is a good one
@@ -150,7 +170,7 @@ class ThumbRollGame(RollGame):
         by = max(pad.y, min(pad.y + pad.h, pc[1] + py * scale))
         c.circle(Theme.NEAR, (bx, by), 12)
         c.circle(Theme.DARK_TEXT, (bx, by), 12, width=2)
-        c.text("ball", (pc[0], pad.y + pad.h + 26), size=22)
+        c.text(_("ball"), (pc[0], pad.y + pad.h + 26), size=22)
 
     # ---------------------------------------------------------- demonstration
     def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:
@@ -167,4 +187,18 @@ class ThumbRollGame(RollGame):
         ax = cx + sign * 270
         c.arc(Theme.FOCUS, LRect(ax - 60, 250, 120, 120), 0.3, 5.6, 6)
         draw_arrow(c, (ax + 58, 320), (ax + 56, 300) if not mirror else (ax + 56, 340))
-        c.text("round and round", (ax, 400), size=28, bold=True, color=Theme.FOCUS)
+        c.text(_("round and round"), (ax, 400), size=28, bold=True, color=Theme.FOCUS)
+
+
+def pot_width(shape: str, u: float) -> float:
+    """A pot's width at height ``u`` (0 foot .. 1 lip), logical px, for each stage's shape."""
+    if shape == "bowl":  # low and wide, opening out
+        return 150 + 150 * math.sin(math.pi / 2 * min(1.0, u * 1.1))
+    if shape == "jug":  # round belly, narrow neck, a lip
+        return 130 + 110 * math.sin(math.pi * min(1.0, u * 1.4)) + (50 if u > 0.9 else 0)
+    if shape == "urn":  # broad shoulders, a tall neck
+        return 120 + 130 * math.sin(math.pi * min(1.0, u * 1.6)) + 30 * max(0.0, u - 0.8) * 5
+    if shape == "lamp":  # a slim column with a wide shade at the top
+        return 220 if u > 0.7 else 90 + 20 * math.sin(math.pi * u * 4)
+    # a vase: wide belly, narrower neck, flaring lip
+    return 150 + 70 * math.sin(math.pi * min(1.0, u * 1.2)) - 40 * max(0.0, u - 0.75) * 4 * 0.5

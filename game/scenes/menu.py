@@ -6,6 +6,7 @@ import math
 
 from game.therapy.exercises import EXERCISES
 from game.games import GAMES
+from game.i18n import _
 from game.input import Act, Action
 from game.scene import Pop, Push, Scene, Transition
 from game.ui import Canvas, LRect, Theme
@@ -37,18 +38,24 @@ class MenuScene(Scene):
             col, row = i % 4, i // 4
             rect = LRect(70 + col * 290, 170 + row * 250, 270, 220)
             ready = ex.id in GAMES
-            buttons.append(Button(ex.id, ex.name, rect, icon=_icon_for(ex.channel), enabled=ready,
-                                  note="" if ready else "coming soon"))
+            buttons.append(Button(ex.id, _(ex.name), rect, icon=_icon_for(ex.channel), enabled=ready,
+                                  note="" if ready else _("coming soon")))
         # Calibrate: the ball learns this hand's strength (rest, three strong squeezes).
-        buttons.append(Button("calibrate", "Calibrate", LRect(1030, 40, 220, 80)))
+        buttons.append(Button("calibrate", _("Calibrate"), LRect(1030, 40, 220, 80)))
+        # My journey: the places opened in each game, the day's goal, streak and bests.
+        buttons.append(Button("journey", _("My journey"), LRect(1030, 648, 220, 64), size=26))
         # Back: the way out for a person using only the ball (no Esc key).
-        buttons.append(Button("back", "Back", LRect(30, 40, 200, 80)))
+        buttons.append(Button("back", _("Back"), LRect(30, 40, 200, 80)))
         self.buttons = ButtonGroup(buttons, columns=4)
         self.switch = ChoiceSwitch(self.ctx)
 
     def _play(self, exercise_id: str) -> Transition:
         if exercise_id == "back":
             return Pop()
+        if exercise_id == "journey":
+            from game.scenes.journey import JourneyScene
+
+            return Push(JourneyScene())
         if exercise_id == "calibrate":
             from game.scenes.roll_calibrate import calibrate_entry
 
@@ -76,6 +83,6 @@ class MenuScene(Scene):
 
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        c.text("Choose an exercise", (640, 80), size=56, bold=True)
+        c.text(_("Choose an exercise"), (640, 80), size=56, bold=True)
         self.buttons.draw(c, size=30)
         draw_choose_hint(c, self.buttons.scanning, (640, 686), size=24)

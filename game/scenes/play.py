@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from game import __version__
-from game.games import GAMES, GameSetup, MiniGame
+from game.i18n import N_, _
+from game.games import GameSetup, MiniGame, game_class
 from game.input import Act, Action
 from game.scene import Pop, Push, Replace, Scene, Transition
-from game.widgets import Button, ButtonGroup
+from game.widgets import Button, ButtonGroup, fit_size
 from game.scenes.keep_going import KeepGoingScene, StillnessWatch
 from game.scenes.pause import PauseScene
 from game.scenes.results import ResultsScene, SetSummary
@@ -23,7 +24,7 @@ from hardware.sample import Sample
 
 PAUSE_BUTTON = LRect(1040, 20, 100, 84)
 STOP_BUTTON = LRect(1156, 20, 104, 84)
-SAVING_DELAYED = "Saving is delayed — your exercise is kept"
+SAVING_DELAYED = N_("Saving is delayed — your exercise is kept")
 SAVING_BANNER = LRect(290, 22, 730, 60)
 
 
@@ -36,7 +37,8 @@ def draw_saving_delayed(c: Canvas, rect: LRect = SAVING_BANNER) -> None:
     c.circle(Theme.NEAR, (x, y), 15)  # a clock face: "later", not "lost"
     c.line(Theme.DARK_TEXT, (x, y), (x, y - 10), 4)
     c.line(Theme.DARK_TEXT, (x, y), (x + 8, y), 4)
-    c.text(SAVING_DELAYED, (rect.x + 60 + (rect.w - 70) / 2, y), size=26, color=Theme.TEXT)
+    c.text(_(SAVING_DELAYED), (rect.x + 60 + (rect.w - 70) / 2, y), size=fit_size(c, _(SAVING_DELAYED), 26, rect.w - 80),
+           color=Theme.TEXT)
 
 
 class DisconnectedScene(Scene):
@@ -54,8 +56,8 @@ class DisconnectedScene(Scene):
 
     def enter(self) -> None:
         self.buttons = ButtonGroup([
-            Button("keys", "Use the keyboard", LRect(250, 440, 370, 96)),
-            Button("stop", "Stop for today", LRect(660, 440, 370, 96)),
+            Button("keys", _("Use the keyboard"), LRect(250, 440, 370, 96)),
+            Button("stop", _("Stop for today"), LRect(660, 440, 370, 96)),
         ])
 
     def update(self, dt: float) -> Transition:
@@ -81,8 +83,9 @@ class DisconnectedScene(Scene):
         c.circle(Theme.NEAR, (520, 230), 60)
         c.line(Theme.TEXT, (580, 230), (680, 230), 8)
         c.rect(Theme.TEXT_DIM, (710, 212, 56, 36), radius=6)
-        c.text("Ball disconnected", (640, 330), size=52, bold=True)
-        c.text("Plug it back in. Your squeezes are saved.", (640, 390), size=32, color=Theme.TEXT)
+        c.text(_("Ball disconnected"), (640, 330), size=fit_size(c, _("Ball disconnected"), 52, 840, bold=True), bold=True)
+        plug = _("Plug it back in. Your squeezes are saved.")
+        c.text(plug, (640, 390), size=fit_size(c, plug, 32, 840), color=Theme.TEXT)
         self.buttons.draw(c, size=32)
         c.text(self.ctx.hub.message, (640, 590), size=24, color=Theme.TEXT_DIM)
 
@@ -91,10 +94,14 @@ class PlayScene(Scene):
     """One set. Free play takes its settings from ``ctx.play``; in a session, ``link``
     carries the set's settings (plan + current difficulty) and takes back each rep."""
 
-    def __init__(self, exercise: str, set_number: int = 1, *, link: SetLink | None = None) -> None:
+    def __init__(self, exercise: str, set_number: int = 1, *, link: SetLink | None = None,
+                 stage: int | None = None) -> None:
         self.exercise = exercise
         self.set_number = set_number
         self.link = link
+        # The stage the game is drawn at: the newest one the patient's practice has opened
+        # (None: read from the records when the set starts). Drawing only (game/therapy/stages.py).
+        self.stage = stage
         self.session_id: int | None = None
         self.ended: str | None = None
 
@@ -117,12 +124,17 @@ class PlayScene(Scene):
             # The prescription (finger pairs, the roll target where the session has brought it).
             plan=step.game_plan() if step else None,
             set_number=self.set_number,
+            stage=self.stage if self.stage is not None else self._stage_from_records(),
         )
-        self.game: MiniGame = GAMES[self.exercise](setup)
+        from game.scenes.game_choice import game_for
+
+        # The program's game, else the patient's choice (this run, else remembered), else the default.
+        self.game_id = game_for(ctx, self.exercise, self.link)
+        self.game: MiniGame = game_class(self.exercise, self.game_id)(setup)
         self._cues_heard = 0
         # "Keep going?" after the patient's time with no effort: the ball's way to Stop during a set.
         self.stillness = StillnessWatch(ctx.access.ask_after_s)
-        ctx.speech.say(self.game.instruction)
+        ctx.speech.say(_(self.game.instruction))
         # Provenance: what is playing (the keyboard standing in for an unplugged ball is the
         # keyboard for those reps), the calibration and the program; followed rep by rep.
         self._prov_key: tuple | None = None
@@ -135,7 +147,8 @@ class PlayScene(Scene):
                 records_patient(ctx), input_device=ctx.hub.source.info.name, app_version=__version__,
                 level=ctx.plan.source_file, provenance=self._prov,
             )
-        ctx.store.log_event(self.session_id, "set_start", {"exercise": self.exercise, "set": self.set_number})
+        ctx.store.log_event(self.session_id, "set_start", {"exercise": self.exercise, "set": self.set_number,
+                                                            **({"game": self.game_id} if self.game_id else {})})
         # The raw trace is kept with what a replay needs to run it through the detector again.
         if self.link is None or self.link.first:
             ctx.store.start_trace(self.session_id, trace_settings(ctx.calibration, self.game.detector.settings,
@@ -144,6 +157,11 @@ class PlayScene(Scene):
         self._saving_delayed = False
         # The drawn demonstration comes before the first set of each exercise (pushed on the first frame).
         self._demo_pending = self.set_number <= 1 and ctx.demos and self.exercise not in ctx.demos_seen
+
+    def _stage_from_records(self) -> int:
+        from game.journey import stage_of
+
+        return stage_of(self.ctx.store, records_patient(self.ctx), self.exercise)
 
     # ------------------------------------------------------------- events
     def _stop(self, reason: str) -> None:
@@ -257,6 +275,16 @@ class PlayScene(Scene):
             return Replace(ResultsScene(summary, saving_was_delayed=self._saving_delayed))
         return None
 
+    def music_phase(self) -> str | None:
+        """The set's pace for the music (game/music.py): a squeeze held, working, or resting."""
+        g = self.game
+        if self.ended is not None or g.set_complete:
+            return "rest"
+        d = g.detector
+        if d.in_rep and getattr(d, "hold_progress", 0.0) > 0.0:
+            return "hold"
+        return "work" if g.effort_now() else "rest"
+
     def _ask_keep_going(self) -> Transition:
         self.stillness.reset()
         self.ctx.store.log_event(self.session_id, "keep_going_asked", {
@@ -297,9 +325,10 @@ class PlayScene(Scene):
         self.game.draw(c, alpha)
         c.rect(Theme.PANEL, PAUSE_BUTTON, radius=16)
         draw_pause_icon(c, (PAUSE_BUTTON.center[0], PAUSE_BUTTON.y + 32), 34)
-        c.text("Pause", (PAUSE_BUTTON.center[0], PAUSE_BUTTON.y + 66), size=20)
+        c.text(_("Pause"), (PAUSE_BUTTON.center[0], PAUSE_BUTTON.y + 66), size=fit_size(c, _("Pause"), 20, PAUSE_BUTTON.w - 6))
         c.rect(Theme.STOP, STOP_BUTTON, radius=16)
         draw_stop_icon(c, (STOP_BUTTON.center[0], STOP_BUTTON.y + 32), 34, Theme.TEXT)
-        c.text("Stop", (STOP_BUTTON.center[0], STOP_BUTTON.y + 66), size=20, bold=True)
+        c.text(_("Stop"), (STOP_BUTTON.center[0], STOP_BUTTON.y + 66), size=fit_size(c, _("Stop"), 20, STOP_BUTTON.w - 6, bold=True),
+               bold=True)
         if self._saving_delayed:
             draw_saving_delayed(c)

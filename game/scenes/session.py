@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date
 
 from game import __version__
+from game.i18n import _, ngettext
 from game.input import Act, Action
-from game.scene import Pop, Push, Scene, Transition
+from game.scene import Push, Replace, Scene, Transition
 from game.session import RatingStep, RestStep, SessionRunner, SetLink, SetStep, SummaryStep
 from game.records.storage import END_COMPLETED, END_QUIT, END_STOPPED, END_STOPPED_PAIN
 from game.therapy.difficulty import DifficultyState
@@ -48,7 +49,7 @@ class SessionScene(Scene):
                   if isinstance(v, dict)}
         self.runner = SessionRunner(ctx.plan, states=states, reps_done_today=self._reps_today(), log=self._log)
         self.switch = ChoiceSwitch(ctx)
-        self.buttons = ButtonGroup([Button("done", "Done", LRect(490, 590, 300, 100))])
+        self.buttons = ButtonGroup([Button("done", _("Done"), LRect(490, 590, 300, 100))])
         self.shown_for = 0.0
 
     def _profile_difficulty(self) -> dict:
@@ -138,7 +139,10 @@ class SessionScene(Scene):
         from game.scenes.roll_calibrate import before_roll_play
 
         # Before the first rolling set on a ball that feels rolling: its roll range, if not known yet.
-        return Push(before_roll_play(self.ctx, PlayScene(step.exercise.exercise, step.set_number, link=self.link),
+        from game.scenes.game_choice import with_game_choice
+
+        play = with_game_choice(self.ctx, PlayScene(step.exercise.exercise, step.set_number, link=self.link))
+        return Push(before_roll_play(self.ctx, play,
                                      step.exercise.exercise))
 
     def _save(self) -> None:
@@ -169,7 +173,10 @@ class SessionScene(Scene):
     def _leave(self) -> Transition:
         assert self.runner is not None
         self.runner.summary_shown()
-        return Pop()
+        # The journey map for a few seconds: today's goal, the streak, the places opened.
+        from game.scenes.journey import JourneyScene
+
+        return Replace(JourneyScene(brief=True))
 
     def on_samples(self, samples: list[Sample]) -> Transition:
         if self.summary is not None and self.switch.feed(samples) and self.shown_for >= 2.0:
@@ -188,23 +195,26 @@ class SessionScene(Scene):
         c.clear()
         s = self.summary
         if s is None:
-            c.text("Getting ready...", (640, 360), size=48)
+            c.text(_("Getting ready..."), (640, 360), size=48)
             return
         pain = s.end_reason in ("pain", "pain_before")
-        head = {"completed": "Well done!", "time_cap": "Time is up. Well done!"}.get(
-            s.end_reason, "Rest your hand now" if pain else "Good work today")
-        c.text(head, (640, 90), size=70, bold=True, color=Theme.FOCUS)
+        head = {"completed": _("Well done!"), "time_cap": _("Time is up. Well done!")}.get(
+            s.end_reason, _("Rest your hand now") if pain else _("Good work today"))
+        c.text(head, (640, 90), size=fit_size(c, head, 70, 1040, bold=True), bold=True, color=Theme.FOCUS)
         if pain:
-            c.text("Stopping was the right thing. Tell your therapist it hurt.", (640, 165), size=32)
+            told = _("Stopping was the right thing. Tell your therapist it hurt.")
+            c.text(told, (640, 165), size=fit_size(c, told, 32, 1200))
         else:
             c.text(s.plan_name, (640, 165), size=32, color=Theme.TEXT_DIM)
         # Never claim a rep the records do not hold: those kept for later are said to be.
-        done_note = (f"of {s.reps_planned}, {self.unsaved} kept, saving delayed" if self.unsaved
-                     else f"of {s.reps_planned} squeezes")
+        played = len([x for x in s.sets if x.reps])
+        done_note = (_("of {planned}, {n} kept, saving delayed").format(planned=s.reps_planned, n=self.unsaved)
+                     if self.unsaved else
+                     ngettext("of {n} squeeze", "of {n} squeezes", s.reps_planned).format(n=s.reps_planned))
         cards = [
             (f"{s.reps_done}", done_note),
-            (f"{round(100 * s.success_rate)}%" if s.reps_done else "-", "on target"),
-            (f"{len([x for x in s.sets if x.reps])}", "sets played"),
+            (f"{round(100 * s.success_rate)}%" if s.reps_done else "-", _("on target")),
+            (f"{played}", ngettext("set played", "sets played", played)),
         ]
         for i, (big, small) in enumerate(cards):
             r = LRect(110 + i * 370, 230, 320, 230)
@@ -217,5 +227,5 @@ class SessionScene(Scene):
             draw_saving_delayed(c, LRect(275, 4, 730, 50))
         if s.end_reason == "completed":
             draw_tick(c, (1180, 90), 60)
-        c.text("Squeeze, press Space, or click Done", (640, 530), size=26, color=Theme.TEXT_DIM)
+        c.text(_("Squeeze, press Space, or click Done"), (640, 530), size=26, color=Theme.TEXT_DIM)
         self.buttons.draw(c, size=40)

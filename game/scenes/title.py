@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from game.i18n import _
 from game.input import Act, Action
 from game.scene import Push, Quit, Scene, Transition
 from game.ui import Canvas, LRect, Theme, draw_gear, draw_hand
-from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, fit_size
 from hardware.sample import Sample
 from game.scenes.patients import who_and_program_buttons
 
@@ -13,11 +14,13 @@ from game.scenes.patients import who_and_program_buttons
 class TitleScene(Scene):
     def enter(self) -> None:
         # Start runs the patient's program as a session; free play is the menu of single games.
-        self.buttons = ButtonGroup([Button("start", "Start", LRect(440, 430, 400, 110)),
-                                    Button("free", "Free play", LRect(870, 440, 240, 90))])
+        self.buttons = ButtonGroup([Button("start", _("Start"), LRect(440, 430, 400, 110)),
+                                    Button("free", _("Free play"), LRect(870, 440, 240, 90)),
+                                    # The journey map: stages opened, the day's goal, streak, bests.
+                                    Button("journey", _("My journey"), LRect(870, 300, 240, 84), size=32)])
         self.buttons.buttons += who_and_program_buttons(self.ctx)
         # Settings: scan pace, text size, volumes, voice, hand (usable with the ball alone).
-        self.buttons.buttons.append(Button("settings", "Settings", LRect(170, 440, 240, 90), size=32,
+        self.buttons.buttons.append(Button("settings", _("Settings"), LRect(170, 440, 240, 90), size=32,
                                            icon=draw_gear))
         self.buttons.columns = len(self.buttons.buttons)
         self.switch = ChoiceSwitch(self.ctx)
@@ -28,6 +31,10 @@ class TitleScene(Scene):
         keep = [b for b in self.buttons.buttons if b.id not in ("who", "program", "settings")]
         settings = [b for b in self.buttons.buttons if b.id == "settings"]
         self.buttons.buttons = keep + who_and_program_buttons(self.ctx) + settings
+        # ...in their language (a new patient, or Settings, may have changed it).
+        labels = {"start": _("Start"), "free": _("Free play"), "settings": _("Settings"), "journey": _("My journey")}
+        for b in self.buttons.buttons:
+            b.label = labels.get(b.id, b.label)
         self.buttons.focus = min(self.buttons.focus, len(self.buttons.buttons) - 1)
 
     def _start(self, chosen: str | None = "start") -> Transition:
@@ -52,6 +59,10 @@ class TitleScene(Scene):
             from game.scenes.settings import SettingsScene
 
             return Push(SettingsScene())
+        if chosen == "journey":
+            from game.scenes.journey import JourneyScene
+
+            return Push(JourneyScene())
         return None
 
     def on_samples(self, samples: list[Sample]) -> Transition:
@@ -74,8 +85,9 @@ class TitleScene(Scene):
 
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        c.text("Squeeze Quest", (640, 120), size=84, bold=True, color=Theme.FOCUS)
-        c.text("Hand exercise games", (640, 200), size=36, color=Theme.TEXT)
+        c.text(_("Squeeze Quest"), (640, 120), size=84, bold=True, color=Theme.FOCUS)
+        c.text(_("Hand exercise games"), (640, 200), size=fit_size(c, _("Hand exercise games"), 36, 1200),
+               color=Theme.TEXT)
         closed = min(1.0, max(0.0, self.switch.level_pct / 30.0))
         draw_hand(c, (640, 320), 120, closed)
         self.buttons.draw(c, size=48)

@@ -1,0 +1,196 @@
+"""My journey: the day's goal, the streak, personal bests, the map of the last 30 days and
+the places opened in each game.
+
+Reached from the first screen and from the exercise menu (a squeeze on its button), and
+shown for a few seconds after a session. Everything is read once when the screen opens
+(``game/journey.py``); drawing only lays it out. Nothing here is a penalty: a missed day is
+a plain stone on the path, a day short of the goal is progress towards it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from game.games import GAMES
+from game.i18n import _, ngettext
+from game.input import Act, Action
+from game.journey import Journey, load_for
+from game.scene import Pop, Scene, Transition
+from game.therapy.exercises import BY_ID, EXERCISES
+from game.therapy.stages import STAGE_COUNT
+from game.ui import Canvas, LRect, Theme
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, fit_size
+from hardware.sample import Sample
+
+BRIEF_S = 8.0  # after a session the screen goes by itself after this long
+SETTLE_S = 1.5  # a squeeze closes it only after this long (not the release of the one that opened it)
+GOAL = LRect(40, 100, 400, 150)
+STREAK = LRect(460, 100, 400, 150)
+BESTS = LRect(880, 100, 360, 150)
+MAP = LRect(40, 266, 1200, 120)
+GAMES_AREA = LRect(40, 400, 1200, 300)
+
+
+def draw_star(c: Canvas, center: tuple[float, float], r: float, color: tuple[int, int, int]) -> None:
+    x, y = center
+    pts = []
+    for i in range(10):
+        a = -math.pi / 2 + i * math.pi / 5
+        rr = r if i % 2 == 0 else r * 0.45
+        pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
+    c.polygon(color, pts)
+
+
+class JourneyScene(Scene):
+    """``brief``: shown after a session; it closes by itself after :data:`BRIEF_S`."""
+
+    def __init__(self, *, brief: bool = False) -> None:
+        self.brief = brief
+
+    def enter(self) -> None:
+        self.journey: Journey = load_for(self.ctx, [e.id for e in EXERCISES])
+        self.buttons = ButtonGroup([Button("back", _("Back"), LRect(1090, 20, 150, 70))])
+        self.switch = ChoiceSwitch(self.ctx)
+        self.shown_for = 0.0
+
+    def update(self, dt: float) -> Transition:
+        self.shown_for += dt
+        if self.brief and self.shown_for >= BRIEF_S:
+            return Pop()
+        return None
+
+    def on_samples(self, samples: list[Sample]) -> Transition:
+        # The one button is Back: a squeeze chooses it (once the squeeze that opened the screen is over).
+        if self.switch.feed(samples) and self.shown_for >= SETTLE_S:
+            return Pop()
+        return None
+
+    def handle(self, action: Action) -> Transition:
+        if action.kind in (Act.BACK, Act.PAUSE):
+            return Pop()
+        return Pop() if self.buttons.handle(action) == "back" else None
+
+    # ---------------------------------------------------------------- draw
+    def draw(self, c: Canvas, alpha: float) -> None:
+        c.clear()
+        c.text(_("My journey"), (40, 55), size=52, bold=True, anchor="midleft")
+        self.buttons.draw(c, size=30)
+        j = self.journey
+        self._goal(c, j)
+        self._streak(c, j)
+        self._bests(c, j)
+        self._map(c, j)
+        self._games(c, j)
+        if self.brief:
+            c.text(_("Squeeze or press Space to go on"), (640, 708), size=20, color=Theme.TEXT_DIM)
+
+    def _panel(self, c: Canvas, r: LRect, title: str) -> None:
+        c.rect(Theme.PANEL, r, radius=18)
+        c.text(title, (r.x + 20, r.y + 26), size=26, bold=True, anchor="midleft")
+
+    def _goal(self, c: Canvas, j: Journey) -> None:
+        r = GOAL
+        self._panel(c, r, _("Today"))
+        g = j.goal
+        if g.reached:
+            line = _("{done} today (goal {goal})").format(done=g.done, goal=g.goal)
+        elif g.goal > 0:
+            line = _("{done} of {goal} for today").format(done=g.done, goal=g.goal)
+        else:
+            line = ngettext("{n} rep today", "{n} reps today", g.done).format(n=g.done)
+        c.text(line, (r.x + 20, r.y + 70), size=fit_size(c, line, 32, r.w - 40, bold=True), bold=True, anchor="midleft")
+        bar = LRect(r.x + 20, r.y + 100, r.w - 40, 26)
+        c.rect(Theme.PANEL_HI, bar, radius=12)
+        if g.fraction > 0:
+            c.rect(Theme.SUCCESS, LRect(bar.x, bar.y, max(24.0, bar.w * g.fraction), bar.h), radius=12)
+        if g.reached:
+            note = _("Goal reached. Well done!")
+            c.text(note, (r.x + r.w - 20, r.y + 26), size=fit_size(c, note, 22, 220), color=Theme.FOCUS,
+                   anchor="midright")
+
+    def _streak(self, c: Canvas, j: Journey) -> None:
+        r = STREAK
+        self._panel(c, r, _("Days of practice"))
+        s = j.streak
+        big = ngettext("{n} day in a row", "{n} days in a row", s.days).format(n=s.days)
+        c.text(big, (r.x + 20, r.y + 68), size=fit_size(c, big, 34, r.w - 40, bold=True), bold=True, anchor="midleft")
+        rule = _("One missed day in any 7 keeps your streak.")
+        c.text(rule, (r.x + 20, r.y + 104), size=fit_size(c, rule, 22, r.w - 40), anchor="midleft")
+        if s.rest_day_in_use:
+            note = _("Your rest day this week is used.")
+            c.text(note, (r.x + 20, r.y + 132), size=fit_size(c, note, 22, r.w - 40), color=Theme.TEXT_DIM,
+                   anchor="midleft")
+
+    def _bests(self, c: Canvas, j: Journey) -> None:
+        r = BESTS
+        self._panel(c, r, _("My bests"))
+        b = j.bests
+        rows = [_("Most in a day: {n}").format(n=b.most_reps_day)]
+        if b.longest_hold_s is not None:
+            rows.append(_("Longest hold: {s:.1f} s").format(s=b.longest_hold_s))
+        if b.strongest_month_pct is not None:
+            if b.strongest_month_kg is not None:
+                rows.append(_("Strongest this month: {kg:.1f} kg").format(kg=b.strongest_month_kg))
+            else:
+                rows.append(_("Strongest this month: {p:.0f}% of your best").format(p=b.strongest_month_pct))
+        for i, row in enumerate(rows):
+            c.text(row, (r.x + 20, r.y + 62 + 30 * i), size=fit_size(c, row, 24, r.w - 40), anchor="midleft")
+
+    def _map(self, c: Canvas, j: Journey) -> None:
+        """A path of stepping stones, one per day: filled for a day practised, a star for a day
+        the goal was reached, a plain small stone for a day off (never a mark against it)."""
+        r = MAP
+        c.rect(Theme.PANEL, r, radius=18)
+        c.text(_("The last 30 days"), (r.x + 20, r.y + 22), size=22, bold=True, anchor="midleft")
+        n = len(j.days)
+        pts = []
+        for i in range(n):
+            x = r.x + 40 + (r.w - 80) * i / max(1, n - 1)
+            y = r.y + 74 + 18 * math.sin(i * 0.7)
+            pts.append((x, y))
+        c.lines(Theme.PANEL_HI, pts, width=6)
+        for (x, y), d in zip(pts, j.days):
+            if d.goal_reached:
+                draw_star(c, (x, y), 17, Theme.FOCUS)
+            elif d.reps:
+                c.circle(Theme.SKY, (x, y), 12)
+            else:
+                c.circle(Theme.PANEL_HI, (x, y), 7)
+            if d.day == j.today:
+                c.circle(Theme.TEXT, (x, y), 21, width=3)
+        c.text(_("today"), (pts[-1][0], r.y + 22), size=20, color=Theme.TEXT_DIM)
+
+    def _games(self, c: Canvas, j: Journey) -> None:
+        """Each game's places: the ones opened in their colours, the next one as an outline."""
+        area = GAMES_AREA
+        cols, rows = 2, 4
+        w, h = (area.w - 20) / cols, (area.h - 6 * (rows - 1)) / rows
+        for k, g in enumerate(j.games):
+            x = area.x + (k % cols) * (w + 20)
+            y = area.y + (k // cols) * (h + 6)
+            box = LRect(x, y, w, h)
+            c.rect(Theme.PANEL, box, radius=14)
+            name = _(BY_ID[g.exercise].name) if g.exercise in BY_ID else g.exercise
+            game = GAMES.get(g.exercise)
+            look = game.look_for(g.stage) if game is not None else None
+            c.text(name, (x + 16, y + h / 2 - 12), size=fit_size(c, name, 22, 250, bold=True), bold=True, anchor="midleft")
+            if look is not None and look.name:
+                place = _(look.name)
+                c.text(place, (x + 16, y + h / 2 + 14), size=fit_size(c, place, 18, 250), color=Theme.TEXT_DIM,
+                       anchor="midleft")
+            for s in range(1, STAGE_COUNT + 1):
+                cx, cy = x + 310 + (s - 1) * 58, y + h / 2
+                if s <= g.stage:
+                    col = self._stage_color(game, s)
+                    c.circle(col, (cx, cy), 20)
+                    c.circle(Theme.TEXT, (cx, cy), 20, width=3)
+                else:
+                    c.circle(Theme.PANEL_HI, (cx, cy), 20, width=3)
+
+    @staticmethod
+    def _stage_color(game: object, stage: int) -> tuple[int, int, int]:
+        look = game.look_for(stage) if game is not None else None  # type: ignore[attr-defined]
+        if look is None or not look.palette:
+            return Theme.SKY
+        # the stage's most colourful colour: its lantern, fruit or glaze rather than a night sky
+        return max(look.palette.values(), key=lambda col: (max(col) - min(col), sum(col)))
