@@ -13,8 +13,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from game import __version__
 from game.audio import Audio
@@ -30,6 +29,9 @@ from hardware.keyboard import FULL_SCALE, KeyboardBall
 from hardware.scripted import ScriptedSource, load_trace_csv
 from hardware.source import InputSource
 from hardware.traces import Squeeze, synth_trace
+
+if TYPE_CHECKING:
+    import numpy as np
 
 WINDOW_SIZE = (1280, 720)
 SIM_BASELINE = 60.0
@@ -66,6 +68,8 @@ class AppOptions:
 def demo_trace(seed: int = 0) -> np.ndarray:
     """A patient's set as the simulator plays it: squeezes of varying strength and
     pace (some short of the target), with rest noise and a little tremor."""
+    import numpy as np  # only the simulator needs it here
+
     rng = np.random.default_rng(seed)
     squeezes, t = [], 2.0
     for _ in range(40):
@@ -227,8 +231,8 @@ class App:
             self.store.mark_unfinished_sessions_interrupted()
         except WriteFailed as exc:  # the game can still be played; they are marked at a later start
             print(f"squeeze-quest: {exc}", file=sys.stderr)
-        from game.levels import level_dirs
         from game.profiles import starting_patient
+        from game.resources import level_dirs  # not game.levels: no level models before the first frame
 
         dirs = level_dirs(opts.data_dir)
         if opts.input == "sim" or opts.input.lower().endswith(".csv"):

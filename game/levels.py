@@ -37,11 +37,14 @@ from pydantic.fields import FieldInfo
 
 from game.therapy.exercises import BY_ID, EXERCISES
 from game.program import ExercisePlan, SessionPlan
-from game.resources import shipped_levels_dir, user_levels_dir
+from game.resources import level_dirs, shipped_levels_dir, user_levels_dir  # noqa: F401 - level_dirs: re-exported
 
 log = logging.getLogger(__name__)
 
 SHIPPED_DIR = shipped_levels_dir()  # read-only, shipped with the game (game/resources.py)
+# The game uses no pydantic plugin: looking for one reads every installed package's metadata
+# when the first model is built (~20 ms of the game's start with a program).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 SCHEMA_FILE = "schema.json"
 SCHEMA_COMMENT = f"# yaml-language-server: $schema={SCHEMA_FILE}"
 
@@ -1165,17 +1168,6 @@ def schema_text() -> str:
 
 
 # ------------------------------------------------------------- library
-def level_dirs(data_dir: Path | None = None) -> tuple[Path, ...]:
-    """Where level files are found: the shipped ones (read-only), then the therapist's
-    own in ``<data dir>/levels`` if that folder exists (``data_dir`` None: the user's
-    data folder, as for the records)."""
-    dirs = [SHIPPED_DIR]
-    own = user_levels_dir(data_dir)
-    if own.is_dir() and own.resolve() != SHIPPED_DIR.resolve():
-        dirs.append(own)
-    return tuple(dirs)
-
-
 def level_files(dirs: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for d in dirs:

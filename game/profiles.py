@@ -430,11 +430,11 @@ class StartingPatient:
 def plan_for(profile: Profile, dirs: tuple[Any, ...]) -> tuple[Any, str | None, str]:
     """(SessionPlan, level file, note) for a profile: its level if that loads,
     else the default program with a note saying why."""
-    from game.levels import load_level, resolve_level
     from game.program import SessionPlan
 
     if not profile.level:
         return SessionPlan(), None, ""
+    from game.levels import load_level, resolve_level  # here: a player without a program needs no level models
     path = resolve_level(profile.level, dirs)
     if path is None:
         return SessionPlan(), None, (
@@ -450,8 +450,6 @@ def starting_patient(store: Store, patient: str | None, level: str | None, dirs:
     """The patient and program at start: ``--patient`` and ``--level`` if given (a
     wrong one is a ValueError with a plain message), else the last patient used and
     their assigned level. A game with no patients makes a first one, 'Player'."""
-    from game.levels import load_level, resolve_level
-
     profiles = Profiles(store)
     try:
         if patient:
@@ -461,6 +459,8 @@ def starting_patient(store: Store, patient: str | None, level: str | None, dirs:
     except ProfileError as exc:
         raise ValueError(str(exc)) from exc
     if level:
+        from game.levels import load_level, resolve_level
+
         path = resolve_level(level, dirs)
         if path is None:
             raise ValueError(f"there is no level '{level}' (see: main.py levels check)")

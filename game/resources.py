@@ -76,6 +76,19 @@ def user_levels_dir(data_dir: Path | str | None = None) -> Path:
     return Path(data_dir) / "levels"
 
 
+def level_dirs(data_dir: Path | None = None) -> tuple[Path, ...]:
+    """Where level files are found: the shipped ones (read-only), then the therapist's
+    own in ``<data dir>/levels`` if that folder exists (``data_dir`` None: the user's
+    data folder, as for the records). Here, not in game.levels, so the start of the game
+    finds them without importing the level models (pydantic)."""
+    shipped = shipped_levels_dir()
+    dirs = [shipped]
+    own = user_levels_dir(data_dir)
+    if own.is_dir() and own.resolve() != shipped.resolve():
+        dirs.append(own)
+    return tuple(dirs)
+
+
 def check_font(path: Path) -> Path:
     if not path.is_file():
         raise MissingGameFile(f"The game's font is missing: {path}. {REINSTALL}")

@@ -290,13 +290,94 @@ UPDATE sets SET provenance_uid = (SELECT provenance_uid FROM sessions WHERE sess
 CREATE INDEX reps_provenance ON reps(provenance_uid);
 """
 
+# A random version-4 uid (32 hex digits, as ``uuid.uuid4().hex``) made inside SQLite, for
+# rows written by SQL the game does not hand a uid (and for rows from before uids).
+SQL_UID4 = ("lower(hex(randomblob(4)) || hex(randomblob(2)) || '4' || substr(hex(randomblob(2)), 2) || "
+            "substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || hex(randomblob(6)))")
+SQL_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+# Every record kind the clinic server takes (docs/clinic-server/API.md), by the table it lives in.
+SYNCED_TABLES = {"patients": "patient", "sessions": "session", "sets": "set", "reps": "rep",
+                 "calibrations": "calibration", "roll_calibrations": "roll_calibration", "events": "event",
+                 "difficulty_changes": "difficulty_change", "provenance": "provenance", "trace_chunks": "trace"}
+
+
+def _sync_schema() -> str:
+    """Offline-first sync with a clinic server (issue 15): a uid on every record, and the
+    outbox of what is still to go up. The outbox entry is made by a trigger in the same
+    transaction as the row itself, whichever code wrote it (the record writer, a
+    calibration, a new patient), so no crash can leave a record without its entry. The
+    body is read from the row when it is sent (a session goes once it has ended); a rating
+    is a snapshot kept in the outbox itself, as the session row only holds the latest."""
+    parts = [
+        "ALTER TABLE patients ADD COLUMN uid TEXT;",
+        "ALTER TABLE calibrations ADD COLUMN uid TEXT;",
+        "ALTER TABLE roll_calibrations ADD COLUMN uid TEXT;",
+        "ALTER TABLE sets ADD COLUMN uid TEXT;",
+        "ALTER TABLE trace_chunks ADD COLUMN uid TEXT;",
+        # The clinic program a session was played with (NULL: a level file of this PC's own).
+        "ALTER TABLE sessions ADD COLUMN program_uid TEXT;",
+        "ALTER TABLE sessions ADD COLUMN program_version INTEGER;",
+        """CREATE TABLE sync_outbox (
+    uid TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    body TEXT,
+    queued_at REAL NOT NULL,
+    sent_at REAL,
+    skipped TEXT
+);""",
+        "CREATE INDEX sync_outbox_pending ON sync_outbox(sent_at, skipped);",
+        # The cursor of the changes feed, the clinic's settings, the last sync's outcome.
+        "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT);",
+        # Programs a therapist saved on the clinic server, each written to a level file.
+        """CREATE TABLE clinic_programs (
+    uid TEXT PRIMARY KEY,
+    patient_uid TEXT,
+    version INTEGER NOT NULL,
+    name TEXT,
+    yaml TEXT NOT NULL,
+    saved_at TEXT,
+    file TEXT NOT NULL,
+    received_at REAL NOT NULL
+);""",
+    ]
+    for table, kind in SYNCED_TABLES.items():
+        if table != "provenance":
+            parts.append(f"UPDATE {table} SET uid = {SQL_UID4} WHERE uid IS NULL;")
+            parts.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_uid ON {table}(uid);")
+        parts.append(f"INSERT OR IGNORE INTO sync_outbox(uid, kind, tbl, row_id, queued_at) "
+                     f"SELECT uid, '{kind}', '{table}', rowid, {SQL_NOW} FROM {table};")
+        fill = "" if table == "provenance" else f"UPDATE {table} SET uid = {SQL_UID4} WHERE rowid = NEW.rowid AND uid IS NULL;\n"
+        parts.append(f"""CREATE TRIGGER {table}_outbox AFTER INSERT ON {table} BEGIN
+{fill}INSERT OR IGNORE INTO sync_outbox(uid, kind, tbl, row_id, queued_at)
+    SELECT uid, '{kind}', '{table}', rowid, {SQL_NOW} FROM {table} WHERE rowid = NEW.rowid;
+END;""")
+    parts.append(f"""CREATE TRIGGER sessions_program AFTER INSERT ON sessions WHEN NEW.level IS NOT NULL BEGIN
+UPDATE sessions SET (program_uid, program_version) = (
+    SELECT uid, version FROM clinic_programs WHERE NEW.level = file OR NEW.level LIKE '%' || file
+    ORDER BY received_at DESC LIMIT 1) WHERE id = NEW.id;
+END;""")
+    ratings = ("pain_before", "pain_after", "fatigue_before", "fatigue_after")
+    changed = " OR ".join(f"NEW.{r} IS NOT OLD.{r}" for r in ratings)
+    snapshot = ", ".join(f"'{r}', NEW.{r}" for r in ratings)
+    parts.append(f"""CREATE TRIGGER sessions_rating_outbox AFTER UPDATE OF {", ".join(ratings)} ON sessions
+WHEN {changed} BEGIN
+INSERT INTO sync_outbox(uid, kind, tbl, row_id, body, queued_at)
+    VALUES ({SQL_UID4}, 'rating', 'sessions', NEW.id, json_object({snapshot}, 'at', {SQL_NOW}), {SQL_NOW});
+END;""")
+    return "\n".join(parts)
+
+
+SCHEMA_SYNC = _sync_schema()
+
 PROVENANCE_COLUMNS = ("input_kind", "device_name", "device_id", "firmware", "device_profile", "roll_input",
                       "calibration_id", "calibration_basis", "force_units", "force_scale", "program_file",
                       "program_version", "simulated")
 
 # Version N is reached by running MIGRATIONS[N - 1] on a database at version N - 1.
 MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2_CALIBRATIONS, SCHEMA_V3_PROFILES, SCHEMA_RECORDS, SCHEMA_KIOSK,
-                         SCHEMA_ROLL_CALIBRATIONS, SCHEMA_RECORD_UIDS, SCHEMA_PROVENANCE]
+                         SCHEMA_ROLL_CALIBRATIONS, SCHEMA_RECORD_UIDS, SCHEMA_PROVENANCE, SCHEMA_SYNC]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 REP_COLUMNS = (
