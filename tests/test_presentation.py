@@ -1,0 +1,84 @@
+"""Frame-time work changes no pixel: a frame drawn through the caches (one fill where no
+letterbox shows, static art copied from Canvas.sprite) is the same, pixel for pixel, as the
+same frame drawn the old way (two fills, every shape drawn each frame)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pytest
+
+from game.scenes.play import PlayScene
+from game.ui import LOGICAL_H, LOGICAL_W, Canvas, LRect, Theme
+from tests.helpers import make_app, run_until
+from tests.test_games_roll import script_for
+
+
+def old_clear(self: Canvas, color=Theme.BG) -> None:
+    self.surface.fill((0, 0, 0))
+    self.surface.fill(color, self.prect((0, 0, LOGICAL_W, LOGICAL_H)))
+
+
+def direct_sprite(self: Canvas, key, area, paint) -> None:
+    paint(self)
+
+
+def frame_pixels(app) -> np.ndarray:
+    app.draw(0.5)
+    return pygame.surfarray.array3d(app.pg.display.get_surface()).copy()
+
+
+@pytest.mark.parametrize("exercise", ["thumb_opposition", "table_roll"])
+@pytest.mark.parametrize("size", [(1920, 1080), (1000, 700)])  # full screen, and letterboxed
+def test_a_frame_through_the_caches_matches_the_old_drawing(tmp_path, monkeypatch, exercise, size):
+    sc = script_for(exercise, seed=2)
+    app = make_app(tmp_path, sc.trace, exercise=exercise, reps=sc.reps, size=(320, 180))  # played small: quick
+    run_until(app, lambda: isinstance(app.top, PlayScene) and app.top.game.reps_done >= 2)
+    pygame.display.set_mode(size)  # then drawn at the size under test
+    results = [g.success for g in getattr(app.top.game, "gates", [])] or app.top.game.results
+    assert any(results), "the row must hold marks for this to test anything"
+    new = frame_pixels(app)
+    again = frame_pixels(app)  # the second frame copies the cached row
+    with monkeypatch.context() as m:
+        m.setattr(Canvas, "clear", old_clear)
+        m.setattr(Canvas, "sprite", direct_sprite)
+        old = frame_pixels(app)
+    app.shutdown()
+    assert (new == old).all(), f"{int((new != old).any(axis=2).sum())} pixels differ"
+    assert (again == old).all()
+
+
+def test_a_sprite_lands_where_direct_drawing_would_at_any_scale():
+    for size in ((1920, 1080), (1366, 768), (801, 599), (320, 180)):
+        a, b = pygame.Surface(size), pygame.Surface(size)
+        ca, cb = Canvas(a), Canvas(b)
+
+        def art(c: Canvas) -> None:
+            c.circle(Theme.FOCUS, (413.3, 207.7), 19.4)
+            c.rect(Theme.SUCCESS, LRect(401.5, 190.25, 33.3, 12.7), radius=4)
+            c.line(Theme.NEAR, (380.1, 230.9), (470.6, 185.2), 3)
+            c.circle(Theme.SKY, (455.0, 220.0), 9, width=2)
+
+        ca.clear()
+        cb.clear()
+        ca.sprite(("art",), LRect(370, 180, 110, 60), art)
+        art(cb)
+        assert (pygame.surfarray.array3d(a) == pygame.surfarray.array3d(b)).all(), size
+
+
+def test_the_sprite_cache_is_bounded_and_keyed():
+    c = Canvas(pygame.Surface((1920, 1080)))
+    calls = []
+
+    def art(s: Canvas) -> None:
+        calls.append(1)
+        s.rect(Theme.FOCUS, LRect(0, 0, 1280, 100))
+
+    c.sprite(("a",), LRect(0, 0, 1280, 100), art)
+    c.sprite(("a",), LRect(0, 0, 1280, 100), art)
+    assert len(calls) == 1  # drawn once, copied after
+    c.sprite(("b",), LRect(0, 0, 1280, 100), art)
+    assert len(calls) == 2  # another key is other art
+    for i in range(60):
+        c.sprite(("many", i), LRect(0, 0, 1280, 100), art)
+    assert c._sprite_bytes <= 16_000_000
