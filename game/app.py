@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from game import __version__
+from game.i18n import N_
 from game.audio import Audio
 from game.context import AppContext, PlaySettings
 from game.loop import STEP, FixedStep
@@ -240,7 +241,8 @@ class App:
             # patient's settings, hand, program or targets, nor mark them as the last one played.
             from game.profiles import hold_profiles
 
-            hold_profiles(self.store, "a simulator run" if opts.input == "sim" else "a run played from a trace file")
+            # marked for translation: the settings screen says it in the patient's language
+            hold_profiles(self.store, N_("a simulator run") if opts.input == "sim" else N_("a run played from a trace file"))
         start = starting_patient(self.store, opts.patient, opts.level, dirs)  # ValueError: a wrong --patient/--level
         self.ctx = AppContext(
             clock=self.clock, hub=self.hub, store=self.store, audio=Audio(enabled=opts.sound and not opts.headless),

@@ -147,6 +147,12 @@ def pgettext(context: str, message: str) -> str:
     return _current.pgettext(context, message)
 
 
+def mid_sentence(word: str) -> str:
+    """A setting's or choice's name inside a sentence: lower case, except in German, whose
+    nouns keep their capital (and Chinese has no case)."""
+    return word if _current_code == "de" else word.lower()
+
+
 def N_(message: str) -> str:
     """Mark a string for the catalogue without translating it now (module-level constants)."""
     return message

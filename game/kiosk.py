@@ -20,9 +20,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from game.i18n import _
 from game.scene import PopTo, Push, Quit, Scene, Transition
 from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme
+from game.widgets import fit_size
 
 if TYPE_CHECKING:
     from game.app import App
@@ -214,10 +216,11 @@ class KioskMode:
         box = LRect(240, 230, 800, 260)
         c.rect(Theme.BG, box, radius=28)
         c.rect(Theme.FOCUS, box, radius=28, width=6)
-        c.text("Still there?", (640, 300), size=60, bold=True, color=Theme.FOCUS)
-        c.text("Squeeze, press a key or move the mouse to keep going.", (640, 372), size=30)
-        c.text(f"Otherwise your exercise is saved and ends in {int(left + 0.999)} s.", (640, 428), size=28,
-               color=Theme.TEXT_DIM)
+        c.text(_("Still there?"), (640, 300), size=60, bold=True, color=Theme.FOCUS)
+        keep = _("Squeeze, press a key or move the mouse to keep going.")
+        c.text(keep, (640, 372), size=fit_size(c, keep, 30, 760))
+        ends = _("Otherwise your exercise is saved and ends in {seconds} s.").format(seconds=int(left + 0.999))
+        c.text(ends, (640, 428), size=fit_size(c, ends, 28, 760), color=Theme.TEXT_DIM)
 
 
 def _stop_on_sigterm() -> None:

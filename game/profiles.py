@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from game.i18n import _
 from game.settings import SETTINGS_INFO, AccessSettings, check_setting
 from game.records.storage import Store
 from game.therapy.calibration import Calibration
@@ -43,6 +44,7 @@ SETTINGS: dict[str, tuple[type, str]] = {
     "speech": (bool, "spoken words on or off (true or false)"),
     "speech_volume": (float, "volume of the spoken words, 0 to 1"),
     "ask_after_s": (float, "seconds without a squeeze before a set asks 'Keep going?', 5 to 300, or off"),
+    "language": (str, "the language of the words on screen: auto (the computer's), en, es, de or zh_Hans"),
 }
 
 
@@ -118,11 +120,12 @@ def initials_for(name: str) -> str:
 def clean_name(name: str) -> str:
     name = unicodedata.normalize("NFC", " ".join(str(name).split()))
     if not name:
-        raise ProfileError("a patient needs a name (a first name or a nickname is enough)")
+        raise ProfileError(_("a patient needs a name (a first name or a nickname is enough)"))
     if len(name) > MAX_NAME:
-        raise ProfileError(f"the name is {len(name)} characters long; keep it to {MAX_NAME} at most")
+        raise ProfileError(_("the name is {n} characters long; keep it to {most} at most").format(n=len(name),
+                                                                                                  most=MAX_NAME))
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise ProfileError("the name holds control characters; use letters, numbers and spaces")
+        raise ProfileError(_("the name holds control characters; use letters, numbers and spaces"))
     return name
 
 
@@ -203,8 +206,9 @@ class Profiles:
             (name, except_id),
         ).fetchone()
         if row is not None:
-            raise ProfileError(f"there is already a patient called '{row['name']}' (number {row['id']}); "
-                               "add something to tell them apart, like an initial")
+            raise ProfileError(_("there is already a patient called '{name}' (number {number}); "
+                                 "add something to tell them apart, like an initial").format(name=row["name"],
+                                                                                             number=row["id"]))
 
     def create(self, name: str, *, hand: str = "right", level: str | None = None, initials: str | None = None,
                colour: str | None = None, icon: str | None = None, settings: dict[str, Any] | None = None) -> Profile:
@@ -437,12 +441,12 @@ def plan_for(profile: Profile, dirs: tuple[Any, ...]) -> tuple[Any, str | None, 
     from game.levels import load_level, resolve_level  # here: a player without a program needs no level models
     path = resolve_level(profile.level, dirs)
     if path is None:
-        return SessionPlan(), None, (
-            f"{profile.name}'s program '{profile.level}' is not there; playing the default program")
+        return SessionPlan(), None, _("{name}'s program '{program}' is not there; playing the default program").format(
+            name=profile.name, program=profile.level)
     loaded = load_level(path)
     if not loaded.ok:
-        return SessionPlan(), str(path), (
-            f"{profile.name}'s program has a problem, so the default program is used. {loaded.problems[0]}")
+        return SessionPlan(), str(path), _("{name}'s program has a problem, so the default program is used. {problem}"
+                                           ).format(name=profile.name, problem=loaded.problems[0])
     return loaded.plan(), str(path), ""
 
 

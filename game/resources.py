@@ -19,6 +19,10 @@ from pathlib import Path
 
 DATA_PACKAGE = "squeeze_quest_data"
 FONT_FILES = {False: "AtkinsonHyperlegible-Regular.ttf", True: "AtkinsonHyperlegible-Bold.ttf"}
+# Atkinson Hyperlegible has no Chinese characters: those languages draw with a subset of Noto Sans
+# CJK SC (packaging/make_cjk_font.py makes it from the characters the catalogues and the game use).
+CJK_FONT_FILES = {False: "NotoSansCJKsc-Regular-subset.otf", True: "NotoSansCJKsc-Bold-subset.otf"}
+CJK_LANGUAGES = frozenset({"zh_Hans"})
 REINSTALL = "Install Squeeze Quest again (pip install --force-reinstall squeeze-quest)."
 
 
@@ -57,8 +61,9 @@ def fonts_dir() -> Path:
     return assets_dir() / "fonts"
 
 
-def font_file(bold: bool = False) -> Path:
-    return fonts_dir() / FONT_FILES[bold]
+def font_file(bold: bool = False, language: str | None = None) -> Path:
+    """The font for text in ``language`` (a game/i18n.py code; None: the Latin font)."""
+    return fonts_dir() / (CJK_FONT_FILES if language in CJK_LANGUAGES else FONT_FILES)[bold]
 
 
 def shipped_levels_dir() -> Path:

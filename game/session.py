@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Union
 
+from game.i18n import N_, _
 from game.program import ExercisePlan, SessionPlan
 from game.therapy.difficulty import DifficultyChange, DifficultyController, DifficultyState, describe_change
 from game.therapy.fatigue import FatigueFlag, FatigueGuard, FatigueSettings
@@ -70,7 +71,7 @@ class SetStep:
 
     @property
     def label(self) -> str:
-        return "Warm-up" if self.warmup else f"Set {self.set_number} of {self.sets}"
+        return _("Warm-up") if self.warmup else _("Set {n} of {total}").format(n=self.set_number, total=self.sets)
 
 
 @dataclass(frozen=True)
@@ -342,10 +343,10 @@ class SessionRunner:
             low = c.lower_target(flag.lower_fraction, "fatigue")
             if low is not None:
                 changes.append(low)
-                self._say(describe_change(low, when="after the rest"))
+                self._say(describe_change(low, when=N_("after the rest")))
             elif c.at_minimum:
                 # Safety would lower it, the program's lowest keeps it: said, and recorded.
-                self._say(f"The target stays at the lowest your program sets: {c.target_pct:g}%")
+                self._say(_("The target stays at the lowest your program sets: {target}%").format(target=f"{c.target_pct:g}"))
                 self.log("difficulty_held", {"setting": c.setting, "value": c.target_pct, "reason": "fatigue",
                                              "limit": "the program's lowest"} | where)
             c.pause(flag.pause_reps)
@@ -426,7 +427,7 @@ class SessionRunner:
             self._said.append(words)
 
     def _label_next(self) -> str:
-        return f"Set {self.set_no} of {self.exercise.sets}"
+        return _("Set {n} of {total}").format(n=self.set_no, total=self.exercise.sets)
 
     def _set_size(self) -> int:
         return self.reps_per_set[self.ex_i] if self.ex_i < len(self.reps_per_set) else 0

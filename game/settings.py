@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from game.i18n import LANGUAGE_NAMES, N_, available_languages, normalize, set_language
+
 SCAN_MODES = ("auto", "on", "off")
 ASK_AFTER_MIN, ASK_AFTER_MAX = 5.0, 300.0  # 'Keep going?' never sooner (slow hands rest) nor later than this
 
@@ -33,31 +35,39 @@ class SettingInfo:
 
 
 SETTINGS_INFO: dict[str, SettingInfo] = {s.key: s for s in (
-    SettingInfo("scan", "Moving frame", "auto (with the ball), on or off",
-                (Choice("auto", "With ball"), Choice("on", "Always"), Choice("off", "Off"))),
-    SettingInfo("scan_s", "Frame speed", "seconds on each choice, 0.6 to 8",
-                (Choice(1.0, "Fast"), Choice(1.6, "Normal"), Choice(2.4, "Slow"),
-                 Choice(3.5, "Slower"), Choice(5.0, "Slowest")), 0.6, 8.0),
-    SettingInfo("game_speed", "Game speed", "0.5 (slow) to 1.5 (quick), 1 is normal",
-                (Choice(0.6, "Slowest"), Choice(0.8, "Slow"), Choice(1.0, "Normal"), Choice(1.25, "Quick")),
-                0.5, 1.5),
-    SettingInfo("text_scale", "Text size", "1.0 normal up to 1.6",
-                (Choice(1.0, "Big"), Choice(1.2, "Bigger"), Choice(1.4, "Biggest")), 1.0, 1.6),
-    SettingInfo("cue_volume", "Sounds", "0 (off) to 1 (loud)",
-                (Choice(0.0, "Off"), Choice(0.3, "Quiet"), Choice(0.55, "Medium"), Choice(0.8, "Loud"),
-                 Choice(1.0, "Loudest")), 0.0, 1.0),
-    SettingInfo("speech", "Spoken words", "true or false",
-                (Choice(False, "Off"), Choice(True, "On"))),
-    SettingInfo("speech_volume", "Voice volume", "0 (off) to 1 (loud)",
-                (Choice(0.3, "Quiet"), Choice(0.55, "Medium"), Choice(0.8, "Loud"), Choice(1.0, "Loudest")),
+    SettingInfo("scan", N_("Moving frame"), N_("auto (with the ball), on or off"),
+                (Choice("auto", N_("With ball")), Choice("on", N_("Always")), Choice("off", N_("Off")))),
+    SettingInfo("scan_s", N_("Frame speed"), N_("seconds on each choice, 0.6 to 8"),
+                (Choice(1.0, N_("Fast")), Choice(1.6, N_("Normal")), Choice(2.4, N_("Slow")),
+                 Choice(3.5, N_("Slower")), Choice(5.0, N_("Slowest"))), 0.6, 8.0),
+    SettingInfo("game_speed", N_("Game speed"), N_("0.5 (slow) to 1.5 (quick), 1 is normal"),
+                (Choice(0.6, N_("Slowest")), Choice(0.8, N_("Slow")), Choice(1.0, N_("Normal")),
+                 Choice(1.25, N_("Quick"))), 0.5, 1.5),
+    SettingInfo("text_scale", N_("Text size"), N_("1.0 normal up to 1.6"),
+                (Choice(1.0, N_("Big")), Choice(1.2, N_("Bigger")), Choice(1.4, N_("Biggest"))), 1.0, 1.6),
+    SettingInfo("cue_volume", N_("Sounds"), N_("0 (off) to 1 (loud)"),
+                (Choice(0.0, N_("Off")), Choice(0.3, N_("Quiet")), Choice(0.55, N_("Medium")), Choice(0.8, N_("Loud")),
+                 Choice(1.0, N_("Loudest"))), 0.0, 1.0),
+    SettingInfo("speech", N_("Spoken words"), N_("true or false"),
+                (Choice(False, N_("Off")), Choice(True, N_("On")))),
+    SettingInfo("speech_volume", N_("Voice volume"), N_("0 (off) to 1 (loud)"),
+                (Choice(0.3, N_("Quiet")), Choice(0.55, N_("Medium")), Choice(0.8, N_("Loud")),
+                 Choice(1.0, N_("Loudest"))), 0.0, 1.0),
+    # Background music that follows the set (game/music.py), on its own volume beside the sounds.
+    SettingInfo("music_volume", N_("Music"), N_("0 (off) to 1 (loud)"),
+                (Choice(0.0, N_("Off")), Choice(0.15, N_("Quiet")), Choice(0.3, N_("Medium")), Choice(0.5, N_("Loud"))),
                 0.0, 1.0),
+    # The words on screen: each language's own name (a patient finds theirs whatever is shown
+    # now); "auto" follows the computer's language (game/i18n.py).
+    SettingInfo("language", N_("Language"), N_("auto (the computer's language), en, es, de or zh_Hans"),
+                (Choice("auto", N_("Automatic")),
+                 *(Choice(code, LANGUAGE_NAMES.get(code, code)) for code in available_languages()))),
     # During a set a squeeze is the exercise, so a ball-only player cannot reach Pause or
     # Stop: after this long with no effort the game pauses itself and asks "Keep going?".
-    SettingInfo("ask_after_s", "Ask 'Keep going?'",
-                f"seconds without a squeeze before the game asks, {ASK_AFTER_MIN:g} to {ASK_AFTER_MAX:g}, "
-                "or off",
-                (Choice(0.0, "Never"), Choice(10.0, "After 10 s"), Choice(15.0, "After 15 s"),
-                 Choice(30.0, "After 30 s"), Choice(60.0, "After 1 min")), ASK_AFTER_MIN, ASK_AFTER_MAX),
+    SettingInfo("ask_after_s", N_("Ask 'Keep going?'"),
+                N_("seconds without a squeeze before the game asks, 5 to 300, or off"),
+                (Choice(0.0, N_("Never")), Choice(10.0, N_("After 10 s")), Choice(15.0, N_("After 15 s")),
+                 Choice(30.0, N_("After 30 s")), Choice(60.0, N_("After 1 min"))), ASK_AFTER_MIN, ASK_AFTER_MAX),
 )}
 
 
@@ -75,6 +85,7 @@ class AccessSettings:
     # Seconds with no effort during a set before the game pauses and asks "Keep going?"
     # (0: never). 15 s leaves a slow hand that squeezes every 10 s alone.
     ask_after_s: float = 15.0
+    language: str = "auto"  # a game/i18n.py code, or auto: the computer's language
     hand: str = "right"  # the hand trained (kept in the profile's own column)
 
     @classmethod
@@ -137,6 +148,14 @@ def check_setting(key: str, value: Any) -> Any:
         if v not in SCAN_MODES:
             raise ValueError(f"'scan' must be {info.what}, got {value!r}")
         return v
+    if key == "language":
+        word = str(value).strip()
+        if word.lower() in ("auto", "", "none", "system"):
+            return "auto"
+        code = normalize(word)
+        if code is None:
+            raise ValueError(f"'language' must be {info.what}; got {value!r}")
+        return code
     if key == "ask_after_s":
         if isinstance(value, str):
             word = value.strip().lower()
@@ -173,7 +192,7 @@ def load_access(store: Any, patient_id: int) -> AccessSettings:
 
 
 # Settings that change how the game treats the patient: the settings screen asks before changing them.
-CONFIRM_KEYS = frozenset({"hand", "scan", "scan_s", "game_speed", "speech", "speech_volume"})
+CONFIRM_KEYS = frozenset({"hand", "scan", "scan_s", "game_speed", "speech", "speech_volume", "language"})
 
 
 def save_access(store: Any, patient_id: int, key: str, value: Any, *, where: str = "game") -> AccessSettings:
@@ -201,6 +220,7 @@ def apply_access(ctx: Any, settings: AccessSettings) -> None:
         speech.enabled = settings.speech
         speech.volume = settings.speech_volume
     ctx.play.hand = settings.hand
+    set_language(None if settings.language == "auto" else settings.language)  # the next frame is in it
 
 
 def apply_patient_settings(ctx: Any) -> AccessSettings:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import pygame
 
-from game.resources import check_font, font_file
+from game.i18n import current_language
+from game.resources import CJK_LANGUAGES, check_font, font_file
 
 LOGICAL_W, LOGICAL_H = 1280, 720
 FONT_REGULAR = font_file(bold=False)  # shipped with the game: see game/resources.py
@@ -74,7 +75,7 @@ def _pixel_bytes(surf: pygame.Surface) -> int:
 
 class Canvas:
     def __init__(self, surface: pygame.Surface) -> None:
-        self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+        self._fonts: dict[tuple[int, bool, str], pygame.font.Font] = {}
         self._text_cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
         self._text_bytes = 0  # pixels held by the text cache
         self._sprites: OrderedDict[tuple, pygame.Surface] = OrderedDict()  # Canvas.sprite: static art
@@ -165,12 +166,15 @@ class Canvas:
     def arc(self, color: Color, r: LRect | tuple, start: float, stop: float, width: float = 4) -> None:
         pygame.draw.arc(self.surface, color, self.prect(r), start, stop, self.plen(width))
 
-    def font(self, size: float, bold: bool = False) -> pygame.font.Font:
+    def font(self, size: float, bold: bool = False, text: str = "") -> pygame.font.Font:
         px = max(8, round(size * self.scale))
-        key = (px, bold)
+        lang = current_language()  # the font follows the language (Chinese needs its own glyphs)
+        if text and lang not in CJK_LANGUAGES and any(_breaks_anywhere(ch) for ch in text):
+            lang = "zh_Hans"  # a name written in Chinese on a screen in another language
+        key = (px, bold, lang)
         f = self._fonts.get(key)
         if f is None:
-            f = pygame.font.Font(check_font(FONT_BOLD if bold else FONT_REGULAR), px)
+            f = pygame.font.Font(check_font(font_file(bold, lang)), px)
             self._fonts[key] = f
         return f
 
@@ -182,10 +186,10 @@ class Canvas:
 
     def text_surface(self, text: str, size: float, color: Color, bold: bool = False) -> pygame.Surface:
         size = self.scaled(size)
-        key = (text, round(size * self.scale), color, bold)
+        key = (text, round(size * self.scale), color, bold, current_language())
         surf = self._text_cache.get(key)
         if surf is None:
-            surf = self.font(size, bold).render(text, True, color)
+            surf = self.font(size, bold, text).render(text, True, color)
             self._text_cache[key] = surf
             self._text_bytes += _pixel_bytes(surf)
             # Bounded by pixels as well as entries: numbers that change all day (today's
@@ -214,12 +218,13 @@ class Canvas:
         return LRect((r.x - self.ox) / self.scale, (r.y - self.oy) / self.scale, r.w / self.scale, r.h / self.scale)
 
     def text_width(self, text: str, size: float, bold: bool = False) -> float:
-        return self.font(self.scaled(size), bold).size(text)[0] / self.scale
+        return self.font(self.scaled(size), bold, text).size(text)[0] / self.scale
 
     def wrap(self, text: str, size: float, max_w: float, bold: bool = False) -> list[str]:
-        words, lines, cur = text.split(), [], ""
-        for w in words:
-            trial = f"{cur} {w}".strip()
+        # Chinese has no spaces between words: a line may break between any two characters.
+        lines, cur = [], ""
+        for w, spaced in wrap_units(text):
+            trial = f"{cur} {w}" if cur and spaced else cur + w
             if cur and self.text_width(trial, size, bold) > max_w:
                 lines.append(cur)
                 cur = w
@@ -237,6 +242,61 @@ class Canvas:
             self.text(line, (x, y), size=size, color=color, anchor=anchor)
             y += self.scaled(size) * line_gap
         return y
+
+
+def _breaks_anywhere(ch: str) -> bool:
+    """CJK ideographs, kana, hangul and their punctuation: a line may break before or after them."""
+    o = ord(ch)
+    return 0x2E80 <= o <= 0x9FFF or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF
+
+
+NO_LINE_START = set("，。、；：！？）」』》〉】…,.;:!?)%")  # stays on the line before it (CJK line-breaking rule)
+
+
+def wrap_units(text: str) -> list[tuple[str, bool]]:
+    """``text`` as the pieces a line may break between, each with whether a space came before it:
+    space-separated words, and single CJK characters (punctuation kept with the one before)."""
+    units: list[tuple[str, bool]] = []
+    cur, cur_spaced, spaced = "", False, False
+    for ch in text:
+        if ch.isspace():
+            if cur:
+                units.append((cur, cur_spaced))
+                cur = ""
+            spaced = True
+        elif _breaks_anywhere(ch) or (ch in NO_LINE_START and not cur and units and not spaced):
+            if cur:
+                units.append((cur, cur_spaced))
+                cur = ""
+            if ch in NO_LINE_START and units and not spaced:
+                units[-1] = (units[-1][0] + ch, units[-1][1])
+            else:
+                units.append((ch, spaced))
+            spaced = False
+        else:
+            if not cur:
+                cur_spaced, spaced = spaced, False
+            cur += ch
+    if cur:
+        units.append((cur, cur_spaced))
+    return units
+
+
+class _SpriteCanvas(Canvas):
+    """An off-screen canvas for :meth:`Canvas.sprite`: the parent's geometry moved by whole pixels
+    after rounding, so every shape lands on exactly the parent's pixels."""
+
+    def __init__(self, surface: pygame.Surface, parent: Canvas, offset: tuple[int, int]) -> None:
+        super().__init__(surface)
+        self.scale, self.ox, self.oy = parent.scale, parent.ox, parent.oy
+        self.dx, self.dy = offset
+        self.text_scale = parent.text_scale
+
+    def set_surface(self, surface: pygame.Surface) -> None:
+        self.surface = surface  # the geometry is the parent's (set in __init__)
+
+    def px(self, x: float, y: float) -> tuple[int, int]:
+        return (round(self.ox + x * self.scale) - self.dx, round(self.oy + y * self.scale) - self.dy)
 
 
 class _SpriteCanvas(Canvas):

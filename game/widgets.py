@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from game.i18n import _
 from game.input import Act, Action
 from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme
@@ -171,7 +172,7 @@ class ButtonGroup:
 
     def move(self, d: int) -> None:
         n = len(self.buttons)
-        for _ in range(n):
+        for _step in range(n):
             self.focus = (self.focus + d) % n
             if self.buttons[self.focus].enabled:
                 return
@@ -303,8 +304,8 @@ def draw_frame_icon(c: Canvas, center: tuple[float, float], size: float) -> None
 def choose_hint(scanning: bool) -> str:
     """The one line that tells a person how to choose, in plain words."""
     if scanning:
-        return "Squeeze when the yellow frame is on your choice"
-    return "Squeeze, press Space, or click to choose"
+        return _("Squeeze when the yellow frame is on your choice")
+    return _("Squeeze, press Space, or click to choose")
 
 
 def draw_hint(c: Canvas, text: str, center: tuple[float, float], *, size: float = 28,

@@ -9,3 +9,18 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 from tests.pg_fixtures import (  # noqa: E402,F401
     clinic_server, clinic_server_factory, pg_cluster, pg_template, pg_url,
 )
+
+# The game's words in English whatever this machine's locale (game/i18n.py follows LANGUAGE/LANG
+# when a patient has no language of their own); tests of other languages choose theirs, and each
+# test starts in English again.
+os.environ["LANGUAGE"] = "en"
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _english_again_after_each_test():
+    yield
+    from game.i18n import set_language
+
+    set_language("en")

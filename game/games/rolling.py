@@ -13,26 +13,28 @@ import math
 from dataclasses import fields, replace
 from typing import Any, ClassVar
 
+from game.widgets import fit_size
+from game.i18n import N_, _
 from game.games.base import SKIN, GameSetup, MiniGame, RepDetector, draw_limb, draw_target_arrow, star_points
 from game.therapy.roll_reps import CircleDetector, RollRange, RollRepSettings, StrokeDetector
 from game.ui import Canvas, Color, LRect, Theme
 
 ROLL_FIELDS = frozenset(f.name for f in fields(RollRepSettings))
 ROLL_FEEDBACK: dict[str | None, str] = {
-    None: "Great roll!",
-    "too_small": "Almost! Roll a bit further.",
-    "pressure_low": "Good roll! Press a little more.",
-    "pressure_high": "Good roll! Press more gently.",
+    None: N_("Great roll!"),
+    "too_small": N_("Almost! Roll a bit further."),
+    "pressure_low": N_("Good roll! Press a little more."),
+    "pressure_high": N_("Good roll! Press more gently."),
 }
 REACH_TOP = 1.4  # the live bar shows up to this many times the target
-MOUSE_NOTE = "This ball cannot feel rolling. Roll with the mouse or arrow keys."
+MOUSE_NOTE = N_("This ball cannot feel rolling. Roll with the mouse or arrow keys.")
 
 
 class RollGame(MiniGame):
     """Base for the rolling exercises: a stroke or circle detector instead of a force one."""
 
     channel = "roll"
-    rep_word = "rolls"
+    rep_word = N_("rolls")
     feedback_words = ROLL_FEEDBACK
     kind: ClassVar[str] = "stroke"  # "stroke" or "circle"
     axis: ClassVar[str] = "y"  # the stroke's axis
@@ -80,15 +82,17 @@ class RollGame(MiniGame):
     def draw_hud(self, c: Canvas) -> None:
         super().draw_hud(c)
         if self.roll_from_mouse:
-            w = c.text_width(MOUSE_NOTE, 24, True) + 40
+            note = _(MOUSE_NOTE)
+            size = fit_size(c, note, 24, 1160, bold=True)
+            w = c.text_width(note, size, True) + 40
             box = LRect(640 - w / 2, 612, w, 44)
             c.rect(Theme.BG, box, radius=12)
             c.rect(Theme.NEAR, box, radius=12, width=3)
-            c.text(MOUSE_NOTE, box.center, size=24, bold=True)
+            c.text(note, box.center, size=size, bold=True)
 
     def draw_signal(self, c: Canvas, r: LRect) -> None:
         """How far the ball has rolled in this stroke, with the target line."""
-        draw_reach_bar(c, r, self.live_reach(), "roll")
+        draw_reach_bar(c, r, self.live_reach(), _("roll"))
 
     def live_reach(self) -> float:
         """The live signal: this stroke's distance as a fraction of the target."""
@@ -104,7 +108,7 @@ def draw_reach_bar(c: Canvas, r: LRect, reach: float, label: str) -> None:
     ty = r.y + r.h * (1 - 1.0 / REACH_TOP)
     c.line(Theme.FOCUS, (r.x - 14, ty), (r.x + r.w + 14, ty), 5)
     draw_target_arrow(c, r, ty)
-    c.text(label, (r.x + r.w / 2, r.y + r.h + 24), size=22, color=Theme.TEXT)
+    c.text(label, (r.x + r.w / 2, r.y + r.h + 24), size=fit_size(c, label, 22, r.w + 40), color=Theme.TEXT)
 
 
 def draw_palm_top(c: Canvas, center: tuple[float, float], size: float, mirror: bool) -> tuple[float, float]:

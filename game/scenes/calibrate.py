@@ -19,11 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from game.i18n import _
 from game.input import Act, Action
 from game.scene import Pop, Replace, Scene, Transition
 from game.therapy.calibration import Calibration, moving_average_max, rest_stats, target_mvc
 from game.ui import Canvas, LRect, Theme, draw_hand, draw_tick
-from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, fit_size
 from hardware.sample import Sample
 
 REST_S = 3.0
@@ -97,7 +98,7 @@ class CalibrationRun:
         st = self.step
         if st is Step.REST and self.elapsed >= self.rest_s:
             if len(self.rest) < 10:
-                return self._fail("No readings from the ball during the rest. Check the cable and try again.")
+                return self._fail(_("No readings from the ball during the rest. Check the cable and try again."))
             self.baseline, self.noise_sd = rest_stats(self.rest)
             self._go(Step.READY)
         elif st is Step.READY and self.elapsed >= self.ready_s:
@@ -112,7 +113,7 @@ class CalibrationRun:
 
     def _end_trial(self) -> None:
         if len(self.trial_samples) < 10:
-            return self._fail("No readings from the ball during the squeeze. Check the cable and try again.")
+            return self._fail(_("No readings from the ball during the squeeze. Check the cable and try again."))
         t = np.array([p[0] for p in self.trial_samples])
         f = np.array([p[1] for p in self.trial_samples])
         self.trials.append(moving_average_max(t, f))
@@ -127,11 +128,11 @@ class CalibrationRun:
         # A squeeze must stand clear of the rest noise, or there is nothing to scale targets to.
         floor = max(6.0 * self.noise_sd, 1.0)
         if mvc < floor:
-            return self._fail(
+            return self._fail(_(
                 "We could not measure a squeeze yet. That is fine: try again, or ask your therapist "
-                "about exercises without squeezing.")
+                "about exercises without squeezing."))
         if 3.0 * self.noise_sd > 0.15 * mvc:
-            return self._fail("The hand moved during the rest. Let it lie still on the ball, then we start again.")
+            return self._fail(_("The hand moved during the rest. Let it lie still on the ball, then we start again."))
         self._go(Step.RESULT)
 
     def _fail(self, message: str) -> None:
@@ -146,12 +147,12 @@ class CalibrationRun:
     def _end_weigh(self) -> None:
         assert self.baseline is not None
         if len(self.weigh) < 10:
-            self.problem = "No readings while weighing. Check the cable."
+            self.problem = _("No readings while weighing. Check the cable.")
             self._go(Step.RESULT)
             return
         load = float(np.median(self.weigh)) - self.baseline
         if load <= max(3.0 * self.noise_sd, 1e-9):
-            self.problem = "The weight did not change the reading. Put it on the ball and try again."
+            self.problem = _("The weight did not change the reading. Put it on the ball and try again.")
             self._go(Step.RESULT)
             return
         self.problem = ""
@@ -335,22 +336,22 @@ class CalibrateScene(CalibrationScene):
 
     def _intro_buttons(self) -> None:
         self.buttons = ButtonGroup([
-            Button("start", "Start", LRect(370, 560, 260, 100)),
-            Button("cancel", "Not now", LRect(650, 560, 260, 100)),
+            Button("start", _("Start"), LRect(370, 560, 260, 100)),
+            Button("cancel", _("Not now"), LRect(650, 560, 260, 100)),
         ])
 
     def _result_buttons(self) -> None:
         self.buttons = ButtonGroup([
-            Button("save", "Save", LRect(150, 580, 300, 100)),
+            Button("save", _("Save"), LRect(150, 580, 300, 100)),
             # Weighing needs a known weight and the arrow keys: staff only, the moving frame skips it.
-            Button("weigh", "Weigh (kg)", LRect(490, 580, 300, 100), scan=False),
-            Button("redo", "Again", LRect(830, 580, 300, 100)),
+            Button("weigh", _("Weigh (kg)"), LRect(490, 580, 300, 100), scan=False),
+            Button("redo", _("Again"), LRect(830, 580, 300, 100)),
         ])
 
     def _problem_buttons(self) -> None:
         self.buttons = ButtonGroup([
-            Button("redo", "Try again", LRect(370, 560, 260, 100)),
-            Button("cancel", "Not now", LRect(650, 560, 260, 100)),
+            Button("redo", _("Try again"), LRect(370, 560, 260, 100)),
+            Button("cancel", _("Not now"), LRect(650, 560, 260, 100)),
         ])
 
     # -- flow
@@ -437,18 +438,20 @@ class CalibrateScene(CalibrationScene):
         c.clear()
         r = self.run
         hand = self.ctx.play.hand
-        c.text(f"Calibrate: {hand} hand", (640, 60), size=48, bold=True, color=Theme.FOCUS)
+        title = _("Calibrate: left hand") if hand == "left" else _("Calibrate: right hand")
+        c.text(title, (640, 60), size=fit_size(c, title, 48, 1200, bold=True), bold=True, color=Theme.FOCUS)
         st = r.step
         if self._start_after_s is not None:
             draw_hand(c, (640, 300), 100, 0.0)
-            c.text("Let go of the ball", (640, 450), size=44, bold=True)
-            c.text("Rest your hand on it. Do not squeeze.", (640, 510), size=30, color=Theme.TEXT_DIM)
+            c.text(_("Let go of the ball"), (640, 450), size=44, bold=True)
+            c.text(_("Rest your hand on it. Do not squeeze."), (640, 510), size=30, color=Theme.TEXT_DIM)
         elif st is Step.INTRO:
             if self.automatic:
-                c.text("First, the ball learns how strong your hand is.", (640, 140), size=32)
+                first = _("First, the ball learns how strong your hand is.")
+                c.text(first, (640, 140), size=fit_size(c, first, 32, 1200))
             draw_hand(c, (640, 300), 100, 0.2)
-            c.paragraph("Rest your hand on the ball for 3 seconds. Then squeeze as hard as you comfortably can, "
-                        "three times. Stop if it hurts.", (640, 410), 900, size=30)
+            c.paragraph(_("Rest your hand on the ball for 3 seconds. Then squeeze as hard as you comfortably can, "
+                          "three times. Stop if it hurts."), (640, 410), 900, size=30)
             self.buttons.draw(c, size=40)
             draw_choose_hint(c, self.buttons.scanning, (640, 694), size=24)
         elif st in (Step.REST, Step.READY, Step.SQUEEZE, Step.RELAX):
@@ -456,15 +459,15 @@ class CalibrateScene(CalibrationScene):
         elif st is Step.RESULT:
             self._draw_result(c)
         elif st is Step.WEIGH_INTRO:
-            c.paragraph("Put a known weight on the ball, resting on a table. Choose the weight with the arrow keys, "
-                        "then press Space.", (640, 150), 900, size=32)
+            c.paragraph(_("Put a known weight on the ball, resting on a table. Choose the weight with the arrow keys, "
+                          "then press Space."), (640, 150), 900, size=32)
             w = WEIGHTS_KG[self.weight_index]
             c.rect(Theme.PANEL_HI, LRect(440, 330, 400, 140), radius=20)
             c.rect(Theme.FOCUS, LRect(434, 324, 412, 152), radius=24, width=6)
             c.text(f"< {w:g} kg >", (640, 400), size=64, bold=True)
-            c.text("Esc to go back", (640, 640), size=26, color=Theme.TEXT_DIM)
+            c.text(_("Esc to go back"), (640, 640), size=26, color=Theme.TEXT_DIM)
         elif st is Step.WEIGH:
-            c.text("Weighing: keep the weight still", (640, 200), size=44, bold=True)
+            c.text(_("Weighing: keep the weight still"), (640, 200), size=44, bold=True)
             self._ring(c, r.progress, Theme.SKY)
         elif st is Step.PROBLEM:
             draw_problem(c, r.problem, self.buttons)
@@ -477,15 +480,15 @@ class CalibrateScene(CalibrationScene):
         st = r.step
         n = len(r.trials) + (1 if st in (Step.READY, Step.SQUEEZE) else 0)
         words = {
-            Step.REST: ("Rest your hand on the ball", "Do not squeeze. Just rest.", Theme.SKY, 0.15),
-            Step.READY: (f"Squeeze {n} of {r.trials_wanted}: get ready", "Squeeze hard when the ring turns yellow.",
-                         Theme.SKY, 0.2),
-            Step.SQUEEZE: ("Squeeze! Hard as you can", "Keep squeezing until the ring is full.", Theme.FOCUS, 0.9),
-            Step.RELAX: ("Relax. Open your hand", "Rest before the next squeeze.", Theme.SUCCESS, 0.0),
+            Step.REST: (_("Rest your hand on the ball"), _("Do not squeeze. Just rest."), Theme.SKY, 0.15),
+            Step.READY: (_("Squeeze {n} of {total}: get ready").format(n=n, total=r.trials_wanted),
+                         _("Squeeze hard when the ring turns yellow."), Theme.SKY, 0.2),
+            Step.SQUEEZE: (_("Squeeze! Hard as you can"), _("Keep squeezing until the ring is full."), Theme.FOCUS, 0.9),
+            Step.RELAX: (_("Relax. Open your hand"), _("Rest before the next squeeze."), Theme.SUCCESS, 0.0),
         }[st]
         title, hint, color, closed = words
-        c.text(title, (640, 140), size=48, bold=True)
-        c.text(hint, (640, 200), size=30, color=Theme.TEXT_DIM)
+        c.text(title, (640, 140), size=fit_size(c, title, 48, 1200, bold=True), bold=True)
+        c.text(hint, (640, 200), size=fit_size(c, hint, 30, 1200), color=Theme.TEXT_DIM)
         self._ring(c, r.progress, color)
         draw_hand(c, CENTER, 70, closed)
         left = max(0.0, {Step.REST: r.rest_s, Step.READY: r.ready_s, Step.SQUEEZE: r.squeeze_s,
@@ -498,35 +501,37 @@ class CalibrateScene(CalibrationScene):
             frac = min(1.0, self._live_pct())
             if frac > 0:
                 c.rect(color, LRect(bar.x, bar.y, bar.w * frac, bar.h), radius=12)
-            c.text("force", (bar.x - 20, bar.y + bar.h / 2), size=26, color=Theme.TEXT_DIM, anchor="midright")
+            c.text(_("force"), (bar.x - 20, bar.y + bar.h / 2), size=fit_size(c, _("force"), 26, 300),
+                   color=Theme.TEXT_DIM, anchor="midright")
         draw_done_marks(c, r.trials_wanted, len(r.trials), (560, 660))
 
     def _draw_result(self, c: Canvas) -> None:
         r = self.run
         mvc = r.mvc or 0.0
-        c.text("Done. Well squeezed!", (640, 130), size=44, bold=True)
+        c.text(_("Done. Well squeezed!"), (640, 130), size=44, bold=True)
         trials = r.trial_mvcs()
         top = max(trials + [1.0])
         for i, v in enumerate(trials):
             y = 200 + i * 70
-            c.text(f"Squeeze {i + 1}", (300, y + 22), size=28, anchor="midright")
+            label = _("Squeeze {n}").format(n=i + 1)
+            c.text(label, (300, y + 22), size=fit_size(c, label, 28, 280), anchor="midright")
             c.rect(Theme.PANEL, LRect(320, y, 600, 44), radius=10)
             best = v == max(trials)
             c.rect(Theme.FOCUS if best else Theme.SKY, LRect(320, y, 600 * max(0.0, v) / top, 44), radius=10)
             c.text(self._amount(v), (940, y + 22), size=28, anchor="midleft", bold=best)
-        c.text(f"Strongest squeeze: {self._amount(mvc)}", (640, 430), size=34, bold=True)
-        note = ("Measured with a known weight." if r.scale_kg_per_unit is not None
-                else "Ball units, not a medical grip reading.")
+        c.text(_("Strongest squeeze: {amount}").format(amount=self._amount(mvc)), (640, 430), size=34, bold=True)
+        note = (_("Measured with a known weight.") if r.scale_kg_per_unit is not None
+                else _("Ball units, not a medical grip reading."))
         c.text(note, (640, 480), size=26, color=Theme.TEXT_DIM)
         if r.problem:
             c.text(r.problem, (640, 530), size=26, color=Theme.NEAR)
         else:
-            c.text("Targets use the middle of your last 3 calibrations.", (640, 530), size=26, color=Theme.TEXT_DIM)
+            c.text(_("Targets use the middle of your last 3 calibrations."), (640, 530), size=26, color=Theme.TEXT_DIM)
         self.buttons.draw(c, size=36)
 
     def _amount(self, device_units: float) -> str:
         s = self.run.scale_kg_per_unit
         if s is None:
-            return f"{device_units:.0f} units"
+            return _("{n} units").format(n=f"{device_units:.0f}")
         kg = device_units * s
         return f"{kg:.1f} kg ({kg * G:.0f} N)"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from game.i18n import _
 from game.input import Act, Action
 from game.scene import Pop, Scene, Transition
 from game.ui import Canvas, LRect, Theme, draw_cross, draw_tick
@@ -32,14 +33,14 @@ class ConfirmScene(Scene):
     """
 
     def __init__(self, question: str, on_yes: Callable[[], None], *, before: str = "", after: str = "",
-                 icon: IconFn | None = None, yes: str = "Yes", no: str = "No",
+                 icon: IconFn | None = None, yes: str | None = None, no: str | None = None,
                  on_no: Callable[[], None] | None = None) -> None:
         self.question = question
         self.on_yes = on_yes
         self.on_no = on_no
         self.before, self.after = before, after
         self.icon = icon
-        self.yes_label, self.no_label = yes, no
+        self.yes_label, self.no_label = yes or _("Yes"), no or _("No")
         self.shown_for = 0.0
         self.answer: str | None = None
         self._answered_at: float | None = None
@@ -102,10 +103,12 @@ class ConfirmScene(Scene):
             self.icon(c, (640, 120), 110)
         c.text(self.question, (640, 225), size=fit_size(c, self.question, 60, 1180, bold=True), bold=True)
         if self.before or self.after:
-            c.text(f"Now: {self.before}", (600, 330), size=36, color=Theme.TEXT_DIM, anchor="midright")
+            now = _("Now: {value}").format(value=self.before)
+            c.text(now, (600, 330), size=fit_size(c, now, 36, 560), color=Theme.TEXT_DIM, anchor="midright")
             # An arrow drawn as a shape (the font has no arrow glyphs).
             c.line(Theme.TEXT_DIM, (616, 330), (656, 330), 5)
             c.polygon(Theme.TEXT_DIM, [(664, 330), (650, 318), (650, 342)])
-            c.text(f"After: {self.after}", (680, 330), size=36, bold=True, anchor="midleft")
+            after = _("After: {value}").format(value=self.after)
+            c.text(after, (680, 330), size=fit_size(c, after, 36, 560, bold=True), bold=True, anchor="midleft")
         self.buttons.draw(c, size=48)
         draw_choose_hint(c, self.buttons.scanning, (640, 640), size=30)

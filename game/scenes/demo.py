@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from game.i18n import _
 from game.input import Act, Action
 from game.scene import Pop, Scene, Transition
 from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme
+from game.widgets import fit_size
 from hardware.sample import Sample
 
 if TYPE_CHECKING:
@@ -53,16 +55,16 @@ class DemoScene(Scene):
     def draw(self, c: Canvas, alpha: float) -> None:
         g = self.game
         c.clear()
-        c.text(g.title, (640, 58), size=56, bold=True, color=Theme.FOCUS)
-        hand = "Left hand" if self.mirror else "Right hand"
+        c.text(_(g.title), (640, 58), size=fit_size(c, _(g.title), 56, 760, bold=True), bold=True, color=Theme.FOCUS)
+        hand = _("Left hand") if self.mirror else _("Right hand")
         c.rect(Theme.PANEL, LRect(40, 30, 220, 60), radius=14)
-        c.text(hand, (150, 60), size=30, bold=True)
-        c.text("Watch", (1150, 60), size=30, color=Theme.TEXT_DIM)
+        c.text(hand, (150, 60), size=fit_size(c, hand, 30, 200, bold=True), bold=True)
+        c.text(_("Watch"), (1150, 60), size=fit_size(c, _("Watch"), 30, 200), color=Theme.TEXT_DIM)
         g.draw_demo(c, self.t, self.mirror)
         c.rect(Theme.PANEL, LRect(80, 590, 1120, 56), radius=16)
-        c.text(g.demo_caption, (640, 618), size=30)
+        c.text(_(g.demo_caption), (640, 618), size=fit_size(c, _(g.demo_caption), 30, 1100))
         # how long until the set starts by itself
         frac = min(1.0, self.t / max(1e-6, self.duration))
         c.rect(Theme.PANEL, LRect(340, 666, 600, 12), radius=6)
         c.rect(Theme.SKY, LRect(340, 666, 600 * frac, 12), radius=6)
-        c.text("Squeeze or press Space to start", (640, 700), size=26, color=Theme.TEXT_DIM)
+        c.text(_("Squeeze or press Space to start"), (640, 700), size=26, color=Theme.TEXT_DIM)

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from game.i18n import _
 from game.input import Act, Action
 from game.scene import Pop, Transition
 from game.scenes.stop import StopScene
 from game.ui import Canvas, LRect, Theme
-from game.widgets import ChoiceSwitch, draw_choose_hint
+from game.widgets import ChoiceSwitch, draw_choose_hint, fit_size
 from hardware.sample import Sample
 
 SETTLE_S = 1.0  # a squeeze counts as an answer only after the question has been up this long
@@ -68,7 +69,7 @@ class KeepGoingScene(StopScene):
         super().enter()
         self.buttons.focus = 0  # Keep going is lit first: a squeeze straight away carries on
         self.switch = ChoiceSwitch(self.ctx)
-        self.ctx.speech.say("Keep going?")
+        self.ctx.speech.say(_("Keep going?"))
 
     @property
     def _ball_input(self) -> bool:
@@ -117,11 +118,12 @@ class KeepGoingScene(StopScene):
         box = LRect(140, 120, 1000, 522)  # clear of the count and the Pause/Stop buttons above
         c.rect(Theme.BG, box, radius=30)
         c.rect(Theme.FOCUS, box, radius=30, width=4)
-        c.text("Keep going?", (640, 182), size=60, bold=True)
-        c.text("You have rested a while. If anything hurts, stop.", (640, 248), size=32, color=Theme.TEXT_DIM)
+        c.text(_("Keep going?"), (640, 182), size=60, bold=True)
+        rested = _("You have rested a while. If anything hurts, stop.")
+        c.text(rested, (640, 248), size=fit_size(c, rested, 32, 960), color=Theme.TEXT_DIM)
         self.buttons.draw(c, size=34)
-        c.text("Your squeezes so far are saved.", (640, 557), size=26, color=Theme.TEXT_DIM)
+        c.text(_("Your squeezes so far are saved."), (640, 557), size=26, color=Theme.TEXT_DIM)
         if self.resuming_at is not None:
-            c.text("Let go. Then play on.", (640, 603), size=30, bold=True, color=Theme.FOCUS)
+            c.text(_("Let go. Then play on."), (640, 603), size=30, bold=True, color=Theme.FOCUS)
         else:
             draw_choose_hint(c, self.buttons.scanning, (640, 603), size=26)

@@ -10,13 +10,14 @@ squeeze and the program runs. When it ends, the picker returns for the next pers
 
 from __future__ import annotations
 
+from game.i18n import _, set_language
 from game.input import Act, Action
 from game.profiles import Profile, Profiles
 from game.scene import Pop, Push, Scene, Transition
 from game.scenes.patients import draw_tile_badge, grid_step, select_patient
 from game.therapy.switch import SqueezeSwitch
 from game.ui import Canvas, LRect, Theme, ellipsize
-from game.widgets import Button, ButtonGroup
+from game.widgets import Button, ButtonGroup, fit_size
 from hardware.sample import Sample
 
 COLUMNS, ROWS = 4, 2
@@ -51,6 +52,7 @@ class KioskPickerScene(Scene):
         self.switch = SqueezeSwitch(self.ctx.calibration)  # the ball may have been calibrated meanwhile
         self.reload()
         self.reset()
+        set_language(None)  # the next person finds the picker in the clinic's language, not the last patient's
 
     def reset(self) -> None:
         """Back to how the next person should find it: first page, nothing highlighted."""
@@ -159,9 +161,9 @@ class KioskPickerScene(Scene):
     # --------------------------------------------------------------- draw
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        c.text("Hello! Find your picture", (640, 62), size=56, bold=True)
+        c.text(_("Hello! Find your picture"), (640, 62), size=56, bold=True)
         if not self.patients:
-            c.paragraph("No patients yet. Staff: press Ctrl+Alt+S to add one.", (640, 300), 900, size=36)
+            c.paragraph(_("No patients yet. Staff: press Ctrl+Alt+S to add one."), (640, 300), 900, size=36)
             return
         for i in self.visible():
             p = self.patients[i]
@@ -178,7 +180,7 @@ class KioskPickerScene(Scene):
             else:
                 draw_tile_badge(c, p, (r.center[0], r.center[1]), 84, bg)
         if self.pages > 1:
-            for rect, label, right in ((PREV_RECT, "Page back", False), (NEXT_RECT, "More", True)):
+            for rect, label, right in ((PREV_RECT, _("Page back"), False), (NEXT_RECT, _("More"), True)):
                 on = self.focus == (NEXT if right else PREV)
                 c.rect(Theme.PANEL_HI if on else Theme.PANEL, rect, radius=16)
                 if on:
@@ -187,11 +189,12 @@ class KioskPickerScene(Scene):
                 tip = 26 if right else -26
                 c.polygon(Theme.TEXT, [(x + tip - (10 if right else -10), y - 32), (x + tip + (24 if right else -24), y - 12),
                                        (x + tip - (10 if right else -10), y + 8)])
-                c.text(label, (x, y + 30), size=26, bold=True)
-            c.text(f"Page {self.page + 1} of {self.pages}", (640, 628), size=24, color=Theme.TEXT_DIM)
-        hint = ("Squeeze when the yellow frame is on your picture" if self.scanning
-                else "Touch your picture, or squeeze the ball to begin")
-        c.text(hint, (640, 686), size=30, color=Theme.TEXT)
+                c.text(label, (x, y + 30), size=fit_size(c, label, 26, rect.w - 12, bold=True), bold=True)
+            c.text(_("Page {page} of {pages}").format(page=self.page + 1, pages=self.pages), (640, 628), size=24,
+                   color=Theme.TEXT_DIM)
+        hint = (_("Squeeze when the yellow frame is on your picture") if self.scanning
+                else _("Touch your picture, or squeeze the ball to begin"))
+        c.text(hint, (640, 686), size=fit_size(c, hint, 30, 820), color=Theme.TEXT)
 
 
 PREV_RECT = LRect(16, 610, 200, 100)
@@ -212,8 +215,8 @@ class KioskStartScene(Scene):
         self.p = Profiles(self.ctx.store).get(self.patient_id)
         self.show_name = name_on_tile(self.p, KioskSettings(self.ctx.store).show_names)
         self.switch = SqueezeSwitch(self.ctx.calibration)
-        self.buttons = ButtonGroup([Button("start", "Start", LRect(330, 500, 420, 140)),
-                                    Button("back", "Not me", LRect(790, 515, 260, 110))])
+        self.buttons = ButtonGroup([Button("start", _("Start"), LRect(330, 500, 420, 140)),
+                                    Button("back", _("Not me"), LRect(790, 515, 260, 110))])
 
     def resume(self) -> None:
         # Back from the program: the next person gets the picker. Back from a calibration
@@ -255,8 +258,8 @@ class KioskStartScene(Scene):
             c.text(p.name, (640, y), size=54, bold=True)
             y += 64
         c.text(self.ctx.plan.name, (640, y), size=40, color=Theme.TEXT)
-        c.text(f"{p.hand.capitalize()} hand", (640, y + 52), size=30, color=Theme.TEXT_DIM)
+        c.text(_("Left hand") if p.hand == "left" else _("Right hand"), (640, y + 52), size=30, color=Theme.TEXT_DIM)
         if self.ctx.level_note:
-            c.text("Ask your therapist to check your program.", (640, 300), size=26, color=Theme.FOCUS)
+            c.text(_("Ask your therapist to check your program."), (640, 300), size=26, color=Theme.FOCUS)
         self.buttons.draw(c, size=52)
-        c.text("Squeeze the ball or press Start", (640, 680), size=30, color=Theme.TEXT_DIM)
+        c.text(_("Squeeze the ball or press Start"), (640, 680), size=30, color=Theme.TEXT_DIM)

@@ -8,13 +8,14 @@ reloads anything during a session: it only runs while it is the top scene.
 
 from __future__ import annotations
 
+from game.i18n import _, ngettext
 from game.therapy.exercises import BY_ID
 from game.input import Act, Action
 from game.levels import LevelLibrary, LoadedLevel, level_dirs, level_ref
 from game.scene import Pop, Push, Scene, Transition
 from game.settings import scan_every
 from game.ui import Canvas, LRect, Theme, draw_cross, draw_tick, ellipsize
-from game.widgets import ChoiceSwitch, Scanner, draw_choose_hint
+from game.widgets import ChoiceSwitch, Scanner, draw_choose_hint, fit_size
 from hardware.sample import Sample
 
 RESCAN_S = 1.0
@@ -31,13 +32,19 @@ def ellipsize_plain(text: str, n: int = 28) -> str:
 
 def exercise_line(ex) -> str:  # noqa: ANN001  (an ExercisePlan)
     e = BY_ID.get(ex.exercise)
-    name = e.name if e else ex.exercise
+    name = _(e.name) if e else ex.exercise
     if ex.finger_pairs:
-        name += " " + ", ".join(p.replace("-", " and ") for p in ex.finger_pairs)
+        from game.games.finger_squeeze import FINGER_NAMES
+
+        def pair(p: str) -> str:
+            a, _sep, b = p.partition("-")
+            return _("{first} and {second}").format(first=_(FINGER_NAMES.get(a, a)), second=_(FINGER_NAMES.get(b, b)))
+
+        name += " " + ", ".join(pair(p) for p in ex.finger_pairs)
     dose = f"{ex.sets} × {ex.reps}"
     if e is not None and e.channel == "force":
-        return f"{name}: {dose}, target {ex.target_pct:g}%"
-    return f"{name}: {dose}"
+        return _("{name}: {dose}, target {target}%").format(name=name, dose=dose, target=f"{ex.target_pct:g}")
+    return _("{name}: {dose}").format(name=name, dose=dose)
 
 
 class LevelPickerScene(Scene):
@@ -123,16 +130,17 @@ class LevelPickerScene(Scene):
         if e is None:
             return None
         if not e.ok:
-            self.message = "This file has a problem, so it cannot be used yet. Fix it and it will appear here."
+            self.message = _("This file has a problem, so it cannot be used yet. Fix it and it will appear here.")
             return None
         if self.ctx.plan.source_file and str(e.path) == self.ctx.plan.source_file:
             return Pop()  # the program already played: nothing changes
         from game.scenes.confirm import ConfirmScene
 
-        who = f"{self.who}'s" if self.who else "the"
-        now = self.ctx.plan.name if self.ctx.plan.source_file else "Default program"
+        question = (_("Change {name}'s program to {program}?").format(name=self.who, program=e.title) if self.who
+                    else _("Change the program to {program}?").format(program=e.title))
+        now = self.ctx.plan.name if self.ctx.plan.source_file else _("Default program")
         # The program changes how the game treats the patient: asked first, Yes assigns it.
-        return Push(ConfirmScene(f"Change {who} program to {e.title}?", lambda: self._assign(e),
+        return Push(ConfirmScene(question, lambda: self._assign(e),
                                  before=ellipsize_plain(now), after=ellipsize_plain(e.title)))
 
     def _assign(self, e: LoadedLevel) -> None:
@@ -193,7 +201,7 @@ class LevelPickerScene(Scene):
                 self.on_back = True
             self._scroll()
             self.message = ""
-            self.ctx.speech.say("Back" if self.on_back or not self.focused else self.focused.title)
+            self.ctx.speech.say(_("Back") if self.on_back or not self.focused else self.focused.title)
         self.since_scan += dt
         if self.since_scan >= RESCAN_S:
             self.since_scan = 0.0
@@ -203,11 +211,11 @@ class LevelPickerScene(Scene):
     # ------------------------------------------------------------ drawing
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        c.text("Choose a program", (640, 62), size=52, bold=True)
+        c.text(_("Choose a program"), (640, 62), size=52, bold=True)
         if self.who:
-            c.text(f"for {self.who}", (640, 112), size=26, color=Theme.TEXT_DIM)
+            c.text(_("for {name}").format(name=self.who), (640, 112), size=26, color=Theme.TEXT_DIM)
         if not self.entries:
-            c.text("No level files found", (640, 360), size=36)
+            c.text(_("No level files found"), (640, 360), size=36)
         current = self.ctx.plan.source_file
         for i in range(self.top_row, min(len(self.entries), self.top_row + ROWS_VISIBLE)):
             self._draw_row(c, i, self.entries[i], current)
@@ -223,7 +231,7 @@ class LevelPickerScene(Scene):
         c.rect(Theme.PANEL_HI if self.on_back else Theme.PANEL, BACK, radius=16)
         if self.on_back:
             c.rect(Theme.FOCUS, BACK.inflate(6), radius=22, width=6)
-        c.text("Back", BACK.center, size=32, bold=True)
+        c.text(_("Back"), BACK.center, size=fit_size(c, _("Back"), 32, BACK.w - 12, bold=True), bold=True)
         if self.message:
             c.text(self.message, (740, 663), size=22, color=Theme.FOCUS)
         else:
@@ -242,15 +250,17 @@ class LevelPickerScene(Scene):
             draw_cross(c, icon, 40)
         c.text(ellipsize(c, e.title, 30, r.w - 200), (r.x + 80, r.y + 26), size=30, bold=True, anchor="midleft")
         if e.ok and e.level is not None:
-            sub = f"{len(e.level.exercises)} exercise{'s' if len(e.level.exercises) != 1 else ''}, " \
-                  f"{e.level.total_reps} repetitions"
+            n = len(e.level.exercises)
+            sub = (ngettext("{n} exercise", "{n} exercises", n).format(n=n) + ", "
+                   + ngettext("{n} repetition", "{n} repetitions", e.level.total_reps).format(n=e.level.total_reps))
             color = Theme.TEXT_DIM
         else:
-            sub, color = "Has a problem: cannot be used", Theme.NEAR
+            sub, color = _("Has a problem: cannot be used"), Theme.NEAR
         c.text(sub, (r.x + 80, r.y + 60), size=22, color=color, anchor="midleft")
         if current and str(e.path) == current:
             c.rect(Theme.SUCCESS, (r.x + r.w - 108, r.y + 22, 92, 40), radius=20)
-            c.text("in use", (r.x + r.w - 62, r.y + 42), size=22, bold=True, color=Theme.DARK_TEXT)
+            c.text(_("in use"), (r.x + r.w - 62, r.y + 42), size=fit_size(c, _("in use"), 22, 90, bold=True), bold=True,
+                   color=Theme.DARK_TEXT)
 
     def _draw_panel(self, c: Canvas, e: LoadedLevel) -> None:
         p = PANEL
@@ -263,8 +273,9 @@ class LevelPickerScene(Scene):
             if level.description:
                 y = c.paragraph(level.description, (x, y), w, size=22, color=Theme.TEXT_DIM, anchor="topleft")
             y += 10
-            hand = {"either": "Either hand", "left": "Left hand", "right": "Right hand"}[level.hand]
-            c.text(f"{hand}, up to {level.session_cap_min:g} minutes", (x, y), size=22, anchor="topleft")
+            hand = {"either": _("Either hand"), "left": _("Left hand"), "right": _("Right hand")}[level.hand]
+            c.text(_("{hand}, up to {minutes} minutes").format(hand=hand, minutes=f"{level.session_cap_min:g}"), (x, y),
+                   size=22, anchor="topleft")
             y += 38
             plans = level.exercise_plans()
             room = int((p.y + p.h - 20 - y) // 32)
@@ -274,11 +285,11 @@ class LevelPickerScene(Scene):
                 c.text(ellipsize(c, exercise_line(ex), 24, w - 30), (x + 26, y), size=24, anchor="topleft")
                 y += 32
             if len(shown) < len(plans):
-                c.text(f"and {len(plans) - len(shown)} more", (x + 26, y), size=22, color=Theme.TEXT_DIM,
+                c.text(_("and {n} more").format(n=len(plans) - len(shown)), (x + 26, y), size=22, color=Theme.TEXT_DIM,
                        anchor="topleft")
         else:
             draw_cross(c, (x + 20, p.y + 40), 34)
-            c.text("This file has a problem", (x + 52, p.y + 40), size=32, bold=True, color=Theme.NEAR,
+            c.text(_("This file has a problem"), (x + 52, p.y + 40), size=32, bold=True, color=Theme.NEAR,
                    anchor="midleft")
             y = p.y + 84
             for prob in e.problems[:3]:
@@ -287,6 +298,6 @@ class LevelPickerScene(Scene):
                 if y > p.y + p.h - 80:
                     break
             if len(e.problems) > 3:
-                c.text(f"and {len(e.problems) - 3} more", (x, y), size=22, color=Theme.TEXT_DIM, anchor="topleft")
-            c.text(ellipsize(c, f"File: {e.display}", 22, w), (x, p.y + p.h - 30), size=22, color=Theme.TEXT_DIM,
+                c.text(_("and {n} more").format(n=len(e.problems) - 3), (x, y), size=22, color=Theme.TEXT_DIM, anchor="topleft")
+            c.text(ellipsize(c, _("File: {name}").format(name=e.display), 22, w), (x, p.y + p.h - 30), size=22, color=Theme.TEXT_DIM,
                    anchor="midleft")

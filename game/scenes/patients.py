@@ -13,12 +13,13 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 
+from game.i18n import _, language_name
 from game.input import Act, Action
 from game.profiles import TILE_COLOURS, Profile, ProfileError, Profiles, plan_for, profiles_held
 from game.scene import Pop, PopTo, Push, Scene, Transition
 from game.settings import apply_patient_settings, scan_every
 from game.ui import Canvas, Color, LRect, Theme, draw_tick, ellipsize
-from game.widgets import Button, ButtonGroup, ChoiceSwitch, Scanner, draw_choose_hint
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, Scanner, draw_choose_hint, fit_size
 from hardware.sample import Sample
 
 COLUMNS, ROWS = 4, 2
@@ -184,9 +185,9 @@ class PatientPickerScene(Scene):
 
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        c.text("Who is playing?", (640, 72), size=56, bold=True)
+        c.text(_("Who is playing?"), (640, 72), size=56, bold=True)
         if not self.patients:
-            c.paragraph("No patients yet. A therapist adds one with: main.py patients add NAME", (640, 320), 900,
+            c.paragraph(_("No patients yet. A therapist adds one with: main.py patients add NAME"), (640, 320), 900,
                         size=32)
         for i in self._visible():
             p = self.patients[i]
@@ -212,12 +213,12 @@ def _level_title(p: Profile, dirs: tuple) -> str:
     from game.levels import level_dirs, load_level, resolve_level
 
     if not p.level:
-        return "Default program"
+        return _("Default program")
     path = resolve_level(p.level, dirs or level_dirs(None))
     if path is None:
-        return "Program file missing"
+        return _("Program file missing")
     loaded = load_level(path)
-    return loaded.level.name if loaded.ok and loaded.level else "Program has a problem"
+    return loaded.level.name if loaded.ok and loaded.level else _("Program has a problem")
 
 
 def select_patient(ctx, patient_id: int) -> Profile:  # noqa: ANN001
@@ -256,14 +257,15 @@ class PatientProfileScene(Scene):
         self.p = profiles.get(self.patient_id)
         self.level_title = _level_title(self.p, self.ctx.level_dirs)
         self.calibration = profiles.calibration(self.p)
-        buttons = [Button("done", "Done", LRect(70, 560, 260, 110))]
+        buttons = [Button("done", _("Done"), LRect(70, 560, 210, 110))]
         if not self.ctx.kiosk:  # in the clinic kiosk, changes are for staff only
             buttons += [
-                Button("program", "Program", LRect(360, 560, 260, 110)),
-                Button("hand", "Hand", LRect(650, 560, 260, 110)),
+                Button("program", _("Program"), LRect(300, 560, 210, 110)),
+                Button("hand", _("Hand"), LRect(530, 560, 210, 110)),
+                Button("language", _("Language"), LRect(760, 560, 210, 110)),
                 # Archiving is the therapist's job: the moving frame never stops on it.
-                Button("archive", "Press again" if self.confirm_archive else "Archive", LRect(940, 560, 270, 110),
-                       scan=False),
+                Button("archive", _("Press again") if self.confirm_archive else _("Archive"),
+                       LRect(990, 560, 220, 110), scan=False),
             ]
         old = getattr(self, "buttons", None)
         focus = old.focus if old is not None and old.focus < len(buttons) else 0
@@ -287,6 +289,8 @@ class PatientProfileScene(Scene):
         profiles = Profiles(self.ctx.store, where="patient screen")
         if chosen == "hand":
             return ask_hand_change(self.ctx, self.p, profiles, self.reload)
+        if chosen == "language":
+            return ask_language_change(self.ctx, self.p, self.reload, where="patient screen")
         elif chosen == "archive":
             if not self.confirm_archive:
                 self.confirm_archive = True  # a second press, so one slip never hides a patient
@@ -327,20 +331,21 @@ class PatientProfileScene(Scene):
         draw_tile_badge(c, p, (240, 250), 110)
         c.text(ellipsize(c, p.name, 52, 760), (420, 120), size=52, bold=True, anchor="midleft")
         rows = [
-            ("Program", self.level_title),
-            ("Hand", f"{p.hand.capitalize()} hand"),
-            ("Strongest squeeze", "Measured" if self.calibration else "Not measured yet"),
+            (_("Program"), self.level_title),
+            (_("Hand"), hand_words(p.hand)),
+            (_("Strongest squeeze"), _("Measured") if self.calibration else _("Not measured yet")),
+            (_("Language"), patient_language_words(p)),
         ]
-        y = 200
+        y = 190
         for label, value in rows:
-            c.text(label, (420, y), size=28, color=Theme.TEXT_DIM, anchor="midleft")
+            c.text(label, (420, y), size=fit_size(c, label, 28, 270), color=Theme.TEXT_DIM, anchor="midleft")
             c.text(ellipsize(c, value, 32, 480), (700, y), size=32, bold=True, anchor="midleft")
-            y += 62
+            y += 56
         note = self.ctx.level_note if self.ctx.patient_id == p.id else ""
         if note:
             c.paragraph(note, (420, y - 10), 760, size=22, color=Theme.FOCUS, anchor="topleft")
         elif self.confirm_archive:
-            c.paragraph(f"Press Archive again to hide {p.name} from the list. Their records are kept.",
+            c.paragraph(_("Press Archive again to hide {name} from the list. Their records are kept.").format(name=p.name),
                         (420, y - 10), 760, size=24, color=Theme.FOCUS, anchor="topleft")
         self.buttons.draw(c, size=36)
 
@@ -367,8 +372,54 @@ def ask_hand_change(ctx, p: Profile, profiles: Profiles, after: Callable[[], Non
             select_patient(ctx, p.id)
         after()
 
-    return Push(ConfirmScene(f"Change {p.name}'s hand to {new}?", change, before=f"{p.hand.capitalize()} hand",
-                             after=f"{new.capitalize()} hand"))
+    question = (_("Change {name}'s hand to left?") if new == "left" else _("Change {name}'s hand to right?"))
+    return Push(ConfirmScene(question.format(name=p.name), change, before=hand_words(p.hand), after=hand_words(new)))
+
+
+def hand_words(hand: str) -> str:
+    """'Left hand' / 'Right hand' in the patient's language."""
+    return _("Left hand") if hand == "left" else _("Right hand")
+
+
+def patient_language_words(p: Profile) -> str:
+    """The patient's language as they would name it, or 'Automatic (English)' when it follows the computer."""
+    from game.i18n import system_language
+
+    code = p.settings.get("language", "auto") if isinstance(p.settings, dict) else "auto"
+    if code in (None, "", "auto"):
+        return _("Automatic ({language})").format(language=language_name(system_language()))
+    return language_name(code)
+
+
+def ask_language_change(ctx, p: Profile, after: Callable[[], None], *, where: str) -> Transition:  # noqa: ANN001
+    """"Change Ann's language to Deutsch?" Yes / No: the next language in the list (Automatic, English,
+    Español, Deutsch, 中文); Yes saves it in the profile (an event row records it) and, for the patient
+    playing, the screens change to it at once. A simulator or trace-file run changes it for that run only."""
+    from game.scenes.confirm import ConfirmScene
+    from game.settings import AccessSettings, save_access
+
+    access = AccessSettings.from_profile(p.settings if isinstance(p.settings, dict) else {}, p.hand)
+    new = access.next_choice("language")
+    after_words = language_name(new) if new != "auto" else _("Automatic")
+
+    def change() -> None:
+        try:
+            save_access(ctx.store, p.id, "language", new, where=where)
+        except ProfileError:
+            if profiles_held(ctx.store) is None:
+                raise
+            if ctx.patient_id == p.id:  # this run only: the stored profile is left as it was
+                from game.settings import apply_access
+
+                apply_access(ctx, ctx.access.with_value("language", new))
+            after()
+            return
+        if ctx.patient_id == p.id:
+            select_patient(ctx, p.id)
+        after()
+
+    question = _("Change {name}'s language to {language}?").format(name=p.name, language=after_words)
+    return Push(ConfirmScene(question, change, before=patient_language_words(p), after=after_words))
 
 
 def who_and_program_buttons(ctx) -> list[Button]:  # noqa: ANN001
@@ -378,11 +429,11 @@ def who_and_program_buttons(ctx) -> list[Button]:  # noqa: ANN001
     try:
         name = Profiles(ctx.store).get(ctx.patient_id).name
     except _PE:
-        name = "Choose"
+        name = _("Choose")
     name = name if len(name) <= 16 else name[:15] + "…"
     plan = ctx.plan.name if len(ctx.plan.name) <= 16 else ctx.plan.name[:15] + "…"
-    buttons = [Button("who", name, LRect(20, 16, 290, 86), size=28, note="who is playing")]
+    buttons = [Button("who", name, LRect(20, 16, 290, 86), size=28, note=_("who is playing"))]
     if not ctx.kiosk:  # in the clinic kiosk, programs are assigned by staff
         buttons.append(Button("program", plan, LRect(970, 16, 290, 86), size=28,
-                              note="program (has a problem)" if ctx.level_note else "program"))
+                              note=_("program (has a problem)") if ctx.level_note else _("program")))
     return buttons

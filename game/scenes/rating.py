@@ -16,21 +16,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from game.i18n import N_, _
 from game.input import Act, Action
 from game.scene import Pop, Scene, Transition
 from game.settings import scan_every
 from game.ui import Canvas, LRect, Theme, draw_tick
-from game.widgets import Button, ButtonGroup, ChoiceSwitch, Scanner, draw_frame_icon, draw_hint
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, Scanner, draw_frame_icon, draw_hint, fit_size
 from hardware.sample import Sample
 
 SCAN_S = 1.6  # the patient's default scan step (their own "Frame speed" is used)
 SETTLE_S = 1.0  # a squeeze counts only after this long (the last rep's release cannot choose)
 FACE_W, FACE_Y = 108, 380
 QUESTIONS = {
-    "pain": ("How much does your hand hurt?", "no pain", "worst pain"),
-    "fatigue": ("How tired is your hand?", "not tired", "very tired"),
+    "pain": (N_("How much does your hand hurt?"), N_("no pain"), N_("worst pain")),
+    "fatigue": (N_("How tired is your hand?"), N_("not tired"), N_("very tired")),
 }
-NAMES = {"pain": "Pain", "fatigue": "Tiredness"}
+NAMES = {"pain": N_("Pain"), "fatigue": N_("Tiredness")}
+# "Pain 7": the rating's name with its number, as one phrase a language may order its own way.
+RATED = {"pain": N_("Pain {n}"), "fatigue": N_("Tiredness {n}")}
 YES_RECT, CHANGE_RECT = LRect(300, 470, 320, 120), LRect(660, 470, 320, 120)
 
 
@@ -80,11 +83,11 @@ class RatingScene(Scene):
         self.proposed = value
         self.focus = value
         self.shown_for = 0.0  # the squeeze that chose must let go, and time passes, before one answers
-        self.buttons = ButtonGroup([Button("yes", "Yes", YES_RECT, icon=draw_tick),
-                                    Button("change", "Change", CHANGE_RECT, icon=_change_icon)])
+        self.buttons = ButtonGroup([Button("yes", _("Yes"), YES_RECT, icon=draw_tick),
+                                    Button("change", _("Change"), CHANGE_RECT, icon=_change_icon)])
         if self.scanner.stopped:
             self.buttons.scanner.stop()  # the arrows took over: they stay in charge
-        self.ctx.speech.say(f"{NAMES[self.question]} {value}. Is that right?")
+        self.ctx.speech.say(_(RATED[self.question]).format(n=value) + ". " + _("Is that right?"))
         return None
 
     def _answer(self, chosen: str | None) -> Transition:
@@ -153,31 +156,32 @@ class RatingScene(Scene):
 
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        title, low, high = QUESTIONS[self.question]
-        c.text("Before we start" if self.when == "before" else "All done. One last thing", (640, 70), size=34,
+        title, low, high = (_(s) for s in QUESTIONS[self.question])
+        c.text(_("Before we start") if self.when == "before" else _("All done. One last thing"), (640, 70), size=34,
                color=Theme.TEXT_DIM)
         if self.proposed is not None:
             self._draw_confirm(c, title)
             return
-        c.text(title, (640, 150), size=58, bold=True)
+        c.text(title, (640, 150), size=fit_size(c, title, 58, 1200, bold=True), bold=True)
         for i in range(11):
             self._draw_face(c, i, i == self.focus)
-        c.text(low, (face_rect(0).center[0], FACE_Y + 150), size=26, anchor="midtop")
-        c.text(high, (face_rect(10).center[0], FACE_Y + 150), size=26, anchor="midtop")
-        hint = "Squeeze when the yellow frame is on your answer" if self.scanning else "Space or Enter to choose"
+        c.text(low, (face_rect(0).center[0], FACE_Y + 150), size=fit_size(c, low, 26, 190), anchor="midtop")
+        c.text(high, (face_rect(10).center[0], FACE_Y + 150), size=fit_size(c, high, 26, 190), anchor="midtop")
+        hint = _("Squeeze when the yellow frame is on your answer") if self.scanning else _("Space or Enter to choose")
         draw_hint(c, hint, (640, 610), size=32, icon=draw_frame_icon if self.scanning else None)
-        c.text("or click a face. Arrows move the frame.", (640, 655), size=26, color=Theme.TEXT_DIM)
+        c.text(_("or click a face. Arrows move the frame."), (640, 655), size=26, color=Theme.TEXT_DIM)
 
     def _draw_confirm(self, c: Canvas, title: str) -> None:
         assert self.proposed is not None
         c.text(title, (640, 130), size=36, color=Theme.TEXT_DIM)
         # The chosen face, big, with its number and the words: what will be saved.
         self._draw_face(c, self.proposed, False, center=(420, 300), scale=1.5)
-        c.text(f"{NAMES[self.question]} {self.proposed}", (560, 270), size=72, bold=True, anchor="midleft")
-        c.text("Is that right?", (560, 345), size=44, anchor="midleft")
+        rated = _(RATED[self.question]).format(n=self.proposed)
+        c.text(rated, (560, 270), size=fit_size(c, rated, 72, 680, bold=True), bold=True, anchor="midleft")
+        c.text(_("Is that right?"), (560, 345), size=fit_size(c, _("Is that right?"), 44, 680), anchor="midleft")
         self.buttons.draw(c, size=48)
-        hint = ("Squeeze when the yellow frame is on your answer" if self.buttons.scanning
-                else "Space or Enter to choose, or click")
+        hint = (_("Squeeze when the yellow frame is on your answer") if self.buttons.scanning
+                else _("Space or Enter to choose, or click"))
         draw_hint(c, hint, (640, 650), size=30, icon=draw_frame_icon if self.buttons.scanning else None)
 
     def _draw_face(self, c: Canvas, v: int, focused: bool, *, center: tuple[float, float] | None = None,

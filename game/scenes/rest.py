@@ -9,9 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+from game.i18n import _, ngettext
 from game.input import Act, Action
 from game.scene import Pop, Push, Scene, Transition
 from game.ui import Canvas, LRect, Theme, draw_stop_icon
+from game.widgets import fit_size
 from hardware.sample import Sample
 
 STOP_BUTTON = LRect(1096, 20, 164, 84)
@@ -59,9 +61,10 @@ class RestScene(Scene):
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
         tired = self.reason == "fatigue"
-        c.text("Rest your hand" if not tired else "Time for a good rest", (640, 110), size=64, bold=True)
-        c.text("Let it lie open and soft." if not tired else "Your hand is tired. Rest helps it come back stronger.",
-               (640, 180), size=32, color=Theme.TEXT_DIM)
+        title = _("Rest your hand") if not tired else _("Time for a good rest")
+        c.text(title, (640, 110), size=fit_size(c, title, 64, 1200, bold=True), bold=True)
+        sub = _("Let it lie open and soft.") if not tired else _("Your hand is tired. Rest helps it come back stronger.")
+        c.text(sub, (640, 180), size=fit_size(c, sub, 32, 1200), color=Theme.TEXT_DIM)
         # With changes to say, the ring is a little smaller and higher to leave them room.
         lines = self.changes[:3]  # one setting, the pace for the time cap, a tired spell's lighter target
         if not lines:
@@ -78,12 +81,13 @@ class RestScene(Scene):
                   math.pi / 2, math.pi / 2 + 2 * math.pi * frac, 22)
         c.text(f"{math.ceil(self.left)}", (centre[0], centre[1] - round(10 * r / 150)),
                size=round(96 * min(1.0, r / 130)), bold=True)
-        c.text("seconds", (centre[0], centre[1] + round(60 * r / 150)), size=28, color=Theme.TEXT_DIM)
+        c.text(ngettext("second", "seconds", math.ceil(self.left)), (centre[0], centre[1] + round(60 * r / 150)),
+               size=28, color=Theme.TEXT_DIM)
         if lines:
             y = 520 if len(lines) <= 2 else 470
             gap = 50 if len(lines) <= 2 else 46
             if self.next_label:
-                c.text(f"Next: {self.next_label}", (640, y), size=34)
+                c.text(_("Next: {what}").format(what=self.next_label), (640, y), size=34)
                 y += 52
             panel = LRect(140, y - 6, 1000, 14 + gap * len(lines))
             c.rect(Theme.PANEL, panel, radius=16)
@@ -93,7 +97,8 @@ class RestScene(Scene):
                     size -= 2
                 c.text(words, (640, y + 30 + gap * i), size=size, bold=True, color=Theme.FOCUS)
         elif self.next_label:
-            c.text(f"Next: {self.next_label}", (640, 630), size=34)
+            c.text(_("Next: {what}").format(what=self.next_label), (640, 630), size=34)
         c.rect(Theme.STOP, STOP_BUTTON, radius=16)
         draw_stop_icon(c, (STOP_BUTTON.x + 36, STOP_BUTTON.center[1]), 34, Theme.TEXT)
-        c.text("Stop", (STOP_BUTTON.x + 104, STOP_BUTTON.center[1]), size=30, bold=True)
+        c.text(_("Stop"), (STOP_BUTTON.x + 104, STOP_BUTTON.center[1]),
+               size=fit_size(c, _("Stop"), 30, STOP_BUTTON.w - 76, bold=True), bold=True)

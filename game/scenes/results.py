@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from game.i18n import _, ngettext
 from game.input import Act, Action
 from game.records.records import TodaySummary, local_day, today_summary
 from game.scene import Pop, Push, Replace, Scene, Transition
@@ -35,9 +36,9 @@ class ResultsScene(Scene):
 
     def enter(self) -> None:
         self.buttons = ButtonGroup([
-            Button("again", "Play again", LRect(140, 560, 300, 110)),
-            Button("progress", "My progress", LRect(490, 560, 300, 110)),
-            Button("menu", "Menu", LRect(840, 560, 300, 110)),
+            Button("again", _("Play again"), LRect(140, 560, 300, 110)),
+            Button("progress", _("My progress"), LRect(490, 560, 300, 110)),
+            Button("menu", _("Menu"), LRect(840, 560, 300, 110)),
         ])
         # The day's totals, read once (the read waits for this set's reps to be saved).
         self.today: TodaySummary = today_summary(self.ctx.store, self.ctx.patient_id,
@@ -102,33 +103,37 @@ class ResultsScene(Scene):
     def draw(self, c: Canvas, alpha: float) -> None:
         s = self.summary
         c.clear()
-        head = "Well done!" if s.ended == "completed" else "Good work today"
-        c.text(head, (640, 100 if self.unsaved else 90), size=70, bold=True, color=Theme.FOCUS)
-        c.text(s.title, (640, 160), size=34, color=Theme.TEXT_DIM)
+        head = _("Well done!") if s.ended == "completed" else _("Good work today")
+        c.text(head, (640, 100 if self.unsaved else 90), size=fit_size(c, head, 70, 1040, bold=True), bold=True,
+               color=Theme.FOCUS)
+        c.text(_(s.title), (640, 160), size=34, color=Theme.TEXT_DIM)
         t = self.today
         if s.rolling:
-            best, best_label, best_when = s.best_roll_pct, "widest roll", "this set"
-            unit_note = "% of how far you can roll (from the ball, not a medical measure)"
+            best, best_label, best_when = s.best_roll_pct, _("widest roll"), _("this set")
+            unit_note = _("% of how far you can roll (from the ball, not a medical measure)")
         else:
-            best, best_label, best_when = t.best_peak_pct_today, "best squeeze", "today"
-            unit_note = "% of your strongest squeeze (from the ball, not a medical measure)"
+            best, best_label, best_when = t.best_peak_pct_today, _("best squeeze"), _("today")
+            unit_note = _("% of your strongest squeeze (from the ball, not a medical measure)")
         # Never claim a rep the records do not hold: those kept for later are said to be.
-        set_note = f"{self.unsaved} kept, saving delayed" if self.unsaved else f"{s.successes} on target"
+        set_note = (_("{n} kept, saving delayed").format(n=self.unsaved) if self.unsaved
+                    else _("{n} on target").format(n=s.successes))
+        from game.games.base import rep_count_word
+
         cards = [
-            (f"{s.reps}", s.rep_word, set_note),
-            (f"{t.reps_today}", "today", f"{t.successes_today} on target"),
+            (f"{s.reps}", rep_count_word(s.rep_word, s.reps), set_note),
+            (f"{t.reps_today}", _("today"), _("{n} on target").format(n=t.successes_today)),
             (f"{best:.0f}%" if best is not None else "-", best_label, best_when),
-            (f"{t.streak_days}", "day in a row" if t.streak_days == 1 else "days in a row", ""),
+            (f"{t.streak_days}", ngettext("day in a row", "days in a row", t.streak_days), ""),
         ]
         for i, (big, small, note) in enumerate(cards):
             r = LRect(75 + i * 290, 210, 260, 270)
             c.rect(Theme.PANEL, r, radius=24)
             c.text(big, (r.center[0], r.y + 100), size=96, bold=True)
-            c.text(small, (r.center[0], r.y + 190), size=30)
+            c.text(small, (r.center[0], r.y + 190), size=fit_size(c, small, 30, r.w - 16))
             if note:
                 c.text(note, (r.center[0], r.y + 232), size=fit_size(c, note, 26, r.w - 16), color=Theme.TEXT_DIM)
         draw_tick(c, (1180, 90), 60)
-        c.text(unit_note, (640, 515), size=22, color=Theme.TEXT_DIM)
+        c.text(unit_note, (640, 515), size=fit_size(c, unit_note, 22, 1180), color=Theme.TEXT_DIM)
         if self.unsaved:
             from game.scenes.play import draw_saving_delayed
 

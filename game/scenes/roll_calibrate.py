@@ -18,6 +18,7 @@ import math
 import statistics
 from typing import Any
 
+from game.i18n import _
 from game.therapy.exercises import BY_ID
 from game.games.base import draw_arrow
 from game.games.rolling import draw_ball, draw_palm_top, draw_thumb_to
@@ -34,7 +35,7 @@ from game.scenes.calibrate import (
 from game.therapy.roll_calibration import AXES, RollCalibrationRun, RollStep
 from game.therapy.roll_reps import RollRange
 from game.ui import Canvas, LRect, Theme
-from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, draw_squeeze_icon
+from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, draw_squeeze_icon, fit_size
 from hardware.sample import Sample
 
 NOMINAL = RollRange()  # what the keyboard and mouse roll for everyone
@@ -147,9 +148,9 @@ class CalibrateChoiceScene(Scene):
 
     def enter(self) -> None:
         self.buttons = ButtonGroup([
-            Button("strength", "How strong", LRect(130, 270, 320, 200), icon=draw_squeeze_icon),
-            Button("roll", "How far you roll", LRect(480, 270, 320, 200), icon=draw_roll_icon),
-            Button("back", "Back", LRect(830, 270, 320, 200)),
+            Button("strength", _("How strong"), LRect(130, 270, 320, 200), icon=draw_squeeze_icon),
+            Button("roll", _("How far you roll"), LRect(480, 270, 320, 200), icon=draw_roll_icon),
+            Button("back", _("Back"), LRect(830, 270, 320, 200)),
         ])
         self.switch = ChoiceSwitch(self.ctx)
 
@@ -178,8 +179,9 @@ class CalibrateChoiceScene(Scene):
 
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        c.text(f"Calibrate: {self.ctx.play.hand} hand", (640, 80), size=48, bold=True, color=Theme.FOCUS)
-        c.text("What should the ball learn?", (640, 190), size=40)
+        title = _("Calibrate: left hand") if self.ctx.play.hand == "left" else _("Calibrate: right hand")
+        c.text(title, (640, 80), size=fit_size(c, title, 48, 1200, bold=True), bold=True, color=Theme.FOCUS)
+        c.text(_("What should the ball learn?"), (640, 190), size=40)
         self.buttons.draw(c, size=36)
         draw_choose_hint(c, self.buttons.scanning, (640, 686), size=24)
 
@@ -203,26 +205,26 @@ class RollCalibrateScene(CalibrationScene):
         self._start_after_s: float | None = None
         self.switch = ChoiceSwitch(self.ctx)
         if self.nominal:
-            self.buttons = ButtonGroup([Button("cancel", "OK", LRect(490, 570, 300, 100))])
+            self.buttons = ButtonGroup([Button("cancel", _("OK"), LRect(490, 570, 300, 100))])
         else:
             self._intro_buttons()
 
     def _intro_buttons(self) -> None:
         self.buttons = ButtonGroup([
-            Button("start", "Start", LRect(370, 570, 260, 100)),
-            Button("cancel", "Not now", LRect(650, 570, 260, 100)),
+            Button("start", _("Start"), LRect(370, 570, 260, 100)),
+            Button("cancel", _("Not now"), LRect(650, 570, 260, 100)),
         ])
 
     def _result_buttons(self) -> None:
         self.buttons = ButtonGroup([
-            Button("save", "Save", LRect(330, 582, 300, 92)),
-            Button("redo", "Again", LRect(650, 582, 300, 92)),
+            Button("save", _("Save"), LRect(330, 582, 300, 92)),
+            Button("redo", _("Again"), LRect(650, 582, 300, 92)),
         ])
 
     def _problem_buttons(self) -> None:
         self.buttons = ButtonGroup([
-            Button("redo", "Try again", LRect(370, 570, 260, 100)),
-            Button("cancel", "Not now", LRect(650, 570, 260, 100)),
+            Button("redo", _("Try again"), LRect(370, 570, 260, 100)),
+            Button("cancel", _("Not now"), LRect(650, 570, 260, 100)),
         ])
 
     # -- flow
@@ -292,14 +294,15 @@ class RollCalibrateScene(CalibrationScene):
 
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        c.text(f"Rolling reach: {self.ctx.play.hand} hand", (640, 56), size=46, bold=True, color=Theme.FOCUS)
+        title = _("Rolling reach: left hand") if self.ctx.play.hand == "left" else _("Rolling reach: right hand")
+        c.text(title, (640, 56), size=fit_size(c, title, 46, 1200, bold=True), bold=True, color=Theme.FOCUS)
         r = self.run
         if self.nominal:
             self._draw_nominal(c)
         elif self._start_after_s is not None:
             draw_roll_picture(c, (640, 320), 200, "y", 0.0, self.mirror)
-            c.text("Let go of the ball", (640, 500), size=44, bold=True)
-            c.text("Rest your hand on it.", (640, 550), size=30, color=Theme.TEXT_DIM)
+            c.text(_("Let go of the ball"), (640, 500), size=44, bold=True)
+            c.text(_("Rest your hand on it."), (640, 550), size=30, color=Theme.TEXT_DIM)
         elif r.step is RollStep.INTRO:
             self._draw_intro(c)
         elif r.step in (RollStep.STILL, RollStep.READY, RollStep.ROLL):
@@ -313,20 +316,20 @@ class RollCalibrateScene(CalibrationScene):
 
     def _draw_nominal(self, c: Canvas) -> None:
         draw_roll_picture(c, (640, 320), 200, "y", 0.0, self.mirror)
-        c.paragraph("The keyboard and mouse roll the same amount for everyone, so there is nothing to "
-                    "measure. A ball that can feel rolling learns your own reach here.",
+        c.paragraph(_("The keyboard and mouse roll the same amount for everyone, so there is nothing to "
+                      "measure. A ball that can feel rolling learns your own reach here."),
                     (640, 450), 1000, size=30)
         self.buttons.draw(c, size=40)
 
     def _draw_intro(self, c: Canvas) -> None:
         if self.automatic:
-            c.text("First, the ball learns how far you roll it.", (640, 120), size=32)
+            c.text(_("First, the ball learns how far you roll it."), (640, 120), size=32)
         frac = math.sin(self.t * 1.6)
         draw_roll_picture(c, (640, 350), 180, "y", frac, self.mirror)
         draw_span(c, (840, 330), "y", 70, Theme.SKY)
         draw_span(c, (440, 330), "x", 70, Theme.PURPLE)
-        c.paragraph("Hold the ball still for 2 seconds. Then roll it forward and back, and side to side, "
-                    "as far as is comfortable. Stop if it hurts.", (640, 470), 980, size=30)
+        c.paragraph(_("Hold the ball still for 2 seconds. Then roll it forward and back, and side to side, "
+                      "as far as is comfortable. Stop if it hurts."), (640, 470), 980, size=30)
         self.buttons.draw(c, size=40)
 
     def _draw_step(self, c: Canvas) -> None:
@@ -334,13 +337,15 @@ class RollCalibrateScene(CalibrationScene):
         st = r.step
         n = r.axis_index + 1
         if st is RollStep.STILL:
-            title, hint = "Hold the ball still", "Hand resting on it. Do not roll yet."
+            title, hint = _("Hold the ball still"), _("Hand resting on it. Do not roll yet.")
         elif st is RollStep.READY:
-            title, hint = f"Roll {n} of {len(AXES)}: {r.axis_words}", "Start rolling when the ring turns yellow."
+            title = _("Roll {n} of {total}: {direction}").format(n=n, total=len(AXES), direction=r.axis_words)
+            hint = _("Start rolling when the ring turns yellow.")
         else:
-            title, hint = f"Roll it {r.axis_words}", "As far as is comfortable. Keep going until the ring is full."
-        c.text(title, (640, 130), size=46, bold=True)
-        c.text(hint, (640, 186), size=30, color=Theme.TEXT_DIM)
+            title = _("Roll it {direction}").format(direction=r.axis_words)
+            hint = _("As far as is comfortable. Keep going until the ring is full.")
+        c.text(title, (640, 130), size=fit_size(c, title, 46, 1200, bold=True), bold=True)
+        c.text(hint, (640, 186), size=fit_size(c, hint, 30, 1200), color=Theme.TEXT_DIM)
         # Left: the hand, the ball where the roll has taken it; right: the ring and seconds left.
         axis = r.axis if st is not RollStep.STILL else "y"
         span = max(abs(r.span_lo), abs(r.span_hi), 1e-9)
@@ -355,24 +360,25 @@ class RollCalibrateScene(CalibrationScene):
         left = r.seconds_left
         c.text(f"{left:0.0f} s" if left >= 0.5 else "", ring, size=40, bold=True)
         if st is RollStep.ROLL:
-            c.text(f"Widest so far: {r.span_hi - r.span_lo:.0f} units", (900, 560), size=28)
+            c.text(_("Widest so far: {n} units").format(n=f"{r.span_hi - r.span_lo:.0f}"), (900, 560), size=28)
         draw_done_marks(c, len(AXES), len(r.ranges), (860, 640))  # one mark per roll
 
     def _draw_result(self, c: Canvas) -> None:
         r = self.run
-        c.text("Done. Well rolled!", (640, 120), size=44, bold=True)
+        c.text(_("Done. Well rolled!"), (640, 120), size=44, bold=True)
         top = max(list(r.ranges.values()) + [1e-9])
         for i, (axis, words) in enumerate(AXES):
             cx = 400 + i * 480
             box = LRect(cx - 210, 170, 420, 330)
             c.rect(Theme.PANEL, box, radius=24)
-            c.text(words.capitalize(), (cx, 205), size=32, bold=True)
+            words = _(words)
+            c.text(words[:1].upper() + words[1:], (cx, 205), size=fit_size(c, words, 32, 400, bold=True), bold=True)
             value = r.ranges.get(axis, 0.0)
             # The arrows are drawn to the same scale, so the longer way looks longer.
             draw_span(c, (cx, 335), axis, 95 * value / top, Theme.SKY if axis == "y" else Theme.PURPLE)
             c.circle(Theme.NEAR, (cx, 335), 26)
             c.circle(Theme.DARK_TEXT, (cx, 335), 26, width=3)
-            c.text(f"{value:.0f} units", (cx, 466), size=32, bold=True)
-        c.text("Rolling targets ask for part of this reach, never more.", (640, 526), size=28)
-        c.text("Ball units, not a medical range of motion.", (640, 560), size=24, color=Theme.TEXT_DIM)
+            c.text(_("{n} units").format(n=f"{value:.0f}"), (cx, 466), size=32, bold=True)
+        c.text(_("Rolling targets ask for part of this reach, never more."), (640, 526), size=28)
+        c.text(_("Ball units, not a medical range of motion."), (640, 560), size=24, color=Theme.TEXT_DIM)
         self.buttons.draw(c, size=36)

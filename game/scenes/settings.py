@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from game.i18n import N_, _, mid_sentence
 from game.input import Act, Action
 from game.profiles import ProfileError, Profiles, profiles_held
 from game.scene import Pop, Push, Scene, Transition
@@ -24,27 +25,32 @@ from game.ui import Canvas, LRect, Theme, draw_gear, draw_hand
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, draw_frame_icon, draw_hint
 from hardware.sample import Sample
 
-ORDER = ("hand", "scan", "scan_s", "game_speed", "text_scale", "cue_volume", "speech", "speech_volume")
-NAMES = {"hand": "Hand", **{k: v.name for k, v in SETTINGS_INFO.items()}}
+ORDER = ("hand", "scan", "scan_s", "game_speed", "text_scale", "cue_volume", "speech", "speech_volume", "language")
+NAMES = {"hand": N_("Hand"), **{k: v.name for k, v in SETTINGS_INFO.items()}}  # marked; translated where drawn
 # What each tile does, in one short plain sentence (shown under the tiles for the lit one).
 EXPLAIN = {
-    "done": "Save and go back.",
-    "hand": "The hand you train. Pictures turn to match it.",
-    "scan": "A yellow frame moves by itself. Squeeze to choose.",
-    "scan_s": "How long the frame waits on each choice.",
-    "game_speed": "How much time you get between squeezes.",
-    "text_scale": "How big the words are.",
-    "cue_volume": "How loud the beeps are.",
-    "speech": "The game reads words out loud.",
-    "speech_volume": "How loud the voice is.",
+    "done": N_("Save and go back."),
+    "hand": N_("The hand you train. Pictures turn to match it."),
+    "scan": N_("A yellow frame moves by itself. Squeeze to choose."),
+    "scan_s": N_("How long the frame waits on each choice."),
+    "game_speed": N_("How much time you get between squeezes."),
+    "text_scale": N_("How big the words are."),
+    "cue_volume": N_("How loud the beeps are."),
+    "speech": N_("The game reads words out loud."),
+    "speech_volume": N_("How loud the voice is."),
+    "language": N_("The language of the words."),
 }
 TILE_W, TILE_H = 270, 196
 GRID_X, GRID_Y = 70, 150
 
 
-def _tile(i: int) -> LRect:
-    col, row = i % 4, i // 4
-    return LRect(GRID_X + col * 290, GRID_Y + row * 216, TILE_W, TILE_H)
+def _tile(i: int, n: int = 8) -> LRect:
+    if n <= 8:
+        col, row = i % 4, i // 4
+        return LRect(GRID_X + col * 290, GRID_Y + row * 216, TILE_W, TILE_H)
+    # More than eight settings: five narrower tiles a row, the same two rows.
+    col, row = i % 5, i // 5
+    return LRect(40 + col * 242, GRID_Y + row * 216, 226, TILE_H)
 
 
 # ------------------------------------------------------------------ icons
@@ -112,6 +118,17 @@ def _voice_icon(on: bool):  # noqa: ANN202
     return icon
 
 
+def _language_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+    """Two speech bubbles, one behind the other: 'language'."""
+    x, y = center
+    c.rect(Theme.TEXT_DIM, (x - size * 0.5, y - size * 0.42, size * 0.62, size * 0.46), radius=size * 0.1)
+    c.rect(Theme.TEXT, (x - size * 0.12, y - size * 0.12, size * 0.62, size * 0.46), radius=size * 0.1)
+    c.polygon(Theme.TEXT, [(x + size * 0.25, y + size * 0.3), (x + size * 0.38, y + size * 0.48),
+                           (x + size * 0.1, y + size * 0.3)])
+    for i in (-1, 0, 1):
+        c.circle(Theme.PANEL, (x + size * 0.19 + i * size * 0.15, y + size * 0.11), size * 0.045)
+
+
 def _hand_icon(hand: str):  # noqa: ANN202
     def icon(c: Canvas, center: tuple[float, float], size: float) -> None:
         draw_hand(c, (center[0], center[1] + size * 0.12), size * 0.85, 0.25, mirror=hand == "left")
@@ -131,6 +148,7 @@ def _icon_for(key: str, a: AccessSettings):  # noqa: ANN202
         "game_speed": _speed_icon(a.game_speed), "text_scale": _text_icon,
         "cue_volume": _volume_icon(a.cue_volume), "speech": _voice_icon(a.speech),
         "speech_volume": _volume_icon(a.speech_volume if a.speech else 0.0),
+        "language": _language_icon,
     }[key]
 
 
@@ -147,19 +165,19 @@ class SettingsScene(Scene):
             self.who = ""
         self.buttons = ButtonGroup([])
         self._build()
-        self.ctx.speech.say("Settings")
+        self.ctx.speech.say(_("Settings"))
 
     def _build(self) -> None:
         a: AccessSettings = self.ctx.access
-        buttons = [Button("done", "Done", LRect(30, 30, 220, 84), icon=None, size=36)]
+        buttons = [Button("done", _("Done"), LRect(30, 30, 220, 84), icon=None, size=36)]
         for i, key in enumerate(ORDER):
-            value = a.hand.capitalize() if key == "hand" else a.label(key)
+            value = self._words(a, key)
             icon = _icon_for(key, a)
             # In the clinic kiosk the trained hand is the staff's to change.
             enabled = not (key == "hand" and self.ctx.kiosk)
-            buttons.append(Button(key, NAMES[key], _tile(i), icon=icon, value=value, enabled=enabled))
+            buttons.append(Button(key, _(NAMES[key]), _tile(i, len(ORDER)), icon=icon, value=value, enabled=enabled))
         self.buttons.buttons = buttons
-        self.buttons.columns = 4
+        self.buttons.columns = 4 if len(ORDER) <= 8 else 5
 
     # ------------------------------------------------------------ logic
     def proposed(self, key: str) -> object:
@@ -172,7 +190,9 @@ class SettingsScene(Scene):
         return value
 
     def _words(self, a: AccessSettings, key: str) -> str:
-        return a.hand.capitalize() if key == "hand" else a.label(key)
+        if key == "hand":
+            return _("Left") if a.hand == "left" else _("Right")
+        return _(a.label(key))
 
     def change(self, key: str) -> Transition:
         """Choosing a tile: a setting that changes how the game treats the patient is asked
@@ -184,8 +204,11 @@ class SettingsScene(Scene):
         a: AccessSettings = self.ctx.access
         after = replace(a, hand=value) if key == "hand" else a.with_value(key, value)
         now, then = self._words(a, key), self._words(after, key)
-        question = (f"Change hand to {value}?" if key == "hand"
-                    else f"Change {NAMES[key].lower()} to {then.lower()}?")
+        if key == "hand":
+            question = _("Change hand to left?") if value == "left" else _("Change hand to right?")
+        else:
+            question = _("Change {setting} to {value}?").format(setting=mid_sentence(_(NAMES[key])),
+                                                                value=mid_sentence(then))
         from game.scenes.confirm import ConfirmScene
 
         # The picture shows the setting as it would be (the other hand, the new speed).
@@ -201,14 +224,17 @@ class SettingsScene(Scene):
             self.message = ""
         except ProfileError as exc:
             if profiles_held(ctx.store) is None:
-                self.message = f"Not saved: {exc}"
+                self.message = _("Not saved: {reason}").format(reason=exc)
                 return
             # A scripted run: the change holds for this run only; the patient's own settings are kept.
             saved = replace(a, hand=value) if key == "hand" else a.with_value(key, value)
-            who = f"{self.who}'s" if self.who else "the patient's"
-            self.message = f"For this run only: this is {profiles_held(ctx.store)}, so {who} saved settings stay as they are."
+            held = _(profiles_held(ctx.store))
+            self.message = (_("For this run only: this is {run}, so {name}'s saved settings stay as they are.")
+                            .format(run=held, name=self.who) if self.who else
+                            _("For this run only: this is {run}, so the patient's saved settings stay as they are.")
+                            .format(run=held))
         except ValueError as exc:
-            self.message = f"Not saved: {exc}"
+            self.message = _("Not saved: {reason}").format(reason=exc)
             return
         apply_access(ctx, saved)
         if key == "hand":
@@ -219,9 +245,9 @@ class SettingsScene(Scene):
         if key == "cue_volume":
             ctx.audio.play("success")
         elif key in ("speech", "speech_volume"):
-            ctx.speech.say("This is my voice" if saved.speech else "")
+            ctx.speech.say(_("This is my voice") if saved.speech else "")
         else:
-            ctx.speech.say(f"{NAMES[key]}: {saved.hand if key == 'hand' else saved.label(key)}")
+            ctx.speech.say(f"{_(NAMES[key])}: {self._words(saved, key)}")
         self._build()
 
     def _choose(self, chosen: str | None) -> Transition:
@@ -259,13 +285,13 @@ class SettingsScene(Scene):
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
         draw_gear(c, (470, 72), 56, Theme.FOCUS)
-        c.text("Settings", (520, 72), size=56, bold=True, anchor="midleft")
+        c.text(_("Settings"), (520, 72), size=56, bold=True, anchor="midleft")
         if self.who:
-            c.text(f"for {self.who}", (1250, 72), size=28, color=Theme.TEXT_DIM, anchor="midright")
+            c.text(_("for {name}").format(name=self.who), (1250, 72), size=28, color=Theme.TEXT_DIM, anchor="midright")
         self.buttons.draw(c, size=32)
         if self.message:
             c.paragraph(self.message, (640, 590), 1100, size=26, color=Theme.FOCUS)
         else:
             key = self.buttons.focused.id
-            draw_hint(c, EXPLAIN.get(key, ""), (640, 612), size=30, icon=self.buttons.focused.icon or _done_icon)
+            draw_hint(c, _(EXPLAIN[key]) if key in EXPLAIN else "", (640, 612), size=30, icon=self.buttons.focused.icon or _done_icon)
         draw_choose_hint(c, self.buttons.scanning, (640, 680), size=24)

@@ -13,12 +13,19 @@ from collections.abc import Callable
 
 import pygame
 
+from game.i18n import N_, _
 from game.input import Act, Action
 from game.profiles import TILE_COLOURS, TILE_ICONS, ProfileError, Profiles
 from game.scene import Pop, Push, Replace, Scene, Transition
-from game.scenes.patients import draw_tile_badge, select_patient
+from game.scenes.patients import draw_tile_badge, hand_words, patient_language_words, select_patient
 from game.ui import Canvas, LRect, Theme
-from game.widgets import Button, ButtonGroup
+from game.widgets import Button, ButtonGroup, fit_size
+
+# The tile's colour and shape names as stored (game/profiles.py), translated where shown.
+TILE_WORDS = {"orange": N_("orange"), "sky": N_("sky"), "green": N_("green"), "yellow": N_("yellow"),
+              "blue": N_("blue"), "vermillion": N_("vermillion"), "purple": N_("purple"), "circle": N_("circle"),
+              "square": N_("square"), "triangle": N_("triangle"), "diamond": N_("diamond"), "star": N_("star"),
+              "heart": N_("heart"), "moon": N_("moon"), "leaf": N_("leaf")}
 
 
 class StaffScene(Scene):
@@ -56,10 +63,10 @@ class StaffPinScene(StaffScene):
         buttons = []
         for i, k in enumerate(KEYPAD):
             col, row = i % 3, i // 3
-            label = {"del": "Delete", "ok": "OK"}.get(k, k)
+            label = {"del": _("Delete"), "ok": _("OK")}.get(k, k)
             buttons.append(Button(k, label, LRect(KEY_X + col * (KEY_W + 10), KEY_Y + row * (KEY_H + 10),
                                                   KEY_W, KEY_H), size=44 if k.isdigit() else 32))
-        buttons.append(Button("cancel", "Cancel", LRect(1000, 600, 240, 90), size=32))
+        buttons.append(Button("cancel", _("Cancel"), LRect(1000, 600, 240, 90), size=32))
         self.buttons = ButtonGroup(buttons, columns=3)
         self._read_lock()
 
@@ -68,7 +75,7 @@ class StaffPinScene(StaffScene):
         if self.locked_for > 0:
             from game.staff import format_wait
 
-            self.message = f"Too many wrong tries. Locked for {format_wait(self.locked_for)}."
+            self.message = _("Too many wrong tries. Locked for {wait}.").format(wait=format_wait(self.locked_for))
             self.pin = ""
 
     def _press(self, k: str) -> Transition:
@@ -89,7 +96,7 @@ class StaffPinScene(StaffScene):
 
     def _submit(self) -> Transition:
         if not self.pin:
-            self.message = "Type the staff PIN first."
+            self.message = _("Type the staff PIN first.")
             return None
         result = self.lock.check(self.pin)
         self.pin = ""
@@ -126,13 +133,13 @@ class StaffPinScene(StaffScene):
                 self._recheck = 1.0
                 self._read_lock()
                 if self.locked_for <= 0:
-                    self.message = "You can try again."
+                    self.message = _("You can try again.")
         return None
 
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        c.text("Staff only", (640, 60), size=56, bold=True)
-        c.text("Type the staff PIN", (640, 122), size=32, color=Theme.TEXT_DIM)
+        c.text(_("Staff only"), (640, 60), size=56, bold=True)
+        c.text(_("Type the staff PIN"), (640, 122), size=32, color=Theme.TEXT_DIM)
         box = LRect(415, 160, 470, 76)
         c.rect(Theme.PANEL, box, radius=14)
         for i in range(len(self.pin)):
@@ -141,7 +148,7 @@ class StaffPinScene(StaffScene):
             c.paragraph(self.message, (190, 300), 200, size=28,
                         color=Theme.FOCUS if self.locked_for <= 0 else Theme.NEAR, anchor="midtop")
         self.buttons.draw(c, size=40)
-        c.text("Enter to check, Esc to cancel", (640, 690), size=24, color=Theme.TEXT_DIM)
+        c.text(_("Enter to check, Esc to cancel"), (640, 690), size=24, color=Theme.TEXT_DIM)
 
 
 # ------------------------------------------------------------------ the menu
@@ -159,15 +166,16 @@ class StaffMenuScene(StaffScene):
     def _buttons(self) -> None:
         from game.staff import KioskSettings
 
-        names = "on" if KioskSettings(self.ctx.store).show_names else "off"
+        names = _("on") if KioskSettings(self.ctx.store).show_names else _("off")
         focus = self.buttons.focus if hasattr(self, "buttons") else 0
         self.buttons = ButtonGroup([
-            Button("patients", "Patients", LRect(90, 170, 340, 150), note="edit, program, calibrate"),
-            Button("add", "Add patient", LRect(470, 170, 340, 150)),
-            Button("names", f"Names: {names}", LRect(850, 170, 340, 150), note="full names on tiles"),
-            Button("done", "Done", LRect(90, 370, 530, 150), note="back to the picker, for the next patient"),
-            Button("close", "Press again" if self.confirm_close else "Close the kiosk", LRect(660, 370, 530, 150),
-                   note="stop the game on this PC"),
+            Button("patients", _("Patients"), LRect(90, 170, 340, 150), note=_("edit, program, calibrate")),
+            Button("add", _("Add patient"), LRect(470, 170, 340, 150)),
+            Button("names", _("Names: {setting}").format(setting=names), LRect(850, 170, 340, 150),
+                   note=_("full names on tiles")),
+            Button("done", _("Done"), LRect(90, 370, 530, 150), note=_("back to the picker, for the next patient")),
+            Button("close", _("Press again") if self.confirm_close else _("Close the kiosk"), LRect(660, 370, 530, 150),
+                   note=_("stop the game on this PC")),
         ], columns=3, focus=focus)
 
     def _do(self, chosen: str | None) -> Transition:
@@ -178,7 +186,7 @@ class StaffMenuScene(StaffScene):
         if chosen == "patients":
             return Push(StaffPatientsScene())
         if chosen == "add":
-            return Push(TextEntryScene("Name of the new patient", on_done=self._add))
+            return Push(TextEntryScene(_("Name of the new patient"), on_done=self._add))
         if chosen == "names":
             from game.staff import KioskSettings
 
@@ -211,14 +219,14 @@ class StaffMenuScene(StaffScene):
 
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        c.text("Staff menu", (640, 80), size=60, bold=True)
+        c.text(_("Staff menu"), (640, 80), size=60, bold=True)
         self.buttons.draw(c, size=40)
         if self.confirm_close:
-            c.text("Press Close the kiosk again to stop the game. Patients cannot use this PC until it is "
-                   "started again.", (640, 570), size=24, color=Theme.FOCUS)
+            c.paragraph(_("Press Close the kiosk again to stop the game. Patients cannot use this PC until it is "
+                          "started again."), (640, 556), 1100, size=24, color=Theme.FOCUS, anchor="midtop")
         elif self.note:
             c.paragraph(self.note, (640, 548), 1100, size=24, color=Theme.NEAR, anchor="midtop")
-        c.text("Left alone, this menu closes by itself.", (640, 650), size=26,
+        c.text(_("Left alone, this menu closes by itself."), (640, 650), size=26,
                color=Theme.TEXT_DIM)
 
 
@@ -270,11 +278,11 @@ class StaffPatientsScene(StaffScene):
 
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
-        c.text("Patients", (640, 64), size=52, bold=True)
+        c.text(_("Patients"), (640, 64), size=52, bold=True)
         c.rect(Theme.PANEL, BACK_RECT, radius=14)
-        c.text("Back", BACK_RECT.center, size=30, bold=True)
+        c.text(_("Back"), BACK_RECT.center, size=fit_size(c, _("Back"), 30, BACK_RECT.w - 12, bold=True), bold=True)
         if not self.patients:
-            c.text("No patients yet: use Add patient in the staff menu.", (640, 300), size=32)
+            c.text(_("No patients yet: use Add patient in the staff menu."), (640, 300), size=32)
         page = self.focus // PER_PAGE
         for i in range(page * PER_PAGE, min(len(self.patients), (page + 1) * PER_PAGE)):
             p, r = self.patients[i], self.row_rect(i)
@@ -287,7 +295,8 @@ class StaffPatientsScene(StaffScene):
             c.text(self.titles.get(p.id, ""), (r.x + 620, r.center[1]), size=26, color=Theme.TEXT_DIM,
                    anchor="midleft")
         pages = max(1, -(-len(self.patients) // PER_PAGE))
-        c.text(f"Arrows to move, Enter or click to edit. Page {page + 1} of {pages}", (640, 690), size=24,
+        c.text(_("Arrows to move, Enter or click to edit. Page {page} of {pages}").format(page=page + 1, pages=pages),
+               (640, 690), size=24,
                color=Theme.TEXT_DIM)
 
 
@@ -316,14 +325,15 @@ class StaffPatientScene(StaffScene):
         self.level_title = _level_title(self.p, self.ctx.level_dirs)
         self.calibrated = profiles.calibration(self.p) is not None
         focus = self.buttons.focus if hasattr(self, "buttons") else 0
-        specs = [("program", "Program"), ("hand", "Hand"), ("calibrate", "Calibrate"), ("progress", "Progress"),
-                 ("colour", "Colour"), ("shape", "Shape"), ("rename", "Rename"), ("name", "Name on tile"),
-                 ("archive", "Press again" if self.confirm_archive else "Archive"), ("back", "Back")]
+        specs = [("program", _("Program")), ("hand", _("Hand")), ("language", _("Language")),
+                 ("calibrate", _("Calibrate")), ("progress", _("Progress")), ("colour", _("Colour")),
+                 ("shape", _("Shape")), ("rename", _("Rename")), ("name", _("Name on tile")),
+                 ("archive", _("Press again") if self.confirm_archive else _("Archive")), ("back", _("Back"))]
         buttons = []
         for i, (bid, label) in enumerate(specs):
-            col, row = i % 5, i // 5
-            buttons.append(Button(bid, label, LRect(40 + col * 244, 470 + row * 118, 224, 100), size=30))
-        self.buttons = ButtonGroup(buttons, columns=5, focus=min(focus, len(buttons) - 1))
+            col, row = i % 6, i // 6
+            buttons.append(Button(bid, label, LRect(40 + col * 202, 470 + row * 118, 186, 100), size=30))
+        self.buttons = ButtonGroup(buttons, columns=6, focus=min(focus, len(buttons) - 1))
 
     def _select(self) -> None:
         select_patient(self.ctx, self.p.id)  # the program, hand and calibration screens act on this patient
@@ -353,11 +363,17 @@ class StaffPatientScene(StaffScene):
             self._select()
             return Push(ProgressScene())
         if chosen == "rename":
-            return Push(TextEntryScene(f"New name for {self.p.name}", initial=self.p.name, on_done=self._rename))
+            return Push(TextEntryScene(_("New name for {name}").format(name=self.p.name), initial=self.p.name,
+                                       on_done=self._rename))
         if chosen == "hand":
             from game.scenes.patients import ask_hand_change
 
             return ask_hand_change(self.ctx, self.p, profiles, self.reload)  # "Change Ann's hand to left?"
+        if chosen == "language":
+            from game.scenes.patients import ask_language_change
+
+            self._select()
+            return ask_language_change(self.ctx, self.p, self.reload, where="staff screen")
         if chosen == "colour":
             profiles.set_tile(self.p.id, colour=TILE_COLOURS[(TILE_COLOURS.index(self.p.colour) + 1) % len(TILE_COLOURS)])
         elif chosen == "shape":
@@ -375,7 +391,8 @@ class StaffPatientScene(StaffScene):
         elif chosen == "archive":
             if not self.confirm_archive:
                 self.confirm_archive = True
-                self.message = f"Press Archive again to hide {self.p.name} from the picker. Their records are kept."
+                self.message = _("Press Archive again to hide {name} from the picker. Their records are kept.").format(
+                    name=self.p.name)
             else:
                 profiles.archive(self.p.id)
                 return Pop()
@@ -404,13 +421,17 @@ class StaffPatientScene(StaffScene):
         c.text(p.name, (360, 90), size=50, bold=True, anchor="midleft")
         own = p.settings.get("show_full_name")
         clinic = KioskSettings(self.ctx.store).show_names
-        name_rule = {True: "always shown", False: "never shown"}.get(own, f"clinic setting ({'on' if clinic else 'off'})")
-        rows = [("Program", self.level_title), ("Hand", f"{p.hand.capitalize()} hand"),
-                ("Strongest squeeze", "Measured" if self.calibrated else "Not measured yet"),
-                ("Tile", f"{p.colour} {p.icon}, {p.initials}"), ("Name on tile", name_rule)]
+        name_rule = {True: _("always shown"), False: _("never shown")}.get(
+            own, _("clinic setting ({setting})").format(setting=_("on") if clinic else _("off")))
+        rows = [(_("Program"), self.level_title), (_("Hand"), hand_words(p.hand)),
+                (_("Strongest squeeze"), _("Measured") if self.calibrated else _("Not measured yet")),
+                (_("Tile"), _("{colour} {shape}, {initials}").format(colour=_(TILE_WORDS.get(p.colour, p.colour)),
+                                                                  shape=_(TILE_WORDS.get(p.icon, p.icon)),
+                                                                  initials=p.initials)),
+                (_("Name on tile"), name_rule), (_("Language"), patient_language_words(p))]
         for i, (label, value) in enumerate(rows):
-            y = 160 + i * 52
-            c.text(label, (360, y), size=26, color=Theme.TEXT_DIM, anchor="midleft")
+            y = 140 + i * 48
+            c.text(label, (360, y), size=fit_size(c, label, 26, 270), color=Theme.TEXT_DIM, anchor="midleft")
             c.text(value, (640, y), size=30, bold=True, anchor="midleft")
         if self.message:
             c.text(self.message, (640, 420), size=24, color=Theme.FOCUS)
@@ -457,4 +478,4 @@ class TextEntryScene(StaffScene):
         c.text(self.text + "|", (box.x + 30, box.center[1]), size=48, anchor="midleft")
         if self.message:
             c.paragraph(self.message, (640, 400), 1000, size=28, color=Theme.FOCUS)
-        c.text("Type, then Enter to save. Esc to cancel.", (640, 620), size=30, color=Theme.TEXT_DIM)
+        c.text(_("Type, then Enter to save. Esc to cancel."), (640, 620), size=30, color=Theme.TEXT_DIM)

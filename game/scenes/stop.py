@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from game.i18n import _
 from game.input import Act, Action
 from game.scene import Pop, Scene, Transition
 from game.ui import Canvas, LRect, Theme, draw_cross, draw_stop_icon
@@ -35,9 +36,9 @@ class StopScene(Scene):
 
     def enter(self) -> None:
         self.buttons = ButtonGroup([
-            Button("resume", "Keep going", LRect(170, 320, 300, 200), icon=draw_keep_going_icon),
-            Button("stop", "Stop for today", LRect(490, 320, 300, 200), icon=draw_stop_today_icon),
-            Button("pain", "It hurts", LRect(810, 320, 300, 200), icon=_hurt_icon),
+            Button("resume", _("Keep going"), LRect(170, 320, 300, 200), icon=draw_keep_going_icon),
+            Button("stop", _("Stop for today"), LRect(490, 320, 300, 200), icon=draw_stop_today_icon),
+            Button("pain", _("It hurts"), LRect(810, 320, 300, 200), icon=_hurt_icon),
         ])
 
     def handle(self, action: Action) -> Transition:
@@ -54,7 +55,7 @@ class StopScene(Scene):
     def draw(self, c: Canvas, alpha: float) -> None:
         c.rect(Theme.BG, LRect(140, 110, 1000, 500), radius=30)
         c.rect(Theme.FOCUS, LRect(140, 110, 1000, 500), radius=30, width=4)
-        c.text("Stop now?", (640, 190), size=60, bold=True)
-        c.text("If anything hurts, stop. That is always right.", (640, 260), size=32, color=Theme.TEXT_DIM)
+        c.text(_("Stop now?"), (640, 190), size=60, bold=True)
+        c.text(_("If anything hurts, stop. That is always right."), (640, 260), size=32, color=Theme.TEXT_DIM)
         self.buttons.draw(c, size=34)
-        c.text("Your squeezes so far are saved.", (640, 570), size=26, color=Theme.TEXT_DIM)
+        c.text(_("Your squeezes so far are saved."), (640, 570), size=26, color=Theme.TEXT_DIM)

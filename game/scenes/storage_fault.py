@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from game.i18n import _
 from game.input import Act, Action
 from game.scene import Scene, Transition
 from game.ui import Canvas, LRect, Theme, draw_cross
@@ -57,10 +58,11 @@ class StorageFaultScene(Scene):
     def enter(self) -> None:
         buttons = []
         if self.fault.can_repair:
-            buttons.append(Button(REPAIR, "Move aside and start fresh", LRect(170, 580, 520, 100), icon=_fresh_icon))
-            buttons.append(Button(CLOSE, "Close", LRect(730, 580, 380, 100), icon=_close_icon))
+            buttons.append(Button(REPAIR, _("Move aside and start fresh"), LRect(170, 580, 520, 100),
+                                  icon=_fresh_icon))
+            buttons.append(Button(CLOSE, _("Close"), LRect(730, 580, 380, 100), icon=_close_icon))
         else:
-            buttons.append(Button(CLOSE, "Close", LRect(450, 580, 380, 100), icon=_close_icon))
+            buttons.append(Button(CLOSE, _("Close"), LRect(450, 580, 380, 100), icon=_close_icon))
         # The safe choice first: nothing moves unless someone asks for it.
         self.buttons = ButtonGroup(buttons, focus=len(buttons) - 1)
 
@@ -80,14 +82,14 @@ class StorageFaultScene(Scene):
         c.text(f.title, (640, 150), size=48, bold=True, color=Theme.FOCUS)
         y = c.paragraph(f.explanation, (640, 200), 1080, size=28, color=Theme.TEXT)
         c.rect(Theme.PANEL, LRect(90, y + 10, 1100, 560 - y - 30), radius=20)
-        c.text("What to do", (130, y + 30), size=28, bold=True, anchor="topleft")
+        c.text(_("What to do"), (130, y + 30), size=28, bold=True, anchor="topleft")
         end = c.paragraph(f.what_to_do[:1].upper() + f.what_to_do[1:], (130, y + 72), 1020, size=26,
                           color=Theme.TEXT, anchor="topleft")
         if self.kiosk:
-            c.text("Please ask a member of staff.", (130, end + 6), size=26, bold=True, color=Theme.TEXT,
+            c.text(_("Please ask a member of staff."), (130, end + 6), size=26, bold=True, color=Theme.TEXT,
                    anchor="topleft")
         self.buttons.draw(c, size=32)
-        c.text(f"Records: {f.path}", (640, 700), size=18, color=Theme.TEXT_DIM)
+        c.text(_("Records: {path}").format(path=f.path), (640, 700), size=18, color=Theme.TEXT_DIM)
 
 
 def show_fault_screen(fault: StorageFault, *, headless: bool = False, kiosk: bool = False,
@@ -106,7 +108,7 @@ def show_fault_screen(fault: StorageFault, *, headless: bool = False, kiosk: boo
 
     try:
         pygame.init()
-        pygame.display.set_caption("Squeeze Quest: the records need attention")
+        pygame.display.set_caption(_("Squeeze Quest: the records need attention"))
         flags = pygame.FULLSCREEN if (fullscreen or kiosk) and not headless else pygame.RESIZABLE
         screen = pygame.display.set_mode(window_size, flags)
     except pygame.error:

@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
+from game.i18n import N_, _
 from game.program import ExercisePlan
 
 BASE_STEP_PCT = 1.0  # the staircase's step after a success, %MVC
@@ -138,19 +139,21 @@ class DifficultyChange:
         return asdict(self)
 
 
-def describe_change(change: DifficultyChange, *, when: str = "this set") -> str:
-    """The change in plain words for the patient, said on the rest screen before the set
-    it applies to: 'Hold a little longer this set: 1.5 s'."""
+def describe_change(change: DifficultyChange, *, when: str = N_("this set")) -> str:
+    """The change in plain words for the patient (in their language), said on the rest screen
+    before the set it applies to: 'Hold a little longer this set: 1.5 s'. ``when`` is marked
+    with N_ ("this set", "after the rest")."""
     up = change.after > change.before
+    w, s = _(when), f"{change.after:g}"
     if change.setting == "hold_s":
-        return (f"Hold a little longer {when}: {change.after:g} s" if up
-                else f"A shorter hold {when}: {change.after:g} s")
+        return (_("Hold a little longer {when}: {seconds} s") if up
+                else _("A shorter hold {when}: {seconds} s")).format(when=w, seconds=s)
     if change.setting == "cue_s":
-        return (f"A little more time for each one {when}: one every {change.after:g} s" if up
-                else f"A little quicker {when}: one every {change.after:g} s")
+        return (_("A little more time for each one {when}: one every {seconds} s") if up
+                else _("A little quicker {when}: one every {seconds} s")).format(when=w, seconds=s)
     if change.setting == "roll_target_pct":
-        return f"A little further {when}" if up else f"A little shorter roll {when}"
-    return f"A little stronger {when}" if up else f"A little lighter {when}"
+        return (_("A little further {when}") if up else _("A little shorter roll {when}")).format(when=w)
+    return (_("A little stronger {when}") if up else _("A little lighter {when}")).format(when=w)
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from game.i18n import N_, _
 from game.therapy.filters import LowPass2
 from game.therapy.roll_reps import RollRange, RollRepSettings, estimate_roll_range
 from hardware.sample import Sample
@@ -47,7 +48,7 @@ MIN_RANGE = 1.0  # device units
 # A still hand's steady rate above this is a ball being rolled, not a gyro bias.
 MAX_BIAS = 30.0  # device units per second
 # The roll axes in the order they are measured, with the words the patient sees.
-AXES: tuple[tuple[str, str], ...] = (("y", "forward and back"), ("x", "side to side"))
+AXES: tuple[tuple[str, str], ...] = (("y", N_("forward and back")), ("x", N_("side to side")))  # translated where shown
 
 
 def _filtered_sd(t: np.ndarray, rates: np.ndarray) -> float:
@@ -120,7 +121,7 @@ class RollCalibrationRun:
 
     @property
     def axis_words(self) -> str:
-        return AXES[min(self.axis_index, len(AXES) - 1)][1]
+        return _(AXES[min(self.axis_index, len(AXES) - 1)][1])
 
     def feed(self, samples: list[Sample]) -> None:
         for s in samples:
@@ -160,28 +161,28 @@ class RollCalibrationRun:
 
     def _end_still(self) -> None:
         if len(self.still) < MIN_SAMPLES:
-            return self._fail("No readings from the ball. Check the cable and try again.")
+            return self._fail(_("No readings from the ball. Check the cable and try again."))
         rec = np.asarray(self.still, dtype=float)
         rates = rec[:, 1:3]
         bias = rates.mean(axis=0)
         if np.any(np.abs(bias) > MAX_BIAS):
-            return self._fail("The ball moved while it should be still. Rest your hand on it, "
-                              "keep it still, and we start again.")
+            return self._fail(_("The ball moved while it should be still. Rest your hand on it, "
+                                "keep it still, and we start again."))
         self.bias = (float(bias[0]), float(bias[1]))
         self.noise_rate = _filtered_sd(rec[:, 0], rates)
         self._go(RollStep.READY)
 
     def _end_roll(self) -> None:
         if len(self.recording) < MIN_SAMPLES:
-            return self._fail("No readings from the ball while rolling. Check the cable and try again.")
+            return self._fail(_("No readings from the ball while rolling. Check the cable and try again."))
         rec = np.asarray(self.recording, dtype=float)
         rr = estimate_roll_range(rec[:, 0], rec[:, 1] - self.bias[0], rec[:, 2] - self.bias[1],
                                  window_s=self.window_s, hop_s=HOP_S)
         value = rr.on(self.axis)
         floor = max(MIN_RANGE, NOISE_SPAN_S * self.noise_rate)
         if value < floor:
-            return self._fail(f"We could not see the ball roll {self.axis_words}. That is fine: "
-                              "try again with a bigger roll, or ask your therapist.")
+            return self._fail(_("We could not see the ball roll {direction}. That is fine: "
+                                "try again with a bigger roll, or ask your therapist.").format(direction=self.axis_words))
         self.ranges[self.axis] = value
         self.axis_index += 1
         if self.axis_index >= len(AXES):
