@@ -190,7 +190,7 @@ class PinchGame(MiniGame):
                                                                                   GROUND_Y + 70 + (k % 3) * 22), 3)
         elif look.twist == "festival":  # far lanterns already up in the sky
             for k in range(14):
-                x, y = 330 + (k * 173) % 900, 40 + (k * 71) % 90  # above the row of stars, clear of the count
+                x, y = 330 + (k * 173) % 620, 40 + (k * 71) % 90  # above the row of stars, clear of the buttons
                 c.ellipse((150, 70, 20) if k % 2 else (120, 60, 90), (x - 12, y - 15, 24, 30))
                 c.circle((200, 150, 60), (x, y + 4), 4)
 

@@ -171,13 +171,13 @@ class PowerGripGame(MiniGame):
         c.clear(look.color("sky", (120, 190, 235)))
         c.rect(look.color("sky_top", (160, 210, 240)), (0, 0, LOGICAL_W, 260))
         if look.twist == "sun":
-            c.circle((250, 220, 90), (1040, 110), 62)
-            c.circle((255, 240, 150), (1040, 110), 46)
+            c.circle((250, 220, 90), (900, 72), 52)  # clear of Pause and Stop, and of the count for the left hand
+            c.circle((255, 240, 150), (900, 72), 38)
         elif look.twist == "stars":
             for k in range(36):
                 c.circle((220, 226, 240), ((k * 197) % LOGICAL_W, 30 + (k * 89) % 300), 2 + k % 2)
-            c.circle((240, 236, 200), (1000, 110), 44)
-            c.circle(look.color("sky_top", (14, 22, 54)), (1020, 98), 38)  # a crescent
+            c.circle((240, 236, 200), (900, 72), 44)
+            c.circle(look.color("sky_top", (14, 22, 54)), (920, 60), 38)  # a crescent
         elif look.twist == "snow":
             for k in range(5):  # far white peaks
                 x = 80 + k * 290

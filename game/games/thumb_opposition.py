@@ -35,7 +35,7 @@ TO_CRATE_S = 0.6
 class ThumbOppositionGame(RollGame):
     exercise = "thumb_opposition"
     title = N_("Thumb side to side")
-    instruction = N_("Roll the ball across with your thumb to catch the apple. Then roll back home.")
+    instruction = N_("Roll the ball across with your thumb to catch the fruit. Then roll back home.")
     rep_word = N_("strokes")
     axis = "x"
     demo_caption = N_("Ball on your palm. Thumb rolls it across, then back.")
@@ -115,7 +115,7 @@ class ThumbOppositionGame(RollGame):
         look = self.stage
         c.clear(look.color("sky", BG))
         if look.twist == "orange":
-            c.circle((250, 220, 120), (1060, 90), 50)
+            c.circle((250, 220, 120), (880, 72), 40)  # clear of Pause and Stop
         c.rect(look.color("grass", GRASS), (0, GROUND_Y, LOGICAL_W, 200))
         if look.twist == "cherry":  # petals on the grass
             for k in range(16):
