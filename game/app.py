@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from game import __version__
 from game.i18n import N_
 from game.audio import Audio
+from game.music import Music
 from game.context import AppContext, PlaySettings
 from game.loop import STEP, FixedStep
 from game.settings import apply_patient_settings
@@ -64,6 +65,7 @@ class AppOptions:
     # Scripted play (--input sim / a trace .csv) is recorded under a simulated-play record unless
     # a patient is named here; it is marked simulated either way.
     record_as: str | None = None
+    game: str | None = None  # the game for an exercise that has more than one (e.g. balloon): game/game_choices.py
 
 
 def demo_trace(seed: int = 0) -> np.ndarray:
@@ -252,6 +254,14 @@ class App:
             speech=Speech(allowed=opts.sound and not opts.headless),
         )
         self.ctx.simulated, self.ctx.records_patient_id = records_owner(self.store, opts)
+        # Music only where the sound is on (never in headless runs); its volume is the patient's.
+        self.ctx.music = Music(enabled=self.ctx.audio.enabled)
+        # The choice of game before a set is asked only where someone is there to choose it.
+        self.ctx.ask_game = self.ctx.demos and not self.ctx.simulated
+        if opts.game:
+            from game.game_choices import BY_GAME_ID
+
+            self.ctx.game_choices[BY_GAME_ID[opts.game].exercise] = opts.game
         # The patient's own settings (scan pace, volumes, voice, text size, trained hand) before anything uses them.
         explicit_hand = opts.play.hand
         apply_patient_settings(self.ctx)
@@ -396,6 +406,9 @@ class App:
             if not self.running:
                 return
             self.apply(self.top.update(STEP))
+        # The music follows what the screen on top is doing (a set's phase, a rest; else none).
+        phase = getattr(self.top, "music_phase", None)
+        self.ctx.music.follow(phase() if callable(phase) else None, steps * STEP)
         if not self.running:
             return
         self.draw(alpha)

@@ -69,6 +69,10 @@ def add_play_arguments(p: argparse.ArgumentParser) -> None:
     run_for.add_argument("--frames", type=int, help="stop after this many frames")
     run_for.add_argument("--seconds", type=float, help="stop after this many seconds of game time")
     p.add_argument("--exercise", help="go straight to this exercise (e.g. power_grip)")
+    from game.game_choices import GAME_IDS
+
+    p.add_argument("--game", choices=GAME_IDS, help="the game for an exercise that has more than one "
+                   "(power_grip: bird or balloon; table_roll: boat or marble); the program's `game:` wins")
     p.add_argument("--reps", type=int, default=10, help="repetitions in a set (default 10)")
     p.add_argument("--screenshot", type=Path, help="save the last frame to this PNG file")
     p.add_argument("--size", default="1280x720", help="window size, e.g. 1920x1080")
@@ -105,7 +109,7 @@ def play(ns: argparse.Namespace) -> int:
         return 2
     opts = AppOptions(
         input=ns.input, baud=ns.baud, profile=ns.profile, data_dir=ns.data_dir, fullscreen=ns.fullscreen, headless=ns.headless,
-        frames=ns.frames, seconds=ns.seconds, exercise=ns.exercise, screenshot=ns.screenshot,
+        frames=ns.frames, seconds=ns.seconds, exercise=ns.exercise, game=ns.game, screenshot=ns.screenshot,
         window_size=(w, h), seed=ns.seed, sound=not ns.mute, play=PlaySettings(reps_per_set=ns.reps),
         patient=ns.patient, level=ns.level, kiosk=ns.kiosk, idle_timeout_s=ns.idle_timeout,
         kiosk_status=ns.kiosk_status, record_as=ns.record_as,

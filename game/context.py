@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from game.audio import Audio
+from game.music import Music
 from game.input import InputHub
 from game.program import SessionPlan
 from game.settings import AccessSettings
@@ -56,6 +57,14 @@ class AppContext:
     # simulated-play record, or the one named with --record-as), never the player's own.
     records_patient_id: int | None = None
     simulated: bool = False
+    # Exercises with more than one game (game/game_choices.py): the game chosen this run, by
+    # exercise (the choice screen, or --game), and whether to ask before an exercise's first set
+    # (off in headless and scripted runs: nobody is there to choose).
+    game_choices: dict[str, str] = field(default_factory=dict)
+    ask_game: bool = False
+    games_asked: set[str] = field(default_factory=set)
+    # Background music following the set (game/music.py): its own volume, off in the kiosk by default.
+    music: Music = field(default_factory=Music)
 
     def rng(self, salt: str) -> random.Random:
         """A seeded generator per use, so one game's randomness never shifts another's."""

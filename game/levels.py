@@ -35,8 +35,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
+from game.i18n import N_, _
 from game.therapy.exercises import BY_ID, EXERCISES
 from game.program import ExercisePlan, SessionPlan
+from game.game_choices import BY_GAME_ID, choices_for, fits
 from game.resources import level_dirs, shipped_levels_dir, user_levels_dir  # noqa: F401 - level_dirs: re-exported
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ FingerPair = Literal["index-middle", "middle-ring", "ring-little"]
 FINGER_PAIRS: tuple[str, ...] = get_args(FingerPair)
 Hand = Literal["left", "right", "either"]
 
+GameId = Literal["bird", "balloon", "boat", "marble"]  # game/game_choices.py; a test keeps the two the same
 
 # ---------------------------------------------------------------- models
 class _Settings(BaseModel):
@@ -194,6 +197,11 @@ class ExerciseEntry(ExerciseSettings):
         "finger_squeeze only: the finger pairs to work, in order (index-middle, middle-ring, ring-little). "
         "Each pair gets its own sets and reps. Default: all three."))
 
+    game: GameId | None = Field(None, description=(
+        "Which game the patient plays this exercise with, where it has more than one: power_grip: bird or "
+        "balloon; table_roll: boat or marble. The movement, the counting and the targets are the same in "
+        "each; only the picture differs. Leave it out to let the patient choose (the game remembers their "
+        "choice)."))
 
 class Level(_Settings):
     """A patient's exercise program for one session."""
@@ -235,7 +243,7 @@ class Level(_Settings):
                 for pair in entry.finger_pairs or FINGER_PAIRS:
                     plans.append(ExercisePlan(entry.exercise, finger_pairs=(pair,), **values))
             else:
-                plans.append(ExercisePlan(entry.exercise, **values))
+                plans.append(ExercisePlan(entry.exercise, game=entry.game, **values))
         return tuple(plans)
 
     def to_plan(self, source_file: str | None = None) -> SessionPlan:
@@ -1134,8 +1142,13 @@ def _consistency(level: Level) -> list[tuple[tuple[int | str, ...], str]]:
         if not level.adapt and adapt is not None:
             on = [k for k in AdaptSettings.model_fields if getattr(adapt, k)]
             if on:
-                out.append((loc_of(i, "adapt"), f"{label}: `adapt` lets the game change {', '.join(on)}, but the "
-                                                "program's `adapt: false` turns all adapting off; remove one of them"))
+                out.append((loc_of(i, "adapt"), _("{label}: `adapt` lets the game change {value}, but the program's `adapt: false` turns all adapting off; remove one of them").format(label=label, value=', '.join(on))))
+        if entry.game is not None and not fits(entry.exercise, entry.game):
+            owner = BY_GAME_ID[entry.game].exercise
+            own = choices_for(entry.exercise)
+            fix = (_('for {exercise} choose {value}').format(exercise=entry.exercise, value=' or '.join((g.id for g in own))) if own
+                   else _('{exercise} has one game, so remove `game` here').format(exercise=entry.exercise))
+            out.append((("exercises", i, "game"), _('{label}: `game: {game}` is a {owner} game; {fix}').format(label=label, game=entry.game, owner=owner, fix=fix)))
         if entry.finger_pairs is not None:
             if entry.exercise != "finger_squeeze":
                 out.append((("exercises", i, "finger_pairs"),

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from game.i18n import _
+from game.game_choices import PROFILE_SETTINGS as GAME_SETTINGS
+from game.game_choices import check_game_setting
 from game.settings import SETTINGS_INFO, AccessSettings, check_setting
 from game.records.storage import Store
 from game.therapy.calibration import Calibration
@@ -41,10 +43,13 @@ SETTINGS: dict[str, tuple[type, str]] = {
     "scan_s": (float, "seconds the moving frame stays on each choice, 0.6 to 8"),
     "game_speed": (float, "game speed, 0.5 (slow) to 1.5 (quick), 1 is normal"),
     "cue_volume": (float, "volume of the sound cues, 0 to 1"),
+    "music_volume": (float, "volume of the background music, 0 (off) to 1"),
     "speech": (bool, "spoken words on or off (true or false)"),
     "speech_volume": (float, "volume of the spoken words, 0 to 1"),
     "ask_after_s": (float, "seconds without a squeeze before a set asks 'Keep going?', 5 to 300, or off"),
     "language": (str, "the language of the words on screen: auto (the computer's), en, es, de or zh_Hans"),
+    # The game a patient chose for an exercise with more than one (game_power_grip=balloon).
+    **GAME_SETTINGS,
 }
 
 
@@ -381,6 +386,12 @@ class Profiles:
                 hint = f"; did you mean '{close[0]}'?" if close else f"; settings are: {', '.join(SETTINGS)}"
                 raise ProfileError(f"'{key}' is not a patient setting{hint}")
             kind, what = SETTINGS[key]
+            if key in GAME_SETTINGS:
+                try:
+                    out[key] = check_game_setting(key, value)
+                except ValueError as exc:
+                    raise ProfileError(str(exc)) from None
+                continue
             if key in SETTINGS_INFO and key != "text_scale":
                 try:
                     out[key] = check_setting(key, value)

@@ -15,6 +15,7 @@ from typing import Any
 from game.i18n import LANGUAGE_NAMES, N_, available_languages, normalize, set_language
 
 SCAN_MODES = ("auto", "on", "off")
+MUSIC_KIOSK = 0.0  # the clinic kiosk's music volume for a patient who has not chosen one: off
 ASK_AFTER_MIN, ASK_AFTER_MAX = 5.0, 300.0  # 'Keep going?' never sooner (slow hands rest) nor later than this
 
 
@@ -82,6 +83,8 @@ class AccessSettings:
     cue_volume: float = 0.8
     speech: bool = False
     speech_volume: float = 0.8
+    # Music volume (0: off). In the clinic kiosk it is off until a patient turns it up (MUSIC_KIOSK).
+    music_volume: float = 0.3
     # Seconds with no effort during a set before the game pauses and asks "Keep going?"
     # (0: never). 15 s leaves a slow hand that squeezes every 10 s alone.
     ask_after_s: float = 15.0
@@ -89,9 +92,10 @@ class AccessSettings:
     hand: str = "right"  # the hand trained (kept in the profile's own column)
 
     @classmethod
-    def from_profile(cls, settings: dict[str, Any], hand: str = "right") -> AccessSettings:
+    def from_profile(cls, settings: dict[str, Any], hand: str = "right", *, kiosk: bool = False) -> AccessSettings:
         """From a profile's settings JSON; a damaged or out-of-range value falls back
-        to its default (a bad cell must never lock a patient out)."""
+        to its default (a bad cell must never lock a patient out). In the clinic kiosk
+        (``kiosk``) music is off unless this patient has chosen a music volume."""
         values: dict[str, Any] = {}
         for key in SETTINGS_INFO:
             if key in settings:
@@ -101,6 +105,8 @@ class AccessSettings:
                     pass
         if settings.get("sound") is False and "cue_volume" not in values:
             values["cue_volume"] = 0.0  # the older on/off switch for sound
+        if kiosk and "music_volume" not in values:
+            values["music_volume"] = MUSIC_KIOSK
         return cls(hand=hand if hand in ("left", "right") else "right", **values)
 
     def scans_with(self, keyboard_input: bool) -> bool:
@@ -180,22 +186,23 @@ def check_setting(key: str, value: Any) -> Any:
     return v
 
 
-def load_access(store: Any, patient_id: int) -> AccessSettings:
+def load_access(store: Any, patient_id: int, *, kiosk: bool = False) -> AccessSettings:
     """The patient's settings, or the defaults if the profile cannot be read."""
     from game.profiles import ProfileError, Profiles
 
     try:
         p = Profiles(store).get(patient_id)
     except ProfileError:
-        return AccessSettings()
-    return AccessSettings.from_profile(p.settings, p.hand)
+        return AccessSettings.from_profile({}, kiosk=kiosk)
+    return AccessSettings.from_profile(p.settings, p.hand, kiosk=kiosk)
 
 
 # Settings that change how the game treats the patient: the settings screen asks before changing them.
 CONFIRM_KEYS = frozenset({"hand", "scan", "scan_s", "game_speed", "speech", "speech_volume", "language"})
 
 
-def save_access(store: Any, patient_id: int, key: str, value: Any, *, where: str = "game") -> AccessSettings:
+def save_access(store: Any, patient_id: int, key: str, value: Any, *, where: str = "game",
+                kiosk: bool = False) -> AccessSettings:
     """Change one setting in the patient's profile (an event row says what, old, new and ``where``);
     returns the settings as saved."""
     from game.profiles import Profiles
@@ -208,13 +215,16 @@ def save_access(store: Any, patient_id: int, key: str, value: Any, *, where: str
         if key == "cue_volume" and changes[key] > 0:
             changes["sound"] = True  # turning sounds up also turns the old on/off switch on
         p = profiles.update_settings(patient_id, **changes)
-    return AccessSettings.from_profile(p.settings, p.hand)
+    return AccessSettings.from_profile(p.settings, p.hand, kiosk=kiosk)
 
 
 def apply_access(ctx: Any, settings: AccessSettings) -> None:
     """Make the settings take effect: volumes, voice, hand (the app reads the text size each frame)."""
     ctx.access = settings
     ctx.audio.volume = settings.cue_volume
+    music = getattr(ctx, "music", None)
+    if music is not None:
+        music.volume = settings.music_volume
     speech = getattr(ctx, "speech", None)
     if speech is not None:
         speech.enabled = settings.speech
@@ -225,7 +235,7 @@ def apply_access(ctx: Any, settings: AccessSettings) -> None:
 
 def apply_patient_settings(ctx: Any) -> AccessSettings:
     """Load and apply the current patient's settings (at start and on choosing a patient)."""
-    settings = load_access(ctx.store, ctx.patient_id)
+    settings = load_access(ctx.store, ctx.patient_id, kiosk=bool(getattr(ctx, "kiosk", False)))
     apply_access(ctx, settings)
     return settings
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from game.games.balloon import BalloonGame
 from game.games.base import GameSetup, MiniGame
 from game.games.finger_flexion import FingerFlexionGame
 from game.games.finger_squeeze import FingerSqueezeGame
+from game.games.marble import MarbleGame
 from game.games.pinch import PinchGame
 from game.games.power_grip import PowerGripGame
 from game.games.table_roll import TableRollGame
@@ -23,4 +25,18 @@ GAMES: dict[str, type[MiniGame]] = {
     ThumbOppositionGame.exercise: ThumbOppositionGame,
 }
 
-__all__ = ["GAMES", "GameSetup", "MiniGame"]
+# More than one game for an exercise (issue 17): the same movement, counter and prescription,
+# another picture. Ids and names are in game/game_choices.py (no pygame, for the level files);
+# GAMES above keeps each exercise's default game.
+VARIANTS: dict[str, dict[str, type[MiniGame]]] = {
+    "power_grip": {"bird": PowerGripGame, "balloon": BalloonGame},
+    "table_roll": {"boat": TableRollGame, "marble": MarbleGame},
+}
+
+
+def game_class(exercise: str, game: str | None = None) -> type[MiniGame]:
+    """The class that plays ``exercise`` as ``game`` (None or not one of its games: the default)."""
+    return VARIANTS.get(exercise, {}).get(game or "", GAMES[exercise])
+
+
+__all__ = ["GAMES", "VARIANTS", "GameSetup", "MiniGame", "game_class"]

@@ -236,7 +236,9 @@ def before_play(ctx: Any, scene: Scene) -> Scene:
     if isinstance(exercise, str):
         from game.scenes.roll_calibrate import before_roll_play
 
-        scene = before_roll_play(ctx, scene, exercise)
+        from game.scenes.game_choice import with_game_choice
+
+        scene = before_roll_play(ctx, with_game_choice(ctx, scene), exercise)
     return CalibrateScene(then=scene, automatic=True) if needs_calibration(ctx) else scene
 
 

@@ -52,6 +52,9 @@ class RestScene(Scene):
             return Push(StopScene(self._stop))
         return None
 
+    def music_phase(self) -> str | None:
+        return "rest"  # the calm layer of the music plays on through the rest (game/music.py)
+
     def update(self, dt: float) -> Transition:
         if self.stopped is not None:
             return Pop()

@@ -25,7 +25,8 @@ from game.ui import Canvas, LRect, Theme, draw_gear, draw_hand
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, draw_frame_icon, draw_hint
 from hardware.sample import Sample
 
-ORDER = ("hand", "scan", "scan_s", "game_speed", "text_scale", "cue_volume", "speech", "speech_volume", "language")
+ORDER = ("hand", "scan", "scan_s", "game_speed", "text_scale", "cue_volume", "music_volume", "speech", "speech_volume",
+         "language")
 NAMES = {"hand": N_("Hand"), **{k: v.name for k, v in SETTINGS_INFO.items()}}  # marked; translated where drawn
 # What each tile does, in one short plain sentence (shown under the tiles for the lit one).
 EXPLAIN = {
@@ -36,6 +37,7 @@ EXPLAIN = {
     "game_speed": N_("How much time you get between squeezes."),
     "text_scale": N_("How big the words are."),
     "cue_volume": N_("How loud the beeps are."),
+    "music_volume": N_("Soft music while you exercise."),
     "speech": N_("The game reads words out loud."),
     "speech_volume": N_("How loud the voice is."),
     "language": N_("The language of the words."),
@@ -129,6 +131,21 @@ def _language_icon(c: Canvas, center: tuple[float, float], size: float) -> None:
         c.circle(Theme.PANEL, (x + size * 0.19 + i * size * 0.15, y + size * 0.11), size * 0.045)
 
 
+def _music_icon(volume: float):  # noqa: ANN202
+    def icon(c: Canvas, center: tuple[float, float], size: float) -> None:
+        """Two joined notes; struck through when the music is off."""
+        x, y = center
+        w = max(2.0, size * 0.08)
+        for dx in (-0.28, 0.22):
+            c.ellipse(Theme.TEXT, (x + dx * size - size * 0.14, y + size * 0.18, size * 0.28, size * 0.2))
+            c.line(Theme.TEXT, (x + dx * size + size * 0.12, y + size * 0.26), (x + dx * size + size * 0.12, y - size * 0.3), w)
+        c.line(Theme.TEXT, (x - size * 0.04, y - size * 0.3), (x + size * 0.34, y - size * 0.38), w * 2)
+        if volume <= 0:
+            c.line(Theme.NEAR, (x - size * 0.45, y + size * 0.45), (x + size * 0.45, y - size * 0.45), w * 1.5)
+
+    return icon
+
+
 def _hand_icon(hand: str):  # noqa: ANN202
     def icon(c: Canvas, center: tuple[float, float], size: float) -> None:
         draw_hand(c, (center[0], center[1] + size * 0.12), size * 0.85, 0.25, mirror=hand == "left")
@@ -146,7 +163,8 @@ def _icon_for(key: str, a: AccessSettings):  # noqa: ANN202
     return {
         "hand": _hand_icon(a.hand), "scan": draw_frame_icon, "scan_s": _clock_icon,
         "game_speed": _speed_icon(a.game_speed), "text_scale": _text_icon,
-        "cue_volume": _volume_icon(a.cue_volume), "speech": _voice_icon(a.speech),
+        "cue_volume": _volume_icon(a.cue_volume), "music_volume": _music_icon(a.music_volume),
+        "speech": _voice_icon(a.speech),
         "speech_volume": _volume_icon(a.speech_volume if a.speech else 0.0),
         "language": _language_icon,
     }[key]
@@ -220,7 +238,7 @@ class SettingsScene(Scene):
         ctx = self.ctx
         a: AccessSettings = ctx.access
         try:
-            saved = save_access(ctx.store, ctx.patient_id, key, value, where="settings screen")
+            saved = save_access(ctx.store, ctx.patient_id, key, value, where="settings screen", kiosk=ctx.kiosk)
             self.message = ""
         except ProfileError as exc:
             if profiles_held(ctx.store) is None:
@@ -249,6 +267,10 @@ class SettingsScene(Scene):
         else:
             ctx.speech.say(f"{_(NAMES[key])}: {self._words(saved, key)}")
         self._build()
+
+    def music_phase(self) -> str | None:
+        """On the Music tile the music plays softly, so the patient hears the volume they choose."""
+        return "rest" if self.buttons.buttons and self.buttons.focused.id == "music_volume" else None
 
     def _choose(self, chosen: str | None) -> Transition:
         if chosen is None:

@@ -1,0 +1,39 @@
+"""Shoot the second games (the balloon, the marble garden) for each hand, and their choice screen.
+
+    python docs/screenshots/make_variant_screenshots.py
+
+Writes docs/screenshots/balloon.png, balloon_left.png, marble.png, marble_left.png and
+game_choice.png at 1280x720, from the states in ``tests/variant_screens.py`` (the same
+ones the contrast and glyph tests check).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+SIZE = (1280, 720)
+SHOTS = {"balloon": "play_balloon", "balloon_left": "play_balloon_left_hand", "marble": "play_marble",
+         "marble_left": "play_marble_left_hand", "game_choice": "game_choice"}
+
+
+def main() -> int:
+    from tests.variant_screens import VARIANT_SCREENS
+
+    for out_name, screen in SHOTS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            app = VARIANT_SCREENS[screen](Path(tmp), SIZE)
+            app.draw(0.0)
+            out = HERE / f"{out_name}.png"
+            app.save_screenshot(out)
+            app.shutdown()
+        print(out.relative_to(HERE.parent.parent))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
