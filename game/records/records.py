@@ -112,15 +112,12 @@ def active_days(src: Store | sqlite3.Connection, patient_id: int) -> list[date]:
 
 
 def streak(src: Store | sqlite3.Connection, patient_id: int, *, today: date) -> int:
-    """Days in a row with at least one rep, up to today. A day not yet played today
-    does not break it: the streak then counts up to yesterday."""
-    days = set(active_days(src, patient_id))
-    d = today if today in days else today - timedelta(days=1)
-    n = 0
-    while d in days:
-        n += 1
-        d -= timedelta(days=1)
-    return n
+    """Days of practice in a row up to today, where one missed day in any 7 keeps the streak
+    (:func:`game.therapy.goals.forgiving_streak`: every screen counts it the same way). A day
+    not yet played today does not break it."""
+    from game.therapy.goals import forgiving_streak
+
+    return forgiving_streak(active_days(src, patient_id), today=today).days
 
 
 def strength_over_time(src: Store | sqlite3.Connection, patient_id: int, *, hand: str | None = None) -> list[StrengthPoint]:
