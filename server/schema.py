@@ -13,18 +13,20 @@ is an index range scan on ``records_patient_kind_time``.
 from __future__ import annotations
 
 from sqlalchemy import (
-                        BigInteger,
-                        Boolean,
-                        Column,
-                        DateTime,
-                        ForeignKey,
-                        Index,
-                        Integer,
-                        MetaData,
-                        Sequence,
-                        Table,
-                        Text,
-                        text,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Sequence,
+    Table,
+    Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -137,6 +139,28 @@ records = Table(
     Index("records_patient_kind_time", "patient_uid", "kind", "recorded_at"),
     Index("records_session", "session_uid"),
     Index("records_clinic_time", "clinic_id", "recorded_at"),
+)
+
+# Records of kind "trace" (the raw sensor trace, one per chunk of about a second: about
+# nine records in ten) are kept here instead: the records table stays small for the
+# portal, and "f32le-zlib-b64" samples are stored as their bytes (body holds the rest of
+# the record's body; a "json" trace keeps its samples in body). No foreign keys: rows
+# come only from the upload path, whose clinic and device are the token's.
+traces = Table(
+    "traces", metadata,
+    Column("uid", UUID(as_uuid=True), primary_key=True),
+    Column("clinic_id", UUID(as_uuid=True), nullable=False),
+    Column("device_id", UUID(as_uuid=True), nullable=False),
+    Column("patient_uid", UUID(as_uuid=True)),
+    Column("session_uid", UUID(as_uuid=True)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("seq", Integer),
+    Column("rate_hz", Float),
+    Column("encoding", Text, nullable=False),
+    Column("samples", LargeBinary),
+    Column("body", JSONB, nullable=False),
+    Index("traces_session_seq", "session_uid", "seq"),
 )
 
 access_log = Table(

@@ -356,3 +356,30 @@ def test_postgresql_restarted_the_server_answers_503_then_recovers(clinic_server
     r = _upload(clinic_server, dev, _reps(p, 50))  # the pool's old connections are dead: pre-ping replaces them
     assert r.status_code == 200, r.text
     assert r.json()["stored"] == 50
+
+
+def test_traces_are_stored_apart_with_their_samples_as_bytes(clinic_server, engine, clinics):
+    import base64
+    import struct
+    import zlib
+
+    dev = _device(clinic_server, engine, clinics[0])
+    p, s = uuid.uuid4().hex, uuid.uuid4().hex
+    raw = struct.pack("<8f", 0.0, 1.5, 0.0, 0.0, 0.01, 2.5, 0.1, -0.1)
+    packed = {"uid": uuid.uuid4().hex, "kind": "trace", "patient_uid": p, "session_uid": s, "recorded_at": T0,
+              "body": {"session_uid": s, "rate_hz": 100, "encoding": "f32le-zlib-b64", "seq": 0, "t0": 0.0, "n": 2,
+                       "samples": base64.b64encode(zlib.compress(raw)).decode()}}
+    plain = {"uid": uuid.uuid4().hex, "kind": "trace", "patient_uid": p, "session_uid": s, "recorded_at": T0,
+             "body": {"session_uid": s, "rate_hz": 100, "encoding": "json", "seq": 1, "samples": [[0.02, 3.0, 0, 0]]}}
+    r = _upload(clinic_server, dev, [_patient(p), packed, plain, *_reps(p, 2, s)]).json()
+    assert (r["stored"], r["duplicates"]) == (5, 0)
+    assert _upload(clinic_server, dev, [packed, plain]).json()["duplicates"] == 2
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT seq, rate_hz, encoding, samples, body FROM traces WHERE session_uid = :s "
+                                 "ORDER BY seq"), {"s": uuid.UUID(s)}).all()
+        in_records = conn.execute(text("SELECT count(*) FROM records WHERE session_uid = :s"),
+                                  {"s": uuid.UUID(s)}).scalar_one()
+    assert in_records == 2  # the reps; the traces are in their own table
+    assert [(x.seq, x.rate_hz, x.encoding) for x in rows] == [(0, 100.0, "f32le-zlib-b64"), (1, 100.0, "json")]
+    assert zlib.decompress(bytes(rows[0].samples)) == raw and "samples" not in rows[0].body
+    assert rows[1].samples is None and rows[1].body["samples"] == [[0.02, 3.0, 0, 0]]

@@ -1,5 +1,5 @@
 """The clinic store: clinics, therapists and their sessions, devices, enrolment codes,
-patients, versioned programs and the records of every kind.
+patients, versioned programs, the records of every kind and the raw traces.
 
 Revision ID: 0001
 Revises:
@@ -117,10 +117,28 @@ def upgrade() -> None:
     op.create_index("records_patient_kind_time", "records", ["patient_uid", "kind", "recorded_at"])
     op.create_index("records_session", "records", ["session_uid"])
     op.create_index("records_clinic_time", "records", ["clinic_id", "recorded_at"])
+    # Raw sensor traces: nine records in ten, kept apart so the portal's queries on
+    # records never wade through them; samples as bytes, not inside JSONB.
+    op.create_table(
+        "traces",
+        sa.Column("uid", U, primary_key=True),
+        sa.Column("clinic_id", U, nullable=False),
+        sa.Column("device_id", U, nullable=False),
+        sa.Column("patient_uid", U),
+        sa.Column("session_uid", U),
+        sa.Column("recorded_at", TS, nullable=False),
+        sa.Column("received_at", TS, nullable=False, server_default=sa.text("now()")),
+        sa.Column("seq", sa.Integer),
+        sa.Column("rate_hz", sa.Float),
+        sa.Column("encoding", sa.Text, nullable=False),
+        sa.Column("samples", sa.LargeBinary),
+        sa.Column("body", JSONB, nullable=False),
+    )
+    op.create_index("traces_session_seq", "traces", ["session_uid", "seq"])
 
 
 def downgrade() -> None:
-    for t in ("records", "programs", "patients", "enrolment_codes", "devices", "therapist_sessions", "therapists",
+    for t in ("traces", "records", "programs", "patients", "enrolment_codes", "devices", "therapist_sessions", "therapists",
               "clinics"):
         op.drop_table(t)
     op.execute("DROP SEQUENCE change_seq")
