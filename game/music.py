@@ -46,8 +46,11 @@ BEATS_PER_CHORD = 4
 CHORDS: tuple[tuple[int, ...], ...] = ((48, 55, 64, 71), (45, 52, 60, 67), (41, 48, 57, 64), (43, 50, 59, 64))
 
 
-def _hz(note: float) -> float:
-    return 440.0 * 2.0 ** ((note - 69) / 12.0)
+def _hz(note: float, detune: float = 1.0) -> float:
+    """A note's frequency, nudged to a whole number of cycles per loop (under 0.04 Hz: inaudible)
+    so that every sine ends where it began and the loop joins without a click."""
+    f = 440.0 * 2.0 ** ((note - 69) / 12.0) * detune
+    return round(f * loop_seconds()) / loop_seconds()
 
 
 def loop_seconds() -> float:
@@ -69,9 +72,9 @@ def render_loops(rate: int) -> dict[str, np.ndarray]:
         env = np.clip(np.minimum(d / fade, (chord_s + fade - d) / fade), 0.0, 1.0)
         env = 0.5 - 0.5 * np.cos(np.pi * env)
         for note in chord:
-            f = _hz(note)
             # two slightly detuned voices: a soft chorus instead of a bare sine
-            pad += env * (np.sin(2 * np.pi * f * t) + 0.6 * np.sin(2 * np.pi * f * 1.003 * t + 1.0)) / len(chord)
+            pad += env * (np.sin(2 * np.pi * _hz(note) * t)
+                          + 0.6 * np.sin(2 * np.pi * _hz(note, 1.003) * t + 1.0)) / len(chord)
 
     def plucks(every_s: float, octave: int) -> np.ndarray:
         out = np.zeros(n)
