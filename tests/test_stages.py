@@ -257,3 +257,48 @@ def test_every_stage_draws_purely_readably_and_mirrored(exercise, monkeypatch):
         best = max(np.all(left[a:FULL[0] - b] == flipped[b:FULL[0] - a], axis=2)[keep[a:FULL[0] - b]].mean()
                    for a, b in ((0, 0), (1, 0), (0, 1)))
         assert best > 0.97, f"{exercise} stage {stage}: the left world matches the mirrored right on {best:.1%}"
+
+
+# ------------------------------------------------------- the journey screen
+def test_the_journey_is_reached_and_left_with_the_ball_alone_from_the_title_and_the_menu(tmp_path):
+    from game.scenes.journey import JourneyScene
+    from game.scenes.menu import MenuScene
+    from game.scenes.title import TitleScene
+    from tests.test_journey import SIZE, SqueezingHand, frame, patients_with, squeeze_on
+
+    store, _ann, _bob = patients_with(tmp_path)
+    clock = ManualClock()
+    hand = SqueezingHand(clock, seed=5)
+    app = App(AppOptions(headless=True, data_dir=tmp_path, window_size=SIZE, sound=False), clock=clock,
+              source=hand, calibration=CAL.__class__(baseline=50.0, mvc=500.0), store=store)
+    frame(app, 2)
+    squeeze_on(app, hand, "journey")
+    assert isinstance(app.top, JourneyScene) and not app.top.brief
+    squeeze_on(app, hand, "back")
+    assert isinstance(app.top, TitleScene)
+    squeeze_on(app, hand, "free")
+    assert isinstance(app.top, MenuScene)
+    squeeze_on(app, hand, "journey")
+    assert isinstance(app.top, JourneyScene)
+    squeeze_on(app, hand, "back")
+    assert isinstance(app.top, MenuScene)
+    app.shutdown()
+
+
+def test_drawing_the_journey_changes_nothing_and_it_goes_by_itself_after_a_session(tmp_path):
+    from tests.screens import SCREENS
+
+    app = SCREENS["journey_after_session"](tmp_path, (640, 360))
+    scene = app.top
+    j = scene.journey
+    assert j.streak.days > 0 and j.goal.goal == 30 and any(d.reps for d in j.days)
+    assert sum(g.stage for g in j.games) > len(j.games)  # some places opened
+    before = pickle.dumps((vars(j), scene.shown_for, scene.buttons.focus))
+    for alpha in (0.0, 0.5, 1.0):
+        app.draw(alpha)
+    assert pickle.dumps((vars(j), scene.shown_for, scene.buttons.focus)) == before
+    for _ in range(int(9.0 / STEP)):
+        app.clock.advance(STEP)
+        app.frame()
+    assert app.top is not scene  # gone by itself after a few seconds
+    app.shutdown()
