@@ -27,6 +27,8 @@ from game.ui import Canvas, LRect, Theme
 from game.widgets import fit_size
 
 if TYPE_CHECKING:
+    import threading
+
     from game.app import App
     from game.input import Action
     from hardware.sample import Sample
@@ -75,7 +77,7 @@ class KioskMode:
         self.idle_endings = 0
         self.status_file = status_file
         self._status: tuple | None = None
-        if not app.opts.headless:
+        if not app.opts.headless or os.environ.get(STOP_FILE_ENV):
             _stop_on_sigterm()
 
     # ------------------------------------------------------------ scenes
@@ -223,18 +225,50 @@ class KioskMode:
         c.text(ends, (640, 428), size=fit_size(c, ends, 28, 760), color=Theme.TEXT_DIM)
 
 
+# The supervisor names a file here; its creation asks the game to stop (game/supervisor.py).
+STOP_FILE_ENV = "SQUEEZE_QUEST_STOP_FILE"
+
+
 def _stop_on_sigterm() -> None:
-    """A service manager's stop (SIGTERM) ends the kiosk cleanly: scenes exit, the session is saved."""
+    """A service manager's stop (SIGTERM) ends the kiosk cleanly: scenes exit, the session is saved.
+    So does the supervisor's stop file, on every system (Windows has no polite stop signal)."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return
 
+    asked: list[int] = []
+
     def stop(signum: int, frame: object) -> None:
+        if asked:
+            return  # asked twice (the signal and the file, or two signals): never cut into the saving
+        asked.append(signum)
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
+    path = os.environ.get(STOP_FILE_ENV)
+    if path:
+        watch_stop_file(Path(path))
+
+
+def watch_stop_file(path: Path, poll_s: float = 0.2) -> threading.Thread:
+    """Once ``path`` exists, stop the main thread as SIGTERM does (its handler raises SystemExit
+    there, between two frames). Windows' terminate ends a program at once, unsaved; this file is
+    how the supervisor asks first, there and everywhere."""
+    import _thread
+    import signal
+    import threading
+    import time
+
+    def watch() -> None:
+        while not path.exists():
+            time.sleep(poll_s)  # a file check five times a second; the game's frames never wait on it
+        _thread.interrupt_main(signal.SIGTERM)
+
+    thread = threading.Thread(target=watch, name="kiosk-stop-file", daemon=True)
+    thread.start()
+    return thread
 
 
 def end_activity(stack: list[Scene], ctx, reason: str) -> None:  # noqa: ANN001

@@ -12,22 +12,30 @@ the shortest pause once a run has lasted a while. The game marks the session the
 crash interrupted as ``interrupted`` when it starts again; nothing is lost.
 
 Stopping the supervisor (SIGTERM from a service manager, or Ctrl+C) stops the game
-first, cleanly, and does not restart it.
+first, cleanly, and does not restart it: on every system it creates the stop file it named to
+the game (``SQUEEZE_QUEST_STOP_FILE``), which the game answers as it does SIGTERM, saving the
+session first; on Linux and macOS it sends SIGTERM too. Windows has no polite stop signal (its
+terminate ends a program at once), so only a game that has not stopped after ``grace_s`` is
+ended that way.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from game.kiosk import EXIT_SETUP, EXIT_STAFF
+from game.kiosk import EXIT_SETUP, EXIT_STAFF, STOP_FILE_ENV
 from game.records.storage_faults import EXIT_STORAGE
+
+STOP_GRACE_S = 10.0  # the game saves and stops in well under a second; a hung one is ended after this
 
 
 @dataclass
@@ -59,9 +67,15 @@ def describe_exit(code: int) -> str:
 class Supervisor:
     def __init__(self, command: Sequence[str], *, backoff: Backoff | None = None,
                  log: Callable[[str], None] | None = None, clock: Callable[[], float] = time.monotonic,
-                 max_restarts: int | None = None, env: dict[str, str] | None = None) -> None:
+                 max_restarts: int | None = None, env: dict[str, str] | None = None,
+                 signal_stop: bool = os.name != "nt", grace_s: float = STOP_GRACE_S) -> None:
         self.command = list(command)
         self.env = env  # None: this process's environment
+        self.signal_stop = signal_stop  # also SIGTERM (a polite stop where there is one)
+        self.grace_s = grace_s  # then a game that has not stopped is ended
+        self.last_exit: int | None = None
+        self._stop_dir = tempfile.mkdtemp(prefix="squeeze-quest-kiosk-")
+        self.stop_file = os.path.join(self._stop_dir, "stop")
         self.backoff = backoff or Backoff()
         self.log = log or (lambda msg: print(f"kiosk-supervise: {msg}", file=sys.stderr, flush=True))
         self.clock = clock
@@ -71,18 +85,46 @@ class Supervisor:
         self._stopping = threading.Event()
 
     def stop(self, *_: object) -> None:
-        """Stop the game and do not restart it (the service is being stopped)."""
+        """Stop the game, asking it to save first, and do not restart it (the service is being stopped)."""
         self._stopping.set()
         child = self.child
         if child is not None and child.poll() is None:
-            child.terminate()
+            with open(self.stop_file, "w"):
+                pass  # the game sees it within a fifth of a second and stops as on SIGTERM
+            if self.signal_stop:
+                child.terminate()
+            threading.Thread(target=self._end_after_grace, args=(child,), name="kiosk-stop", daemon=True).start()
+
+    def _end_after_grace(self, child: subprocess.Popen) -> None:
+        try:
+            child.wait(self.grace_s)
+        except subprocess.TimeoutExpired:
+            self.log(f"the kiosk did not stop within {self.grace_s:g} s of being asked; ending it")
+            child.kill()
+
+    def _child_env(self) -> dict[str, str]:
+        env = dict(os.environ if self.env is None else self.env)
+        env[STOP_FILE_ENV] = self.stop_file
+        return env
 
     def run(self) -> int:
+        try:
+            return self._run()
+        finally:
+            shutil.rmtree(self._stop_dir, ignore_errors=True)
+
+    def _run(self) -> int:
         while True:
             started = self.clock()
-            self.child = subprocess.Popen(self.command, env=self.env)
+            if os.path.exists(self.stop_file):
+                os.remove(self.stop_file)
+            if self._stopping.is_set():
+                self.log("stopped")
+                return 0
+            self.child = subprocess.Popen(self.command, env=self._child_env())
             self.log(f"started the kiosk (pid {self.child.pid})")
             code = self.child.wait()
+            self.last_exit = code
             ran = self.clock() - started
             if self._stopping.is_set():
                 self.log("stopped")
@@ -134,4 +176,6 @@ def supervise(game_args: Sequence[str], **kw: object) -> int:
     sup = Supervisor(kiosk_command(game_args), env=kiosk_env(), **kw)  # type: ignore[arg-type]
     signal.signal(signal.SIGTERM, sup.stop)
     signal.signal(signal.SIGINT, sup.stop)
+    if hasattr(signal, "SIGBREAK"):  # Windows: Ctrl+Break in the supervisor's console
+        signal.signal(signal.SIGBREAK, sup.stop)
     return sup.run()
