@@ -9,6 +9,15 @@ p99 <= 5 ms (a third of a 60 Hz frame).
     python benchmarks/bench_frames.py            # 1200 frames per game and size
     python benchmarks/bench_frames.py --quick    # 240 frames, for CI
     python benchmarks/bench_frames.py --check    # exit 1 if any game misses the target
+    python benchmarks/bench_frames.py --both --xvfb   # per game: CPU headless, wall and present in a real window
+    python benchmarks/bench_frames.py --both --xvfb --against /tmp/sq-before   # before/after, same run
+
+``--both`` measures each game twice: headless (CPU time per frame: the figure a busy machine
+does not inflate) and in a real X window (wall time per frame, and ``present``: the flip that
+copies the frame to the window). ``--xvfb`` starts a private Xvfb at 1920x1080x24 for it, as
+the CI has it. ``--against DIR`` runs the same measurements on another checkout of the game
+(``git worktree add /tmp/sq-before <rev>``), alternating old and new, each in a fresh process,
+so both sets of figures come from the same minutes of the same machine.
 """
 
 from __future__ import annotations
@@ -95,6 +104,80 @@ def percentile(values: list[float], p: float) -> float:
     return float(np.percentile(np.asarray(values), p))
 
 
+# Run in a fresh process against a checkout (this one or an older one): times one game with that
+# checkout's bench_game, and the flip to the window (present) around pygame.display.flip/update.
+WORKER = r"""
+import json, os, sys, time
+sys.path.insert(0, {root!r})
+from benchmarks import bench_frames
+if {window!r}:
+    os.environ.pop("SDL_VIDEODRIVER", None)
+import pygame
+present = []
+def timed(real):
+    def call(*a):
+        t0 = time.perf_counter()
+        real(*a)
+        present.append((time.perf_counter() - t0) * 1000.0)
+    return call
+pygame.display.flip = timed(pygame.display.flip)
+pygame.display.update = timed(pygame.display.update)
+wall, cpu = bench_frames.bench_game({game!r}, {size!r}, {frames!r}, window={window!r})
+print("RESULT " + json.dumps({{"wall": wall, "cpu": cpu, "present": present[-len(wall):]}}))
+"""
+
+
+def measure(root: Path, game: str, size: tuple[int, int], frames: int, window: bool) -> dict:
+    """One game at one size, in a fresh process on the checkout at ``root``: p50/p99 of wall, CPU
+    and (in a window) present, in ms."""
+    import json
+    import subprocess
+
+    code = WORKER.format(root=str(root), window=window, game=game, size=tuple(size), frames=frames)
+    env = dict(os.environ)
+    if not window:
+        env["SDL_VIDEODRIVER"] = "dummy"
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+                         timeout=600)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"{game} at {root} failed:\n{out.stderr[-2000:]}")
+    data = json.loads(line[7:])
+    res = {}
+    for k, v in data.items():
+        if v:
+            res[f"{k}_p50"], res[f"{k}_p99"] = percentile(v, 50), percentile(v, 99)
+    return res
+
+
+def both_modes(games: list[str], sizes: tuple[tuple[int, int], ...], frames: int,
+               against: Path | None = None) -> list[dict]:
+    """Per game and size: CPU p50/p99 headless, wall and present p50/p99 in the window; with
+    ``against``, the other checkout's figures measured alternately with these."""
+    here = Path(__file__).resolve().parent.parent
+    trees = [("after", here)] + ([("before", against)] if against else [])
+    rows = []
+    hdr = f"{'game':<18} {'size':>10} {'tree':<7} {'cpu p50':>8} {'cpu p99':>8} {'wall p50':>9} {'wall p99':>9} " \
+          f"{'present p50':>12} {'present p99':>12}"
+    print(hdr)
+    for game in games:
+        for size in sizes:
+            for label, root in (trees if len(trees) == 1 else trees[::-1]):  # before first, then after
+                head = measure(root, game, size, frames, window=False)
+                win = measure(root, game, size, frames, window=True)
+                row = {"game": game, "size": f"{size[0]}x{size[1]}", "tree": label,
+                       "cpu_p50": head["cpu_p50"], "cpu_p99": head["cpu_p99"],
+                       "wall_p50": win["wall_p50"], "wall_p99": win["wall_p99"],
+                       "window_cpu_p99": win["cpu_p99"],
+                       "present_p50": win.get("present_p50", float("nan")),
+                       "present_p99": win.get("present_p99", float("nan"))}
+                rows.append(row)
+                print(f"{game:<18} {row['size']:>10} {label:<7} {row['cpu_p50']:8.2f} {row['cpu_p99']:8.2f} "
+                      f"{row['wall_p50']:9.2f} {row['wall_p99']:9.2f} {row['present_p50']:12.2f} "
+                      f"{row['present_p99']:12.2f}", flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="240 frames per game and size (for CI)")
@@ -103,7 +186,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help=f"exit 1 if any p99 is over {TARGET_P99_MS} ms")
     ap.add_argument("--window", action="store_true",
                     help="draw into a real window on $DISPLAY (e.g. Xvfb), counting the flip to the screen")
+    ap.add_argument("--both", action="store_true",
+                    help="each game headless (CPU) and in a real window (wall, present), one row each")
+    ap.add_argument("--xvfb", action="store_true", help="start a private Xvfb (1920x1080x24) for the window runs")
+    ap.add_argument("--against", type=Path, help="with --both: also measure this other checkout (before/after)")
     ns = ap.parse_args(argv)
+    if ns.both:
+        from game.games import GAMES
+
+        games = ns.games.split(",") if ns.games else list(GAMES)
+        frames = ns.frames or (240 if ns.quick else 1200)
+        print(f"{frames} frames per game after {WARMUP_FRAMES} warm-up; target p99 <= {TARGET_P99_MS} ms "
+              f"(cpu: headless, this thread's CPU time; wall and present: a real X window)")
+        if ns.xvfb:
+            from benchmarks.bench_startup import Xvfb
+
+            with Xvfb() as x:
+                if x is None:
+                    print("bench_frames: Xvfb is not installed or did not start", file=sys.stderr)
+                    return 2
+                os.environ["DISPLAY"] = x.display
+                rows = both_modes(games, SIZES, frames, ns.against)
+        elif os.environ.get("DISPLAY"):
+            rows = both_modes(games, SIZES, frames, ns.against)
+        else:
+            print("bench_frames: --both needs an X server: --xvfb, or set DISPLAY", file=sys.stderr)
+            return 2
+        over = [r for r in rows if r["tree"] == "after" and max(r["cpu_p99"], r["wall_p99"]) > TARGET_P99_MS]
+        for r in over:
+            print(f"over the target: {r['game']} {r['size']} (cpu p99 {r['cpu_p99']:.2f}, wall p99 {r['wall_p99']:.2f})")
+        return 1 if (ns.check and over) else 0
     if ns.window:
         if not os.environ.get("DISPLAY"):
             print("bench_frames: --window needs an X server: set DISPLAY (e.g. run under xvfb-run)", file=sys.stderr)

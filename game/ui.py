@@ -66,6 +66,7 @@ class LRect:
 SPRITE_CACHE_BYTES = 16_000_000  # static art (Canvas.sprite): a few dozen rows of marks at 1920x1080
 SPRITE_MARGIN = 8.0  # logical units round a sprite's area, for line widths and rounding
 SPRITE_KEY = (255, 0, 254)  # the transparent colour of sprite surfaces: in no palette of the game
+SHAPE_MIN_PIXELS = 2000  # rounded rectangles at least this big are drawn once and copied
 TEXT_CACHE_BYTES = 8_000_000  # a few screens of text even at 1920x1080 (benchmarks/soak.py)
 
 
@@ -80,6 +81,7 @@ class Canvas:
         self._text_bytes = 0  # pixels held by the text cache
         self._sprites: OrderedDict[tuple, pygame.Surface] = OrderedDict()  # Canvas.sprite: static art
         self._sprite_bytes = 0
+        self._shapes_seen: set[tuple] = set()
         # The patient's text size (1.0 normal): grows small and middle text; headings are big already.
         self.text_scale = 1.0
         self.set_surface(surface)
@@ -122,6 +124,9 @@ class Canvas:
         pixels land exactly where drawing straight onto this canvas would put them (the offset
         is whole pixels; the copy is a colour-keyed blit, not a blend). For shapes, not words:
         text is drawn live. ``key`` must name everything the art depends on."""
+        if self.surface.get_flags() & pygame.SRCALPHA:
+            paint(self)  # a copy onto a see-through surface would blend: draw directly
+            return
         pad = self.plen(SPRITE_MARGIN)
         r = self.prect(area).inflate(2 * pad, 2 * pad)
         full = (key, self.scale, self.ox, self.oy, r.topleft, r.size)
@@ -132,20 +137,57 @@ class Canvas:
             sub = _SpriteCanvas(surf, self, r.topleft)
             paint(sub)
             surf.set_colorkey(SPRITE_KEY, pygame.RLEACCEL)
-            self._sprites[full] = surf
-            self._sprite_bytes += r.w * r.h * 4
-            while self._sprite_bytes > SPRITE_CACHE_BYTES and len(self._sprites) > 1:
-                old = self._sprites.popitem(last=False)[1]
-                self._sprite_bytes -= old.get_width() * old.get_height() * 4
+            self._keep_sprite(full, surf)
         else:
             self._sprites.move_to_end(full)
         self.surface.blit(surf, r.topleft)
 
     def rect(self, color: Color, r: LRect | tuple, *, radius: float = 0, width: float = 0) -> None:
-        pygame.draw.rect(
-            self.surface, color, self.prect(r), self.plen(width) if width else 0,
-            border_radius=self.plen(radius) if radius else -1,
-        )
+        pr = self.prect(r)
+        w = self.plen(width) if width else 0
+        if not radius and not w:
+            self.surface.fill(color, pr)  # the pixels draw.rect would set, several times faster
+            return
+        br = self.plen(radius) if radius else -1
+        if radius and pr.w * pr.h >= SHAPE_MIN_PIXELS:
+            # A rounded panel (HUD, buttons, banners) is the same shape frame after frame: drawn once
+            # at its pixel size, then copied (a rounded fill is 4-6 times slower than the copy).
+            key = ("rect", tuple(color), pr.size, br, w)
+            surf = self._cached_shape(key, pr.size, lambda s: pygame.draw.rect(s, color, s.get_rect(), w,
+                                                                               border_radius=br))
+            if surf is not None:
+                self.surface.blit(surf, pr.topleft)
+                return
+        pygame.draw.rect(self.surface, color, pr, w, border_radius=br)
+
+    def _cached_shape(self, key: tuple, size: tuple[int, int], paint: Callable[[pygame.Surface], None]
+                      ) -> pygame.Surface | None:
+        """A shape's surface once it has been asked for twice (a bar whose height changes every
+        frame is drawn directly rather than filling the cache); None: draw it directly."""
+        if self.surface.get_flags() & pygame.SRCALPHA:
+            return None  # a copy onto a see-through surface would blend: draw directly
+        surf = self._sprites.get(key)
+        if surf is not None:
+            self._sprites.move_to_end(key)
+            return surf
+        if key not in self._shapes_seen:
+            if len(self._shapes_seen) > 4096:
+                self._shapes_seen.clear()
+            self._shapes_seen.add(key)
+            return None
+        surf = pygame.Surface(size, 0, self.surface)
+        surf.fill(SPRITE_KEY)
+        paint(surf)
+        surf.set_colorkey(SPRITE_KEY, pygame.RLEACCEL)
+        self._keep_sprite(key, surf)
+        return surf
+
+    def _keep_sprite(self, key: tuple, surf: pygame.Surface) -> None:
+        self._sprites[key] = surf
+        self._sprite_bytes += surf.get_width() * surf.get_height() * 4
+        while self._sprite_bytes > SPRITE_CACHE_BYTES and len(self._sprites) > 1:
+            old = self._sprites.popitem(last=False)[1]
+            self._sprite_bytes -= old.get_width() * old.get_height() * 4
 
     def circle(self, color: Color, center: tuple[float, float], radius: float, *, width: float = 0) -> None:
         pygame.draw.circle(self.surface, color, self.px(*center), self.plen(radius), self.plen(width) if width else 0)

@@ -1,6 +1,7 @@
 """Frame-time work changes no pixel: a frame drawn through the caches (one fill where no
-letterbox shows, static art copied from Canvas.sprite) is the same, pixel for pixel, as the
-same frame drawn the old way (two fills, every shape drawn each frame)."""
+letterbox shows, static art copied from Canvas.sprite, rounded panels copied once drawn, plain
+rectangles filled) is the same, pixel for pixel, as the same frame drawn the old way (two
+fills, every shape drawn each frame with pygame.draw)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ def direct_sprite(self: Canvas, key, area, paint) -> None:
     paint(self)
 
 
+def old_rect(self: Canvas, color, r, *, radius=0, width=0) -> None:
+    pygame.draw.rect(self.surface, color, self.prect(r), self.plen(width) if width else 0,
+                     border_radius=self.plen(radius) if radius else -1)
+
+
 def frame_pixels(app) -> np.ndarray:
     app.draw(0.5)
     return pygame.surfarray.array3d(app.pg.display.get_surface()).copy()
@@ -39,13 +45,16 @@ def test_a_frame_through_the_caches_matches_the_old_drawing(tmp_path, monkeypatc
     assert any(results), "the row must hold marks for this to test anything"
     new = frame_pixels(app)
     again = frame_pixels(app)  # the second frame copies the cached row
+    third = frame_pixels(app)  # and the rounded panels (cached once seen twice)
+    assert app.canvas._sprites, "the caches must be in use for this to test anything"
     with monkeypatch.context() as m:
         m.setattr(Canvas, "clear", old_clear)
         m.setattr(Canvas, "sprite", direct_sprite)
+        m.setattr(Canvas, "rect", old_rect)
         old = frame_pixels(app)
     app.shutdown()
     assert (new == old).all(), f"{int((new != old).any(axis=2).sum())} pixels differ"
-    assert (again == old).all()
+    assert (again == old).all() and (third == old).all()
 
 
 def test_a_sprite_lands_where_direct_drawing_would_at_any_scale():
@@ -82,3 +91,23 @@ def test_the_sprite_cache_is_bounded_and_keyed():
     for i in range(60):
         c.sprite(("many", i), LRect(0, 0, 1280, 100), art)
     assert c._sprite_bytes <= 16_000_000
+
+
+@pytest.mark.parametrize("exercise", ["power_grip", "pinch", "finger_flexion", "finger_squeeze"])
+def test_force_games_through_the_caches_match_the_old_drawing(tmp_path, monkeypatch, exercise):
+    from tests.helpers import scripted_set
+
+    trace, _ = scripted_set(4, seed=3)
+    app = make_app(tmp_path, trace, exercise=exercise, reps=4, size=(320, 180))
+    run_until(app, lambda: isinstance(app.top, PlayScene) and app.top.game.reps_done >= 1
+              and app.top.game.feedback_showing)
+    pygame.display.set_mode((1920, 1080))
+    new = [frame_pixels(app) for _ in range(3)]
+    with monkeypatch.context() as m:
+        m.setattr(Canvas, "clear", old_clear)
+        m.setattr(Canvas, "sprite", direct_sprite)
+        m.setattr(Canvas, "rect", old_rect)
+        old = frame_pixels(app)
+    app.shutdown()
+    for frame in new:
+        assert (frame == old).all(), f"{int((frame != old).any(axis=2).sum())} pixels differ"
