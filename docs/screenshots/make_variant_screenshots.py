@@ -4,7 +4,8 @@
 
 Writes docs/screenshots/balloon.png, balloon_left.png, marble.png, marble_left.png and
 game_choice.png at 1280x720, from the states in ``tests/variant_screens.py`` (the same
-ones the contrast and glyph tests check).
+ones the contrast and glyph tests check), and every stage of both games for each hand
+into docs/screenshots/stages/ (balloon_stage3_left.png...).
 """
 
 from __future__ import annotations
@@ -32,6 +33,19 @@ def main() -> int:
             app.save_screenshot(out)
             app.shutdown()
         print(out.relative_to(HERE.parent.parent))
+    from game.therapy.stages import STAGE_COUNT
+    from tests.variant_screens import VARIANT_GAMES, variant_app
+
+    for game in VARIANT_GAMES:
+        for stage in range(1, STAGE_COUNT + 1):
+            for hand in ("right", "left"):
+                with tempfile.TemporaryDirectory() as tmp:
+                    app = variant_app(Path(tmp), SIZE, game, hand, stage=stage)
+                    app.draw(0.0)
+                    out = HERE / "stages" / f"{game}_stage{stage}_{hand}.png"
+                    app.save_screenshot(out)
+                    app.shutdown()
+                print(out.relative_to(HERE.parent.parent))
     return 0
 
 
