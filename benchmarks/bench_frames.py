@@ -104,6 +104,29 @@ def percentile(values: list[float], p: float) -> float:
     return float(np.percentile(np.asarray(values), p))
 
 
+def bench_game_timed(exercise: str, size: tuple[int, int], frames: int, *,
+                     window: bool = False) -> tuple[list[float], list[float], list[float]]:
+    """:func:`bench_game` plus the present (the flip of the frame to the window) of each frame, ms."""
+    import pygame
+
+    present: list[float] = []
+    real = {"flip": pygame.display.flip, "update": pygame.display.update}
+
+    def timed(name: str):  # noqa: ANN202
+        def call(*a):  # noqa: ANN002, ANN202
+            t0 = time.perf_counter()
+            real[name](*a)
+            present.append((time.perf_counter() - t0) * 1000.0)
+        return call
+
+    pygame.display.flip, pygame.display.update = timed("flip"), timed("update")
+    try:
+        wall, cpu = bench_game(exercise, size, frames, window=window)
+    finally:
+        pygame.display.flip, pygame.display.update = real["flip"], real["update"]
+    return wall, cpu, present[-len(wall):]
+
+
 # Run in a fresh process against a checkout (this one or an older one): times one game with that
 # checkout's bench_game, and the flip to the window (present) around pygame.display.flip/update.
 WORKER = r"""
