@@ -49,6 +49,10 @@ VOICE_TAGS = {"en": ("en", "en-us", "en-gb"), "es": ("es", "es-es", "es-mx", "es
 VOICE_NAMES = {"en": "english", "es": "spanish", "de": "german", "zh_Hans": "chinese"}  # when a voice lists no language
 
 
+# Windows: a speech process started from the game's window must not open a console window of its own.
+NO_WINDOW = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+
+
 class SpeechFailed(Exception):
     """The engine cannot speak at all (missing, broken, no sound device): stay silent from now on."""
 
@@ -110,7 +114,7 @@ class EspeakEngine:
         if self._voices is None:
             try:
                 out = subprocess.run([self.program, "--voices"], capture_output=True, text=True, timeout=10,
-                                     stdin=subprocess.DEVNULL, check=False).stdout
+                                     stdin=subprocess.DEVNULL, check=False, creationflags=NO_WINDOW).stdout
                 # Rows: Pty Language Age/Gender VoiceName File (Other-language priority)...
                 self._voices = set()
                 for row in out.splitlines()[1:]:
@@ -139,7 +143,7 @@ class EspeakEngine:
             self.written.append(path)
         try:
             proc = subprocess.Popen([*args, "--", prompt.text], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, creationflags=NO_WINDOW)
         except OSError as exc:
             raise SpeechFailed(f"{self.name} cannot run ({exc})") from exc
         self._proc = proc
@@ -214,7 +218,7 @@ class Pyttsx3Engine:
         args = [*self.command, *(["--driver", self.driver] if self.driver else [])]
         try:
             proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                    env=env, text=True, encoding="utf-8", bufsize=1)
+                                    env=env, text=True, encoding="utf-8", bufsize=1, creationflags=NO_WINDOW)
         except OSError as exc:
             raise SpeechFailed(f"the speech worker cannot start ({exc})") from exc
         threading.Thread(target=self._read, args=(proc,), name="speech-replies", daemon=True).start()
