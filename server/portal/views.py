@@ -134,7 +134,8 @@ def _login_page(request: Request, status: int = 200, message: str = "", username
     nonce = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     html = env.get_template("login.html").render(request=request, therapist=None, message=message,
                                                  username=username, login_csrf=nonce,
-                                                 next=request.query_params.get("next", ""))
+                                                 next=request.query_params.get("next", "") or (
+                                                     request.url.path if request.method == "GET" else ""))
     resp = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
     resp.set_cookie(LOGIN_CSRF_COOKIE, nonce, httponly=True, samesite="strict", path=PREFIX,
                     secure=bool(getattr(request.app.state, "secure_cookies", False)))
@@ -246,7 +247,7 @@ async def _set_archived(request: Request, uid: str, archived: bool) -> Response:
             admin.update_patient(conn, t.clinic_id, u, archived=archived)
         except admin.AdminError as e:
             return _not_found(request, str(e))
-    return _see(f"{PREFIX}/patients" + ("" if archived else "?archived=1"))
+    return _see(f"{PREFIX}/patients")  # where the patient is now listed (or no longer)
 
 
 # ------------------------------------------------------------------ program editor
