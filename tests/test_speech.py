@@ -193,3 +193,20 @@ def test_a_pyttsx3_worker_that_cannot_start_is_logged_and_then_left_alone(tmp_pa
     assert any("pyttsx3 cannot start here" in m for m in messages)
     assert any("keeps stopping" in m for m in messages)
     assert not sp.available and not sp.say("Well done")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pyttsx3") is None, reason="pyttsx3 is not installed ([speech] extra)")
+def test_a_frozen_build_starts_its_speech_worker_through_main_py(monkeypatch):
+    import json
+    import subprocess
+
+    from game.speech import worker_command
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert worker_command() == [sys.executable, "--speech-worker"]  # the PyInstaller program is main.py
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, str(root / "main.py"), "--speech-worker", "--driver", "no_such_driver"],
+                         input="", capture_output=True, text=True, timeout=60, cwd=root)
+    assert out.returncode == 1
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    assert answer["fatal"] and "pyttsx3 cannot start here" in answer["error"]
