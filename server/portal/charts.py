@@ -81,7 +81,8 @@ def render(chart: Chart, days: Sequence[date]) -> Markup:
     """The chart over ``days`` (the x axis: every day of the window, first to last)."""
     days = list(days)
     cid = escape(chart.chart_id)
-    head = (f'<svg class="chart" role="img" viewBox="0 0 {W} {H}" aria-labelledby="{cid}-t {cid}-d" '
+    caption = f'<figcaption>{escape(chart.title)}</figcaption>'
+    head = (f'{caption}<svg class="chart" role="img" viewBox="0 0 {W} {H}" aria-labelledby="{cid}-t {cid}-d" '
             f'xmlns="http://www.w3.org/2000/svg" font-family="inherit">'
             f'<title id="{cid}-t">{escape(chart.title)}</title>')
     values = [v for s in chart.series for _d, v in s.points if v is not None]
