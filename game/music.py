@@ -70,11 +70,12 @@ def render_loops(rate: int) -> dict[str, np.ndarray]:
         # a raised-cosine window over the chord, wrapped round the loop so it joins seamlessly
         d = (t - start) % loop_seconds()
         env = np.clip(np.minimum(d / fade, (chord_s + fade - d) / fade), 0.0, 1.0)
-        env = 0.5 - 0.5 * np.cos(np.pi * env)
+        on = env > 0  # the chord sounds over a quarter of the loop: make only that
+        env, tt = 0.5 - 0.5 * np.cos(np.pi * env[on]), t[on]
         for note in chord:
             # two slightly detuned voices: a soft chorus instead of a bare sine
-            pad += env * (np.sin(2 * np.pi * _hz(note) * t)
-                          + 0.6 * np.sin(2 * np.pi * _hz(note, 1.003) * t + 1.0)) / len(chord)
+            pad[on] += env * (np.sin(2 * np.pi * _hz(note) * tt)
+                              + 0.6 * np.sin(2 * np.pi * _hz(note, 1.003) * tt + 1.0)) / len(chord)
 
     def plucks(every_s: float, octave: int) -> np.ndarray:
         out = np.zeros(n)
@@ -87,9 +88,10 @@ def render_loops(rate: int) -> dict[str, np.ndarray]:
             chord = CHORDS[int(at // chord_s) % len(CHORDS)]
             note = chord[i % len(chord)] + 12 * octave
             tone = env * (np.sin(2 * np.pi * _hz(note) * tt) + 0.25 * np.sin(4 * np.pi * _hz(note) * tt))
-            s0 = round(at * rate)
-            idx = (s0 + np.arange(length)) % n  # a note ringing past the end wraps to the start
-            np.add.at(out, idx, tone)
+            s0 = round(at * rate) % n
+            head = min(length, n - s0)
+            out[s0:s0 + head] += tone[:head]
+            out[: length - head] += tone[head:]  # a note ringing past the end wraps to the start
         return out
 
     layers = {"pad": pad, "pulse": plucks(beat_s, 1), "lift": plucks(beat_s / 2, 2)}

@@ -225,6 +225,8 @@ def apply_access(ctx: Any, settings: AccessSettings) -> None:
     music = getattr(ctx, "music", None)
     if music is not None:
         music.volume = settings.music_volume
+        if music.audible:
+            music.prepare()  # the loops are made on a worker thread now, long before a set needs them
     speech = getattr(ctx, "speech", None)
     if speech is not None:
         speech.enabled = settings.speech

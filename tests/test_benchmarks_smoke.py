@@ -28,8 +28,8 @@ def smoke(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict]:
 def test_one_command_runs_every_part_and_exits_0(smoke):
     proc, res = smoke
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert set(res["parts"]) == {"startup", "frames", "serial", "storage", "memory", "detection", "report",
-                                  "soak"}
+    assert set(res["parts"]) == {"startup", "frames", "variants", "serial", "storage", "memory", "detection",
+                                  "report", "soak"}
     assert not [n for n, r in res["parts"].items() if "failed" in r]
 
 
@@ -51,6 +51,9 @@ def test_figures_are_real_measurements(smoke):
     from game.games import GAMES
 
     assert {r["game"] for r in p["frames"]["rows"]} == set(GAMES)
+    assert {r["game"] for r in p["variants"]["rows"]} == {"bird", "balloon", "boat", "marble"}
+    assert all(0 < r["cpu_p50"] <= r["cpu_p99"] for r in p["variants"]["rows"])
+    assert p["variants"]["music"]["render_cpu_s"] > 0 and p["variants"]["music"]["sounds_mb"] > 1
     assert all(0 < r["p50"] <= r["p99"] <= r["max"] for r in p["frames"]["rows"])
     assert all(v > 0 for v in p["serial"]["parser_lines_per_s"].values())
     assert 0 < p["serial"]["latency_ms"]["p50"] <= p["serial"]["latency_ms"]["p99"]

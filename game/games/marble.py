@@ -12,6 +12,7 @@ which. The lawn and its hedges are drawn once.
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -75,8 +76,10 @@ class MarbleGame(TableRollGame):
         self.prev_roll_angle = 0.0
         self.gates = [Gate(SPACING * (k + 1)) for k in range(setup.reps_target)]
         n = setup.reps_target + 3
-        self.border = [(rng.choice((-1, 1)), rng.uniform(0, SPACING * n), rng.randrange(len(PETALS)))
-                       for _ in range(12 * n)]
+        # Flowers along the path, in order of distance so a frame draws only those in view.
+        self.border = sorted(((rng.choice((-1, 1)), rng.uniform(0, SPACING * n), rng.randrange(len(PETALS)))
+                              for _ in range(12 * n)), key=lambda b: b[1])
+        self.border_s = [b[1] for b in self.border]
 
     def _paint_backdrop(self, c: WorldView) -> None:
         _paint_lawn(c, self.stage)
@@ -108,7 +111,10 @@ class MarbleGame(TableRollGame):
         look = self.stage
         self.draw_backdrop(c, self._paint_backdrop)
         self._draw_path(c, dist)
-        for k, (side, s0, colour) in enumerate(self.border):
+        lo = bisect.bisect_left(self.border_s, dist - (LOGICAL_H - MARBLE_Y) - 30)
+        hi = bisect.bisect_right(self.border_s, dist + MARBLE_Y + 30)
+        for k in range(lo, hi):
+            side, s0, colour = self.border[k]
             y = self._y(s0, dist)
             if -30 < y < LOGICAL_H + 30:
                 x = path_x(s0) + side * (PATH_W / 2 + 40)
@@ -123,7 +129,8 @@ class MarbleGame(TableRollGame):
                 fx = 140 + (k * 113 + 40 * math.sin(self.t * 0.7 + k)) % 1000
                 fy = 120 + (k * 67 + 30 * math.cos(self.t * 0.5 + 2 * k)) % 480
                 c.circle(Theme.FOCUS, (fx, fy), 3 + (k % 2))
-        for g in self.gates:
+        first = max(0, int((dist - (LOGICAL_H - MARBLE_Y)) // SPACING) - 1)
+        for g in self.gates[first: first + int(LOGICAL_H // SPACING) + 3]:  # the flowers in view
             self._draw_flower(c, g, dist)
         self._draw_marble(c, dist + nudge, dist, spin)
         c.plain.rect(Theme.BG, LRect(300, 150, 680, 52), radius=16)
