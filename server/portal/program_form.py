@@ -107,12 +107,17 @@ def _specs(model: type[BaseModel], prefix: str, skip: Iterable[str] = ()) -> lis
 
 def program_fields() -> list[FieldSpec]:
     """The program's own settings (name, hand, success band, session cap...)."""
-    return _specs(Level, "", skip=_GROUPS)
+    return _specs(Level, "", skip=("defaults", "exercises"))  # its `adapt` is one switch for the whole program
 
 
 def exercise_fields(prefix: str) -> list[FieldSpec]:
     """Sets, reps, rest, targets, holds, pace and their bounds, for ``defaults.`` or ``exercises[n].``."""
     return _specs(ExerciseSettings, prefix, skip=_GROUPS)
+
+
+def entry_fields(prefix: str) -> list[FieldSpec]:
+    """An exercise entry's own settings beyond the shared ones (e.g. which game it is played with)."""
+    return _specs(ExerciseEntry, prefix, skip=(*_GROUPS, *ExerciseSettings.model_fields))
 
 
 def detector_fields(prefix: str) -> list[FieldSpec]:
@@ -202,6 +207,10 @@ def level_data(form: FormData) -> dict[str, Any]:
         if f"{prefix}exercise" not in form:
             continue
         entry: dict[str, Any] = {"exercise": form[f"{prefix}exercise"]}
+        for spec in entry_fields(prefix):
+            raw = form.get(spec.path, "")
+            if raw.strip():
+                entry[spec.name] = _value(spec, raw)
         entry.update(_settings_from_form(form, prefix))
         pairs = form.pairs.get(f"{prefix}finger_pairs")
         if pairs:

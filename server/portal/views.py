@@ -261,6 +261,7 @@ def _editor(request: Request, conn: Any, t: auth.Therapist, patient: Any, form: 
     for prefix in ["defaults."] + [f"exercises[{i}]." for i in entries]:
         paths += [s.path for s in program_form.exercise_fields(prefix)]
         paths += [s.path for s in program_form.detector_fields(prefix)]
+        paths += [s.path for s in program_form.entry_fields(prefix)]
         paths += [f"{prefix}adapt", f"{prefix}finger_pairs", f"{prefix}exercise", prefix.rstrip(".")]
     return _render(request, "program.html", status=status, patient=patient, form=form, pf=program_form,
                    entries=entries, checked=checked, unplaced=checked.unplaced(paths) if checked else [],
