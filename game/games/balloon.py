@@ -86,6 +86,12 @@ class BalloonGame(PowerGripGame):
     def _paint_backdrop(self, c: WorldView) -> None:
         _paint_sky(c, self.stage)
 
+    focus_radius = 72.0  # the envelope glows as the squeeze builds; sparks burst from it
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        alt = self.prev_alt + (self.alt - self.prev_alt) * alpha
+        return (BALLOON_X, self.alt_to_y(alt) - BASKET_BELOW - 27)
+
     # -------------------------------------------------------------- logic
     def on_rep(self, rep: object) -> None:
         ring = self.waiting_ring

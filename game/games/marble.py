@@ -84,6 +84,13 @@ class MarbleGame(TableRollGame):
     def _paint_backdrop(self, c: WorldView) -> None:
         _paint_lawn(c, self.stage)
 
+    focus_radius = MARBLE_R + 10
+
+    def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
+        dist = self.prev_dist + (self.dist - self.prev_dist) * alpha
+        at = dist + self.prev_nudge + (self.nudge - self.prev_nudge) * alpha
+        return (path_x(at), self._y(at, dist))
+
     # -------------------------------------------------------------- logic
     def step_world(self, dt: float) -> None:
         super().step_world(dt)  # the rolling on to the next flower, slower outside the pressure band
