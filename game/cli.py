@@ -156,6 +156,9 @@ def open_records_for_play(opts, *, repair: bool = False):  # noqa: ANN001, ANN20
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from game.i18n import set_language
+
+    set_language(None)  # messages in the computer's language (the game itself follows each patient's)
     parser = build_parser()
     ns = parser.parse_args(argv)
     if ns.command:

@@ -331,7 +331,7 @@ class LevelProblem:
         """'line 7, column 10', 'line 7' or '' for a problem with the whole file."""
         if not self.line:
             return ""
-        return f"line {self.line}, column {self.column}" if self.column else f"line {self.line}"
+        return _('line {line}, column {column}').format(line=self.line, column=self.column) if self.column else _('line {line}').format(line=self.line)
 
     def __str__(self) -> str:
         where = f"{self.file} {self.position}" if self.line else self.file
@@ -391,11 +391,11 @@ def load_level(path: str | Path, display: str | None = None) -> LoadedLevel:
         with path.open("rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        return _bad(path, shown, (0, 0, 0), None, "the file is not there (was it moved or renamed?)")
+        return _bad(path, shown, (0, 0, 0), None, _("the file is not there (was it moved or renamed?)"))
     except IsADirectoryError:
-        return _bad(path, shown, (0, 0, 0), None, "this is a folder, not a level file")
+        return _bad(path, shown, (0, 0, 0), None, _("this is a folder, not a level file"))
     except OSError as exc:
-        return _bad(path, shown, (0, 0, 0), None, f"the file cannot be read ({exc.strerror or exc})")
+        return _bad(path, shown, (0, 0, 0), None, _('the file cannot be read ({value})').format(value=exc.strerror or exc))
     if len(data) > MAX_FILE_BYTES:
         return _bad(path, shown, stamp, None, _too_big(len(data)))
     try:
@@ -404,8 +404,7 @@ def load_level(path: str | Path, display: str | None = None) -> LoadedLevel:
         # Every known fault has its own message above (tests/test_level_fuzz.py keeps
         # it so); this only keeps a kiosk from restarting forever on an unforeseen one.
         log.exception("level file %s could not be checked", path)
-        return _bad(path, shown, stamp, None, f"the file could not be read as a level ({type(exc).__name__}); "
-                                              "check it with `python main.py levels check` or send it to support")
+        return _bad(path, shown, stamp, None, _('the file could not be read as a level ({name}); check it with `python main.py levels check` or send it to support').format(name=type(exc).__name__))
     return LoadedLevel(path, shown, level, tuple(problems), stamp)
 
 
@@ -422,8 +421,7 @@ def _bad(path: Path, shown: str, stamp: tuple[int, int, int], line: int | None, 
 
 
 def _too_big(n: int) -> str:
-    return (f"the file is {_size(n)}; a level file is a few kilobytes and must be under "
-            f"{_size(MAX_FILE_BYTES)}. Is this the right file?")
+    return (_('the file is {value}; a level file is a few kilobytes and must be under {value2}. Is this the right file?').format(value=_size(n), value2=_size(MAX_FILE_BYTES)))
 
 
 def _size(n: int) -> str:
@@ -435,7 +433,7 @@ def _size(n: int) -> str:
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
          (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
          (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
-_SAVE_AS_UTF8 = "save it as UTF-8 text (in Notepad: File, Save as, Encoding: UTF-8)"
+_SAVE_AS_UTF8 = N_("save it as UTF-8 text (in Notepad: File, Save as, Encoding: UTF-8)")
 
 
 def parse_level_bytes(data: bytes, shown: str = "level") -> tuple[Level | None, list[LevelProblem]]:
@@ -450,17 +448,16 @@ def parse_level_bytes(data: bytes, shown: str = "level") -> tuple[Level | None, 
         at = data.index(b"\x00")
         line, col = _byte_position(data, at, codec)
         if _looks_like_utf16(data):
-            msg = f"this looks like UTF-16 text saved without a byte-order mark, which cannot be read; {_SAVE_AS_UTF8}"
+            msg = _('this looks like UTF-16 text saved without a byte-order mark, which cannot be read; {save_as_utf8}').format(save_as_utf8=_(_SAVE_AS_UTF8))
         else:
-            msg = "this is not a text file (it holds binary data); a level file is plain text written in a text editor"
+            msg = _("this is not a text file (it holds binary data); a level file is plain text written in a text editor")
         return None, [LevelProblem(shown, line, msg, column=col)]
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
         line, col = _byte_position(data, exc.start, codec)
         return None, [LevelProblem(shown, line,
-                                   f"this is not plain text in {label} (it holds binary data or an unusual text "
-                                   f"encoding); {_SAVE_AS_UTF8}", column=col)]
+                                   _('this is not plain text in {label} (it holds binary data or an unusual text encoding); {save_as_utf8}').format(label=label, save_as_utf8=_(_SAVE_AS_UTF8)), column=col)]
     return parse_level_text(text, shown)
 
 
@@ -500,13 +497,12 @@ def parse_level_text(text: str, shown: str = "level") -> tuple[Level | None, lis
     # Cheap bounds before the (pure Python) parser sees the text, so no file makes
     # the picker stall: every YAML value needs a line, a comma or a bracket.
     if text.count("\n") + text.count(",") > MAX_VALUES:
-        return None, [LevelProblem(shown, None, f"it holds more than {MAX_VALUES:,} lines and list items; a level "
-                                                "file needs a few hundred at most, so it was not loaded")]
+        return None, [LevelProblem(shown, None, _('it holds more than {max_values:,} lines and list items; a level file needs a few hundred at most, so it was not loaded').format(max_values=MAX_VALUES))]
     if text.count("[") + text.count("{") > MAX_DEPTH:
         too_deep = _too_deep_at(text)
         if too_deep is not None:
             line, col = _text_position(text, too_deep)
-            return None, [LevelProblem(shown, line, f"lists or groups are nested more than {MAX_DEPTH} deep",
+            return None, [LevelProblem(shown, line, _('lists or groups are nested more than {max_depth} deep').format(max_depth=MAX_DEPTH),
                                        column=col)]
     try:
         root = yaml.compose(text, Loader=_LevelLoader)
@@ -515,20 +511,18 @@ def parse_level_text(text: str, shown: str = "level") -> tuple[Level | None, lis
     except yaml.reader.ReaderError as exc:
         return None, [_character_problem(shown, text, exc)]
     except yaml.YAMLError as exc:
-        return None, [LevelProblem(shown, None, f"this is not valid YAML ({exc})")]
+        return None, [LevelProblem(shown, None, _('this is not valid YAML ({exc})').format(exc=exc))]
     except RecursionError:
-        return None, [LevelProblem(shown, None, f"lists or groups are nested too deeply (a level needs no more "
-                                                f"than {MAX_DEPTH} levels)")]
+        return None, [LevelProblem(shown, None, _('lists or groups are nested too deeply (a level needs no more than {max_depth} levels)').format(max_depth=MAX_DEPTH))]
     if root is None:
-        return None, [LevelProblem(shown, None, "the file is empty. A level needs at least a `name` and a list "
-                                                "of `exercises`; see levels/README.md for an example")]
+        return None, [LevelProblem(shown, None, _("the file is empty. A level needs at least a `name` and a list "
+                                                "of `exercises`; see levels/README.md for an example"))]
     problems = list(_check_nodes(root, shown))
     if problems:
         return None, problems
     if not isinstance(root, yaml.MappingNode):
-        kind = "a list" if isinstance(root, yaml.SequenceNode) else f"just the value '{_short(root.value)}'"
-        return None, [LevelProblem(shown, _line(root), f"the file holds {kind}; a level is a set of settings, "
-                                                      "one per line like `name: Home routine`")]
+        kind = _("a list") if isinstance(root, yaml.SequenceNode) else _("just the value '{value}'").format(value=_short(root.value))
+        return None, [LevelProblem(shown, _line(root), _('the file holds {kind}; a level is a set of settings, one per line like `name: Home routine`').format(kind=kind))]
     # Safe: the nodes were checked above (only plain tags, bounded size, no cycles);
     # a value that does not fit its tag (`!!bool maybe`, `<<: 5`) is a problem here.
     try:
@@ -558,7 +552,7 @@ def _too_deep_at(text: str) -> int | None:
 
 def _short(value: Any, n: int = 40) -> str:
     if isinstance(value, int) and value.bit_length() > 128:  # str() refuses over 4,300 digits
-        return f"a number about {int(value.bit_length() * 0.30103) + 1:,} digits long"
+        return _('a number about {value:,} digits long').format(value=int(value.bit_length() * 0.30103) + 1)
     s = str(value)
     return s if len(s) <= n else s[: n - 1] + "…"
 
@@ -568,32 +562,32 @@ def _yaml_problem(shown: str, exc: yaml.MarkedYAMLError) -> LevelProblem:
     line = mark.line + 1 if mark is not None else None
     problem = (exc.problem or "").strip()
     if "expected a single document" in (exc.context or "") or "expected a single document" in problem:
-        msg = "the file holds more than one YAML document (a second `---` line); a level file is one document"
+        msg = _("the file holds more than one YAML document (a second `---` line); a level file is one document")
     elif "'\\t'" in problem:
-        msg = "a tab is used for indenting; YAML needs spaces (set your editor to insert spaces)"
+        msg = _("a tab is used for indenting; YAML needs spaces (set your editor to insert spaces)")
     elif "unacceptable character" in problem or "special characters are not allowed" in problem:
-        msg = "the file holds a character that is not allowed in text; is this really a level file?"
+        msg = _("the file holds a character that is not allowed in text; is this really a level file?")
     elif "mapping values are not allowed" in problem:
-        msg = ("a `:` is in the wrong place. Each setting goes on its own line as `name: value`, and a value "
-               "containing `: ` needs quotes")
+        msg = (_("a `:` is in the wrong place. Each setting goes on its own line as `name: value`, and a value "
+               "containing `: ` needs quotes"))
     elif "could not find expected ':'" in problem:
-        msg = "a line has no `:`. Each setting is written `name: value`"
+        msg = _("a line has no `:`. Each setting is written `name: value`")
     elif "did not find expected key" in problem or "expected <block end>" in problem or "did not find expected '-'" in problem:
-        msg = "the indenting is uneven here. Settings in the same group must start in the same column"
+        msg = _("the indenting is uneven here. Settings in the same group must start in the same column")
     elif "found undefined alias" in problem or "found undefined anchor" in problem:
-        msg = f"a `*` alias names an anchor that is not defined ({problem})"
+        msg = _('a `*` alias names an anchor that is not defined ({problem})').format(problem=problem)
     elif "found duplicate anchor" in problem:
-        msg = "the same `&` anchor name is defined twice"
+        msg = _("the same `&` anchor name is defined twice")
     else:
-        msg = f"this is not valid YAML: {problem or exc}"
+        msg = _('this is not valid YAML: {value}').format(value=problem or exc)
     return LevelProblem(shown, line, msg)
 
 
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge")}
 _MERGE = "tag:yaml.org,2002:merge"
 # What a value must look like for each tag, in the words of describe_field.
-_TAG_NEEDS = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false",
-              "null": "empty", "map": "a group of settings", "seq": "a list", "merge": "a group of settings"}
+_TAG_NEEDS = {"str": N_("text"), "int": N_("a whole number"), "float": N_("a number"), "bool": N_("true or false"),
+              "null": N_("empty"), "map": N_("a group of settings"), "seq": N_("a list"), "merge": N_("a group of settings")}
 
 
 class _LevelLoader(yaml.SafeLoader):
@@ -639,9 +633,8 @@ class _LevelLoader(yaml.SafeLoader):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                kind = "a list" if isinstance(key_node, yaml.SequenceNode) else "a group of settings"
-                raise _NodeProblem(key_node, f"{kind} is written where a setting's name belongs; each setting is "
-                                             "written `name: value`")
+                kind = _("a list") if isinstance(key_node, yaml.SequenceNode) else _("a group of settings")
+                raise _NodeProblem(key_node, _("{kind} is written where a setting's name belongs; each setting is written `name: value`").format(kind=kind))
             out[key_node.value] = self.construct_object(value_node, deep=deep)
         return out
 
@@ -696,19 +689,18 @@ def _node_at(root: yaml.Node, index: int) -> yaml.Node | None:
 
 def _merge_message(node: yaml.Node) -> str:
     got = _node_got(node)
-    return (f"`<<:` merges a group of settings into this one (written `<<: *name`, with `&name` on the group); "
-            f"it must be followed by a group or a list of groups, got {got}")
+    return (_('`<<:` merges a group of settings into this one (written `<<: *name`, with `&name` on the group); it must be followed by a group or a list of groups, got {got}').format(got=got))
 
 
 def _node_got(node: yaml.Node) -> str:
     if isinstance(node, yaml.SequenceNode):
-        return "a list"
+        return _("a list")
     if isinstance(node, yaml.MappingNode):
-        return "a group of settings"
+        return _("a group of settings")
     value = str(node.value)
     if len(value) > 60 and value.isdigit():
-        return f"a number {len(value):,} digits long"
-    return f"'{_short(value)}'" if value else "nothing (the value is empty)"
+        return _('a number {n:,} digits long').format(n=len(value))
+    return f"'{_short(value)}'" if value else _("nothing (the value is empty)")
 
 
 def _path_to(root: yaml.Node, target: yaml.Node) -> tuple[int | str, ...] | None:
@@ -740,20 +732,19 @@ def _construct_problem(shown: str, root: yaml.Node, p: _NodeProblem) -> LevelPro
     name = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
     fi = _field_info(loc) if loc else None
     where = _where(loc, None)
-    subject = f"`{name}`{where}" if name else "the value on this line"
+    subject = f"`{name}`{where}" if name else _("the value on this line")
     if p.message:
         msg = p.message
     else:
         tag = (node.tag or "").rsplit(":", 1)[-1]
         got = _node_got(node)
         if tag == "int" and isinstance(node, yaml.ScalarNode) and len(str(node.value)) > 60:
-            need = describe_field(*fi) if fi else "a number of a few digits"
-            msg = f"{subject} must be {need}, got {got}"
+            need = describe_field(*fi) if fi else _("a number of a few digits")
+            msg = _('{subject} must be {need}, got {got}').format(subject=subject, need=need, got=got)
         elif tag in _TAG_NEEDS:
-            msg = (f"{subject} is marked `!!{tag}`, which must be {_TAG_NEEDS[tag]}, but it holds {got}. "
-                   f"Remove `!!{tag}` (a level file needs no `!!` marks) or correct the value")
+            msg = (_('{subject} is marked `!!{tag}`, which must be {value}, but it holds {got}. Remove `!!{tag}` (a level file needs no `!!` marks) or correct the value').format(subject=subject, tag=tag, value=_(_TAG_NEEDS[tag]), got=got))
         else:
-            msg = f"{subject} cannot be read ({_short(p.cause or 'unknown value', 80)}); write it as plain text"
+            msg = _('{subject} cannot be read ({value}); write it as plain text').format(subject=subject, value=_short(p.cause or 'unknown value', 80))
     return LevelProblem(shown, _line(node), msg, _dotted(loc) if loc and "<<" not in loc else None)
 
 
@@ -763,8 +754,7 @@ def _character_problem(shown: str, text: str, exc: yaml.reader.ReaderError) -> L
     line, col = _text_position(text, at)
     ch = exc.character
     code = f"U+{ch:04X}" if isinstance(ch, int) else "?"
-    return LevelProblem(shown, line, f"there is an invisible control character ({code}) here, which a level file "
-                                     "cannot hold; delete it (retyping the line removes it)", column=col)
+    return LevelProblem(shown, line, _('there is an invisible control character ({code}) here, which a level file cannot hold; delete it (retyping the line removes it)').format(code=code), column=col)
 
 
 def _line(node: yaml.Node | None) -> int | None:
@@ -785,16 +775,15 @@ def _check_nodes(root: yaml.Node, shown: str) -> Iterator[LevelProblem]:
             seen_alias = True  # a node reached twice is shared through an alias
             return sizes[key]
         if key in on_path:
-            raise _NodeProblem(node, "an alias (`*`) refers to the group that contains it, which would never end")
+            raise _NodeProblem(node, _("an alias (`*`) refers to the group that contains it, which would never end"))
         if depth > MAX_DEPTH:
-            raise _NodeProblem(node, f"lists or groups are nested more than {MAX_DEPTH} deep")
+            raise _NodeProblem(node, _('lists or groups are nested more than {max_depth} deep').format(max_depth=MAX_DEPTH))
         tag = node.tag or ""
         if tag not in _PLAIN_TAGS:
             if tag.startswith("tag:yaml.org,2002:python/"):
-                raise _NodeProblem(node, f"the tag `!!{tag.split(':', 2)[2]}` tries to build a Python object; a "
-                                         "level file holds plain settings only, so it was not loaded")
+                raise _NodeProblem(node, _('the tag `!!{value}` tries to build a Python object; a level file holds plain settings only, so it was not loaded').format(value=tag.split(':', 2)[2]))
             shown_tag = "!!" + tag.split(":", 2)[2] if tag.startswith("tag:yaml.org,2002:") else tag
-            raise _NodeProblem(node, f"the tag `{shown_tag}` is not allowed in a level file; remove it")
+            raise _NodeProblem(node, _('the tag `{shown_tag}` is not allowed in a level file; remove it').format(shown_tag=shown_tag))
         on_path.add(key)
         total = 1
         if isinstance(node, yaml.MappingNode):
@@ -802,8 +791,7 @@ def _check_nodes(root: yaml.Node, shown: str) -> Iterator[LevelProblem]:
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode):
                     if k.value in keys and k.tag != "tag:yaml.org,2002:merge":
-                        raise _NodeProblem(k, f"`{_short(k.value)}` is given twice (first on line {keys[k.value]}); "
-                                              "keep one")
+                        raise _NodeProblem(k, _('`{value}` is given twice (first on line {value2}); keep one').format(value=_short(k.value), value2=keys[k.value]))
                     keys[k.value] = _line(k) or 0
                 total += size(k, depth + 1) + size(v, depth + 1)
                 if total > MAX_VALUES:
@@ -816,9 +804,8 @@ def _check_nodes(root: yaml.Node, shown: str) -> Iterator[LevelProblem]:
         on_path.discard(key)
         sizes[key] = total
         if total > MAX_VALUES:
-            what = ("its anchors (`&`) and aliases (`*`) expand to" if seen_alias else "it holds")
-            raise _NodeProblem(node, f"{what} more than {MAX_VALUES:,} values; a level file needs a few hundred "
-                                     "at most, so it was not loaded")
+            what = (_("its anchors (`&`) and aliases (`*`) expand to") if seen_alias else _("it holds"))
+            raise _NodeProblem(node, _('{what} more than {max_values:,} values; a level file needs a few hundred at most, so it was not loaded').format(what=what, max_values=MAX_VALUES))
         return total
 
     try:
@@ -951,41 +938,41 @@ def describe_field(name: str, info: FieldInfo) -> str:
     ge, le, min_len, max_len = _bounds(info)
     kind = kinds[0] if kinds else None
     if kind is bool:
-        return "true or false"
+        return _("true or false")
     if kind is int or kind is float:
-        word = "a whole number" if kind is int else "a number"
+        word = _("a whole number") if kind is int else _("a number")
         if ge is not None and le is not None:
-            return f"{word} from {_num(ge)} to {_num(le)}{_unit(name)}"
+            return _('{word} from {value} to {value2}{value3}').format(word=word, value=_num(ge), value2=_num(le), value3=_unit(name))
         return word + _unit(name)
     if kind is str:
-        return f"text of up to {max_len} characters" if max_len else "text"
+        return _('text of up to {max_len} characters').format(max_len=max_len) if max_len else "text"
     if get_origin(kind) is Literal:
-        return "one of: " + ", ".join(str(a) for a in get_args(kind))
+        return _("one of: ") + ", ".join(str(a) for a in get_args(kind))
     if isinstance(kind, type) and issubclass(kind, BaseModel):
         if kind is AdaptSettings:
-            return ("`off`, `on`, or a group of `target`, `hold` and `pace`, each true or false "
-                    "(like `{target: true, hold: false, pace: true}`)")
+            return (_("`off`, `on`, or a group of `target`, `hold` and `pace`, each true or false "
+                    "(like `{target: true, hold: false, pace: true}`)"))
         if kind is ExerciseEntry:
-            return "a list of exercises, each starting with `- exercise:`"
-        return "a group of settings, each on its own indented line (like `  sets: 3`)"
+            return _("a list of exercises, each starting with `- exercise:`")
+        return _("a group of settings, each on its own indented line (like `  sets: 3`)")
     if get_origin(kind) is list or name in ("exercises", "finger_pairs"):
         if name == "finger_pairs":
-            return "a list of finger pairs, from: " + ", ".join(FINGER_PAIRS)
-        return "a list of exercises, each starting with `- exercise:`"
-    return "a different value"
+            return _("a list of finger pairs, from: ") + ", ".join(FINGER_PAIRS)
+        return _("a list of exercises, each starting with `- exercise:`")
+    return _("a different value")
 
 
 def _got(value: Any) -> str:
     if value is None:
-        return "nothing (the value is empty)"
+        return _("nothing (the value is empty)")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f"'{_short(value)}'" + (" in quotes (write the number without quotes)" if _looks_numeric(value) else "")
+        return f"'{_short(value)}'" + (_(" in quotes (write the number without quotes)") if _looks_numeric(value) else "")
     if isinstance(value, dict):
-        return "a group of settings"
+        return _("a group of settings")
     if isinstance(value, list):
-        return f"a list of {len(value)}"
+        return _('a list of {n}').format(n=len(value))
     return _short(value)
 
 
@@ -1023,9 +1010,9 @@ def _where(loc: Sequence[int | str], data_root: Any) -> str:
             items = data_root["exercises"]
             if 0 <= loc[1] < len(items) and isinstance(items[loc[1]], dict):
                 ex = items[loc[1]].get("exercise")
-        return f" in exercise {loc[1] + 1}" + (f" ({_short(ex)})" if isinstance(ex, str) else "")
+        return _(' in exercise {value}').format(value=loc[1] + 1) + (f" ({_short(ex)})" if isinstance(ex, str) else "")
     if loc and loc[0] == "defaults":
-        return " in `defaults`"
+        return _(" in `defaults`")
     return ""
 
 
@@ -1048,13 +1035,13 @@ def _validation_problems(exc: ValidationError, root: yaml.Node, data: Any, shown
             allowed = list(model.model_fields) if model else []
             knode = _key_node(root, loc)
             line = _line(knode) if knode is not None else _line(_find(root, loc)[0])
-            where = _where(loc[:-1], data) or (" at the top of the file" if len(loc) == 1 else "")
+            where = _where(loc[:-1], data) or (_(" at the top of the file") if len(loc) == 1 else "")
             bad = loc[-1]
             guess = _suggest(str(bad), allowed)
             if guess:
-                msg = f"`{_short(bad)}` is not a setting{where}. Did you mean `{guess}`?"
+                msg = _('`{value}` is not a setting{where}. Did you mean `{guess}`?').format(value=_short(bad), where=where, guess=guess)
             else:
-                msg = f"`{_short(bad)}` is not a setting{where}. Allowed here: " + ", ".join(allowed)
+                msg = _('`{value}` is not a setting{where}. Allowed here: ').format(value=_short(bad), where=where) + ", ".join(allowed)
             problems.append(LevelProblem(shown, line, msg, _dotted(loc)))
             continue
         node, found = _find(root, loc)
@@ -1062,26 +1049,25 @@ def _validation_problems(exc: ValidationError, root: yaml.Node, data: Any, shown
         where = _where(loc, data)
         fi = _field_info(loc)
         if kind == "missing":
-            need = describe_field(*fi) if fi else "a value"
+            need = describe_field(*fi) if fi else _("a value")
             if name == "exercise":
-                msg = f"an exercise{where.replace(' in ', ' (', 1) + ')' if where else ''} has no `exercise:` line; it " \
-                      f"must say which one: {', '.join(BY_ID)}"
+                msg = _('an exercise{value} has no `exercise:` line; it must say which one: {value2}').format(value=where.replace(' in ', ' (', 1) + ')' if where else '', value2=', '.join(BY_ID))
             else:
-                msg = f"`{name}` is missing{where}; it must be {need}"
+                msg = _('`{name}` is missing{where}; it must be {need}').format(name=name, where=where, need=need)
             problems.append(LevelProblem(shown, line, msg, _dotted(loc)))
             continue
         if kind in ("too_short", "too_long") and fi:
             n_name, info = fi
             _ge, _le, mn, mx = _bounds(info)
             if n_name == "exercises":
-                msg = ("`exercises` must list at least one exercise" if kind == "too_short"
-                       else f"`exercises` lists too many; the most is {mx}")
+                msg = (_("`exercises` must list at least one exercise") if kind == "too_short"
+                       else _('`exercises` lists too many; the most is {mx}').format(mx=mx))
             elif n_name == "finger_pairs":
-                msg = (f"`finger_pairs`{where} must name at least one pair ({', '.join(FINGER_PAIRS)})"
-                       if kind == "too_short" else f"`finger_pairs`{where} names too many; the most is {mx}")
+                msg = (_('`finger_pairs`{where} must name at least one pair ({value})').format(where=where, value=', '.join(FINGER_PAIRS))
+                       if kind == "too_short" else _('`finger_pairs`{where} names too many; the most is {mx}').format(where=where, mx=mx))
             else:
-                limit = f"at least {mn}" if kind == "too_short" else f"at most {mx}"
-                msg = f"`{n_name}`{where} must be {limit} characters long"
+                limit = _('at least {mn}').format(mn=mn) if kind == "too_short" else _('at most {mx}').format(mx=mx)
+                msg = _('`{n_name}`{where} must be {limit} characters long').format(n_name=n_name, where=where, limit=limit)
             problems.append(LevelProblem(shown, line, msg, _dotted(loc)))
             continue
         if fi is None:
@@ -1092,16 +1078,16 @@ def _validation_problems(exc: ValidationError, root: yaml.Node, data: Any, shown
         list_item = isinstance(loc[-1], int)
         need = describe_field(fname, info)
         if list_item and fname == "finger_pairs":
-            need = "one of: " + ", ".join(FINGER_PAIRS)
+            need = _("one of: ") + ", ".join(FINGER_PAIRS)
         if list_item and fname == "exercises":
-            need = "an exercise with its settings, starting with `exercise:`"
-        subject = f"every entry in `{fname}`" if list_item else f"`{fname}`"
-        msg = f"{subject}{where} must be {need}, got {_got(value)}"
+            need = _("an exercise with its settings, starting with `exercise:`")
+        subject = _('every entry in `{fname}`').format(fname=fname) if list_item else f"`{fname}`"
+        msg = _('{subject}{where} must be {need}, got {value}').format(subject=subject, where=where, need=need, value=_got(value))
         if kind == "literal_error" and isinstance(value, str):
             guess = _exercise_suggestion(value) if fname == "exercise" else _suggest(
                 value, [str(a) for t in _flatten(info.annotation) for a in get_args(t)] or FINGER_PAIRS)
             if guess and guess != value:
-                msg += f". Did you mean `{guess}`?"
+                msg += _('. Did you mean `{guess}`?').format(guess=guess)
         problems.append(LevelProblem(shown, line, msg, _dotted(loc)))
     # A misspelt key already says "did you mean `exercises`?"; saying `exercises`
     # is missing as well would be noise.
@@ -1125,7 +1111,7 @@ def _consistency(level: Level) -> list[tuple[tuple[int | str, ...], str]]:
         return ("exercises", i)
 
     for i, entry in enumerate(level.exercises):
-        label = f"exercise {i + 1} ({entry.exercise})"
+        label = _('exercise {value} ({exercise})').format(value=i + 1, exercise=entry.exercise)
         for start, lo, hi, unit in (("target_pct", "target_min_pct", "target_max_pct", "%"),
                                     ("hold_s", "hold_min_s", "hold_max_s", " s"),
                                     ("cue_s", "cue_min_s", "cue_max_s", " s"),
@@ -1133,11 +1119,9 @@ def _consistency(level: Level) -> list[tuple[tuple[int | str, ...], str]]:
             v = {n: _setting(d, entry, n) for n in (start, lo, hi)}
             v = {n: (x if x is not None else _plan_default(n)) for n, x in v.items()}
             if v[lo] > v[hi]:
-                out.append((loc_of(i, lo), f"{label}: `{lo}` ({_num(v[lo])}{unit}) is above `{hi}` "
-                                           f"({_num(v[hi])}{unit}); the lowest must not be above the highest"))
+                out.append((loc_of(i, lo), _('{label}: `{lo}` ({value}{unit}) is above `{hi}` ({value2}{unit}); the lowest must not be above the highest').format(label=label, lo=lo, value=_num(v[lo]), unit=unit, hi=hi, value2=_num(v[hi]))))
             elif not v[lo] <= v[start] <= v[hi]:
-                out.append((loc_of(i, start), f"{label}: `{start}` ({_num(v[start])}{unit}) must be between "
-                                              f"`{lo}` ({_num(v[lo])}{unit}) and `{hi}` ({_num(v[hi])}{unit})"))
+                out.append((loc_of(i, start), _('{label}: `{start}` ({value}{unit}) must be between `{lo}` ({value2}{unit}) and `{hi}` ({value3}{unit})').format(label=label, start=start, value=_num(v[start]), unit=unit, lo=lo, value2=_num(v[lo]), hi=hi, value3=_num(v[hi]))))
         adapt = _setting(d, entry, "adapt")
         if not level.adapt and adapt is not None:
             on = [k for k in AdaptSettings.model_fields if getattr(adapt, k)]
@@ -1152,18 +1136,16 @@ def _consistency(level: Level) -> list[tuple[tuple[int | str, ...], str]]:
         if entry.finger_pairs is not None:
             if entry.exercise != "finger_squeeze":
                 out.append((("exercises", i, "finger_pairs"),
-                            f"{label}: `finger_pairs` is for finger_squeeze only; remove it here"))
+                            _('{label}: `finger_pairs` is for finger_squeeze only; remove it here').format(label=label)))
             elif len(set(entry.finger_pairs)) != len(entry.finger_pairs):
                 twice = next(p for p in entry.finger_pairs if entry.finger_pairs.count(p) > 1)
-                out.append((("exercises", i, "finger_pairs"), f"{label}: the pair {twice} is listed twice"))
+                out.append((("exercises", i, "finger_pairs"), _('{label}: the pair {twice} is listed twice').format(label=label, twice=twice)))
     if not level.success_low_pct < level.target_success_pct < level.success_high_pct:
         out.append((("target_success_pct",),
-                    f"`target_success_pct` ({_num(level.target_success_pct)}%) must be between `success_low_pct` "
-                    f"({_num(level.success_low_pct)}%) and `success_high_pct` ({_num(level.success_high_pct)}%)"))
+                    _('`target_success_pct` ({value}%) must be between `success_low_pct` ({value2}%) and `success_high_pct` ({value3}%)').format(value=_num(level.target_success_pct), value2=_num(level.success_low_pct), value3=_num(level.success_high_pct))))
     if not out and level.total_reps > level.daily_rep_ceiling:
         out.append((("daily_rep_ceiling",),
-                    f"the program asks for {level.total_reps} repetitions, more than the daily ceiling of "
-                    f"{level.daily_rep_ceiling}; use fewer sets or reps, or raise `daily_rep_ceiling`"))
+                    _('the program asks for {total_reps} repetitions, more than the daily ceiling of {daily_rep_ceiling}; use fewer sets or reps, or raise `daily_rep_ceiling`').format(total_reps=level.total_reps, daily_rep_ceiling=level.daily_rep_ceiling)))
     return out
 
 

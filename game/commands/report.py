@@ -17,6 +17,8 @@ def _add(p: argparse.ArgumentParser) -> None:
                         "exercise, what adaptation did, the input and program of every session, every session) "
                         "or .png (the overview and the latest sessions)")
     p.add_argument("--no-name", action="store_true", help="leave the patient's name out (number only)")
+    p.add_argument("--language", default=None, metavar="CODE",
+                   help="the report's language: en, es, de or zh_Hans (default: this computer's, else English)")
     data_dir_argument(p)
 
 
@@ -24,8 +26,10 @@ def _add(p: argparse.ArgumentParser) -> None:
                       "provenance and every session")(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.records.export import ExportError, check_destination, find_patient, private_output
+    from game.i18n import set_language
     from game.records.report import ReportError, build_report
 
+    set_language(ns.language)  # the therapist's language (an unknown code: the computer's)
     suffix = ns.out.suffix.lower()
     if suffix not in (".pdf", ".png"):
         print(f"main.py report: --out must end in .pdf or .png, got '{ns.out.name}'", file=sys.stderr)

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from game.i18n import N_
 from game.therapy.exercises import BY_ID
 from game.records.provenance import input_words
 from game.records.storage import REP_COLUMNS
@@ -39,16 +40,17 @@ ID_SYSTEM = "urn:squeeze-quest:patient"
 DEVICE_SYSTEM = "urn:squeeze-quest:device"
 TAG_SYSTEM = "urn:squeeze-quest:tag"
 UCUM = "http://unitsofmeasure.org"
-DEVICE_NOTE = (
-    "Device-derived: force from a sensor inside a therapy ball, as % of this patient's own strongest squeeze "
+# Marked for translation (the report shows them in the reader's language); exports keep English.
+DEVICE_NOTE = N_(
+    "Device-derived: force from a sensor inside a therapy ball, as a percentage of this patient's own strongest squeeze "
     "on the same ball (MVC). Not a calibrated dynamometer reading; not a clinical assessment."
 )
 END_WORDS = {
-    "completed": "completed",
-    "stopped_pain": "stopped for pain",
-    "stopped": "stopped early",
-    "interrupted": "interrupted (the program was closed unexpectedly)",
-    "quit": "closed before the end",
+    "completed": N_("completed"),
+    "stopped_pain": N_("stopped for pain"),
+    "stopped": N_("stopped early"),
+    "interrupted": N_("interrupted (the program was closed unexpectedly)"),
+    "quit": N_("closed before the end"),
 }
 CSV_SESSION_COLUMNS = ("patient_id", "session_id", "session_started", "session_end_reason", "input_device")
 CSV_REP_COLUMNS = ("recorded_at", "exercise", "hand", "set_number", "rep_number", *REP_COLUMNS, "detail")

@@ -19,19 +19,20 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from game.i18n import N_
 
 # What made the samples. A ball is a real sensor; the others are stand-ins (keyboard,
 # mouse, gamepad through the keyboard ball) or scripted play (simulator, trace file).
 INPUT_KINDS = ("ball", "keyboard", "mouse", "gamepad", "simulator", "trace", "unknown")
 SIMULATED_KINDS = frozenset({"simulator", "trace"})
-INPUT_WORDS = {
-    "ball": "therapy ball (force sensor)",
-    "keyboard": "keyboard (Space held: an imitated squeeze)",
-    "mouse": "mouse (button held: an imitated squeeze)",
-    "gamepad": "gamepad (button held: an imitated squeeze)",
-    "simulator": "simulator (scripted, not a person)",
-    "trace": "trace file (recorded samples played back, not live)",
-    "unknown": "not recorded",
+INPUT_WORDS = {  # marked for translation: the report shows them in the reader's language
+    "ball": N_("therapy ball (force sensor)"),
+    "keyboard": N_("keyboard (Space held: an imitated squeeze)"),
+    "mouse": N_("mouse (button held: an imitated squeeze)"),
+    "gamepad": N_("gamepad (button held: an imitated squeeze)"),
+    "simulator": N_("simulator (scripted, not a person)"),
+    "trace": N_("trace file (recorded samples played back, not live)"),
+    "unknown": N_("not recorded"),
 }
 # The patient records of scripted play when no patient was named with --record-as.
 SIMULATED_PATIENT = "Simulated play (not a patient)"

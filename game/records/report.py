@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from game.i18n import N_, _
 from game.therapy.exercises import BY_ID
 from game.records.export import DEVICE_NOTE, END_WORDS, KINDS_WITHOUT_SENSOR, export_data
 from game.records.provenance import input_words
@@ -43,15 +44,15 @@ PNG_TABLE_ROWS = 20
 PAGE = (11.7, 8.3)  # A4 landscape, inches
 # Okabe-Ito, as in the game (colour-blind safe); every series also has a marker shape.
 BLUE, GREEN, ORANGE, GREY, PURPLE, SKY = "#0072B2", "#009E73", "#D55E00", "#555555", "#CC79A7", "#56B4E9"
-PCT_MVC = "% of this patient's strongest squeeze (device-derived)"
+PCT_MVC = N_("percent of this patient's strongest squeeze (device-derived)")  # words: translated where drawn
 TABLE_FONT = ("Atkinson Hyperlegible",)
 # How each input is drawn on a chart: a ball's own marker; stand-ins hollow and grey.
-INPUT_STYLE = {"ball": ("o", BLUE, "ball"), "keyboard": ("s", GREY, "keyboard (imitated)"),
-               "mouse": ("s", GREY, "mouse (imitated)"), "gamepad": ("s", GREY, "gamepad (imitated)"),
-               "simulator": ("x", PURPLE, "simulator"), "trace": ("x", PURPLE, "trace file"),
-               "unknown": ("^", GREY, "input not recorded")}
-SHORT_INPUT = {"ball": "Ball", "keyboard": "Keyboard", "mouse": "Mouse", "gamepad": "Gamepad",
-               "simulator": "Simulator", "trace": "Trace file", "unknown": "not recorded"}
+INPUT_STYLE = {"ball": ("o", BLUE, N_("ball")), "keyboard": ("s", GREY, N_("keyboard (imitated)")),
+               "mouse": ("s", GREY, N_("mouse (imitated)")), "gamepad": ("s", GREY, N_("gamepad (imitated)")),
+               "simulator": ("x", PURPLE, N_("simulator")), "trace": ("x", PURPLE, N_("trace file")),
+               "unknown": ("^", GREY, N_("input not recorded"))}
+SHORT_INPUT = {"ball": N_("Ball"), "keyboard": N_("Keyboard"), "mouse": N_("Mouse"), "gamepad": N_("Gamepad"),
+               "simulator": N_("Simulator"), "trace": N_("Trace file"), "unknown": N_("not recorded")}
 
 
 class ReportError(ValueError):
@@ -134,7 +135,7 @@ def gather(store: Store, patient_id: int, *, include_name: bool = True) -> Repor
         rows.append({
             "when": datetime.fromtimestamp(s["started_at"]).strftime("%Y-%m-%d %H:%M"),
             "exercise": ", ".join(_name(e) for e in exercises) or "-",
-            "input": " + ".join(SHORT_INPUT.get(k, k) for k in inputs) + (" (sim)" if s.get("simulated") else ""),
+            "input": " + ".join(_(SHORT_INPUT.get(k, k)) for k in inputs) + (" (sim)" if s.get("simulated") else ""),
             "reps": f"{n}" if n else "0",
             "on_target": f"{ok} ({ok / n:.0%})" if n else "-",
             "best": f"{max(force):.0f}%" if force else "-",
@@ -142,7 +143,7 @@ def gather(store: Store, patient_id: int, *, include_name: bool = True) -> Repor
             "active": f"{s['active_s'] / 60:.1f}" if s.get("active_s") else "-",
             "pain": _pair(s.get("pain_before"), s.get("pain_after")),
             "tired": _pair(s.get("fatigue_before"), s.get("fatigue_after")),
-            "ended": END_WORDS.get(s["end_reason"] or "", s["end_reason"] or "open").split(" (")[0],
+            "ended": _(END_WORDS.get(s["end_reason"] or "", s["end_reason"] or "open")).split(" (")[0],
         })
         ratings.append({"day": day, "at": s["started_at"], **{k: s.get(k) for k in (
             "pain_before", "pain_after", "fatigue_before", "fatigue_after")}})
@@ -164,7 +165,7 @@ def gather(store: Store, patient_id: int, *, include_name: bool = True) -> Repor
             ref = refs.setdefault(uid or "", f"D{len(refs) + 1}")
             program = (f"{Path(str(p.get('program_file') or s.get('level') or 'not recorded')).name}  "
                        f"{p.get('program_version') or 'version not recorded'}")
-            word = input_words(p.get("input_kind")).split(" (")[0] + (" (simulated)" if p.get("simulated") else "")
+            word = _(input_words(p.get("input_kind"))).split(" (")[0] + (_(" (simulated)") if p.get("simulated") else "")
             if ref not in devices:
                 devices[ref] = {"ref": ref, "input": word, "device": _device_words(p),
                                 "calibration": p.get("calibration_basis") or "not recorded", "program": program}
@@ -196,7 +197,7 @@ def _rolling(exercise: str) -> bool:
 
 
 def _name(exercise: str) -> str:
-    return BY_ID[exercise].name if exercise in BY_ID else exercise
+    return _(BY_ID[exercise].name) if exercise in BY_ID else exercise
 
 
 def _pair(a: Any, b: Any) -> str:
@@ -211,9 +212,9 @@ def _device_words(p: dict[str, Any]) -> str:
     parts = [str(p.get("device_name") or "-")]
     if p.get("device_id"):
         parts.append(str(p["device_id"]))
-    extra = [f"firmware {p['firmware']}" if p.get("firmware") else "",
-             f"profile {p['device_profile']}" if p.get("device_profile") else "",
-             f"roll by {p['roll_input']}" if p.get("roll_input") else ""]
+    extra = [_('firmware {value}').format(value=p['firmware']) if p.get("firmware") else "",
+             _('profile {value}').format(value=p['device_profile']) if p.get("device_profile") else "",
+             _('roll by {value}').format(value=p['roll_input']) if p.get("roll_input") else ""]
     extra = [e for e in extra if e]
     if extra:
         parts.append(", ".join(extra))
@@ -225,13 +226,13 @@ def _strength(store: Store, patient_id: int, data: dict[str, Any]) -> list[Stren
     each ball (kg where weight-calibrated), else the MVC ball sessions were played with."""
     series: dict[tuple[str, str], StrengthSeries] = {}
     for c in data["calibrations"]:
-        device = c.get("device") or "ball (device not recorded)"
+        device = c.get("device") or _("ball (device not recorded)")
         kg = c.get("units") not in (None, "device units") and c.get("scale")
         units = str(c["units"]) if kg else "device units"
         key = (device, units)
         if key not in series:
-            basis = (f"{units}, ball weight-calibrated ({c['scale']:.4g} {units} per unit)" if kg
-                     else f"device units of {device} (not a dynamometer)")
+            basis = (_('{units}, ball weight-calibrated ({value:.4g} {units} per unit)').format(units=units, value=c['scale']) if kg
+                     else _('device units of {device} (not a dynamometer)').format(device=device))
             series[key] = StrengthSeries(device, units, basis, [])
         value = float(c["mvc"]) * float(c["scale"]) if kg else float(c["mvc"])
         series[key].points.append((local_day(c["recorded_at"]), value, c["hand"]))
@@ -243,7 +244,7 @@ def _strength(store: Store, patient_id: int, data: dict[str, Any]) -> list[Stren
             device = p.get("device_name") or "ball"
             key = (device, "device units")
             series.setdefault(key, StrengthSeries(device, "device units",
-                                                  f"device units of {device}, as played (not a dynamometer)", []))
+                                                  _('device units of {device}, as played (not a dynamometer)').format(device=device), []))
             series[key].points.append((local_day(s["started_at"]), float(s["mvc_device"]), ""))
     for ser in series.values():  # the best of each day and hand
         best: dict[tuple[date, str], float] = {}
@@ -273,7 +274,7 @@ def _adaptation(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for (day, exercise, setting), cs in sorted(groups.items()):
         ups = sum(1 for c in cs if c["before"] is not None and c["after"] is not None and c["after"] > c["before"])
         downs = sum(1 for c in cs if c["before"] is not None and c["after"] is not None and c["after"] < c["before"])
-        reasons = Counter((c["reason"] or "not said") for c in cs)
+        reasons = Counter((c["reason"] or _("not said")) for c in cs)
         between = sum(1 for c in cs if c["rep_number"] is None)
         out.append({"day": day, "exercise": exercise, "setting": setting, "from": cs[0]["before"],
                     "to": cs[-1]["after"], "n": len(cs), "ups": ups, "downs": downs, "between_sets": between,
@@ -282,7 +283,7 @@ def _adaptation(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------- drawing
-def _setup_fonts(fonts: Path | None) -> str:
+def _setup_fonts(fonts: Path | None) -> str | list[str]:
     """The game's own font (Atkinson Hyperlegible) from ``fonts``; None: where it ships
     (:func:`game.resources.fonts_dir`, a data location, no UI)."""
     from matplotlib import font_manager
@@ -291,8 +292,13 @@ def _setup_fonts(fonts: Path | None) -> str:
         from game.resources import fonts_dir
 
         fonts = fonts_dir()
-    for f in sorted(Path(fonts).glob("*.ttf")):
+    for f in sorted(Path(fonts).glob("*.ttf")) + sorted(Path(fonts).glob("*.otf")):
         font_manager.fontManager.addfont(str(f))
+    from game.i18n import current_language
+    from game.resources import CJK_LANGUAGES
+
+    if current_language() in CJK_LANGUAGES:  # the Chinese subset has Latin letters and digits too
+        return ["Noto Sans CJK SC", "Atkinson Hyperlegible"]
     return "Atkinson Hyperlegible"
 
 
@@ -346,7 +352,7 @@ def _empty(ax: Any, text: str) -> None:
 def _page_title(fig: Figure, d: ReportData, title: str, subtitle: str = "") -> None:
     p = d.patient
     fig.text(0.06, 0.965, title, fontsize=16, fontweight="bold", va="top")
-    fig.text(0.97, 0.965, f"{p['name']} (no. {p['id']}), {d.today:%d %b %Y}", fontsize=9, color=GREY, va="top",
+    fig.text(0.97, 0.965, _('{value} (no. {value2}), {today:%d %b %Y}').format(value=p['name'], value2=p['id'], today=d.today), fontsize=9, color=GREY, va="top",
              ha="right")
     if subtitle:
         fig.text(0.06, 0.925, subtitle, fontsize=9.5, color=GREY, va="top", wrap=True)
@@ -355,9 +361,9 @@ def _page_title(fig: Figure, d: ReportData, title: str, subtitle: str = "") -> N
 def _charts(fig: Figure, grid: Any, d: ReportData) -> None:
     ax = fig.add_subplot(grid[0, 0])
     xs = list(range(len(d.days)))
-    ax.bar(xs, [x.reps for x in d.days], color=BLUE, label="all")
-    ax.bar(xs, [x.successes for x in d.days], color=GREEN, width=0.45, label="on target")
-    ax.set_title(f"Repetitions per day (last {DAYS} days)", loc="left", fontweight="bold")
+    ax.bar(xs, [x.reps for x in d.days], color=BLUE, label=_("all"))
+    ax.bar(xs, [x.successes for x in d.days], color=GREEN, width=0.45, label=_("on target"))
+    ax.set_title(_('Repetitions per day (last {days} days)').format(days=DAYS), loc="left", fontweight="bold")
     ticks = xs[::7] + ([xs[-1]] if xs[-1] % 7 else [])
     ax.set_xticks(ticks, [d.days[i].day.strftime("%d %b") for i in ticks])
     ax.legend(frameon=False, loc="upper left")
@@ -365,13 +371,13 @@ def _charts(fig: Figure, grid: Any, d: ReportData) -> None:
 
     ax = fig.add_subplot(grid[0, 1])
     pts = [(i, x.success_rate * 100) for i, x in enumerate(d.days) if x.success_rate is not None]
-    ax.axhspan(65, 85, color=GREEN, alpha=0.12, label="aim: 65-85%")
+    ax.axhspan(65, 85, color=GREEN, alpha=0.12, label=_("aim: 65-85%"))
     if pts:
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="D", color=GREEN, linewidth=2)
     ax.set_ylim(0, 100)
     ax.set_xlim(-0.5, len(d.days) - 0.5)
     ax.set_xticks(ticks, [d.days[i].day.strftime("%d %b") for i in ticks])
-    ax.set_title("Success rate per day (%)", loc="left", fontweight="bold")
+    ax.set_title(_("Success rate per day (%)"), loc="left", fontweight="bold")
     ax.legend(frameon=False, loc="lower left")
     _tidy(ax)
 
@@ -383,84 +389,82 @@ def _charts(fig: Figure, grid: Any, d: ReportData) -> None:
         names = [_name(e.exercise) for e in d.exercises][::-1]
         reps = [e.reps for e in d.exercises][::-1]
         oks = [e.successes for e in d.exercises][::-1]
-        ax.barh(names, reps, color=BLUE, label="all")
-        ax.barh(names, oks, color=GREEN, height=0.4, label="on target")
+        ax.barh(names, reps, color=BLUE, label=_("all"))
+        ax.barh(names, oks, color=GREEN, height=0.4, label=_("on target"))
         for y, (n, ok) in enumerate(zip(reps, oks)):
             ax.text(n, y, f"  {n} ({ok / n:.0%})", va="center")
         ax.set_xlim(0, max(reps) * 1.35)
         ax.legend(frameon=False, loc="lower right")
     else:
-        _empty(ax, "no repetitions yet")
-    ax.set_title("Repetitions per exercise (all time)", loc="left", fontweight="bold")
+        _empty(ax, _("no repetitions yet"))
+    ax.set_title(_("Repetitions per exercise (all time)"), loc="left", fontweight="bold")
     _tidy(ax)
 
 
 def _strength_chart(ax: Any, d: ReportData) -> None:
     """One device's maximal squeezes on this axis (its units, or kg with their basis); others named below."""
-    ax.set_title("Strongest squeeze (MVC) over time", loc="left", fontweight="bold")
+    ax.set_title(_("Strongest squeeze (MVC) over time"), loc="left", fontweight="bold")
     _tidy(ax)
     if not d.strength:
-        _empty(ax, "no ball calibrations yet\n(keyboard and simulator play measure no force)")
+        _empty(ax, _("no ball calibrations yet\n(keyboard and simulator play measure no force)"))
         return
     ser = d.strength[0]
     hands = sorted({h for _, _, h in ser.points})
     for hand, marker, colour in zip(hands, ("o", "s"), (ORANGE, BLUE)):
         sel = [(day, v) for day, v, h in ser.points if h == hand]
         ax.plot([p[0] for p in sel], [p[1] for p in sel], marker=marker, color=colour, linewidth=2,
-                label=f"{hand} hand" if hand else ser.device)
+                label=(_("Left hand") if hand == "left" else _("Right hand")) if hand else ser.device)
     ax.legend(frameon=False, loc="lower right")
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(ser.units)
+    ax.set_ylabel(_(ser.units))
     _date_axis(ax, [p[0] for p in ser.points])
     note = f"{ser.device}: {ser.basis}"
     if len(d.strength) > 1:
-        note += "; not on this axis (other units): " + ", ".join(f"{o.device} ({o.units})" for o in d.strength[1:])
+        note += _("; not on this axis (other units): ") + ", ".join(f"{o.device} ({o.units})" for o in d.strength[1:])
     ax.text(0, -0.2, note, transform=ax.transAxes, fontsize=8, color=GREY, va="top", wrap=True)
 
 
 def _header(fig: Figure, d: ReportData, top: float) -> None:
     p = d.patient
-    fig.text(0.06, top, "Squeeze Quest: hand exercise report", fontsize=20, fontweight="bold", va="top")
+    fig.text(0.06, top, _("Squeeze Quest: hand exercise report"), fontsize=20, fontweight="bold", va="top")
     total = sum(x.reps for x in d.days)
     fig.text(0.06, top - 0.035,
-             f"Patient: {p['name']} (no. {p['id']}), {p['hand']} hand    Report date: {d.today:%d %b %Y}    "
-             f"Last {DAYS} days: {total} repetitions; {d.streak} day(s) in a row", fontsize=11, va="top")
-    note = DEVICE_NOTE
+             _('Patient: {value} (no. {value2}), {value3} hand    Report date: {today:%d %b %Y}    Last {days} days: {total} repetitions; {streak} day(s) in a row').format(value=p['name'], value2=p['id'], value3=_("left") if p["hand"] == "left" else _("right"), today=d.today, days=DAYS, total=total, streak=d.streak), fontsize=11, va="top")
+    note = _(DEVICE_NOTE)
     if d.simulated_sessions:
-        note += f" {d.simulated_sessions} session(s) here are SIMULATED play (marked 'sim'), not the patient's."
+        note += _(" {simulated_sessions} session(s) here are SIMULATED play (marked 'sim'), not the patient's.").format(simulated_sessions=d.simulated_sessions)
     fig.text(0.06, top - 0.058, note, fontsize=9, color=GREY, va="top", wrap=True)
 
 
 def _page_adherence(fig: Figure, d: ReportData) -> None:
     a = d.adherence
     window, played = a.get("window") or [], set(a.get("played") or [])
-    _page_title(fig, d, "Adherence, pain and tiredness",
-                "Prescribed: every day (the program states no days per week). Ratings are the patient's own, "
-                "0 (none) to 10 (worst), before and after each session.")
+    _page_title(fig, d, _("Adherence, pain and tiredness"),
+                _("Prescribed: every day (the program states no days per week). Ratings are the patient's own, "
+                "0 (none) to 10 (worst), before and after each session."))
     grid = fig.add_gridspec(3, 1, left=0.07, right=0.97, top=0.83, bottom=0.07, hspace=0.6,
                             height_ratios=[0.7, 1, 1])
     ax = fig.add_subplot(grid[0])
     if window:
         # Each day's bar spans its day (from noon), on the same time axis as the ratings below.
         noon = [datetime.combine(x, datetime.min.time()) + timedelta(hours=12) for x in window]
-        ax.bar(noon, [1] * len(window), color="#E6E6E6", width=0.85, label="prescribed")
+        ax.bar(noon, [1] * len(window), color="#E6E6E6", width=0.85, label=_("prescribed"))
         ax.bar([t for t, x in zip(noon, window) if x in played], [1] * sum(1 for x in window if x in played),
-               color=GREEN, width=0.85, label="played")
+               color=GREEN, width=0.85, label=_("played"))
         ax.set_yticks([])
         _date_axis(ax, noon)
         n = sum(1 for x in window if x in played)
-        ax.set_title(f"Days played: {n} of {len(window)} prescribed ({n / len(window):.0%}), "
-                     f"{window[0]:%d %b} to {window[-1]:%d %b}", loc="left", fontweight="bold")
+        ax.set_title(_('Days played: {n} of {n2} prescribed ({value:.0%}), {value2:%d %b} to {value3:%d %b}').format(n=n, n2=len(window), value=n / len(window), value2=window[0], value3=window[-1]), loc="left", fontweight="bold")
         _legend(ax)
     else:
-        _empty(ax, "no sessions yet")
-        ax.set_title("Days played", loc="left", fontweight="bold")
+        _empty(ax, _("no sessions yet"))
+        ax.set_title(_("Days played"), loc="left", fontweight="bold")
     _tidy(ax)
     for i, (what, colour) in enumerate((("pain", ORANGE), ("fatigue", BLUE)), 1):
         ax = fig.add_subplot(grid[i])
-        label = "Pain" if what == "pain" else "Tiredness"
+        label = _("Pain") if what == "pain" else _("Tiredness")
         rows = [r for r in d.ratings if r[f"{what}_before"] is not None or r[f"{what}_after"] is not None]
-        ax.set_title(f"{label} before and after (0-10)", loc="left", fontweight="bold")
+        ax.set_title(_('{label} before and after (0-10)').format(label=label), loc="left", fontweight="bold")
         if rows:
             xs = [datetime.fromtimestamp(r["at"]) for r in rows]
             for when, marker, style in (("before", "o", "-"), ("after", "s", "--")):
@@ -468,12 +472,12 @@ def _page_adherence(fig: Figure, d: ReportData) -> None:
                 if pts:
                     ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=marker, linestyle=style, color=colour,
                             markerfacecolor=colour if when == "before" else "white", linewidth=1.6,
-                            label=f"{when} the session")
+                            label=_('{when} the session').format(when=when))
             _legend(ax)
             _date_axis(ax, [datetime.combine(x, datetime.min.time()) + timedelta(hours=12) for x in window]
                        if window else xs)
         else:
-            _empty(ax, f"no {label.lower()} ratings yet")
+            _empty(ax, _('no {value} ratings yet').format(value=label.lower()))
         ax.set_ylim(-0.3, 10.3)
         ax.set_yticks([0, 2, 4, 6, 8, 10])
         _tidy(ax)
@@ -484,26 +488,26 @@ def _page_exercise(fig: Figure, d: ReportData, exercise: str) -> None:
     rolling = _rolling(exercise)
     xs = [x.day for x in days]
     kinds = sorted({k for x in days for k in x.reached})
-    _page_title(fig, d, f"{_name(exercise)}: trend over the days",
-                ("Rolling exercise: target and reach in % of this patient's comfortable roll range (calibrated)."
-                 if rolling else f"Target and peak in {PCT_MVC}.")
-                + f" Inputs: {', '.join(INPUT_STYLE.get(k, INPUT_STYLE['unknown'])[2] for k in kinds) or 'none'}.")
+    _page_title(fig, d, _('{value}: trend over the days').format(value=_name(exercise)),
+                (_("Rolling exercise: target and reach as a percentage of this patient's comfortable roll range (calibrated).")
+                 if rolling else _('Target and peak in {pct_mvc}.').format(pct_mvc=_(PCT_MVC)))
+                + _(' Inputs: {value}.').format(value=', '.join((_(INPUT_STYLE.get(k, INPUT_STYLE['unknown'])[2]) for k in kinds)) or _('none')))
     grid = fig.add_gridspec(2, 2, left=0.07, right=0.95, top=0.82, bottom=0.07, hspace=0.45, wspace=0.32)
 
     ax = fig.add_subplot(grid[0, 0])
-    ax.bar(xs, [x.reps for x in days], color=BLUE, width=0.8, label="all")
-    ax.bar(xs, [x.successes for x in days], color=GREEN, width=0.4, label="on target")
-    ax.set_title("Repetitions per day", loc="left", fontweight="bold")
+    ax.bar(xs, [x.reps for x in days], color=BLUE, width=0.8, label=_("all"))
+    ax.bar(xs, [x.successes for x in days], color=GREEN, width=0.4, label=_("on target"))
+    ax.set_title(_("Repetitions per day"), loc="left", fontweight="bold")
     _legend(ax)
     _date_axis(ax, xs)
     _tidy(ax)
 
     ax = fig.add_subplot(grid[0, 1])
-    ax.axhspan(65, 85, color=GREEN, alpha=0.12, label="aim 65-85%")
+    ax.axhspan(65, 85, color=GREEN, alpha=0.12, label=_("aim 65-85%"))
     pts = [(x.day, x.success_rate * 100) for x in days if x.success_rate is not None]
-    ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="D", color=GREEN, linewidth=2, label="success")
+    ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="D", color=GREEN, linewidth=2, label=_("success"))
     ax.set_ylim(0, 100)
-    ax.set_title("Success rate per day (%)", loc="left", fontweight="bold")
+    ax.set_title(_("Success rate per day (%)"), loc="left", fontweight="bold")
     _legend(ax)
     _date_axis(ax, xs)
     _tidy(ax)
@@ -514,19 +518,19 @@ def _page_exercise(fig: Figure, d: ReportData, exercise: str) -> None:
         lo = [min(x.targets) for x in tdays]
         hi = [max(x.targets) for x in tdays]
         mid = [sum(x.targets) / len(x.targets) for x in tdays]
-        ax.fill_between([x.day for x in tdays], lo, hi, color=ORANGE, alpha=0.18, step="mid", label="lowest-highest")
-        ax.plot([x.day for x in tdays], mid, marker="o", color=ORANGE, linewidth=2, label="mean target")
-        ax.set_ylabel("% of roll range" if rolling else "% of strongest squeeze")
+        ax.fill_between([x.day for x in tdays], lo, hi, color=ORANGE, alpha=0.18, step="mid", label=_("lowest-highest"))
+        ax.plot([x.day for x in tdays], mid, marker="o", color=ORANGE, linewidth=2, label=_("mean target"))
+        ax.set_ylabel(_("% of roll range") if rolling else _("% of strongest squeeze"))
         ax.set_ylim(0, max(hi) * 1.15)
     else:
-        _empty(ax, "no target recorded")
-    ax.set_title("Target asked per day", loc="left", fontweight="bold")
+        _empty(ax, _("no target recorded"))
+    ax.set_title(_("Target asked per day"), loc="left", fontweight="bold")
     hdays = [x for x in days if x.holds]
     if hdays and not rolling:
         ax2 = ax.twinx()
         ax2.plot([x.day for x in hdays], [sum(x.holds) / len(x.holds) for x in hdays], marker="s", color=BLUE,
-                 linestyle="--", linewidth=1.6, label="hold asked (s)")
-        ax2.set_ylabel("hold asked (s)", color=BLUE)
+                 linestyle="--", linewidth=1.6, label=_("hold asked (s)"))
+        ax2.set_ylabel(_("hold asked (s)"), color=BLUE)
         ax2.set_ylim(0, max(2.0, max(max(x.holds) for x in hdays) * 1.3))
         ax2.spines[["top"]].set_visible(False)
         from matplotlib.ticker import MaxNLocator
@@ -549,30 +553,31 @@ def _page_exercise(fig: Figure, d: ReportData, exercise: str) -> None:
         marker, colour, label = INPUT_STYLE.get(kind, INPUT_STYLE["unknown"])
         sel = [(x.day, sum(x.reached[kind]) / len(x.reached[kind])) for x in days if x.reached.get(kind)]
         if sel:
-            ax.plot([p[0] for p in sel], [p[1] for p in sel], marker=marker, color=colour, linewidth=1.8, label=label)
+            ax.plot([p[0] for p in sel], [p[1] for p in sel], marker=marker, color=colour, linewidth=1.8, label=_(label))
             drawn = True
     stand_in = [x.day for x in days if any(k in KINDS_WITHOUT_SENSOR for k in x.reached)]
     if stand_in:
-        ax.text(0, -0.14, "Not drawn: keyboard/mouse/gamepad reps (imitated, no sensor) on "
+        ax.text(0, -0.14, _("Not drawn: keyboard/mouse/gamepad reps (imitated, no sensor) on ")
                 + ", ".join(f"{x:%d %b}" for x in stand_in), transform=ax.transAxes, fontsize=8, color=GREY,
                 va="top")
-    ax.set_title("Roll reached per day (mean)" if rolling else "Peak squeeze per day (mean, device-derived)",
+    ax.set_title(_("Roll reached per day (mean)") if rolling else _("Peak squeeze per day (mean, device-derived)"),
                  loc="left", fontweight="bold")
     if drawn:
         ax.set_ylim(0, max(max(line.get_ydata()) for line in ax.get_lines()) * 1.15)
         _legend(ax)
-        ax.set_ylabel("% of roll range" if rolling else "% of strongest squeeze")
+        ax.set_ylabel(_("% of roll range") if rolling else _("% of strongest squeeze"))
     else:
-        _empty(ax, "nothing measured")
+        _empty(ax, _("nothing measured"))
     _date_axis(ax, xs)
     _tidy(ax)
 
 
-ADAPT_COLUMNS = (("day", "Date"), ("exercise", "Exercise"), ("setting", "Setting"), ("change", "From -> to"),
-                 ("n", "Changes\n(up / down)"), ("between", "Between\nsets"), ("why", "Reasons (count)"))
+ADAPT_COLUMNS = (("day", N_("Date")), ("exercise", N_("Exercise")), ("setting", N_("Setting")),
+                 ("change", N_("From -> to")), ("n", N_("Changes\n(up / down)")), ("between", N_("Between\nsets")),
+                 ("why", N_("Reasons (count)")))
 ADAPT_WIDTHS = (0.1, 0.14, 0.12, 0.13, 0.1, 0.07, 0.34)
-SETTING_WORDS = {"target_pct": "target", "roll_target_pct": "roll target", "hold_s": "hold time (s)",
-                 "cue_s": "pace (s per rep)", "reps_per_set": "reps per set"}
+SETTING_WORDS = {"target_pct": N_("target"), "roll_target_pct": N_("roll target"), "hold_s": N_("hold time (s)"),
+                 "cue_s": N_("pace (s per rep)"), "reps_per_set": N_("reps per set")}
 
 
 def _adapt_rows(d: ReportData) -> list[dict[str, str]]:
@@ -581,7 +586,7 @@ def _adapt_rows(d: ReportData) -> list[dict[str, str]]:
         unit = "%" if a["setting"] in ("target_pct", "roll_target_pct") else ""
         out.append({
             "day": f"{a['day']:%Y-%m-%d}", "exercise": _name(a["exercise"]),
-            "setting": SETTING_WORDS.get(a["setting"], a["setting"]),
+            "setting": _(SETTING_WORDS.get(a["setting"], a["setting"])),
             "change": f"{_fmt(a['from'])}{unit} -> {_fmt(a['to'])}{unit}",
             "n": f"{a['n']} ({a['ups']} / {a['downs']})", "between": str(a["between_sets"]),
             "why": ", ".join(f"{k} ({v})" for k, v in a["reasons"].most_common()),
@@ -593,16 +598,16 @@ def _fmt(v: Any) -> str:
     return "-" if v is None else f"{float(v):.1f}".rstrip("0").rstrip(".")
 
 
-INPUT_COLUMNS = (("ref", "Ref"), ("input", "Input"), ("device", "Device"), ("calibration", "Calibration used"),
-                 ("program", "Program (version)"))
+INPUT_COLUMNS = (("ref", N_("Ref")), ("input", N_("Input")), ("device", N_("Device")),
+                 ("calibration", N_("Calibration used")), ("program", N_("Program (version)")))
 INPUT_WIDTHS = (0.04, 0.1, 0.34, 0.28, 0.24)
-PROV_COLUMNS = (("when", "Date"), ("session", "Session"), ("reps", "Reps"), ("input", "Input"), ("ref", "Ref"),
-                ("name", "Device"), ("program", "Program (version)"))
+PROV_COLUMNS = (("when", N_("Date")), ("session", N_("Session")), ("reps", N_("Reps")), ("input", N_("Input")),
+                ("ref", N_("Ref")), ("name", N_("Device")), ("program", N_("Program (version)")))
 PROV_WIDTHS = (0.14, 0.07, 0.06, 0.14, 0.05, 0.26, 0.28)
-COLUMNS = (("when", "Date"), ("exercise", "Exercise"), ("input", "Input"), ("reps", "Reps"),
-           ("on_target", "On target"), ("best", "Best peak\n(% MVC)"), ("fatigue", "Fatigue\nindex"),
-           ("active", "Active\nmin"), ("pain", "Pain 0-10\nbefore / after"), ("tired", "Tired 0-10\nbefore / after"),
-           ("ended", "Ended"))
+COLUMNS = (("when", N_("Date")), ("exercise", N_("Exercise")), ("input", N_("Input")), ("reps", N_("Reps")),
+           ("on_target", N_("On target")), ("best", N_("Best peak\n(% MVC)")), ("fatigue", N_("Fatigue\nindex")),
+           ("active", N_("Active\nmin")), ("pain", N_("Pain 0-10\nbefore / after")),
+           ("tired", N_("Tired 0-10\nbefore / after")), ("ended", N_("Ended")))
 WIDTHS = (0.12, 0.17, 0.09, 0.05, 0.08, 0.08, 0.07, 0.06, 0.1, 0.1, 0.1)
 
 
@@ -611,7 +616,10 @@ def _line_pitch(font: float, linespacing: float) -> float:
     numeric line spacing ``linespacing`` x (ascent + descent) of the font's OS/2 (or hhea) table."""
     from matplotlib.font_manager import FontProperties, fontManager, get_font
 
-    ft = get_font(fontManager.findfont(FontProperties(family=TABLE_FONT[0])))
+    import matplotlib
+
+    family = matplotlib.rcParams["font.family"]  # the report's font (Chinese has its own)
+    ft = get_font(fontManager.findfont(FontProperties(family=family[0] if family else TABLE_FONT[0])))
     em = ft.get_sfnt_table("head")["unitsPerEm"]
     os2 = ft.get_sfnt_table("OS/2")
     if os2 is not None:
@@ -623,7 +631,7 @@ def _line_pitch(font: float, linespacing: float) -> float:
 
 
 def _table(fig: Figure, rect: tuple[float, float, float, float], rows: list[dict[str, Any]],
-           columns: tuple = COLUMNS, widths: tuple = WIDTHS, empty: str = "No sessions recorded yet.",
+           columns: tuple = COLUMNS, widths: tuple = WIDTHS, empty: str = _("No sessions recorded yet."),
            font: float = 9, scale: float = 1.5) -> None:
     """A table on shaded rows, each column one multi-line text: every line of a text gets the
     same height, so the columns' lines stay level (a text per cell, or matplotlib's Table,
@@ -643,7 +651,7 @@ def _table(fig: Figure, rect: tuple[float, float, float, float], rows: list[dict
     total = sum(widths)
     keys = [k for k, _ in columns]
     # Every row padded to its tallest cell; a column is its cells' lines, top to bottom.
-    heads = [h for _, h in columns]
+    heads = [_(h) for _key, h in columns]  # the column titles are marked with N_
     n_head = max(h.count("\n") + 1 for h in heads)
     cols: list[list[str]] = [[] for _ in keys]
     spans = []
@@ -717,11 +725,11 @@ def _pages(d: ReportData) -> list[tuple[str, Callable[[Figure], None]]]:
     adapt = _paged(_wrapped(_adapt_rows(d), ADAPT_COLUMNS, ADAPT_WIDTHS), ADAPT_COLUMNS, height=0.84)
     for i, page in enumerate(adapt, 1):
         def adaptation(fig: Figure, page: list = page, i: int = i, n: int = len(adapt)) -> None:
-            _page_title(fig, d, f"What adaptation did (page {i} of {n})",
-                        "Every change the game made to a setting, as stored, summed per day, exercise and setting: "
-                        "first value, last value, how many changes (up / down), how many between sets, and why.")
+            _page_title(fig, d, _('What adaptation did (page {i} of {n})').format(i=i, n=n),
+                        _("Every change the game made to a setting, as stored, summed per day, exercise and setting: "
+                        "first value, last value, how many changes (up / down), how many between sets, and why."))
             _table(fig, (0.06, 0.04, 0.9, 0.84), page, ADAPT_COLUMNS, ADAPT_WIDTHS,
-                   empty="No changes: the program's values were kept as written.")
+                   empty=_("No changes: the program's values were kept as written."))
         pages.append((f"adaptation-{i}", adaptation))
     # Provenance: each input's details once (D1, D2...), then a line per session and input.
     detail_pages = _paged(_wrapped(d.inputs, INPUT_COLUMNS, INPUT_WIDTHS, font=8), INPUT_COLUMNS, font=8, scale=1.4,
@@ -732,18 +740,18 @@ def _pages(d: ReportData) -> list[tuple[str, Callable[[Figure], None]]]:
     for i, (cols, widths, page) in enumerate(prov, 1):
         def provenance(fig: Figure, page: list = page, i: int = i, n: int = len(prov), cols: tuple = cols,
                        widths: tuple = widths) -> None:
-            what = ("each input once: its device, the calibration its force was measured against, the program "
-                    "and its content hash" if cols is INPUT_COLUMNS else
-                    "each session, newest first, with its input (Ref: its details on the page before); the keyboard "
-                    "standing in for an unplugged ball has a line of its own")
-            _page_title(fig, d, f"Provenance: what each session was played with (page {i} of {n})", what[0].upper()
+            what = (_("each input once: its device, the calibration its force was measured against, the program "
+                    "and its content hash") if cols is INPUT_COLUMNS else
+                    _("each session, newest first, with its input (Ref: its details on the page before); the keyboard "
+                    "standing in for an unplugged ball has a line of its own"))
+            _page_title(fig, d, _('Provenance: what each session was played with (page {i} of {n})').format(i=i, n=n), what[0].upper()
                         + what[1:] + ".")
             _table(fig, (0.06, 0.04, 0.9, 0.84), page, cols, widths, font=8, scale=1.4)
         pages.append((f"provenance-{i}", provenance))
     rows = _paged(_wrapped(d.sessions[::-1], COLUMNS, WIDTHS), COLUMNS, height=0.86)
     for i, page in enumerate(rows, 1):
         def sessions(fig: Figure, page: list = page, i: int = i, n: int = len(rows)) -> None:
-            fig.text(0.06, 0.95, f"Sessions, newest first (page {i} of {n})", fontsize=14, fontweight="bold", va="top")
+            fig.text(0.06, 0.95, _('Sessions, newest first (page {i} of {n})').format(i=i, n=n), fontsize=14, fontweight="bold", va="top")
             _table(fig, (0.06, 0.04, 0.9, 0.86), page)
         pages.append((f"sessions-{i}", sessions))
     return pages
@@ -768,7 +776,7 @@ def build_report(store: Store, patient_id: int, out: str | Path, *, include_name
     out = Path(out)
     kind = out.suffix.lower()
     if kind not in (".pdf", ".png"):
-        raise ReportError(f"the report file must end in .pdf or .png, got '{out.name}'")
+        raise ReportError(_("the report file must end in .pdf or .png, got '{name}'").format(name=out.name))
     d = gather(store, patient_id, include_name=include_name)
     family = _setup_fonts(fonts)
     _prepare(out)
@@ -785,14 +793,14 @@ def build_report(store: Store, patient_id: int, out: str | Path, *, include_name
             _header(fig, d, 1 - 0.3 / h)
             _charts(fig, grid, d)
             more = len(d.sessions) - len(rows)
-            title = "Sessions, newest first" + (f" ({more} earlier ones are in the PDF and the exports)" if more else "")
+            title = _("Sessions, newest first") + (_(' ({more} earlier ones are in the PDF and the exports)').format(more=more) if more else "")
             fig.text(0.06, 1 - 8.55 / h, title, fontsize=12, fontweight="bold", va="top")
             _table(fig, (0.06, 0.02, 0.9, 1 - 8.8 / h - 0.02), rows)
             fig.savefig(out)
         else:
             from matplotlib.backends.backend_pdf import PdfPages
 
-            with PdfPages(out, metadata={"Title": "Squeeze Quest hand exercise report", "Creator": "Squeeze Quest"}) as pdf:
+            with PdfPages(out, metadata={"Title": _("Squeeze Quest hand exercise report"), "Creator": "Squeeze Quest"}) as pdf:
                 for _name_, draw in _pages(d):
                     fig = Figure(figsize=PAGE)
                     draw(fig)

@@ -132,7 +132,7 @@ class JourneyScene(Scene):
             if b.strongest_month_kg is not None:
                 rows.append(_("Strongest this month: {kg:.1f} kg").format(kg=b.strongest_month_kg))
             else:
-                rows.append(_("Strongest this month: {p:.0f}% of your best").format(p=b.strongest_month_pct))
+                rows.append(_("Strongest this month: {p:.0f} percent of your best").format(p=b.strongest_month_pct))
         for i, row in enumerate(rows):
             c.text(row, (r.x + 20, r.y + 62 + 30 * i), size=fit_size(c, row, 24, r.w - 40), anchor="midleft")
 

@@ -110,10 +110,10 @@ class ResultsScene(Scene):
         t = self.today
         if s.rolling:
             best, best_label, best_when = s.best_roll_pct, _("widest roll"), _("this set")
-            unit_note = _("% of how far you can roll (from the ball, not a medical measure)")
+            unit_note = _("Percent of how far you can roll (from the ball, not a medical measure)")
         else:
             best, best_label, best_when = t.best_peak_pct_today, _("best squeeze"), _("today")
-            unit_note = _("% of your strongest squeeze (from the ball, not a medical measure)")
+            unit_note = _("Percent of your strongest squeeze (from the ball, not a medical measure)")
         # Never claim a rep the records do not hold: those kept for later are said to be.
         set_note = (_("{n} kept, saving delayed").format(n=self.unsaved) if self.unsaved
                     else _("{n} on target").format(n=s.successes))
