@@ -520,7 +520,7 @@ def _page_exercise(fig: Figure, d: ReportData, exercise: str) -> None:
         mid = [sum(x.targets) / len(x.targets) for x in tdays]
         ax.fill_between([x.day for x in tdays], lo, hi, color=ORANGE, alpha=0.18, step="mid", label=_("lowest-highest"))
         ax.plot([x.day for x in tdays], mid, marker="o", color=ORANGE, linewidth=2, label=_("mean target"))
-        ax.set_ylabel(_("% of roll range") if rolling else _("% of strongest squeeze"))
+        ax.set_ylabel(_("percent of roll range") if rolling else _("percent of strongest squeeze"))
         ax.set_ylim(0, max(hi) * 1.15)
     else:
         _empty(ax, _("no target recorded"))
@@ -565,7 +565,7 @@ def _page_exercise(fig: Figure, d: ReportData, exercise: str) -> None:
     if drawn:
         ax.set_ylim(0, max(max(line.get_ydata()) for line in ax.get_lines()) * 1.15)
         _legend(ax)
-        ax.set_ylabel(_("% of roll range") if rolling else _("% of strongest squeeze"))
+        ax.set_ylabel(_("percent of roll range") if rolling else _("percent of strongest squeeze"))
     else:
         _empty(ax, _("nothing measured"))
     _date_axis(ax, xs)
