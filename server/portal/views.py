@@ -13,9 +13,10 @@ import hmac
 import io
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
@@ -296,7 +297,7 @@ def program_page(request: Request, uid: str, version: int | None = None) -> Resp
 
 def _submitted(form: Any) -> FormData:
     values = {k: v for k, v in form.items() if isinstance(v, str) and k not in (CSRF_FIELD, "action")}
-    pairs = {k: [str(x) for x in form.getlist(k)] for k in form.keys() if k.endswith(".finger_pairs")}
+    pairs = {k: [str(x) for x in form.getlist(k)] for k in form if k.endswith(".finger_pairs")}
     return FormData(values, pairs)
 
 
@@ -361,7 +362,7 @@ async def program_submit(request: Request, uid: str) -> Response:
             return _editor(request, conn, t, p, form, checked=checked,
                            notice=_("No problems found. Save to send it to the patient's computers."))
         assert checked.level is not None
-        prog_uid, version = admin.save_program(conn, t.clinic_id, checked.level.name, checked.yaml_text,
+        _uid_saved, version = admin.save_program(conn, t.clinic_id, checked.level.name, checked.yaml_text,
                                                saved_by=t.id, program_uid=p.program_uid, patient_uid=p.uid)
     return _see(f"{PREFIX}/patients/{p.uid}/program?saved={version}")
 

@@ -26,11 +26,11 @@ def run_game(data_dir: Path, level_file: Path, patient: str, *, seconds: int = 1
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
     main = [sys.executable, str(ROOT / "main.py")]
     add = subprocess.run([*main, "patients", "--data-dir", str(data_dir), "add", patient], capture_output=True,
-                         text=True, env=env, cwd=ROOT, timeout=60)
+                         text=True, env=env, cwd=ROOT, timeout=60, check=False)
     assert add.returncode == 0, add.stderr
     play = subprocess.run([*main, "--headless", "--input", "sim", "--level", str(level_file), "--seconds",
                            str(seconds), "--data-dir", str(data_dir), "--record-as", patient, "--seed", "3"],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout)
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout, check=False)
     assert play.returncode == 0, play.stderr
 
 

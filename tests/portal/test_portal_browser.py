@@ -3,7 +3,8 @@ clinic server process and a real PostgreSQL: the issue's whole scenario.
 
 Log in with the keyboard alone, create a patient, write a program with two mistakes and see
 both explained in the words of `levels check`, save it, enrol a computer with the code shown,
-let the real game play a session of that program headless and send its records up, see the
+let the real game (its own sync client: `main.py sync --enroll`) take the program down, play
+it headless and send the session up, see the
 session in the charts and the sessions table, download the report and the CSV, revoke the
 computer, log out: every page is refused. On every page axe-core finds no serious or
 critical problem, and at tablet width (768 px) nothing runs off the side. Screenshots of
@@ -12,11 +13,12 @@ every page go to $SQ_PORTAL_SCREENSHOTS (docs/screenshots/portal/ when made for 
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,9 +26,8 @@ import pytest
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("sqlalchemy")
 
-from server import admin, db  # noqa: E402
-from tests.portal.browser import Browser, axe_js, axe_violations, describe  # noqa: E402
-from tests.portal.game_records import records_of, run_game  # noqa: E402
+from server import admin, db
+from tests.portal.browser import Browser, axe_js, axe_violations, describe
 
 ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "ward7", "a long enough password"
@@ -85,10 +86,18 @@ def _levels_check_messages(tmp_path: Path, yaml_text: str) -> list[str]:
     f = tmp_path / "two_mistakes.yaml"
     f.write_text(yaml_text)
     out = subprocess.run([sys.executable, str(ROOT / "main.py"), "levels", "check", "--quiet", str(f)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=60,
+                         capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
                          env=dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy"))
     assert out.returncode == 1, out.stdout + out.stderr
     return [line.split(": ", 1)[1] for line in out.stdout.splitlines() if " line " in line]
+
+
+def _main(*args: str) -> str:
+    """``python main.py ...`` as a user runs it; its output (it must succeed)."""
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, cwd=ROOT, check=False,
+                         timeout=180, env=dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
 
 
 def _tab_to(page, element_id: str, limit: int = 15) -> None:
@@ -157,24 +166,24 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
     assert page.locator(".qr svg").count() == 1
     check("devices_code", tablet=True)
-    enrol = httpx.post(base + API + "/devices/enroll",
-                       json={"code": code, "device_uid": str(uuid.uuid4()), "device_name": "Ann's laptop"})
-    assert enrol.status_code == 201, enrol.text
-    bearer = {"Authorization": f"Bearer {enrol.json()['token']}"}
 
-    # The computer takes the program down, the real game plays it, and the records go up.
-    changes = httpx.get(base + API + "/sync/changes", headers=bearer).json()
-    prog = next(p for p in changes["programs"] if p["patient_uid"] == patient_uid)
-    assert prog["version"] == 1 and "reps: 4" in prog["yaml"]
-    level = tmp_path / "home_routine.yaml"
-    level.write_text(prog["yaml"])
-    play_dir = tmp_path / "pc"
-    run_game(play_dir, level, "Ann")
-    recs = records_of(play_dir, "Ann", patient_uid, prog["uid"], prog["version"])
-    reps_played = sum(1 for r in recs if r["kind"] == "rep")
+    # The computer enrols with that code (the game's own sync client) and takes the program
+    # down; the real game plays it; the next sync sends the session up.
+    pc = tmp_path / "pc"
+    out = _main("sync", "--data-dir", str(pc), "--server", base, "--enroll", code, "--name", "Ann's laptop")
+    assert "1 program(s) received" in out, out
+    level = next((pc / "levels").glob("clinic-*.yaml"))
+    yaml_get = page.request.get(base + f"/portal/patients/{patient_uid}/program.yaml")
+    assert yaml_get.status == 200 and yaml_get.text() == level.read_text()  # the export is what the PC received
+    _main("--headless", "--input", "sim", "--seconds", "120", "--data-dir", str(pc), "--patient", "Ann Example",
+          "--record-as", "Ann Example", "--seed", "3")
+    played = sqlite3.connect(pc / "squeeze_quest.sqlite3")
+    reps_played = played.execute("SELECT COUNT(*) FROM reps").fetchone()[0]
     assert reps_played == 4
-    up = httpx.post(base + API + "/sync/records", json={"records": recs}, headers=bearer)
-    assert up.status_code == 200 and up.json()["stored"] == len(recs), up.text
+    assert played.execute("SELECT program_version FROM sessions").fetchall() == [(1,)]
+    played.close()
+    out = _main("sync", "--data-dir", str(pc))
+    assert "Still to send: 0" in out, out
 
     # The session is in the patients list, the charts and the sessions table.
     page.get_by_role("navigation").get_by_role("link", name="Patients").click()
@@ -200,10 +209,6 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
         page.get_by_role("link", name="Every repetition (CSV)").click()
     assert len(Path(dl.value.path()).read_text().strip().splitlines()) == 1 + reps_played
 
-    # Export of the saved program is the file the device received.
-    yaml_get = page.request.get(base + f"/portal/patients/{patient_uid}/program.yaml")
-    assert yaml_get.status == 200 and yaml_get.text() == prog["yaml"]
-
     # Archive and restore.
     page.get_by_role("navigation").get_by_role("link", name="Patients").click()
     page.get_by_role("button", name="Archive Ann Example").click()
@@ -218,7 +223,8 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
     page.get_by_role("button", name="End access for Ann's laptop").click()
     assert "Access ended" in page.locator("table").inner_text()
     check("devices")
-    assert httpx.get(base + API + "/sync/changes", headers=bearer).status_code == 401
+    token = json.loads((pc / "clinic_server.json").read_text())["token"]
+    assert httpx.get(base + API + "/sync/changes", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
     # Log out: every page is refused.
     page.get_by_role("button", name="Log out").click()
