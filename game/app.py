@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from game import __version__
-from game.i18n import N_
+from game.i18n import N_, _
 from game.audio import Audio
 from game.music import Music
 from game.context import AppContext, PlaySettings
@@ -202,7 +202,7 @@ class App:
             # (no GPU driver, a VM, an old clinic PC) a 1080p flip costs 10-30 ms and 100 MB.
             # Shared-memory blits cost under 1 ms (benchmarks/bench_frames.py --window).
             os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
-        pygame.display.set_caption("Squeeze Quest")
+        pygame.display.set_caption(_("Squeeze Quest"))
         flags = pygame.RESIZABLE
         if opts.fullscreen or opts.kiosk:
             flags = pygame.FULLSCREEN

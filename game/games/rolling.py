@@ -14,7 +14,7 @@ from dataclasses import fields, replace
 from typing import Any, ClassVar
 
 from game.widgets import fit_size
-from game.i18n import N_, _
+from game.i18n import N_, _, pgettext
 from game.games.base import SKIN, GameSetup, MiniGame, RepDetector, draw_limb, draw_target_arrow, star_points
 from game.therapy.roll_reps import CircleDetector, RollRange, RollRepSettings, StrokeDetector
 from game.ui import Canvas, Color, LRect, Theme
@@ -92,7 +92,7 @@ class RollGame(MiniGame):
 
     def draw_signal(self, c: Canvas, r: LRect) -> None:
         """How far the ball has rolled in this stroke, with the target line."""
-        draw_reach_bar(c, r, self.live_reach(), _("roll"))
+        draw_reach_bar(c, r, self.live_reach(), pgettext("bar label", "roll"))
 
     def live_reach(self) -> float:
         """The live signal: this stroke's distance as a fraction of the target."""

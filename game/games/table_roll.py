@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from game.games.base import SKIN, GameSetup, StageLook, WorldView, draw_arrow, draw_limb, mirror_x
-from game.i18n import N_, _
+from game.i18n import N_, _, pgettext
 from game.games.rolling import REACH_TOP, RollGame, draw_ball, draw_reach_bar, draw_rep_row, star_points
 from game.therapy.roll_reps import RollRepSettings
 from game.ui import LOGICAL_H, Canvas, Color, LRect, Theme
@@ -213,7 +213,7 @@ class TableRollGame(RollGame):
         c.circle(Theme.DARK_TEXT, at(0, 4), 13, width=2)
 
     def draw_signal(self, c: Canvas, r: LRect) -> None:
-        draw_reach_bar(c, r, self.live_reach(), _("roll"))
+        draw_reach_bar(c, r, self.live_reach(), pgettext("bar label", "roll"))
         self._draw_pressure(c, self.on_hand_side(PRESSURE_BAR))
 
     def _draw_pressure(self, c: Canvas, r: LRect) -> None:
@@ -230,7 +230,7 @@ class TableRollGame(RollGame):
         c.rect(fill, LRect(r.x + 8, r.y + r.h * (1 - level), r.w - 16, r.h * level), radius=6)
         for y in (y_hi, y_lo):
             c.line(Theme.FOCUS, (r.x - 10, y), (r.x + r.w + 10, y), 4)
-        c.text(_("press"), (r.x + r.w / 2, r.y + r.h + 24), size=22, color=Theme.TEXT)
+        c.text(pgettext("bar label", "press"), (r.x + r.w / 2, r.y + r.h + 24), size=22, color=Theme.TEXT)
 
     # ---------------------------------------------------------- demonstration
     def draw_demo(self, c: Canvas, t: float, mirror: bool) -> None:

@@ -466,7 +466,7 @@ class CalibrateScene(CalibrationScene):
             w = WEIGHTS_KG[self.weight_index]
             c.rect(Theme.PANEL_HI, LRect(440, 330, 400, 140), radius=20)
             c.rect(Theme.FOCUS, LRect(434, 324, 412, 152), radius=24, width=6)
-            c.text(f"< {w:g} kg >", (640, 400), size=64, bold=True)
+            c.text(_("< {weight} kg >").format(weight=f"{w:g}"), (640, 400), size=64, bold=True)
             c.text(_("Esc to go back"), (640, 640), size=26, color=Theme.TEXT_DIM)
         elif st is Step.WEIGH:
             c.text(_("Weighing: keep the weight still"), (640, 200), size=44, bold=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pygame
 
-from game.i18n import N_, _
+from game.i18n import _, pgettext
 from game.input import Act, Action
 from game.profiles import TILE_COLOURS, TILE_ICONS, ProfileError, Profiles
 from game.scene import Pop, Push, Replace, Scene, Transition
@@ -21,11 +21,15 @@ from game.scenes.patients import draw_tile_badge, hand_words, patient_language_w
 from game.ui import Canvas, LRect, Theme
 from game.widgets import Button, ButtonGroup, fit_size
 
-# The tile's colour and shape names as stored (game/profiles.py), translated where shown.
-TILE_WORDS = {"orange": N_("orange"), "sky": N_("sky"), "green": N_("green"), "yellow": N_("yellow"),
-              "blue": N_("blue"), "vermillion": N_("vermillion"), "purple": N_("purple"), "circle": N_("circle"),
-              "square": N_("square"), "triangle": N_("triangle"), "diamond": N_("diamond"), "star": N_("star"),
-              "heart": N_("heart"), "moon": N_("moon"), "leaf": N_("leaf")}
+def tile_words() -> dict[str, str]:
+    """The tile's colour and shape names as stored (game/profiles.py), in the reader's language."""
+    return {"orange": pgettext("tile", "orange"), "sky": pgettext("tile", "sky"), "green": pgettext("tile", "green"),
+            "yellow": pgettext("tile", "yellow"), "blue": pgettext("tile", "blue"),
+            "vermillion": pgettext("tile", "vermillion"), "purple": pgettext("tile", "purple"),
+            "circle": pgettext("tile", "circle"), "square": pgettext("tile", "square"),
+            "triangle": pgettext("tile", "triangle"), "diamond": pgettext("tile", "diamond"),
+            "star": pgettext("tile", "star"), "heart": pgettext("tile", "heart"), "moon": pgettext("tile", "moon"),
+            "leaf": pgettext("tile", "leaf")}
 
 
 class StaffScene(Scene):
@@ -425,8 +429,8 @@ class StaffPatientScene(StaffScene):
             own, _("clinic setting ({setting})").format(setting=_("on") if clinic else _("off")))
         rows = [(_("Program"), self.level_title), (_("Hand"), hand_words(p.hand)),
                 (_("Strongest squeeze"), _("Measured") if self.calibrated else _("Not measured yet")),
-                (_("Tile"), _("{colour} {shape}, {initials}").format(colour=_(TILE_WORDS.get(p.colour, p.colour)),
-                                                                  shape=_(TILE_WORDS.get(p.icon, p.icon)),
+                (_("Tile"), _("{colour} {shape}, {initials}").format(colour=tile_words().get(p.colour, p.colour),
+                                                                  shape=tile_words().get(p.icon, p.icon),
                                                                   initials=p.initials)),
                 (_("Name on tile"), name_rule), (_("Language"), patient_language_words(p))]
         for i, (label, value) in enumerate(rows):
