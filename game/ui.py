@@ -63,7 +63,7 @@ class LRect:
         return LRect(self.x - d, self.y - d, self.w + 2 * d, self.h + 2 * d)
 
 
-SPRITE_CACHE_BYTES = 16_000_000  # static art (Canvas.sprite): a few dozen rows of marks at 1920x1080
+SPRITE_CACHE_BYTES = 12_000_000  # static art and rounded panels (Canvas.sprite, Canvas.rect) at 1920x1080
 SPRITE_MARGIN = 8.0  # logical units round a sprite's area, for line widths and rounding
 SPRITE_KEY = (255, 0, 254)  # the transparent colour of sprite surfaces: in no palette of the game
 SHAPE_MIN_PIXELS = 2000  # rounded rectangles at least this big are drawn once and copied
@@ -82,6 +82,7 @@ class Canvas:
         self._sprites: OrderedDict[tuple, pygame.Surface] = OrderedDict()  # Canvas.sprite: static art
         self._sprite_bytes = 0
         self._shapes_seen: set[tuple] = set()
+        self._slots: dict[str, tuple] = {}  # Canvas.sprite(slot=...): the one current entry of each
         # The patient's text size (1.0 normal): grows small and middle text; headings are big already.
         self.text_scale = 1.0
         self.set_surface(surface)
@@ -118,12 +119,14 @@ class Canvas:
         self.surface.fill((0, 0, 0))
         self.surface.fill(color, area)
 
-    def sprite(self, key: tuple, area: LRect | tuple, paint: Callable[[Canvas], None]) -> None:
+    def sprite(self, key: tuple, area: LRect | tuple, paint: Callable[[Canvas], None], *,
+               slot: str | None = None) -> None:
         """Static art drawn once per ``key`` and window geometry, then copied: ``paint`` draws it
         in logical coordinates on an off-screen canvas covering ``area`` (plus a margin), whose
         pixels land exactly where drawing straight onto this canvas would put them (the offset
         is whole pixels; the copy is a colour-keyed blit, not a blend). For shapes, not words:
-        text is drawn live. ``key`` must name everything the art depends on."""
+        text is drawn live. ``key`` must name everything the art depends on. ``slot``: art that
+        replaces its own earlier state (a row of marks that grows rep by rep) keeps one entry."""
         if self.surface.get_flags() & pygame.SRCALPHA:
             paint(self)  # a copy onto a see-through surface would blend: draw directly
             return
@@ -137,6 +140,12 @@ class Canvas:
             sub = _SpriteCanvas(surf, self, r.topleft)
             paint(sub)
             surf.set_colorkey(SPRITE_KEY, pygame.RLEACCEL)
+            if slot is not None:
+                old = self._slots.get(slot)
+                if old is not None and old in self._sprites:
+                    gone = self._sprites.pop(old)
+                    self._sprite_bytes -= gone.get_width() * gone.get_height() * 4
+                self._slots[slot] = full
             self._keep_sprite(full, surf)
         else:
             self._sprites.move_to_end(full)

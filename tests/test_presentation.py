@@ -20,7 +20,7 @@ def old_clear(self: Canvas, color=Theme.BG) -> None:
     self.surface.fill(color, self.prect((0, 0, LOGICAL_W, LOGICAL_H)))
 
 
-def direct_sprite(self: Canvas, key, area, paint) -> None:
+def direct_sprite(self: Canvas, key, area, paint, *, slot=None) -> None:
     paint(self)
 
 
@@ -90,7 +90,11 @@ def test_the_sprite_cache_is_bounded_and_keyed():
     assert len(calls) == 2  # another key is other art
     for i in range(60):
         c.sprite(("many", i), LRect(0, 0, 1280, 100), art)
-    assert c._sprite_bytes <= 16_000_000
+    assert c._sprite_bytes <= 12_000_000
+    before = len(c._sprites)
+    for i in range(5):  # a row that grows rep by rep keeps only its current picture
+        c.sprite(("row", i), LRect(0, 0, 600, 40), art, slot="row")
+    assert len(c._sprites) == before + 1
 
 
 @pytest.mark.parametrize("exercise", ["power_grip", "pinch", "finger_flexion", "finger_squeeze"])

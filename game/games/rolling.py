@@ -157,7 +157,7 @@ def draw_rep_row(c: Canvas, results: list[bool], target: int, y: float = 176.0,
     Drawn once per change and copied after (a 300-rep row is 300 shapes: 1.3 ms a frame at 1080p)."""
     row = tuple(bool(r) for r in results)
     c.sprite(("rep_row", row, target, y, x0, x1), LRect(x0 - 22, y - 22, x1 - x0 + 44, 44),
-             lambda s: paint_rep_row(s, row, target, y, x0, x1))
+             lambda s: paint_rep_row(s, row, target, y, x0, x1), slot="rep_row")
 
 
 def paint_rep_row(c: Canvas, results: tuple[bool, ...] | list[bool], target: int, y: float = 176.0,
