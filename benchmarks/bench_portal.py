@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import io
 import json
 import os
 import re
@@ -37,9 +36,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from benchmarks.common import percentile  # noqa: E402
+from benchmarks.common import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 200.0
@@ -119,20 +118,25 @@ def generate(conn, clinic_id: uuid.UUID, device_id: uuid.UUID, patients: list[tu
                                                 "pain_before": pain, "pain_after": pain,
                                                 "fatigue_before": max(0, tired - 1), "fatigue_after": tired,
                                                 "program_version": 1})))
+                    # COPY's text format, one line per rep, built without a JSON encoder per row
+                    # (the bodies hold only numbers and the exercise's name).
+                    at = np.datetime_as_string(np.datetime64(t0.replace(tzinfo=None), "s")
+                                               + np.arange(m) * 4, unit="s") + "Z"
+                    set_no = (np.arange(m) % n) // reps_per_set + 1
+                    rep_no = np.arange(m) % reps_per_set + 1
+                    lines = []
                     for i in range(m):
                         ex = exercises[i]
-                        rolling = ex in ROLL
-                        at = t0 + timedelta(seconds=4 * i)
-                        body = {"exercise": ex, "set_number": (i % n) // reps_per_set + 1,
-                                "rep_number": i % reps_per_set + 1, "success": int(success[i]),
-                                "hold_s": round(float(hold[i]), 2)}
-                        if rolling:
-                            body["roll_range"] = round(float(roll[i]), 3)
+                        ok = bool(success[i])
+                        if ex in ROLL:
+                            extra = f'"roll_range": {roll[i]:.3f}'
                         else:
-                            body["target_pct"] = round(float(target[i]), 1)
-                            body["peak_pct"] = round(float(peak[i]), 1)
-                        copy.write_row((uuid.uuid4(), clinic_id, device_id, "rep", puid, suid, _ts(at), ex,
-                                        bool(success[i]), json.dumps(body)))
+                            extra = f'"target_pct": {target[i]:.1f}, "peak_pct": {peak[i]:.1f}'
+                        lines.append(f"{uuid.uuid4()}\t{clinic_id}\t{device_id}\trep\t{puid}\t{suid}\t{at[i]}\t{ex}\t"
+                                     f"{'t' if ok else 'f'}\t"
+                                     f'{{"exercise": "{ex}", "set_number": {set_no[i]}, "rep_number": {rep_no[i]}, '
+                                     f'"success": {int(ok)}, "hold_s": {hold[i]:.2f}, {extra}}}\n')
+                    copy.write("".join(lines))
                     counts["rep"] += m
                     counts["session"] += 1
         cur.execute(_migration_backfill())

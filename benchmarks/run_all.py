@@ -32,7 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import ROOT, describe_machine, headless_env, machine, percentile  # noqa: E402
 
-SECTIONS = ("startup", "frames", "variants", "serial", "storage", "memory", "detection", "report", "soak")
+SECTIONS = ("startup", "frames", "variants", "serial", "storage", "memory", "detection", "report", "soak", "portal")
+# Parts left out of a level's default run (a PostgreSQL cluster, a server and a year of data are not a smoke test;
+# `--only portal --smoke` still runs it small).
+NOT_BY_DEFAULT = {"smoke": {"portal"}}
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 
 # How much of each part a run level does.
@@ -40,15 +43,18 @@ LEVELS = {
     "smoke": {"startup_runs": 1, "startup_window": False, "frames": 20, "frame_sizes": ((1280, 720),),
               "frames_window": False, "parse_lines": 5_000, "latency_n": 40, "stream_s": 1.0, "db_reps": 20,
               "db_seconds": 0.5, "mem_runs": 1, "mem_window": False, "mem_hours": 0.01, "soak_hours": 0.03,
-              "detect": "smoke", "report_days": 3, "report_runs": 1},
+              "detect": "smoke", "report_days": 3, "report_runs": 1,
+              "portal_patients": 5, "portal_days": 14, "portal_requests": 5},
     "quick": {"startup_runs": 3, "startup_window": True, "frames": 240, "frame_sizes": ((1920, 1080), (1280, 720)),
               "frames_window": True, "parse_lines": 50_000, "latency_n": 300, "stream_s": 5.0, "db_reps": 100,
               "db_seconds": 3.0, "mem_runs": 2, "mem_window": True, "mem_hours": 0.1, "soak_hours": 0.25,
-              "detect": "quick", "report_days": 14, "report_runs": 2},
+              "detect": "quick", "report_days": 14, "report_runs": 2,
+              "portal_patients": 50, "portal_days": 90, "portal_requests": 20},
     "full": {"startup_runs": 7, "startup_window": True, "frames": 1200, "frame_sizes": ((1920, 1080), (1280, 720)),
              "frames_window": True, "parse_lines": 300_000, "latency_n": 2000, "stream_s": 60.0, "db_reps": 300,
              "db_seconds": 5.0, "mem_runs": 5, "mem_window": True, "mem_hours": 1.0, "soak_hours": 4.0,
-             "detect": "full", "report_days": 14, "report_runs": 5},
+             "detect": "full", "report_days": 14, "report_runs": 5,
+              "portal_patients": 200, "portal_days": 365, "portal_requests": 40},
 }
 
 
@@ -177,9 +183,18 @@ def part_soak(lv: dict) -> dict:
     return out
 
 
+def part_portal(lv: dict) -> dict:
+    from benchmarks import bench_portal
+
+    res = bench_portal.run(lv["portal_patients"], lv["portal_days"], lv["portal_requests"])
+    bench_portal.print_table(res)
+    return res
+
+
 PARTS = {"startup": part_startup, "frames": part_frames, "variants": part_variants, "serial": part_serial,
          "storage": part_storage,
-         "memory": part_memory, "detection": part_detection, "report": part_report, "soak": part_soak}
+         "memory": part_memory, "detection": part_detection, "report": part_report, "soak": part_soak,
+         "portal": part_portal}
 
 
 # ------------------------------------------------------------------ the summary
@@ -281,6 +296,13 @@ def summary_rows(r: dict, level: str) -> list[dict]:
             (x["median_wall_s"] < target or x["median_cpu_s"] < target) if level != "smoke" else None)
         if level != "smoke" and x["median_wall_s"] >= target and x["median_cpu_s"] < target:
             rows[-1]["verdict"] = "ok (cpu)"  # the wall time had other programs in it
+    if "portal" in r:
+        x = r["portal"]
+        for page, p in x["pages"].items():
+            cpu = f", server cpu {p['server_cpu_ms']:.1f} ms" if p.get("server_cpu_ms") is not None else ""
+            add(f"portal page p95, {page} ({x['patients']} patients x {x['days']} days)",
+                f"{p['p95_ms']:.0f} ms (p50 {p['p50_ms']:.0f}{cpu})", f"< {x['target_p95_ms']:.0f} ms",
+                p["p95_ms"] < x["target_p95_ms"] if level != "smoke" else None)
     if "soak" in r:
         s = r["soak"]
         hours = f"{s['hours']:g} h soak"
@@ -356,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         ns.table.write_text(json.dumps(saved, indent=1, default=float))
         return 0
 
-    parts = ns.only.split(",") if ns.only else list(SECTIONS)
+    parts = ns.only.split(",") if ns.only else [p for p in SECTIONS if p not in NOT_BY_DEFAULT.get(ns.level, ())]
     unknown = [p for p in parts if p not in SECTIONS]
     if unknown:
         print(f"benchmarks: unknown part {', '.join(unknown)}; choose from {', '.join(SECTIONS)}", file=sys.stderr)

@@ -82,13 +82,18 @@ def _strength_from(body: dict[str, Any], day: date) -> Strength | None:
     return Strength(day, float(mvc), "device units")
 
 
+# Only the keys a rating is read from leave the database (a session's body holds much more).
+_RATING_PARTS = func.jsonb_strip_nulls(func.jsonb_build_object(
+    *[x for k in (*RATING_KEYS, "ratings", "scale", "kind", "value") for x in (k, records.c.body[k])]))
+
+
 def ratings(conn: Connection, patient_uids: list[uuid.UUID], since: datetime) -> dict[uuid.UUID, list[Rating]]:
-    rows = conn.execute(select(records.c.patient_uid, records.c.recorded_at, records.c.body)
+    rows = conn.execute(select(records.c.patient_uid, records.c.recorded_at, _RATING_PARTS.label("body"))
                         .where(records.c.patient_uid.in_(patient_uids), records.c.kind.in_(("session", "rating")),
                                records.c.recorded_at >= since))
     out: dict[uuid.UUID, list[Rating]] = defaultdict(list)
     for r in rows:
-        if isinstance(r.body, dict):
+        if r.body:
             out[r.patient_uid].extend(_ratings_from(r.body, r.recorded_at.astimezone(timezone.utc).date()))
     return out
 
@@ -96,7 +101,9 @@ def ratings(conn: Connection, patient_uids: list[uuid.UUID], since: datetime) ->
 def strength(conn: Connection, patient_uids: list[uuid.UUID], last: int | None = None,
              since: datetime | None = None) -> dict[uuid.UUID, list[Strength]]:
     """Strongest-squeeze calibrations per patient, oldest first (the newest ``last`` of each)."""
-    q = select(records.c.patient_uid, records.c.recorded_at, records.c.body,
+    parts = func.jsonb_build_object("mvc", records.c.body["mvc"], "scale", records.c.body["scale"],
+                                    "units", records.c.body["units"])
+    q = select(records.c.patient_uid, records.c.recorded_at, parts.label("body"),
                func.row_number().over(partition_by=records.c.patient_uid,
                                       order_by=records.c.recorded_at.desc()).label("n")).where(
         records.c.patient_uid.in_(patient_uids), records.c.kind == "calibration")
