@@ -108,6 +108,42 @@ def bodies(recs: list[dict]) -> list[tuple[bytes, bool]]:
     return out
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds (user + system) of a process, its live descendants and its reaped children."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            st = _stat(int(p))
+            if st is not None:
+                stats[int(p)] = st
+                children.setdefault(int(st[1]), []).append(int(p))
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        st = stats.get(pid)
+        if st is None:
+            continue
+        # fields after the name: state=0 ppid=1 ... utime=11 stime=12 cutime=13 cstime=14
+        total += sum(int(x) for x in st[11:15]) / tick
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def postmaster_pid(datadir: str) -> int:
+    with open(Path(datadir, "postmaster.pid")) as fh:
+        return int(fh.readline())
+
+
 def server_rss_mb(pid: int) -> float:
     """Resident memory of the server and its child processes (uvicorn workers), MB."""
     total = 0
@@ -203,6 +239,7 @@ def run(devices: int = 50, minutes: float = 45.0, rounds: int = 2, workers: int 
             r.raise_for_status()
             tokens.append(r.json()["token"])
         rng = np.random.default_rng(seed)
+        pg_pid = postmaster_pid(cluster.datadir)
         rounds_out = []
         sampler = RssSampler(server.pid)
         sampler.start()
@@ -218,8 +255,10 @@ def run(devices: int = 50, minutes: float = 45.0, rounds: int = 2, workers: int 
             del sessions
             prep = time.perf_counter() - t_prep
             cpu0 = time.process_time()
+            pg0, srv0 = tree_cpu_s(pg_pid), tree_cpu_s(server.pid)
             res = asyncio.run(one_round(server.url, tokens, payloads))
             client_cpu = time.process_time() - cpu0
+            pg_cpu, srv_cpu = tree_cpu_s(pg_pid) - pg0, tree_cpu_s(server.pid) - srv0
             lat = res["latencies"]
             out = {"round": rnd + 1, "devices": devices, "requests": n_req, "records": n_recs, "reps": n_reps,
                    "mb_sent": n_bytes / 1e6, "total_s": res["total_s"], "p50_ms": percentile(lat, 50) * 1000,
@@ -227,6 +266,7 @@ def run(devices: int = 50, minutes: float = 45.0, rounds: int = 2, workers: int 
                    "device_p50_s": percentile(res["per_device"], 50), "device_max_s": max(res["per_device"]),
                    "reps_per_s": n_reps / res["total_s"], "records_per_s": n_recs / res["total_s"],
                    "rss_mb_after": server_rss_mb(server.pid), "prep_s": prep, "client_cpu_s": client_cpu,
+                   "server_cpu_s": srv_cpu, "postgres_cpu_s": pg_cpu,
                    "load_avg_1min": os.getloadavg()[0]}
             rounds_out.append(out)
             say(f"round {out['round']}: {devices} devices, {n_req} requests, {n_recs:,} records ({n_reps:,} reps), "
@@ -234,8 +274,9 @@ def run(devices: int = 50, minutes: float = 45.0, rounds: int = 2, workers: int 
                 f"{out['p50_ms']:.0f} ms, p99 {out['p99_ms']:.0f} ms, max {out['max_ms']:.0f} ms; a device's "
                 f"session p50 {out['device_p50_s']:.2f} s, slowest {out['device_max_s']:.2f} s; "
                 f"{out['reps_per_s']:,.0f} reps/s, {out['records_per_s']:,.0f} records/s; "
-                f"server RSS {out['rss_mb_after']:.0f} MB; the 50 clients' own CPU {client_cpu:.1f} s; "
-                f"load average {out['load_avg_1min']:.1f}")
+                f"server RSS {out['rss_mb_after']:.0f} MB; CPU used: server {srv_cpu:.1f} s, PostgreSQL "
+                f"{pg_cpu:.1f} s, the clients {client_cpu:.1f} s (all of it on 2 idle cores: "
+                f"{(srv_cpu + pg_cpu + client_cpu) / 2:.1f} s); load average {out['load_avg_1min']:.1f}")
             del payloads
         samples = sampler.stop()
         with engine.connect() as conn:

@@ -14,6 +14,7 @@ it is there: its ``register(app)`` is called.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
@@ -196,7 +197,7 @@ def _body_doc(model: type[BaseModel]) -> dict:
 
 # ------------------------------------------------------------------ the app
 def create_app(database_url: str | None = None, engine: Engine | None = None, pool_size: int = 10,
-               secure_cookies: bool = True, access_log_to_db: bool = True) -> FastAPI:
+               secure_cookies: bool = True, access_log_to_db: bool = True, max_uploads: int = 8) -> FastAPI:
     """The clinic server app on ``database_url`` (or an engine). The schema must be migrated."""
     if engine is None:
         engine = db.make_engine(database_url or db.url_from_env(), pool_size=pool_size)
@@ -265,11 +266,17 @@ def create_app(database_url: str | None = None, engine: Engine | None = None, po
         return {"device_id": str(e.device_id), "token": e.token, "clinic_id": str(e.clinic_id),
                 "clinic_name": e.clinic_name}
 
+    # At most this many uploads are read and stored at once per process; the others wait
+    # with their bodies still unread, so memory stays bounded however many PCs sync at once.
+    upload_slots = asyncio.Semaphore(max_uploads)
+
     @app.post(f"{API}/sync/records", response_model=UploadOut, tags=["sync"], openapi_extra=_body_doc(UploadIn))
     async def upload(request: Request) -> Response:
         device = await run_in_threadpool(require_device, request)
-        raw = await read_body(request)
-        result = await run_in_threadpool(_upload, device, raw)
+        async with upload_slots:
+            raw = await read_body(request)
+            result = await run_in_threadpool(_upload, device, raw)
+            del raw
         return Response(orjson.dumps(result), media_type="application/json")
 
     def _upload(device: Device, raw: bytes) -> dict:
@@ -299,5 +306,6 @@ def _include_portal(app: FastAPI) -> None:
 def app_from_env() -> FastAPI:
     """The app uvicorn's workers build (``squeeze-quest-server serve`` sets the variables)."""
     return create_app(db.url_from_env(), pool_size=int(os.environ.get("SQ_SERVER_POOL_SIZE", "10")),
-                      secure_cookies=os.environ.get("SQ_SERVER_SECURE_COOKIES", "1") != "0")
+                      secure_cookies=os.environ.get("SQ_SERVER_SECURE_COOKIES", "1") != "0",
+                      max_uploads=int(os.environ.get("SQ_SERVER_MAX_UPLOADS", "8")))
 
