@@ -296,3 +296,51 @@ def test_the_chinese_subset_is_small_and_keeps_its_licence():
 
     name = TTFont(str(fonts_dir() / CJK_FONT_FILES[False]))["name"]
     assert "Open Font License" in name.getDebugName(13)
+
+
+# ------------------------------------------------------------------ the therapist's words
+def test_level_file_problems_are_said_in_the_therapists_language():
+    from game.levels import parse_level_text
+
+    i18n.set_language("de")
+    level, problems = parse_level_text("name: Test\nexercises: []\n", "test.yaml")
+    assert level is None and "muss mindestens eine Übung enthalten" in problems[0].message
+    level, problems = parse_level_text("name: Test\nexercises:\n  - exercise: power_grip\n\tsets: 3\n", "t.yaml")
+    assert "Tabulator" in problems[0].message and problems[0].position.startswith("Zeile 4")
+    i18n.set_language("zh_Hans")
+    level, problems = parse_level_text("name: Test\nexercises:\n  - exercise: power_grip\n    sets: many\n", "t.yaml")
+    assert level is None and "必须是" in problems[0].message and "`sets`" in problems[0].message
+    i18n.set_language("en")
+    assert "must be" in parse_level_text("name: Test\nexercises:\n  - exercise: power_grip\n    sets: many\n",
+                                         "t.yaml")[1][0].message
+
+
+def test_the_report_is_written_in_the_readers_language(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import warnings
+
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from game.records.report import build_report
+    from tests.records_history import build_history
+
+    h = build_history(tmp_path / "records", days=2)
+    seen: list[str] = []
+    fig_text, ax_text, ax_title = Figure.text, Axes.text, Axes.set_title
+    monkeypatch.setattr(Figure, "text", lambda self, x, y, s, *a, **k: (seen.append(s), fig_text(self, x, y, s, *a, **k))[1])
+    monkeypatch.setattr(Axes, "text", lambda self, x, y, s, *a, **k: (seen.append(s), ax_text(self, x, y, s, *a, **k))[1])
+    monkeypatch.setattr(Axes, "set_title", lambda self, s, *a, **k: (seen.append(s), ax_title(self, s, *a, **k))[1])
+    i18n.set_language("es")
+    build_report(h.store, h.patient_id, tmp_path / "es.png")
+    assert "Squeeze Quest: informe de ejercicios de mano" in seen
+    assert any(s.startswith("Repeticiones por día") for s in seen) and any("Fecha" in s for s in seen)
+    seen.clear()
+    i18n.set_language("zh_Hans")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_report(h.store, h.patient_id, tmp_path / "zh.png")
+    assert "握力大冒险：手部锻炼报告" in seen
+    missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
+    assert not missing, missing[:3]  # every Chinese character had a glyph (the CJK subset)
+    h.store.close()
