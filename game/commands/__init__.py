@@ -8,3 +8,4 @@ from game.commands import devices  # noqa: E402, F401
 from game.commands import staff  # noqa: E402, F401
 from game.commands import kiosk  # noqa: E402, F401
 from game.commands import sync  # noqa: E402, F401
+from game.commands import serve  # noqa: E402, F401
