@@ -25,12 +25,8 @@ from datetime import timedelta
 from server import missing_server_packages
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="squeeze-quest-server", description="The Squeeze Quest clinic server.")
-    p.add_argument("--database-url", help="PostgreSQL URL (default: $DATABASE_URL)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    s = sub.add_parser("serve", help="run the server (HTTPS)")
+def add_serve_arguments(s: argparse.ArgumentParser) -> None:
+    """The options of ``serve`` (also ``python main.py serve``, game/commands/serve.py)."""
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
     s.add_argument("--port", type=int, default=8443)
     s.add_argument("--ssl-certfile", help="the server's certificate (PEM, with its chain)")
@@ -41,10 +37,18 @@ def _parser() -> argparse.ArgumentParser:
                                                                   "certificate is for (repeatable)")
     s.add_argument("--plain-http", action="store_true", help="no TLS: only behind a TLS reverse proxy on this "
                                                              "machine, or on 127.0.0.1 for tests")
-    s.add_argument("--workers", type=int, default=int(os.environ.get("SQ_SERVER_WORKERS", "1")),
-                   help="server processes (default 1)")
+    s.add_argument("--workers", type=int, default=int(os.environ.get("SQ_SERVER_WORKERS", "0")) or
+                   min(2, os.cpu_count() or 1), help="server processes (default 2, or 1 on a one-core machine)")
     s.add_argument("--pool-size", type=int, default=10, help="database connections per process")
     s.add_argument("--no-migrate", action="store_true", help="do not update the database's tables at start")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="squeeze-quest-server", description="The Squeeze Quest clinic server.")
+    p.add_argument("--database-url", help="PostgreSQL URL (default: $DATABASE_URL)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    add_serve_arguments(sub.add_parser("serve", help="run the server (HTTPS)"))
 
     m = sub.add_parser("migrate", help="create or update the database's tables")
     m.add_argument("revision", nargs="?", default="head", help="target (default head)")
@@ -152,6 +156,18 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the server with parsed ``serve`` options (and ``database_url``, or $DATABASE_URL)."""
+    missing = missing_server_packages()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
+    from server import db
+
+    url = db.normalise_url(args.database_url) if getattr(args, "database_url", None) else db.url_from_env()
+    return _serve(args, url)
 
 
 def _serve(args, url: str) -> int:

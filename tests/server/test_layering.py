@@ -39,3 +39,15 @@ def test_without_the_server_packages_the_command_says_how_to_add_them():
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert "pip install 'squeeze-quest[server]'" in r.stderr
+
+
+def test_main_py_serve_hands_over_to_the_server():
+    pytest.importorskip("fastapi")
+    r = subprocess.run([sys.executable, "main.py", "serve", "--help"], check=False, cwd=ROOT, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0 and "--ssl-certfile" in r.stdout and "--self-signed" in r.stdout
+    # Health data never crosses the network unencrypted: plain HTTP only on this machine.
+    r = subprocess.run([sys.executable, "main.py", "serve", "--database-url", "postgresql://nobody@/none",
+                        "--host", "0.0.0.0", "--plain-http"], check=False, cwd=ROOT, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "Plain HTTP is allowed only on this machine" in r.stderr
