@@ -32,10 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import ROOT, describe_machine, headless_env, machine, percentile  # noqa: E402
 
-SECTIONS = ("startup", "frames", "variants", "serial", "storage", "memory", "detection", "report", "soak", "portal")
+SECTIONS = ("startup", "frames", "variants", "serial", "storage", "memory", "detection", "report", "soak", "portal",
+            "sync_load")
 # Parts left out of a level's default run (a PostgreSQL cluster, a server and a year of data are not a smoke test;
 # `--only portal --smoke` still runs it small).
-NOT_BY_DEFAULT = {"smoke": {"portal"}}
+NOT_BY_DEFAULT = {"smoke": {"portal", "sync_load"}}
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 
 # How much of each part a run level does.
@@ -44,17 +45,20 @@ LEVELS = {
               "frames_window": False, "parse_lines": 5_000, "latency_n": 40, "stream_s": 1.0, "db_reps": 20,
               "db_seconds": 0.5, "mem_runs": 1, "mem_window": False, "mem_hours": 0.01, "soak_hours": 0.03,
               "detect": "smoke", "report_days": 3, "report_runs": 1,
-              "portal_patients": 5, "portal_days": 14, "portal_requests": 5},
+              "portal_patients": 5, "portal_days": 14, "portal_requests": 5,
+              "sync_devices": 3, "sync_minutes": 2.0, "sync_rounds": 1},
     "quick": {"startup_runs": 3, "startup_window": True, "frames": 240, "frame_sizes": ((1920, 1080), (1280, 720)),
               "frames_window": True, "parse_lines": 50_000, "latency_n": 300, "stream_s": 5.0, "db_reps": 100,
               "db_seconds": 3.0, "mem_runs": 2, "mem_window": True, "mem_hours": 0.1, "soak_hours": 0.25,
               "detect": "quick", "report_days": 14, "report_runs": 2,
-              "portal_patients": 50, "portal_days": 90, "portal_requests": 20},
+              "portal_patients": 50, "portal_days": 90, "portal_requests": 20,
+              "sync_devices": 50, "sync_minutes": 45.0, "sync_rounds": 1},
     "full": {"startup_runs": 7, "startup_window": True, "frames": 1200, "frame_sizes": ((1920, 1080), (1280, 720)),
              "frames_window": True, "parse_lines": 300_000, "latency_n": 2000, "stream_s": 60.0, "db_reps": 300,
              "db_seconds": 5.0, "mem_runs": 5, "mem_window": True, "mem_hours": 1.0, "soak_hours": 4.0,
              "detect": "full", "report_days": 14, "report_runs": 5,
-              "portal_patients": 200, "portal_days": 365, "portal_requests": 40},
+              "portal_patients": 200, "portal_days": 365, "portal_requests": 40,
+              "sync_devices": 50, "sync_minutes": 45.0, "sync_rounds": 2},
 }
 
 
@@ -191,10 +195,16 @@ def part_portal(lv: dict) -> dict:
     return res
 
 
+def part_sync_load(lv: dict) -> dict:
+    from benchmarks import bench_sync_load
+
+    return bench_sync_load.run(lv["sync_devices"], lv["sync_minutes"], lv["sync_rounds"])
+
+
 PARTS = {"startup": part_startup, "frames": part_frames, "variants": part_variants, "serial": part_serial,
          "storage": part_storage,
          "memory": part_memory, "detection": part_detection, "report": part_report, "soak": part_soak,
-         "portal": part_portal}
+         "portal": part_portal, "sync_load": part_sync_load}
 
 
 # ------------------------------------------------------------------ the summary
@@ -303,6 +313,20 @@ def summary_rows(r: dict, level: str) -> list[dict]:
             add(f"portal page p95, {page} ({x['patients']} patients x {x['days']} days)",
                 f"{p['p95_ms']:.0f} ms (p50 {p['p50_ms']:.0f}{cpu})", f"< {x['target_p95_ms']:.0f} ms",
                 p["p95_ms"] < x["target_p95_ms"] if level != "smoke" else None)
+    if "sync_load" in r:
+        x = r["sync_load"]
+        worst = max(x["rounds"], key=lambda o: o["total_s"])
+        cpu = (worst["server_cpu_s"] + worst["postgres_cpu_s"] + worst["client_cpu_s"]) / 2
+        add(f"clinic server: {worst['devices']} devices upload a {x['minutes']:g} min session each",
+            f"{worst['total_s']:.1f} s (p99 {worst['p99_ms']:.0f} ms, {worst['reps_per_s']:,.0f} reps/s; "
+            f"CPU on 2 cores {cpu:.1f} s)", "< 10 s", (worst["total_s"] < 10 or cpu < 10) if level != "smoke" else None)
+        add("clinic server: every record stored exactly once", str(x["exactly_once"]), "True", x["exactly_once"],
+            "check")
+        rss, rounds = x["rss_mb"], x["rounds"]
+        flat = rounds[-1]["rss_mb_after"] <= rounds[0]["rss_mb_after"] * 1.1 + 20 if len(rounds) > 1 else None
+        add("clinic server RSS over the run", f"{rss['before']:.0f} -> max {rss['max']:.0f}, after each round "
+            + ", ".join(f"{o['rss_mb_after']:.0f}" for o in rounds) + " MB", "flat from round to round", flat,
+            "memory")
     if "soak" in r:
         s = r["soak"]
         hours = f"{s['hours']:g} h soak"
