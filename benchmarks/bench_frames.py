@@ -127,6 +127,64 @@ def bench_game_timed(exercise: str, size: tuple[int, int], frames: int, *,
     return wall, cpu, present[-len(wall):]
 
 
+def uncached_drawing():  # noqa: ANN201
+    """A context in which the canvas draws as it did before the frame-time work: two fills per
+    clear, every shape drawn with pygame.draw each frame, no static art or width cache."""
+    import contextlib
+
+    import pygame
+
+    from game.ui import LOGICAL_H, LOGICAL_W, Canvas, Theme
+
+    def clear(self, color=Theme.BG):  # noqa: ANN001, ANN202
+        self.surface.fill((0, 0, 0))
+        self.surface.fill(color, self.prect((0, 0, LOGICAL_W, LOGICAL_H)))
+
+    def rect(self, color, r, *, radius=0, width=0):  # noqa: ANN001, ANN202
+        pygame.draw.rect(self.surface, color, self.prect(r), self.plen(width) if width else 0,
+                         border_radius=self.plen(radius) if radius else -1)
+
+    def sprite(self, key, area, paint, *, slot=None):  # noqa: ANN001, ANN202
+        paint(self)
+
+    def text_width(self, text, size, bold=False):  # noqa: ANN001, ANN202
+        return self.font(self.scaled(size), bold, text).size(text)[0] / self.scale
+
+    @contextlib.contextmanager
+    def ctx():  # noqa: ANN202
+        saved = {k: getattr(Canvas, k) for k in ("clear", "rect", "sprite", "text_width")}
+        for k, v in (("clear", clear), ("rect", rect), ("sprite", sprite), ("text_width", text_width)):
+            setattr(Canvas, k, v)
+        try:
+            yield
+        finally:
+            for k, v in saved.items():
+                setattr(Canvas, k, v)
+
+    return ctx()
+
+
+def caches_ab(games: list[str], sizes: tuple[tuple[int, int], ...], frames: int, rounds: int = 2) -> list[dict]:
+    """The frame-time work alone, measured in one process: each game drawn without and with the
+    caches, alternately, ``rounds`` times; headless CPU p50/p99 per frame (ms)."""
+    rows = []
+    print(f"{'game':<18} {'size':>10} {'cpu p50 old':>12} {'cpu p50 new':>12} {'cpu p99 old':>12} {'cpu p99 new':>12}")
+    for game in games:
+        for size in sizes:
+            old: list[float] = []
+            new: list[float] = []
+            for _ in range(rounds):
+                with uncached_drawing():
+                    old += bench_game(game, size, frames)[1]
+                new += bench_game(game, size, frames)[1]
+            row = {"game": game, "size": f"{size[0]}x{size[1]}", "old_p50": percentile(old, 50),
+                   "new_p50": percentile(new, 50), "old_p99": percentile(old, 99), "new_p99": percentile(new, 99)}
+            rows.append(row)
+            print(f"{game:<18} {row['size']:>10} {row['old_p50']:12.2f} {row['new_p50']:12.2f} {row['old_p99']:12.2f} "
+                  f"{row['new_p99']:12.2f}", flush=True)
+    return rows
+
+
 # Run in a fresh process against a checkout (this one or an older one): times one game with that
 # checkout's bench_game, and the flip to the window (present) around pygame.display.flip/update.
 WORKER = r"""
@@ -213,7 +271,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="each game headless (CPU) and in a real window (wall, present), one row each")
     ap.add_argument("--xvfb", action="store_true", help="start a private Xvfb (1920x1080x24) for the window runs")
     ap.add_argument("--against", type=Path, help="with --both: also measure this other checkout (before/after)")
+    ap.add_argument("--caches-ab", action="store_true",
+                    help="headless CPU per frame with and without the drawing caches, alternately (one process)")
     ns = ap.parse_args(argv)
+    if ns.caches_ab:
+        from game.games import GAMES
+
+        games = ns.games.split(",") if ns.games else list(GAMES)
+        caches_ab(games, SIZES, ns.frames or (240 if ns.quick else 600))
+        return 0
     if ns.both:
         from game.games import GAMES
 

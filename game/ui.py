@@ -66,6 +66,7 @@ class LRect:
 SPRITE_CACHE_BYTES = 12_000_000  # static art and rounded panels (Canvas.sprite, Canvas.rect) at 1920x1080
 SPRITE_MARGIN = 8.0  # logical units round a sprite's area, for line widths and rounding
 SPRITE_KEY = (255, 0, 254)  # the transparent colour of sprite surfaces: in no palette of the game
+TEXT_WIDTH_CACHE = 4000  # measured strings kept (a few hundred bytes each)
 SHAPE_MIN_PIXELS = 2000  # rounded rectangles at least this big are drawn once and copied
 TEXT_CACHE_BYTES = 8_000_000  # a few screens of text even at 1920x1080 (benchmarks/soak.py)
 
@@ -82,6 +83,7 @@ class Canvas:
         self._sprites: OrderedDict[tuple, pygame.Surface] = OrderedDict()  # Canvas.sprite: static art
         self._sprite_bytes = 0
         self._shapes_seen: set[tuple] = set()
+        self._widths: dict[tuple, int] = {}  # text_width: pixel widths of measured strings
         self._slots: dict[str, tuple] = {}  # Canvas.sprite(slot=...): the one current entry of each
         # The patient's text size (1.0 normal): grows small and middle text; headings are big already.
         self.text_scale = 1.0
@@ -269,7 +271,16 @@ class Canvas:
         return LRect((r.x - self.ox) / self.scale, (r.y - self.oy) / self.scale, r.w / self.scale, r.h / self.scale)
 
     def text_width(self, text: str, size: float, bold: bool = False) -> float:
-        return self.font(self.scaled(size), bold, text).size(text)[0] / self.scale
+        # Measured once per (string, pixel size, weight, language): banners, hints and fit_size
+        # measure the same words every frame, and choosing the font scans the string.
+        scaled = self.scaled(size)
+        key = (text, round(scaled * self.scale), bold, current_language())
+        w = self._widths.get(key)
+        if w is None:
+            if len(self._widths) >= TEXT_WIDTH_CACHE:
+                self._widths.clear()
+            w = self._widths[key] = self.font(scaled, bold, text).size(text)[0]
+        return w / self.scale
 
     def wrap(self, text: str, size: float, max_w: float, bold: bool = False) -> list[str]:
         # Chinese has no spaces between words: a line may break between any two characters.
