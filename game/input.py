@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
+from game.i18n import N_, _
 from game.therapy.calibration import Calibration
 from hardware.keyboard import KeyboardBall
 
@@ -23,6 +24,32 @@ if TYPE_CHECKING:
     from hardware.discovery import BallWatcher
 from hardware.sample import Sample
 from hardware.source import InputSource, SourceStatus
+
+# hardware/ knows nothing of the game, so its status lines are English; the ones a patient
+# sees are translated here, where they reach the screen (a line not listed stays as it is).
+STATUS_WORDS = (
+    (r"Keyboard: hold Space to squeeze \(strength (?P<pct>\d+)%\)", N_("Keyboard: hold Space to squeeze (strength {pct}%)")),
+    (r"(?P<name>.+): playing a recorded trace", N_("{name}: playing a recorded trace")),
+    (r"(?P<reason>.*) Playing with the keyboard: hold Space to squeeze\.",
+     N_("{reason} Playing with the keyboard: hold Space to squeeze.")),
+    (r"Ball disconnected \((?P<port>[^)]*)\) - plug it back in", N_("Ball disconnected ({port}) - plug it back in")),
+    (r"No readings from the ball on (?P<port>.+) - check the cable", N_("No readings from the ball on {port} - check the cable")),
+    (r"(?P<name>.+): waiting for readings on (?P<port>.+)", N_("{name}: waiting for readings on {port}")),
+    (r"(?P<name>.+): cannot open (?P<port>.+); still trying", N_("{name}: cannot open {port}; still trying")),
+    (r"(?P<name>.+): connecting to (?P<port>.+)", N_("{name}: connecting to {port}")),
+    (r"(?P<name>.+) on (?P<port>.+): readings again", N_("{name} on {port}: readings again")),
+)
+
+
+def status_words(line: str) -> str:
+    """An input's English status line in the current language."""
+    import re
+
+    for pattern, words in STATUS_WORDS:
+        m = re.fullmatch(pattern, line)
+        if m:
+            return _(words).format(**m.groupdict())
+    return line
 
 
 class Act(Enum):
@@ -164,7 +191,8 @@ class InputHub:
 
     @property
     def message(self) -> str:
-        return self.source.status_message
+        """The input's status line, in the patient's language (see :func:`status_words`)."""
+        return status_words(self.source.status_message)
 
     def close(self) -> None:
         if self.watcher is not None:

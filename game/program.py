@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from game.i18n import N_
 from game.therapy.exercises import BY_ID
 
 
@@ -71,7 +72,7 @@ class ExercisePlan:
 
 @dataclass(frozen=True)
 class SessionPlan:
-    name: str = "Power grip practice"
+    name: str = N_("Power grip practice")  # the default program's name: translated where shown
     exercises: tuple[ExercisePlan, ...] = (ExercisePlan("power_grip"),)
     target_success: float = 0.75
     success_band: tuple[float, float] = (0.65, 0.85)

@@ -257,7 +257,7 @@ class KioskStartScene(Scene):
         if self.show_name:
             c.text(p.name, (640, y), size=54, bold=True)
             y += 64
-        c.text(self.ctx.plan.name, (640, y), size=40, color=Theme.TEXT)
+        c.text(_(self.ctx.plan.name), (640, y), size=40, color=Theme.TEXT)
         c.text(_("Left hand") if p.hand == "left" else _("Right hand"), (640, y + 52), size=30, color=Theme.TEXT_DIM)
         if self.ctx.level_note:
             c.text(_("Ask your therapist to check your program."), (640, 300), size=26, color=Theme.FOCUS)

@@ -431,7 +431,8 @@ def who_and_program_buttons(ctx) -> list[Button]:  # noqa: ANN001
     except _PE:
         name = _("Choose")
     name = name if len(name) <= 16 else name[:15] + "…"
-    plan = ctx.plan.name if len(ctx.plan.name) <= 16 else ctx.plan.name[:15] + "…"
+    plan = _(ctx.plan.name)  # a level file's own name passes through unchanged
+    plan = plan if len(plan) <= 16 else plan[:15] + "…"
     buttons = [Button("who", name, LRect(20, 16, 290, 86), size=28, note=_("who is playing"))]
     if not ctx.kiosk:  # in the clinic kiosk, programs are assigned by staff
         buttons.append(Button("program", plan, LRect(970, 16, 290, 86), size=28,

@@ -205,7 +205,7 @@ class SessionScene(Scene):
             told = _("Stopping was the right thing. Tell your therapist it hurt.")
             c.text(told, (640, 165), size=fit_size(c, told, 32, 1200))
         else:
-            c.text(s.plan_name, (640, 165), size=32, color=Theme.TEXT_DIM)
+            c.text(_(s.plan_name), (640, 165), size=32, color=Theme.TEXT_DIM)
         # Never claim a rep the records do not hold: those kept for later are said to be.
         played = len([x for x in s.sets if x.reps])
         done_note = (_("of {planned}, {n} kept, saving delayed").format(planned=s.reps_planned, n=self.unsaved)
