@@ -256,8 +256,9 @@ class App:
         self.ctx.simulated, self.ctx.records_patient_id = records_owner(self.store, opts)
         # Music only where the sound is on (never in headless runs); its volume is the patient's.
         self.ctx.music = Music(enabled=self.ctx.audio.enabled)
-        # The choice of game before a set is asked only where someone is there to choose it.
-        self.ctx.ask_game = self.ctx.demos and not self.ctx.simulated
+        # The choice of game before a set is asked only where someone is there to choose it: in a
+        # window, with a person's input (headless runs and scripted play take the remembered game).
+        self.ctx.ask_game = not opts.headless and not self.ctx.simulated
         if opts.game:
             from game.game_choices import BY_GAME_ID
 
