@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from game.i18n import _, ngettext
 from game.cli import subcommand
 
 
@@ -53,24 +54,27 @@ def run(ns: argparse.Namespace) -> int:
     data_dir = getattr(ns, "data_dir", None)
     files = ns.files or level_files(level_dirs(data_dir))
     if not files:
-        print("no level files found", file=sys.stderr)
+        print(_("no level files found"), file=sys.stderr)
         return 1
     if not ns.files and not ns.quiet:
         own = user_levels_dir(data_dir)
-        print(f"shipped programs (read-only): {SHIPPED_DIR}")
-        print(f"your own level files: {own}{'' if own.is_dir() else ' (none yet: put .yaml files there)'}")
+        print(_("shipped programs (read-only): {folder}").format(folder=SHIPPED_DIR))
+        print(_("your own level files: {folder}").format(folder=own) if own.is_dir() else
+              _("your own level files: {folder} (none yet: put .yaml files there)").format(folder=own))
     results = check_files(files)
     bad = 0
     for r in results:
         if r.ok:
             if not ns.quiet:
                 assert r.level is not None
-                print(f"ok   {r.display}: {r.level.name} ({r.level.total_reps} repetitions)")
+                print(ngettext("ok   {file}: {name} ({n} repetition)", "ok   {file}: {name} ({n} repetitions)",
+                               r.level.total_reps).format(file=r.display, name=r.level.name, n=r.level.total_reps))
         else:
             bad += 1
             for p in r.problems:
                 print(str(p))
     if not ns.quiet or bad:
-        print(f"{len(results)} file{'s' if len(results) != 1 else ''} checked: "
-              f"{len(results) - bad} fine, {bad} with problems")
+        print(ngettext("{n} file checked: {fine} fine, {bad} with problems",
+                       "{n} files checked: {fine} fine, {bad} with problems", len(results))
+              .format(n=len(results), fine=len(results) - bad, bad=bad))
     return 1 if bad else 0

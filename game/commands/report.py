@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from game.i18n import _
 from game.cli import subcommand
 from game.commands.export import data_dir_argument, open_records
 
@@ -32,7 +33,7 @@ def run(ns: argparse.Namespace) -> int:
     set_language(ns.language)  # the therapist's language (an unknown code: the computer's)
     suffix = ns.out.suffix.lower()
     if suffix not in (".pdf", ".png"):
-        print(f"main.py report: --out must end in .pdf or .png, got '{ns.out.name}'", file=sys.stderr)
+        print(_("main.py report: --out must end in .pdf or .png, got '{name}'").format(name=ns.out.name), file=sys.stderr)
         return 2
     try:
         check_destination(ns.out)  # before the work, so a wrong --out is said at once
@@ -53,5 +54,5 @@ def run(ns: argparse.Namespace) -> int:
         return 2
     finally:
         store.close()
-    print(f"wrote {ns.out}", file=sys.stderr)
+    print(_('wrote {out}').format(out=ns.out), file=sys.stderr)
     return 0

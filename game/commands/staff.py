@@ -7,6 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from game.i18n import _
 from game.cli import subcommand
 
 
@@ -28,17 +29,17 @@ def _read_pin(from_stdin: bool) -> str | None:
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
-            print("main.py staff set-pin: no PIN on standard input", file=sys.stderr)
+            print(_("main.py staff set-pin: no PIN on standard input"), file=sys.stderr)
             return None
         return line.strip()
     try:
-        first = getpass.getpass(f"New staff PIN ({MIN_DIGITS} to {MAX_DIGITS} digits): ")
-        again = getpass.getpass("The same PIN again: ")
+        first = getpass.getpass(_('New staff PIN ({min_digits} to {max_digits} digits): ').format(min_digits=MIN_DIGITS, max_digits=MAX_DIGITS))
+        again = getpass.getpass(_("The same PIN again: "))
     except (EOFError, KeyboardInterrupt):
-        print("\nmain.py staff set-pin: no PIN set", file=sys.stderr)
+        print(_("\nmain.py staff set-pin: no PIN set"), file=sys.stderr)
         return None
     if first != again:
-        print("main.py staff set-pin: the two PINs differ; nothing was changed", file=sys.stderr)
+        print(_("main.py staff set-pin: the two PINs differ; nothing was changed"), file=sys.stderr)
         return None
     return first
 
@@ -58,27 +59,25 @@ def run(ns: argparse.Namespace) -> int:
             try:
                 lock.set_pin(pin)
             except PinError as exc:
-                print(f"main.py staff set-pin: {exc}; nothing was changed", file=sys.stderr)
+                print(_('main.py staff set-pin: {exc}; nothing was changed').format(exc=exc), file=sys.stderr)
                 return 2
-            print("Staff PIN set. In the kiosk, press Ctrl+Alt+S, then type the PIN.")
+            print(_("Staff PIN set. In the kiosk, press Ctrl+Alt+S, then type the PIN."))
             return 0
         if ns.staff_command == "status":
             if not lock.has_pin:
-                print("No staff PIN is set. Set one with: main.py staff set-pin")
+                print(_("No staff PIN is set. Set one with: main.py staff set-pin"))
                 return 0
             wait = lock.locked_for()
-            print("Staff PIN is set.")
+            print(_("Staff PIN is set."))
             if lock.needs_rehash():
-                print("It is kept with an older, faster hash; it is hashed again (slower to guess) the next time "
-                      f"it is typed in the kiosk. A PIN of fewer than {MIN_DIGITS} digits should be replaced: "
-                      "main.py staff set-pin")
-            print(f"Locked after wrong tries: {format_wait(wait)} left." if wait > 0
-                  else f"Not locked; {lock.tries_left()} tries before a lockout.")
-            print(f"Names on tiles: {'on' if KioskSettings(store).show_names else 'off'}")
+                print(_('It is kept with an older, faster hash; it is hashed again (slower to guess) the next time it is typed in the kiosk. A PIN of fewer than {min_digits} digits should be replaced: main.py staff set-pin').format(min_digits=MIN_DIGITS))
+            print(_('Locked after wrong tries: {value} left.').format(value=format_wait(wait)) if wait > 0
+                  else _('Not locked; {value} tries before a lockout.').format(value=lock.tries_left()))
+            print(_('Names on tiles: {value}').format(value=_('on') if KioskSettings(store).show_names else _('off')))
             return 0
         if ns.staff_command == "names":
             KioskSettings(store).set("show_names", ns.state == "on")
-            print(f"Names on tiles: {ns.state}")
+            print(_('Names on tiles: {state}').format(state=_(ns.state)))
             return 0
     finally:
         store.close()
