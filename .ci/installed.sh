@@ -31,7 +31,9 @@ names = set(zipfile.ZipFile(sys.argv[1]).namelist())
 need = ["game/__main__.py", "game/resources.py", "hardware/profiles/squeeze_ball.yaml",
         "squeeze_quest_data/__init__.py", "squeeze_quest_data/assets/fonts/AtkinsonHyperlegible-Regular.ttf",
         "squeeze_quest_data/assets/fonts/AtkinsonHyperlegible-Bold.ttf", "squeeze_quest_data/levels/schema.json",
-        "squeeze_quest_data/levels/gentle_start.yaml"]
+        "squeeze_quest_data/levels/gentle_start.yaml",
+        "game/locale/de/LC_MESSAGES/squeeze_quest.mo", "game/locale/zh_Hans/LC_MESSAGES/squeeze_quest.mo",
+        "squeeze_quest_data/assets/fonts/NotoSansCJKsc-Regular-subset.otf"]
 missing = [n for n in need if n not in names]
 tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
 assert not missing, f"missing from the wheel: {missing}"
@@ -84,6 +86,8 @@ grep -q "gentle_start.yaml: Gentle start" levels.txt && grep -q "mine.yaml: My o
   || { cat levels.txt; fail "levels check did not list the shipped and own levels"; }
 "$SQ" monitor --help > /dev/null || fail "monitor --help"
 "$PYI" -c "from hardware.line_formats import load_profile; load_profile('squeeze_ball')" || fail "--profile squeeze_ball"
+# The installed copy finds its translations (game/locale inside the package).
+LANGUAGE=de "$SQ" levels check --data-dir data | grep -q "Dateien geprüft" || fail "levels check is not in German with LANGUAGE=de"
 step "levels check, monitor --help, device profile"
 
 # 5. report: without the extra, a plain message; with it, a PDF.

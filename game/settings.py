@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from game.i18n import LANGUAGE_NAMES, N_, available_languages, normalize, set_language
+from game.i18n import LANGUAGE_NAMES, N_, _, available_languages, normalize, set_language
 
 SCAN_MODES = ("auto", "on", "off")
 MUSIC_KIOSK = 0.0  # the clinic kiosk's music volume for a patient who has not chosen one: off
@@ -144,7 +144,7 @@ def check_setting(key: str, value: Any) -> Any:
     """The value, checked and converted; ValueError with a plain message if wrong."""
     info = SETTINGS_INFO.get(key)
     if info is None:
-        raise ValueError(f"'{key}' is not an access setting")
+        raise ValueError(_("'{key}' is not an access setting").format(key=key))
     if key == "scan":
         v = str(value).strip().lower()
         if v in ("true", "yes"):
@@ -152,7 +152,7 @@ def check_setting(key: str, value: Any) -> Any:
         elif v in ("false", "no"):
             v = "off"
         if v not in SCAN_MODES:
-            raise ValueError(f"'scan' must be {info.what}, got {value!r}")
+            raise ValueError(_("'{key}' must be {what}; got {value!r}").format(key=key, what=_(info.what), value=value))
         return v
     if key == "language":
         word = str(value).strip()
@@ -170,7 +170,8 @@ def check_setting(key: str, value: Any) -> Any:
             try:
                 value = float(word.removesuffix("s"))
             except ValueError:
-                raise ValueError(f"'ask_after_s' must be {info.what}; got {value!r}") from None
+                raise ValueError(_("'{key}' must be {what}; got {value!r}").format(key=key, what=_(info.what),
+                                                                                 value=value)) from None
         if value is False or (not isinstance(value, bool) and value == 0):
             return 0.0  # never ask (the command line's 'off' arrives as False)
     if key == "speech":
@@ -178,7 +179,8 @@ def check_setting(key: str, value: Any) -> Any:
             raise ValueError(f"'speech' must be {info.what}, got {value!r}")
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"'{key}' must be a number, {info.what}; got {value!r}")
+        raise ValueError(_("'{key}' must be a number, {what}; got {value!r}").format(key=key, what=_(info.what),
+                                                                                    value=value))
     v = float(value)
     assert info.low is not None and info.high is not None
     if not info.low <= v <= info.high:
