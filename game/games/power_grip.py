@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from game.games.base import GameSetup, MiniGame, StageLook, WorldView
 from game.i18n import N_
 from game.therapy.force_reps import ForceRep
-from game.effects import approach
+from game.effects import approach, ease_out_cubic
 from game.ui import LOGICAL_H, LOGICAL_W, LRect, Theme, draw_cross, draw_tick
 
 BIRD_X = 400.0
 GROUND_Y = 620.0
 SKY_TOP = 150.0
 SPEED = 260.0  # logical px per second
+RING_GROW_S = 0.45  # a new ring opens out over this long
 TOP_FACTOR = 1.4  # the top of the sky is this many times the target
 
 
@@ -29,6 +30,7 @@ class Ring:
     x: float
     resolved: bool = False
     success: bool = False
+    grow: float = 1.0  # 0..1: a new ring opens out where it appears (no pop into view)
 
 
 class PowerGripGame(MiniGame):
@@ -91,7 +93,7 @@ class PowerGripGame(MiniGame):
         remaining = self.setup.reps_target - self.reps_done
         last = self.rings[-1]
         if remaining > len([r for r in self.rings if not r.resolved]):
-            self.rings.append(Ring(max(last.x + self.spacing, BIRD_X + self.spacing)))
+            self.rings.append(Ring(max(last.x + self.spacing, BIRD_X + self.spacing), grow=0.0))
 
     def step_world(self, dt: float) -> None:
         s = self.detector.settings
@@ -116,9 +118,11 @@ class PowerGripGame(MiniGame):
         if ring is not None and ring.x <= BIRD_X + SPEED * 0.5 and not self.cued:
             self.cued = True
             self.cue_detector()
+        for r in self.rings:
+            r.grow = min(1.0, r.grow + dt / RING_GROW_S)
         self.rings = [r for r in self.rings if r.x > -200]
         if not self.rings and not self.set_complete:
-            self.rings.append(Ring(BIRD_X + self.spacing))
+            self.rings.append(Ring(BIRD_X + self.spacing, grow=0.0))
 
     def focus_point(self, alpha: float = 1.0) -> tuple[float, float]:
         return (BIRD_X, self.alt_to_y(self.prev_alt + (self.alt - self.prev_alt) * alpha))
@@ -202,7 +206,11 @@ class PowerGripGame(MiniGame):
         y0, y1 = self.alt_to_y(high), self.alt_to_y(low)
         x = ring.x
         color = Theme.SUCCESS if ring.success else (Theme.NEAR if ring.resolved else Theme.FOCUS)
-        rect = LRect(x - 34, y0, 68, y1 - y0)
+        k = ease_out_cubic(ring.grow)  # a new ring opens out from a point at its middle
+        if k < 1.0:
+            mid = (y0 + y1) / 2
+            y0, y1 = mid - (mid - y0) * k, mid + (y1 - mid) * k
+        rect = LRect(x - 34 * k, y0, max(2.0, 68 * k), max(2.0, y1 - y0))
         if back:
             c.line((90, 90, 90), (x, y1), (x, GROUND_Y), 6)
             c.arc(color, rect, math.pi / 2, 3 * math.pi / 2, 12)
