@@ -52,23 +52,70 @@ def program_total_reps(yaml_text: str) -> int:
 
 
 # ------------------------------------------------------------------ ratings and strength
-def _ratings_from(body: dict[str, Any], day: date) -> list[Rating]:
-    """Pain and tiredness (0-10) in a session or rating record's body: the SQLite
-    session's columns (pain_before...), a nested ``ratings`` object of the same, or
-    ``{"scale": "pain"|"fatigue", "value": n}``."""
-    out: list[Rating] = []
-    sources = [body]
-    if isinstance(body.get("ratings"), dict):
-        sources.append(body["ratings"])
-    for src in sources:
-        for key, what in RATING_KEYS.items():
-            v = src.get(key)
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                out.append(Rating(day, float(v) if what == "pain" else None, float(v) if what == "tiredness" else None))
-    scale, value = body.get("scale") or body.get("kind"), body.get("value")
-    if scale in ("pain", "fatigue", "tiredness") and isinstance(value, (int, float)) and not isinstance(value, bool):
-        out.append(Rating(day, float(value) if scale == "pain" else None,
-                          float(value) if scale != "pain" else None))
+# Pain and tiredness (0-10) as each session's newest record holds them (the session's own
+# row, or a later rating snapshot of it: a rating changed after the session ended), summed
+# per patient, day and kind in the database: a few hundred rows for a clinic's month.
+RATINGS_SQL = text("""
+WITH latest AS (
+    SELECT DISTINCT ON (COALESCE(session_uid, uid)) patient_uid, recorded_at, body
+    FROM records
+    WHERE kind IN ('session', 'rating') AND patient_uid = ANY(:patients) AND recorded_at >= :since
+    ORDER BY COALESCE(session_uid, uid), recorded_at DESC
+)
+SELECT l.patient_uid, (l.recorded_at AT TIME ZONE 'UTC')::date AS day, v.what, sum(v.val), count(*), max(v.val)
+FROM latest l CROSS JOIN LATERAL (VALUES
+    ('pain', portal_num(l.body->'pain_before')), ('pain', portal_num(l.body->'pain_after')),
+    ('tiredness', portal_num(l.body->'fatigue_before')), ('tiredness', portal_num(l.body->'fatigue_after'))
+) AS v(what, val)
+WHERE v.val IS NOT NULL
+GROUP BY 1, 2, 3
+ORDER BY 2
+""")
+
+
+# The same, summed over the two windows the flags compare (the last 7 days, the 21 before):
+# four rows per patient for the patients list, the worst of the week and its day kept.
+RATING_WINDOWS_SQL = text("""
+WITH latest AS (
+    SELECT DISTINCT ON (COALESCE(session_uid, uid)) patient_uid, recorded_at, body
+    FROM records
+    WHERE kind IN ('session', 'rating') AND patient_uid = ANY(:patients) AND recorded_at >= :since
+    ORDER BY COALESCE(session_uid, uid), recorded_at DESC
+), vals AS (
+    SELECT l.patient_uid, (l.recorded_at AT TIME ZONE 'UTC')::date AS day, v.what, v.val
+    FROM latest l CROSS JOIN LATERAL (VALUES
+        ('pain', portal_num(l.body->'pain_before')), ('pain', portal_num(l.body->'pain_after')),
+        ('tiredness', portal_num(l.body->'fatigue_before')), ('tiredness', portal_num(l.body->'fatigue_after'))
+    ) AS v(what, val)
+    WHERE v.val IS NOT NULL
+)
+SELECT patient_uid, what,
+       sum(val) FILTER (WHERE day >= :week), count(*) FILTER (WHERE day >= :week),
+       max(val) FILTER (WHERE day >= :week),
+       (array_agg(day ORDER BY val DESC, day DESC) FILTER (WHERE day >= :week))[1],
+       sum(val) FILTER (WHERE day < :week), count(*) FILTER (WHERE day < :week), max(val) FILTER (WHERE day < :week)
+FROM vals GROUP BY 1, 2
+""")
+
+
+def rating_windows(conn: Connection, patient_uids: list[uuid.UUID], today: date) -> dict[uuid.UUID, list[Rating]]:
+    """Per patient: one Rating per kind for the last 7 days (dated the worst day) and one for the
+    21 days before, which is all the flags compare."""
+    week = today - timedelta(days=6)
+    since = datetime.combine(week - timedelta(days=21), datetime.min.time(), timezone.utc)
+    out: dict[uuid.UUID, list[Rating]] = defaultdict(list)
+    for r in conn.execute(RATING_WINDOWS_SQL, {"patients": list(patient_uids), "since": since, "week": week}):
+        if r[3]:
+            out[r[0]].append(Rating(r[5], r[1], float(r[2]), int(r[3]), float(r[4])))
+        if r[7]:
+            out[r[0]].append(Rating(week - timedelta(days=1), r[1], float(r[6]), int(r[7]), float(r[8])))
+    return out
+
+
+def ratings(conn: Connection, patient_uids: list[uuid.UUID], since: datetime) -> dict[uuid.UUID, list[Rating]]:
+    out: dict[uuid.UUID, list[Rating]] = defaultdict(list)
+    for r in conn.execute(RATINGS_SQL, {"patients": list(patient_uids), "since": since}):
+        out[r[0]].append(Rating(r[1], r[2], float(r[3]), int(r[4]), float(r[5])))
     return out
 
 
@@ -82,28 +129,11 @@ def _strength_from(body: dict[str, Any], day: date) -> Strength | None:
     return Strength(day, float(mvc), "device units")
 
 
-# Only the keys a rating is read from leave the database (a session's body holds much more).
-_RATING_PARTS = func.jsonb_strip_nulls(func.jsonb_build_object(
-    *[x for k in (*RATING_KEYS, "ratings", "scale", "kind", "value") for x in (k, records.c.body[k])]))
-
-
-def ratings(conn: Connection, patient_uids: list[uuid.UUID], since: datetime) -> dict[uuid.UUID, list[Rating]]:
-    rows = conn.execute(select(records.c.patient_uid, records.c.recorded_at, _RATING_PARTS.label("body"))
-                        .where(records.c.patient_uid.in_(patient_uids), records.c.kind.in_(("session", "rating")),
-                               records.c.recorded_at >= since))
-    out: dict[uuid.UUID, list[Rating]] = defaultdict(list)
-    for r in rows:
-        if r.body:
-            out[r.patient_uid].extend(_ratings_from(r.body, r.recorded_at.astimezone(timezone.utc).date()))
-    return out
-
-
 def strength(conn: Connection, patient_uids: list[uuid.UUID], last: int | None = None,
              since: datetime | None = None) -> dict[uuid.UUID, list[Strength]]:
     """Strongest-squeeze calibrations per patient, oldest first (the newest ``last`` of each)."""
-    parts = func.jsonb_build_object("mvc", records.c.body["mvc"], "scale", records.c.body["scale"],
-                                    "units", records.c.body["units"])
-    q = select(records.c.patient_uid, records.c.recorded_at, parts.label("body"),
+    q = select(records.c.patient_uid, records.c.recorded_at, func.portal_num(records.c.body["mvc"]).label("mvc"),
+               func.portal_num(records.c.body["scale"]).label("scale"), records.c.body["units"].astext.label("units"),
                func.row_number().over(partition_by=records.c.patient_uid,
                                       order_by=records.c.recorded_at.desc()).label("n")).where(
         records.c.patient_uid.in_(patient_uids), records.c.kind == "calibration")
@@ -115,7 +145,8 @@ def strength(conn: Connection, patient_uids: list[uuid.UUID], last: int | None =
         q2 = q2.where(sub.c.n <= last)
     out: dict[uuid.UUID, list[Strength]] = defaultdict(list)
     for r in conn.execute(q2.order_by(sub.c.recorded_at)):
-        s = _strength_from(r.body if isinstance(r.body, dict) else {}, r.recorded_at.astimezone(timezone.utc).date())
+        s = _strength_from({"mvc": r.mvc, "scale": r.scale, "units": r.units},
+                           r.recorded_at.astimezone(timezone.utc).date())
         if s is not None:
             out[r.patient_uid].append(s)
     return out
@@ -177,12 +208,14 @@ def patients_overview(conn: Connection, clinic_id: uuid.UUID, *, archived: bool 
         p = by_uid.get(r[0])
         if p is not None:
             p.reps_week, p.reps_week_before = int(r[1] or 0), int(r[2] or 0)
-    for r in conn.execute(select(rep_days.c.patient_uid, func.max(rep_days.c.last_at))
-                          .where(rep_days.c.patient_uid.in_(pclinic)).group_by(rep_days.c.patient_uid)):
+    # The newest day of each patient: one index probe each (a max over all their days would read a year).
+    for r in conn.execute(text(
+            "SELECT p.uid, l.last_at FROM patients p CROSS JOIN LATERAL (SELECT d.last_at FROM portal_rep_days d "
+            "WHERE d.patient_uid = p.uid ORDER BY d.day DESC, d.last_at DESC LIMIT 1) l "
+            "WHERE p.clinic_id = :c AND p.archived = :a"), {"c": clinic_id, "a": archived}):
         if r[0] in by_uid:
             by_uid[r[0]].last_played = r[1]
-    since = datetime.combine(today - timedelta(days=27), datetime.min.time(), timezone.utc)
-    rated = ratings(conn, uids, since)
+    rated = rating_windows(conn, uids, today)
     strong = strength(conn, uids, last=6)
     for p in out:
         p.flags = all_flags(reps_this_week=p.reps_week, reps_week_before=p.reps_week_before,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from statistics import mean, median
+from statistics import median
 
 from game.i18n import _
 
@@ -39,9 +39,17 @@ class Flag:
 
 @dataclass(frozen=True)
 class Rating:
+    """One day's ratings of one kind (pain or tiredness, 0-10): their sum, how many, the highest."""
+
     day: date
-    pain: float | None
-    tiredness: float | None
+    what: str  # "pain" or "tiredness"
+    total: float
+    n: int
+    worst: float
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.n
 
 
 @dataclass(frozen=True)
@@ -63,31 +71,33 @@ def adherence_flag(reps_this_week: int, reps_week_before: int, prescribed_week: 
     return None
 
 
-def _rating_flag(key: str, title: str, values: Sequence[tuple[date, float]], today: date, rise: float,
+def _rating_flag(key: str, title: str, days: Sequence[Rating], today: date, rise: float,
                  high: float) -> Flag | None:
     week_start = today - timedelta(days=6)
-    recent = [(d, v) for d, v in values if week_start <= d <= today]
-    before = [v for d, v in values if week_start - timedelta(days=21) <= d < week_start]
+    recent = [r for r in days if week_start <= r.day <= today and r.n]
+    before = [r for r in days if week_start - timedelta(days=21) <= r.day < week_start and r.n]
     if not recent:
         return None
-    worst_day, worst = max(recent, key=lambda dv: (dv[1], dv[0]))
-    if worst >= high:
-        return Flag(key, title, _("Rated {v:g} of 10 on {day}.").format(v=worst, day=worst_day.strftime("%d %b")))
-    if before and mean(v for _d, v in recent) - mean(before) >= rise:
-        return Flag(key, title, _("{now:.1f} of 10 on average in the last 7 days, {then:.1f} in the 3 weeks "
-                                  "before.").format(now=mean(v for _d, v in recent), then=mean(before)))
+    worst = max(recent, key=lambda r: (r.worst, r.day))
+    if worst.worst >= high:
+        return Flag(key, title, _("Rated {v:g} of 10 on {day}.").format(v=worst.worst, day=worst.day.strftime("%d %b")))
+    now = sum(r.total for r in recent) / sum(r.n for r in recent)
+    if before:
+        then = sum(r.total for r in before) / sum(r.n for r in before)
+        if now - then >= rise:
+            return Flag(key, title, _("{now:.1f} of 10 on average in the last 7 days, {then:.1f} in the 3 weeks "
+                                      "before.").format(now=now, then=then))
     return None
 
 
 def pain_flag(ratings: Sequence[Rating], today: date) -> Flag | None:
-    return _rating_flag("pain", _("Rising pain"), [(r.day, r.pain) for r in ratings if r.pain is not None],
-                        today, PAIN_RISE, PAIN_HIGH)
+    return _rating_flag("pain", _("Rising pain"), [r for r in ratings if r.what == "pain"], today, PAIN_RISE,
+                        PAIN_HIGH)
 
 
 def tiredness_flag(ratings: Sequence[Rating], today: date) -> Flag | None:
-    return _rating_flag("tiredness", _("Rising tiredness"),
-                        [(r.day, r.tiredness) for r in ratings if r.tiredness is not None],
-                        today, TIRED_RISE, TIRED_HIGH)
+    return _rating_flag("tiredness", _("Rising tiredness"), [r for r in ratings if r.what == "tiredness"], today,
+                        TIRED_RISE, TIRED_HIGH)
 
 
 def strength_flag(points: Sequence[Strength]) -> Flag | None:

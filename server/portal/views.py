@@ -427,8 +427,8 @@ def _progress_charts(day_rows: list[data.DayRow], rated: list, strong: list, win
     overview = [charts.render(charts.Chart(_("Repetitions per day, all exercises"), _("repetitions"),
                                            [charts.Series(_("repetitions"), sorted(per_day.items()), charts.BLUE,
                                                           bars=True)], chart_id="c-all"), window)]
-    pain = _mean_by_day([(r.day, r.pain) for r in rated if r.pain is not None])
-    tired = _mean_by_day([(r.day, r.tiredness) for r in rated if r.tiredness is not None])
+    pain = [(r.day, r.mean) for r in rated if r.what == "pain"]
+    tired = [(r.day, r.mean) for r in rated if r.what == "tiredness"]
     overview.append(charts.render(charts.Chart(
         _("Pain and tiredness (0 to 10, mean of the day's ratings)"), _("rating, 0 to 10"),
         [charts.Series(_("pain"), pain, charts.ORANGE, "diamond"),

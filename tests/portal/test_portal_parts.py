@@ -14,8 +14,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from game.levels import (AdaptSettings, DetectorSettings, ExerciseEntry, ExerciseSettings, Level, level_files,
-                         parse_level_text)
+from game.levels import (
+    AdaptSettings,
+    DetectorSettings,
+    ExerciseEntry,
+    ExerciseSettings,
+    Level,
+    level_files,
+    parse_level_text,
+)
 from game.resources import shipped_levels_dir
 from server.portal import charts, flags, program_form
 from server.portal.program_form import FormData
@@ -110,8 +117,13 @@ def test_falling_adherence_needs_both_a_low_week_and_a_fall():
     assert flags.adherence_flag(0, 10, 0) is None  # no program
 
 
-def _ratings(pairs):
-    return [flags.Rating(TODAY - timedelta(days=d), p, t) for d, p, t in pairs]
+def _ratings(rows):
+    """(days ago, pain, tiredness) per session -> day totals as the database sums them."""
+    out = []
+    for d, p, t in rows:
+        day = TODAY - timedelta(days=d)
+        out += [flags.Rating(day, "pain", p, 1, p), flags.Rating(day, "tiredness", t, 1, t)]
+    return out
 
 
 def test_pain_and_tiredness_rising_or_high():
@@ -120,6 +132,9 @@ def test_pain_and_tiredness_rising_or_high():
     rising = _ratings([(d, 2, 3) for d in range(8, 28, 2)] + [(1, 3.5, 4.5), (3, 3, 4)])
     assert "3.2 of 10 on average in the last 7 days, 2.0 in the 3 weeks before" in flags.pain_flag(rising, TODAY).why
     assert flags.tiredness_flag(rising, TODAY).key == "tiredness"
+    two_a_day = [flags.Rating(TODAY - timedelta(days=d), "pain", 4, 2, 2) for d in range(8, 28)] + \
+        [flags.Rating(TODAY - timedelta(days=1), "pain", 7, 2, 4)]  # sums of two ratings a day: 2.0, then 3.5
+    assert "3.5 of 10 on average in the last 7 days, 2.0 in the 3 weeks before" in flags.pain_flag(two_a_day, TODAY).why
     high = _ratings([(2, 7, 1)])
     assert flags.pain_flag(high, TODAY).why == "Rated 7 of 10 on 27 Nov."
     assert flags.tiredness_flag(high, TODAY) is None
