@@ -9,7 +9,6 @@ import re
 import sqlite3
 import threading
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -207,7 +206,8 @@ def test_connect_sync_and_send_again_without_duplicates(tmp_path, clinic_server,
         "SELECT o.uid, o.kind FROM sync_outbox o WHERE o.sent_at IS NOT NULL")}
     up = dict(server_records(engine))
     ann = store.db.execute("SELECT uid FROM patients WHERE id=?", (pid,)).fetchone()[0]
-    provenance_uids = {sync.build_record(store.db, e, sync._Who(store.db))["uid"] for e in
+    clinic_id = sync.SyncConfig.load(folder).clinic_id
+    provenance_uids = {sync.build_record(store.db, e, sync._Who(store.db), clinic_id)["uid"] for e in
                        store.db.execute("SELECT * FROM sync_outbox WHERE kind='provenance' AND skipped IS NULL")}
     assert set(up) == (set(local) - {u for u, r in local.items() if r["kind"] == "provenance"}) | provenance_uids
     reps_here = {r[0] for r in store.db.execute("SELECT uid FROM reps WHERE session_id IN "

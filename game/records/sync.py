@@ -261,9 +261,10 @@ def _trace_body(chunk: sqlite3.Row, session_uid: str | None) -> dict[str, Any]:
             "samples": base64.b64encode(zlib.compress(cols.tobytes(), 6)).decode("ascii")}
 
 
-def build_record(db: sqlite3.Connection, entry: sqlite3.Row, who: _Who) -> dict[str, Any] | str | None:
+def build_record(db: sqlite3.Connection, entry: sqlite3.Row, who: _Who, clinic: str = "") -> dict[str, Any] | str | None:
     """The contract's record for one outbox entry; a str: why it is never sent;
-    None: not ready yet (a session still being played)."""
+    None: not ready yet (a session still being played). ``clinic``: the clinic's id, which
+    a provenance's uid is made from (see below)."""
     from game.records.provenance import SIMULATED_PATIENT
 
     kind, table = entry["kind"], entry["tbl"]
@@ -316,10 +317,10 @@ def build_record(db: sqlite3.Connection, entry: sqlite3.Row, who: _Who) -> dict[
         body = _plain_row(row)
         body["simulated"] = bool(row["simulated"])
         at = entry["queued_at"]
-        try:
-            uuid.UUID(uid)
-        except ValueError:  # a provenance from before uids were uuids ('before-v8:...'): a stable uuid of it
-            uid = uuid.uuid5(PROVENANCE_NS, uid).hex
+        # A provenance's uid is a hash of its content, the same on every PC with the same ball and
+        # program (and 'before-v8:...' for old ones): its record's uid is made from it and the clinic,
+        # so one clinic keeps one copy and no clinic's record stands in for another's.
+        uid = uuid.uuid5(PROVENANCE_NS, f"{clinic}:{uid}").hex
     else:
         body = _plain_row(row, ("id", "uid", "session_id", "patient_id", "data"))
         if kind == "rep":
@@ -472,7 +473,7 @@ class SyncClient:
             back: dict[str, str] = {}
             skipped: dict[str, str] = {}
             for e in entries:
-                rec = build_record(self.db, e, who)
+                rec = build_record(self.db, e, who, self.config.clinic_id)
                 if isinstance(rec, str):
                     skipped[e["uid"]] = rec
                 elif rec is not None:
@@ -562,6 +563,8 @@ class SyncClient:
         """Send, then receive. Raises SyncError (recorded for the status) if either fails."""
         report = SyncReport()
         try:
+            # A cheap question first: while the server cannot be reached, no batch is built for nothing.
+            _request(self.http, "GET", "/health")
             self.push(report, stop=stop)
             self.pull(report)
         except SyncError as exc:
@@ -614,7 +617,7 @@ class Backoff:
         self._rng = random.Random(seed)
 
     def next_wait(self) -> float:
-        base = min(self.most, self.first * 2 ** self.failures)
+        base = min(self.most, self.first * 2.0 ** min(self.failures, 40))  # a week offline: thousands of tries
         self.failures += 1
         return base * (1 + 0.25 * self._rng.random())
 
@@ -676,6 +679,12 @@ class BackgroundSync:
                 except sqlite3.Error as exc:  # the database busy for long: try later, never crash the game
                     self.last_error = f"The records could not be read for sync ({exc}); sync will try again."
                     wait = self.backoff.next_wait()
+                except Exception as exc:  # noqa: BLE001 - whatever it is, the game plays on and sync tries later
+                    self.last_error = f"Sync met a problem ({type(exc).__name__}: {exc}); it will try again."
+                    wait = self.backoff.next_wait()
+                    if client is not None:
+                        client.close()
+                        client = None
                 self.rounds += 1
                 if self._stop.is_set():
                     break
