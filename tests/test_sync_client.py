@@ -9,6 +9,7 @@ import re
 import sqlite3
 import threading
 import uuid
+import zlib
 
 import numpy as np
 import pytest
@@ -169,9 +170,15 @@ def code_for(engine, clinic) -> str:
 
 
 def server_records(engine, kind: str | None = None) -> list[tuple[str, str | None]]:
+    """(uid, patient uid) of what the server holds (traces are kept in a table of their own)."""
     from sqlalchemy import text
 
-    sql = "SELECT uid, patient_uid FROM records" + (" WHERE kind = :k" if kind else "")
+    if kind == "trace":
+        sql = "SELECT uid, patient_uid FROM traces"
+    else:
+        sql = "SELECT uid, patient_uid FROM records" + (" WHERE kind = :k" if kind else "")
+        if kind is None:
+            sql += " UNION ALL SELECT uid, patient_uid FROM traces"
     with engine.connect() as conn:
         return [(r[0].hex, r[1].hex if r[1] else None) for r in conn.execute(text(sql), {"k": kind})]
 
@@ -222,12 +229,15 @@ def test_connect_sync_and_send_again_without_duplicates(tmp_path, clinic_server,
     with engine.connect() as conn:
         kinds = {r[0]: r[1] for r in conn.execute(text("SELECT kind, COUNT(*) FROM records GROUP BY kind"))}
         session = conn.execute(text("SELECT body FROM records WHERE kind='session'")).scalar_one()
-        trace = conn.execute(text("SELECT body FROM records WHERE kind='trace' LIMIT 1")).scalar_one()
+        trace = conn.execute(text("SELECT encoding, samples, body FROM traces LIMIT 1")).one()
     assert set(kinds) == {"patient", "session", "set", "rep", "calibration", "rating", "event", "difficulty_change",
-                          "provenance", "trace"}
+                          "provenance"}
+    assert len(server_records(engine, "trace")) == store.db.execute(
+        "SELECT COUNT(*) FROM trace_chunks WHERE session_id IN (SELECT id FROM sessions WHERE patient_id=?)",
+        (pid,)).fetchone()[0] > 0
     assert session["end_reason"] == "completed" and session["reps_attempted"] == 7
-    samples = np.frombuffer(__import__("zlib").decompress(__import__("base64").b64decode(trace["samples"])), "<f4")
-    assert trace["encoding"] == "f32le-zlib-b64" and samples.size == 4 * trace["n"]
+    samples = np.frombuffer(zlib.decompress(trace.samples), "<f4")
+    assert trace.encoding == "f32le-zlib-b64" and samples.size == 4 * trace.body["n"]
 
     # Sent again from the start (as after a crash between sending and marking): nothing doubles.
     n_server = len(up)
