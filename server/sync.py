@@ -58,6 +58,15 @@ def _uuid(value, what: str, i: int) -> uuid.UUID:
         raise SyncError(422, f"Record {i + 1}: {what} is not a uid ({str(value)[:60]!r}).") from None
 
 
+def _known_uuid(known: dict[str, uuid.UUID], value, what: str, i: int) -> uuid.UUID:
+    if not isinstance(value, str):
+        return _uuid(value, what, i)
+    u = known.get(value)
+    if u is None:
+        u = known[value] = _uuid(value, what, i)
+    return u
+
+
 def _time(value, i: int) -> datetime:
     if not isinstance(value, str):
         raise SyncError(422, f"Record {i + 1}: recorded_at must be an ISO-8601 time.")
@@ -80,6 +89,7 @@ def parse_batch(raw: bytes) -> list[Rec]:
     if len(items) > MAX_RECORDS:
         raise SyncError(422, f"At most {MAX_RECORDS} records per request; this one has {len(items)}.")
     out: list[Rec] = []
+    known: dict[str, uuid.UUID] = {}  # a batch names a few patients and sessions many times: parse each once
     for i, r in enumerate(items):
         if not isinstance(r, dict):
             raise SyncError(422, f"Record {i + 1} is not an object.")
@@ -94,11 +104,11 @@ def parse_batch(raw: bytes) -> list[Rec]:
         p = r.get("patient_uid")
         if p is None and kind == "patient":
             p = sent
-        patient = _uuid(p, "patient_uid", i) if p is not None else None
+        patient = _known_uuid(known, p, "patient_uid", i) if p is not None else None
         if patient is None and kind != "provenance":
             raise SyncError(422, f"Record {i + 1}: a {kind} record needs a patient_uid.")
         s = r.get("session_uid")
-        session = _uuid(s, "session_uid", i) if s is not None else None
+        session = _known_uuid(known, s, "session_uid", i) if s is not None else None
         exercise = success = None
         if kind in ("rep", "set"):
             ex = body.get("exercise")

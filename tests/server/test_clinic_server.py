@@ -225,6 +225,8 @@ def test_bad_records_are_refused_with_plain_words(clinic_server, engine, clinics
         ({**_reps(p, 1)[0], "uid": "12"}, "not a uid"),
         ({**_reps(p, 1)[0], "recorded_at": "yesterday"}, "ISO-8601"),
         ({**_reps(p, 1)[0], "patient_uid": None}, "needs a patient_uid"),
+        ({**_reps(p, 1)[0], "session_uid": [1, 2]}, "not a uid"),
+        ({**_reps(p, 1)[0], "body": "squeezed"}, "body must be an object"),
     ]
     for rec, words in cases:
         r = _upload(clinic_server, dev, [rec])
