@@ -34,13 +34,13 @@ def after_start(runs: int, window: bool) -> dict[str, float]:
     """RSS (MB) at the first frame of the title screen, per mode."""
     env = dict(os.environ, PYGAME_HIDE_SUPPORT_PROMPT="1", SDL_AUDIODRIVER="dummy")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    out = {"headless": bench_startup.measure("headless", runs, dict(env, SDL_VIDEODRIVER="dummy"))["rss_mb"]}
+    out = {"headless": bench_startup.measure("headless", runs, dict(env, SDL_VIDEODRIVER="dummy"))[0]["rss_mb"]}
     if window:
         with bench_startup.Xvfb() as x:
             if x is not None:
                 win_env = {k: v for k, v in env.items() if k != "SDL_VIDEODRIVER"}
                 win_env["DISPLAY"] = x.display
-                out["window"] = bench_startup.measure("window", runs, win_env)["rss_mb"]
+                out["window"] = bench_startup.measure("window", runs, win_env)[0]["rss_mb"]
     return out
 
 
