@@ -33,11 +33,14 @@ need = ["game/__main__.py", "game/resources.py", "hardware/profiles/squeeze_ball
         "squeeze_quest_data/assets/fonts/AtkinsonHyperlegible-Bold.ttf", "squeeze_quest_data/levels/schema.json",
         "squeeze_quest_data/levels/gentle_start.yaml",
         "game/locale/de/LC_MESSAGES/squeeze_quest.mo", "game/locale/zh_Hans/LC_MESSAGES/squeeze_quest.mo",
-        "squeeze_quest_data/assets/fonts/NotoSansCJKsc-Regular-subset.otf"]
+        "squeeze_quest_data/assets/fonts/NotoSansCJKsc-Regular-subset.otf",
+        "server/cli.py", "server/migrations/env.py", "server/migrations/script.py.mako"]
 missing = [n for n in need if n not in names]
 tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
 assert not missing, f"missing from the wheel: {missing}"
-assert tops == {"game", "hardware", "squeeze_quest_data"}, f"unexpected top-level names in the wheel: {tops}"
+# server: the clinic server (issue 15), the one top-level package beyond the game's; its
+# dependencies are the [server] extra, so a patient's install never loads it.
+assert tops == {"game", "hardware", "server", "squeeze_quest_data"}, f"unexpected top-level names in the wheel: {tops}"
 PY
 step "wheel built: $(basename "$wheel")"
 

@@ -254,6 +254,10 @@ class App:
             speech=Speech(allowed=opts.sound and not opts.headless),
         )
         self.ctx.simulated, self.ctx.records_patient_id = records_owner(self.store, opts)
+        # A PC connected to a clinic server sends its records there on a thread of its own (never a frame).
+        from game.records.sync import start_if_enrolled
+
+        self.ctx.clinic_sync = start_if_enrolled(self.store.path.parent, self.store.path)
         # Music only where the sound is on (never in headless runs); its volume is the patient's.
         self.ctx.music = Music(enabled=self.ctx.audio.enabled)
         # The choice of game before a set is asked only where someone is there to choose it: in a
@@ -455,6 +459,8 @@ class App:
         while self.stack:
             self.stack.pop().exit()
         self.ctx.speech.close()
+        if self.ctx.clinic_sync is not None:
+            self.ctx.clinic_sync.stop(timeout=2.0)  # mid-request it is left to end with the program
         self.hub.close()
         self.store.close()
         self.pg.quit()

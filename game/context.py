@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from game.audio import Audio
 from game.music import Music
@@ -65,6 +66,9 @@ class AppContext:
     games_asked: set[str] = field(default_factory=set)
     # Background music following the set (game/music.py): its own volume, off in the kiosk by default.
     music: Music = field(default_factory=Music)
+    # Sync with the clinic server on its own thread (game.records.sync.BackgroundSync), while this
+    # PC is connected to one; None otherwise.
+    clinic_sync: Any = None
 
     def rng(self, salt: str) -> random.Random:
         """A seeded generator per use, so one game's randomness never shifts another's."""

@@ -177,8 +177,9 @@ class StaffMenuScene(StaffScene):
             Button("add", _("Add patient"), LRect(470, 170, 340, 150)),
             Button("names", _("Names: {setting}").format(setting=names), LRect(850, 170, 340, 150),
                    note=_("full names on tiles")),
-            Button("done", _("Done"), LRect(90, 370, 530, 150), note=_("back to the picker, for the next patient")),
-            Button("close", _("Press again") if self.confirm_close else _("Close the kiosk"), LRect(660, 370, 530, 150),
+            Button("clinic", _("Clinic server"), LRect(90, 370, 340, 150), note=_("connect, send the records")),
+            Button("done", _("Done"), LRect(470, 370, 340, 150), note=_("back to the picker, for the next patient")),
+            Button("close", _("Press again") if self.confirm_close else _("Close the kiosk"), LRect(850, 370, 340, 150),
                    note=_("stop the game on this PC")),
         ], columns=3, focus=focus)
 
@@ -191,6 +192,10 @@ class StaffMenuScene(StaffScene):
             return Push(StaffPatientsScene())
         if chosen == "add":
             return Push(TextEntryScene(_("Name of the new patient"), on_done=self._add))
+        if chosen == "clinic":
+            from game.scenes.clinic_server import ClinicServerScene
+
+            return Push(ClinicServerScene())
         if chosen == "names":
             from game.staff import KioskSettings
 
