@@ -33,13 +33,22 @@ def install(os_functions: bool) -> None:
                 delattr(os, name)
 
 
+# The clinic server's tests run a throwaway PostgreSQL (initdb as the 'postgres' user, found
+# with pwd): the server is deployed on Linux, its test harness is Unix-only.
+POSTGRES_FIXTURES = frozenset({"pg_cluster", "pg_template", "pg_url", "clinic_server", "clinic_server_factory"})
+
+
 def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001, ARG001 - a pytest hook
     import pytest
 
     skip = pytest.mark.skip(reason="needs a Unix-only module (posix_only), skipped on the Windows stand-in")
+    server = pytest.mark.skip(reason="needs the throwaway PostgreSQL of the clinic server's tests (Unix-only: "
+                                     "the server runs on Linux), skipped on the Windows stand-in")
     for item in items:
         if item.get_closest_marker("posix_only"):
             item.add_marker(skip)
+        elif POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(server)
 
 
 install(os_functions=os.environ.get("WINDOWS_STANDIN_OS") == "1")
