@@ -292,12 +292,14 @@ def _setup_fonts(fonts: Path | None) -> str | list[str]:
         from game.resources import fonts_dir
 
         fonts = fonts_dir()
-    for f in sorted(Path(fonts).glob("*.ttf")) + sorted(Path(fonts).glob("*.otf")):
+    for f in sorted(Path(fonts).glob("*.ttf")):
         font_manager.fontManager.addfont(str(f))
     from game.i18n import current_language
     from game.resources import CJK_LANGUAGES
 
     if current_language() in CJK_LANGUAGES:  # the Chinese subset has Latin letters and digits too
+        for f in sorted(Path(fonts).glob("*.otf")):
+            font_manager.fontManager.addfont(str(f))
         return ["Noto Sans CJK SC", "Atkinson Hyperlegible"]
     return "Atkinson Hyperlegible"
 
