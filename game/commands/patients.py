@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from game.i18n import _
 from game.cli import subcommand
 
 PATIENT_HELP = "the patient's number or name"
@@ -84,7 +85,7 @@ def run(ns: argparse.Namespace) -> int:
         if cmd == "list":
             rows = profiles.list(include_archived=ns.all)
             if not rows:
-                print("no patients yet: add one with  main.py patients add NAME")
+                print(_("no patients yet: add one with  main.py patients add NAME"))
                 return 0
             current = profiles.current()
             for p in rows:
@@ -97,11 +98,11 @@ def run(ns: argparse.Namespace) -> int:
             if ns.level:
                 level, problem = _check_level(ns.level, data_dir)
                 if problem:
-                    print(f"main.py patients add: {problem}", file=sys.stderr)
+                    print(_('main.py patients add: {problem}').format(problem=problem), file=sys.stderr)
                     return 2
             p = profiles.create(ns.name, hand=ns.hand, level=level, initials=ns.initials, colour=ns.colour,
                                 icon=ns.icon)
-            print(f"added patient {p.id}: {p.name} ({p.initials}, {p.hand} hand, level {p.level or 'none yet'})")
+            print(_('added patient {id}: {name} ({initials}, {hand} hand, level {value})').format(id=p.id, name=p.name, initials=p.initials, hand=p.hand, value=p.level or _('none yet')))
             return 0
         p = profiles.find(ns.patient)
         if cmd == "show":
@@ -109,33 +110,33 @@ def run(ns: argparse.Namespace) -> int:
         elif cmd == "rename":
             old = p.name
             p = profiles.rename(p.id, ns.new_name, initials=ns.initials)
-            print(f"renamed patient {p.id}: {old} -> {p.name} ({p.initials})")
+            print(_('renamed patient {id}: {old} -> {name} ({initials})').format(id=p.id, old=old, name=p.name, initials=p.initials))
         elif cmd == "archive":
             profiles.archive(p.id)
-            print(f"archived patient {p.id}: {p.name} (records kept; main.py patients restore {p.id} undoes it)")
+            print(_('archived patient {id}: {name} (records kept; main.py patients restore {id} undoes it)').format(id=p.id, name=p.name))
         elif cmd == "restore":
             profiles.restore(p.id)
-            print(f"restored patient {p.id}: {p.name}")
+            print(_('restored patient {id}: {name}').format(id=p.id, name=p.name))
         elif cmd == "assign":
             level, problem = _check_level(ns.level, data_dir)
             if problem:
-                print(f"main.py patients assign: {problem}", file=sys.stderr)
+                print(_('main.py patients assign: {problem}').format(problem=problem), file=sys.stderr)
                 return 2
             profiles.assign_level(p.id, level)
-            print(f"{p.name} now plays {level}")
+            print(_('{name} now plays {level}').format(name=p.name, level=level))
         elif cmd == "hand":
             p = profiles.set_hand(p.id, ns.hand)
-            print(f"{p.name} trains the {p.hand} hand")
+            print(_('{name} trains the {hand} hand').format(name=p.name, hand=p.hand))
         elif cmd == "select":
             p = profiles.select(p.id)
-            print(f"the game will start with {p.name}")
+            print(_('the game will start with {name}').format(name=p.name))
         elif cmd == "set":
             changes = dict(parse_setting(s) for s in ns.settings)
             p = profiles.update_settings(p.id, **changes)
             print(f"{p.name}: " + ", ".join(f"{k}={v}" for k, v in sorted(p.settings.items())))
         return 0
     except ProfileError as exc:
-        print(f"main.py patients {cmd}: {exc}", file=sys.stderr)
+        print(_('main.py patients {cmd}: {exc}').format(cmd=cmd, exc=exc), file=sys.stderr)
         return 2
     finally:
         store.close()
@@ -144,28 +145,28 @@ def run(ns: argparse.Namespace) -> int:
 def _show(profiles, p, data_dir: Path | None) -> None:  # noqa: ANN001
     from game.levels import level_dirs, load_level, resolve_level
 
-    print(f"patient {p.id}: {p.name}{'  (archived)' if p.archived else ''}")
-    print(f"  tile:         {p.initials}, {p.colour} {p.icon}")
-    print(f"  hand trained: {p.hand}")
+    print(_('patient {id}: {name}{value}').format(id=p.id, name=p.name, value=_('  (archived)') if p.archived else ''))
+    print(_('  tile:         {initials}, {colour} {icon}').format(initials=p.initials, colour=p.colour, icon=p.icon))
+    print(_('  hand trained: {hand}').format(hand=p.hand))
     if p.level:
         path = resolve_level(p.level, level_dirs(data_dir))
         if path is None:
-            print(f"  level:        {p.level}  (file not found: the game will use the default program)")
+            print(_('  level:        {level}  (file not found: the game will use the default program)').format(level=p.level))
         else:
             loaded = load_level(path)
             state = loaded.level.name if loaded.ok and loaded.level else "HAS PROBLEMS: " + str(loaded.problems[0])
-            print(f"  level:        {p.level}  ({state})")
+            print(_('  level:        {level}  ({state})').format(level=p.level, state=state))
     else:
-        print("  level:        none assigned (the default program)")
+        print(_("  level:        none assigned (the default program)"))
     cal = profiles.calibration(p)
-    print("  calibration:  " + (f"strongest squeeze {cal.mvc:.0f} {cal.units} above rest {cal.baseline:.0f}"
-                                if cal else "not calibrated yet"))
-    print("  settings:     " + (", ".join(f"{k}={v}" for k, v in sorted(p.settings.items())) or "defaults"))
-    print("  difficulty:   " + (", ".join(sorted(p.difficulty)) or "not started"))
-    print(f"  added:        {_when(p.created_at)};  last played: {_when(p.last_used_at)}")
+    print(_("  calibration:  ") + (_('strongest squeeze {mvc:.0f} {units} above rest {baseline:.0f}').format(mvc=cal.mvc, units=cal.units, baseline=cal.baseline)
+                                if cal else _("not calibrated yet")))
+    print(_("  settings:     ") + (", ".join(f"{k}={v}" for k, v in sorted(p.settings.items())) or _("defaults")))
+    print(_("  difficulty:   ") + (", ".join(sorted(p.difficulty)) or _("not started")))
+    print(_('  added:        {value};  last played: {value2}').format(value=_when(p.created_at), value2=_when(p.last_used_at)))
     changes = _changes(profiles.store, p.id)
     if changes:
-        print(f"  changes:      the last {min(5, len(changes))} of {len(changes)} (what: old -> new, where)")
+        print(_('  changes:      the last {value} of {n} (what: old -> new, where)').format(value=min(5, len(changes)), n=len(changes)))
         for at, d in changes[-5:]:
             new = d.get("new")
             if d.get("what") == "patient added" and isinstance(new, dict):
