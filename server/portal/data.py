@@ -56,11 +56,16 @@ def program_total_reps(yaml_text: str) -> int:
 # row, or a later rating snapshot of it: a rating changed after the session ended), summed
 # per patient, day and kind in the database: a few hundred rows for a clinic's month.
 RATINGS_SQL = text("""
-WITH latest AS (
+WITH recs AS (  -- one range of the records_patient_kind_time index per patient and kind
+    SELECT r.* FROM unnest(CAST(:patients AS uuid[])) AS p(uid) CROSS JOIN LATERAL (
+        SELECT patient_uid, session_uid, uid, recorded_at, body FROM records
+        WHERE patient_uid = p.uid AND kind = 'session' AND recorded_at >= :since
+        UNION ALL
+        SELECT patient_uid, session_uid, uid, recorded_at, body FROM records
+        WHERE patient_uid = p.uid AND kind = 'rating' AND recorded_at >= :since) AS r
+), latest AS (
     SELECT DISTINCT ON (COALESCE(session_uid, uid)) patient_uid, recorded_at, body
-    FROM records
-    WHERE kind IN ('session', 'rating') AND patient_uid = ANY(:patients) AND recorded_at >= :since
-    ORDER BY COALESCE(session_uid, uid), recorded_at DESC
+    FROM recs ORDER BY COALESCE(session_uid, uid), recorded_at DESC
 )
 SELECT l.patient_uid, (l.recorded_at AT TIME ZONE 'UTC')::date AS day, v.what, sum(v.val), count(*), max(v.val)
 FROM latest l CROSS JOIN LATERAL (VALUES
@@ -74,27 +79,36 @@ ORDER BY 2
 
 
 # The same, summed over the two windows the flags compare (the last 7 days, the 21 before):
-# four rows per patient for the patients list, the worst of the week and its day kept.
+# one row per patient for the patients list, the worst of the week and its day kept; each
+# rating is read out of its record once.
 RATING_WINDOWS_SQL = text("""
-WITH latest AS (
-    SELECT DISTINCT ON (COALESCE(session_uid, uid)) patient_uid, recorded_at, body
-    FROM records
-    WHERE kind IN ('session', 'rating') AND patient_uid = ANY(:patients) AND recorded_at >= :since
-    ORDER BY COALESCE(session_uid, uid), recorded_at DESC
-), vals AS (
-    SELECT l.patient_uid, (l.recorded_at AT TIME ZONE 'UTC')::date AS day, v.what, v.val
-    FROM latest l CROSS JOIN LATERAL (VALUES
-        ('pain', portal_num(l.body->'pain_before')), ('pain', portal_num(l.body->'pain_after')),
-        ('tiredness', portal_num(l.body->'fatigue_before')), ('tiredness', portal_num(l.body->'fatigue_after'))
-    ) AS v(what, val)
-    WHERE v.val IS NOT NULL
+WITH recs AS (  -- one range of the records_patient_kind_time index per patient and kind
+    SELECT r.* FROM unnest(CAST(:patients AS uuid[])) AS p(uid) CROSS JOIN LATERAL (
+        SELECT patient_uid, session_uid, uid, recorded_at, body FROM records
+        WHERE patient_uid = p.uid AND kind = 'session' AND recorded_at >= :since
+        UNION ALL
+        SELECT patient_uid, session_uid, uid, recorded_at, body FROM records
+        WHERE patient_uid = p.uid AND kind = 'rating' AND recorded_at >= :since) AS r
+), latest AS (
+    SELECT DISTINCT ON (COALESCE(session_uid, uid)) patient_uid, (recorded_at AT TIME ZONE 'UTC')::date AS day,
+           portal_num(body->'pain_before') AS pb, portal_num(body->'pain_after') AS pa,
+           portal_num(body->'fatigue_before') AS fb, portal_num(body->'fatigue_after') AS fa
+    FROM recs ORDER BY COALESCE(session_uid, uid), recorded_at DESC
+), w AS (
+    SELECT *, day >= :week AS recent, GREATEST(pb, pa) AS p_hi, GREATEST(fb, fa) AS f_hi FROM latest
 )
-SELECT patient_uid, what,
-       sum(val) FILTER (WHERE day >= :week), count(*) FILTER (WHERE day >= :week),
-       max(val) FILTER (WHERE day >= :week),
-       (array_agg(day ORDER BY val DESC, day DESC) FILTER (WHERE day >= :week))[1],
-       sum(val) FILTER (WHERE day < :week), count(*) FILTER (WHERE day < :week), max(val) FILTER (WHERE day < :week)
-FROM vals GROUP BY 1, 2
+SELECT patient_uid,
+    COALESCE(sum(pb) FILTER (WHERE recent), 0) + COALESCE(sum(pa) FILTER (WHERE recent), 0),
+    count(pb) FILTER (WHERE recent) + count(pa) FILTER (WHERE recent), max(p_hi) FILTER (WHERE recent),
+    (array_agg(day ORDER BY p_hi DESC NULLS LAST, day DESC) FILTER (WHERE recent))[1],
+    COALESCE(sum(pb) FILTER (WHERE NOT recent), 0) + COALESCE(sum(pa) FILTER (WHERE NOT recent), 0),
+    count(pb) FILTER (WHERE NOT recent) + count(pa) FILTER (WHERE NOT recent), max(p_hi) FILTER (WHERE NOT recent),
+    COALESCE(sum(fb) FILTER (WHERE recent), 0) + COALESCE(sum(fa) FILTER (WHERE recent), 0),
+    count(fb) FILTER (WHERE recent) + count(fa) FILTER (WHERE recent), max(f_hi) FILTER (WHERE recent),
+    (array_agg(day ORDER BY f_hi DESC NULLS LAST, day DESC) FILTER (WHERE recent))[1],
+    COALESCE(sum(fb) FILTER (WHERE NOT recent), 0) + COALESCE(sum(fa) FILTER (WHERE NOT recent), 0),
+    count(fb) FILTER (WHERE NOT recent) + count(fa) FILTER (WHERE NOT recent), max(f_hi) FILTER (WHERE NOT recent)
+FROM w GROUP BY patient_uid
 """)
 
 
@@ -105,10 +119,11 @@ def rating_windows(conn: Connection, patient_uids: list[uuid.UUID], today: date)
     since = datetime.combine(week - timedelta(days=21), datetime.min.time(), timezone.utc)
     out: dict[uuid.UUID, list[Rating]] = defaultdict(list)
     for r in conn.execute(RATING_WINDOWS_SQL, {"patients": list(patient_uids), "since": since, "week": week}):
-        if r[3]:
-            out[r[0]].append(Rating(r[5], r[1], float(r[2]), int(r[3]), float(r[4])))
-        if r[7]:
-            out[r[0]].append(Rating(week - timedelta(days=1), r[1], float(r[6]), int(r[7]), float(r[8])))
+        for what, (total, n, worst, day, b_total, b_n, b_worst) in (("pain", r[1:8]), ("tiredness", r[8:15])):
+            if n:
+                out[r[0]].append(Rating(day, what, float(total), int(n), float(worst)))
+            if b_n:
+                out[r[0]].append(Rating(week - timedelta(days=1), what, float(b_total), int(b_n), float(b_worst)))
     return out
 
 
@@ -129,26 +144,26 @@ def _strength_from(body: dict[str, Any], day: date) -> Strength | None:
     return Strength(day, float(mvc), "device units")
 
 
+STRENGTH_SQL = text("""
+SELECT p.uid, c.recorded_at, portal_num(c.body->'mvc'), portal_num(c.body->'scale'), c.body->>'units'
+FROM unnest(CAST(:patients AS uuid[])) AS p(uid) CROSS JOIN LATERAL (
+    SELECT recorded_at, body FROM records
+    WHERE patient_uid = p.uid AND kind = 'calibration' AND recorded_at >= :since
+    ORDER BY recorded_at DESC LIMIT :last) AS c
+ORDER BY c.recorded_at
+""")
+
+
 def strength(conn: Connection, patient_uids: list[uuid.UUID], last: int | None = None,
              since: datetime | None = None) -> dict[uuid.UUID, list[Strength]]:
     """Strongest-squeeze calibrations per patient, oldest first (the newest ``last`` of each)."""
-    q = select(records.c.patient_uid, records.c.recorded_at, func.portal_num(records.c.body["mvc"]).label("mvc"),
-               func.portal_num(records.c.body["scale"]).label("scale"), records.c.body["units"].astext.label("units"),
-               func.row_number().over(partition_by=records.c.patient_uid,
-                                      order_by=records.c.recorded_at.desc()).label("n")).where(
-        records.c.patient_uid.in_(patient_uids), records.c.kind == "calibration")
-    if since is not None:
-        q = q.where(records.c.recorded_at >= since)
-    sub = q.subquery()
-    q2 = select(sub)
-    if last is not None:
-        q2 = q2.where(sub.c.n <= last)
     out: dict[uuid.UUID, list[Strength]] = defaultdict(list)
-    for r in conn.execute(q2.order_by(sub.c.recorded_at)):
-        s = _strength_from({"mvc": r.mvc, "scale": r.scale, "units": r.units},
-                           r.recorded_at.astimezone(timezone.utc).date())
+    params = {"patients": list(patient_uids), "since": since or datetime(1970, 1, 1, tzinfo=timezone.utc),
+              "last": last if last is not None else 100_000}
+    for r in conn.execute(STRENGTH_SQL, params):
+        s = _strength_from({"mvc": r[2], "scale": r[3], "units": r[4]}, r[1].astimezone(timezone.utc).date())
         if s is not None:
-            out[r.patient_uid].append(s)
+            out[r[0]].append(s)
     return out
 
 

@@ -45,6 +45,10 @@ class LoginNeeded(Exception):
     """A page asked for without a live session."""
 
 
+class StaleForm(Exception):
+    """A form posted without this session's token (an old page, or another site's)."""
+
+
 class PortalRoute(APIRoute):
     """Every portal route answers a missing session with the login page (401), not JSON."""
 
@@ -57,6 +61,9 @@ class PortalRoute(APIRoute):
             except LoginNeeded:
                 return _login_page(request, status=401,
                                    message=_("Please log in. Your session has ended or you are not logged in."))
+            except StaleForm:
+                return _render(request, "message.html", status=403, title=_("Nothing was changed"),
+                               message=_("This form was out of date. Go back, reload the page and try again."))
 
         return route
 
@@ -92,7 +99,7 @@ async def _form(request: Request) -> Any:
     form = await request.form()
     sent = str(form.get(CSRF_FIELD, ""))
     if not hmac.compare_digest(sent, _csrf_for(_session_token(request))):
-        raise LoginNeeded()
+        raise StaleForm()
     return form
 
 

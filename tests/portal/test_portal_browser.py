@@ -125,6 +125,11 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Patients", exact=True).wait_for()
 
+    # A form posted without the session's own token (another site's page) is refused.
+    forged = page.request.post(base + "/portal/patients", form={"display_name": "Mallory", "hand": "right"})
+    assert forged.status == 403 and "Nothing was changed" in forged.text()
+    assert "Mallory" not in page.request.get(base + "/portal/patients").text()
+
     # A new patient; the program editor opens with a first program.
     page.fill("#display_name", "Ann Example")
     page.get_by_label("Left").check()

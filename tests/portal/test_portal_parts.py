@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -203,7 +204,12 @@ def test_exports_from_server_records_match_the_games_own(tmp_path):
                               created_at=datetime(2026, 3, 1, tzinfo=timezone.utc))
     pid = fill_store(store.db, patient, rows)
     copy = export_csv(store, pid)
+    from game.records.export import export_fhir
+
+    bundle = json.loads(export_fhir(store, pid))  # the FHIR export runs on the same copy
     store.close()
+    assert bundle["resourceType"] == "Bundle"
+    assert sum(1 for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation") >= len(h.session_ids)
 
     def table(text):
         r = list(csv.DictReader(io.StringIO(text)))
