@@ -152,3 +152,23 @@ def test_chinese_lines_break_between_characters(tmp_path):
     assert not any(line[0] in "，。！？：；" for line in lines)  # punctuation never starts a line
     assert c.wrap("Hand exercise games", 30, 2000) == ["Hand exercise games"]  # spaces kept between words
     app.shutdown()
+
+
+def test_the_settings_language_tile_switches_the_screen_and_saves_it(tmp_path):
+    """Ball-navigable like every tile: choosing it asks first, Yes switches the words at once and
+    saves the language in the patient's profile (automatic -> English -> Deutsch ...)."""
+    from game.profiles import Profiles
+    from game.scene import Push
+
+    app = SCREENS["settings"](tmp_path, (1280, 720))
+    settings = app.top
+    for expected in ("en", "de"):
+        t = settings.change("language")
+        assert isinstance(t, Push)
+        t.scene.on_yes()  # the question's Yes
+        assert i18n.current_language() == expected
+    assert Profiles(app.store).get(app.ctx.patient_id).settings["language"] == "de"
+    labels = {b.id: b.label for b in settings.buttons.buttons}
+    assert labels["language"] == "Sprache" and labels["done"] == "Fertig"
+    assert settings.change("language").scene.question == "Sprache auf Español ändern?"
+    app.shutdown()
