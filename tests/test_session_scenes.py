@@ -71,6 +71,11 @@ def test_a_whole_session_ratings_warmup_sets_rest_summary(tmp_path):
     app.save_screenshot(tmp_path / "summary.png")
     key(pygame.K_RETURN)
     step(app, 2)
+    from game.scenes.journey import JourneyScene
+
+    assert isinstance(app.top, JourneyScene)  # the journey map for a few seconds after a session
+    key(pygame.K_RETURN)
+    step(app, 2)
     assert isinstance(app.top, TitleScene)
     app.shutdown()
     db = sqlite3.connect(tmp_path / DB_NAME)

@@ -15,22 +15,23 @@ class TitleScene(Scene):
     def enter(self) -> None:
         # Start runs the patient's program as a session; free play is the menu of single games.
         self.buttons = ButtonGroup([Button("start", _("Start"), LRect(440, 430, 400, 110)),
-                                    Button("free", _("Free play"), LRect(870, 440, 240, 90)),
-                                    # The journey map: stages opened, the day's goal, streak, bests.
-                                    Button("journey", _("My journey"), LRect(870, 300, 240, 84), size=32)])
+                                    Button("free", _("Free play"), LRect(870, 440, 240, 90))])
         self.buttons.buttons += who_and_program_buttons(self.ctx)
         # Settings: scan pace, text size, volumes, voice, hand (usable with the ball alone).
         self.buttons.buttons.append(Button("settings", _("Settings"), LRect(170, 440, 240, 90), size=32,
                                            icon=draw_gear))
+        # The journey map (stages opened, the day's goal, streak, bests): last in the scan, so
+        # the frame reaches the other choices when it always did.
+        self.buttons.buttons.append(Button("journey", _("My journey"), LRect(870, 300, 240, 84), size=32))
         self.buttons.columns = len(self.buttons.buttons)
         self.switch = ChoiceSwitch(self.ctx)
         self.t = 0.0
 
     def resume(self) -> None:
         # Back from the patient or program picker: show who and what now.
-        keep = [b for b in self.buttons.buttons if b.id not in ("who", "program", "settings")]
-        settings = [b for b in self.buttons.buttons if b.id == "settings"]
-        self.buttons.buttons = keep + who_and_program_buttons(self.ctx) + settings
+        keep = [b for b in self.buttons.buttons if b.id not in ("who", "program", "settings", "journey")]
+        last = [b for b in self.buttons.buttons if b.id in ("settings", "journey")]
+        self.buttons.buttons = keep + who_and_program_buttons(self.ctx) + last
         # ...in their language (a new patient, or Settings, may have changed it).
         labels = {"start": _("Start"), "free": _("Free play"), "settings": _("Settings"), "journey": _("My journey")}
         for b in self.buttons.buttons:
