@@ -421,16 +421,41 @@ class App:
 
     def draw(self, alpha: float) -> None:
         surface = self.pg.display.get_surface()
-        if surface is not self.canvas.surface or surface.get_size() != self.canvas.surface.get_size():
+        resized = surface is not self.canvas.surface or surface.get_size() != self.canvas.surface.get_size()
+        if resized:
             self.canvas.set_surface(surface)
         self.canvas.text_scale = self.ctx.access.text_scale
         first = len(self.stack) - 1
         while first > 0 and self.stack[first].overlay:
             first -= 1
+        self.canvas.track_damage()
         for scene in self.stack[first:]:
             scene.draw(self.canvas, alpha)
         if self.kiosk is not None:
             self.kiosk.draw(self.canvas)
+        self.present(full=resized)
+
+    _last_present: tuple | None = None
+
+    def present(self, *, full: bool = False) -> None:
+        """Send the frame to the window: only the rectangles drawn this frame and the last when
+        both frames lie on the same full-window layer (a stage's scenery, a cleared screen), else
+        all of it. The copy to the window is the frame's biggest cost in software (no GPU, a VM,
+        Xvfb); a whole frame still goes every 2 s, after the window is uncovered or resized, and
+        always with SQUEEZE_QUEST_FULL_FLIP=1."""
+        from game.ui import FULL_PRESENT_EVERY, damage_rects
+
+        layer, ops = self.canvas.damage()
+        last, self._last_present = self._last_present, (layer, ops)
+        full = (full or layer is None or ops is None or last is None or last[0] != layer
+                or self.router.needs_full_present or self.frames % FULL_PRESENT_EVERY == 0
+                or os.environ.get("SQUEEZE_QUEST_FULL_FLIP") == "1")
+        self.router.needs_full_present = False
+        if not full:
+            rects = damage_rects(ops + last[1], self.canvas.surface.get_rect())
+            if rects is not None:
+                self.pg.display.update(rects)
+                return
         self.pg.display.flip()
 
     def run(self) -> int:

@@ -100,6 +100,10 @@ ROLL_KEYS = {pygame.K_LEFT: (-1, 0), pygame.K_RIGHT: (1, 0), pygame.K_UP: (0, -1
 PAD_CONFIRM, PAD_BACK, PAD_PAUSE = 0, 1, 7
 PERSON_EVENTS = frozenset({pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEWHEEL,
                            pygame.JOYBUTTONDOWN, pygame.JOYHATMOTION, pygame.JOYAXISMOTION, pygame.FINGERDOWN})
+# The window needs all of its picture again (App.draw presents only what changed otherwise).
+WINDOW_REDRAW_EVENTS = frozenset({pygame.VIDEOEXPOSE, pygame.VIDEORESIZE, pygame.WINDOWEXPOSED, pygame.WINDOWSHOWN,
+                                  pygame.WINDOWRESIZED, pygame.WINDOWSIZECHANGED, pygame.WINDOWRESTORED,
+                                  pygame.WINDOWMAXIMIZED, pygame.WINDOWDISPLAYCHANGED})
 
 
 class InputHub:
@@ -211,10 +215,14 @@ class InputRouter:
         # kiosk's idle timeout and its pointer that shows only while the mouse moves.
         self.input_events = 0
         self.mouse_moves = 0
+        # The window was uncovered, resized or restored: the next frame is sent whole (App.draw).
+        self.needs_full_present = False
 
     def poll(self) -> list[Action]:
         actions: list[Action] = []
         for ev in pygame.event.get():
+            if ev.type in WINDOW_REDRAW_EVENTS:
+                self.needs_full_present = True
             if ev.type in PERSON_EVENTS:
                 self.input_events += 1
                 if ev.type == pygame.MOUSEMOTION:

@@ -85,6 +85,8 @@ class Canvas:
         self._shapes_seen: set[tuple] = set()
         self._widths: dict[tuple, int] = {}  # text_width: pixel widths of measured strings
         self._slots: dict[str, tuple] = {}  # Canvas.sprite(slot=...): the one current entry of each
+        self._ops: list[pygame.Rect] | None = None  # track_damage: rectangles drawn this frame
+        self._frame_layer: tuple | None = None
         # The patient's text size (1.0 normal): grows small and middle text; headings are big already.
         self.text_scale = 1.0
         self.set_surface(surface)
@@ -115,11 +117,43 @@ class Canvas:
     # ------------------------------------------------------------- drawing
     def clear(self, color: Color = Theme.BG) -> None:
         area = self.prect((0, 0, LOGICAL_W, LOGICAL_H))
+        self._layer(("clear", tuple(color), tuple(area), self.surface.get_size()))
         if area.contains(self.surface.get_rect()):
             self.surface.fill(color)  # no letterbox bars: one fill, not two (0.25 ms a frame at 1080p)
             return
         self.surface.fill((0, 0, 0))
         self.surface.fill(color, area)
+
+    def layer(self, surf: pygame.Surface, key: tuple) -> None:
+        """A full-window picture under everything else (a stage's static scenery), copied whole;
+        ``key`` names its content: the same key, the same pixels (the presentation then sends
+        the window only what was drawn over it, this frame and the last)."""
+        self._layer(("layer", key, surf))  # the surface itself: identity, held while compared
+        self.surface.blit(surf, (0, 0))
+
+    # -------------------------------------------------------------- damage
+    # What a frame changed, for presenting only that (App.draw): the drawing calls record the
+    # rectangles they touch; a full-window layer (clear, layer) starts the frame's list afresh.
+    def track_damage(self) -> None:
+        self._ops: list[pygame.Rect] | None = []
+        self._frame_layer: tuple | None = None
+
+    def damage(self) -> tuple[tuple | None, list[pygame.Rect] | None]:
+        """(the frame's bottom layer, the rectangles drawn over it) and stop tracking; (None, None)
+        when not tracking."""
+        ops, layer = getattr(self, "_ops", None), getattr(self, "_frame_layer", None)
+        self._ops = None
+        return layer, ops
+
+    def _layer(self, key: tuple) -> None:
+        if getattr(self, "_ops", None) is not None:
+            self._ops = []  # everything drawn before is under the new layer
+            self._frame_layer = key
+
+    def _hit(self, r: pygame.Rect) -> None:
+        ops = getattr(self, "_ops", None)
+        if ops is not None:
+            ops.append(r)
 
     def sprite(self, key: tuple, area: LRect | tuple, paint: Callable[[Canvas], None], *,
                slot: str | None = None) -> None:
@@ -151,13 +185,13 @@ class Canvas:
             self._keep_sprite(full, surf)
         else:
             self._sprites.move_to_end(full)
-        self.surface.blit(surf, r.topleft)
+        self._hit(self.surface.blit(surf, r.topleft))
 
     def rect(self, color: Color, r: LRect | tuple, *, radius: float = 0, width: float = 0) -> None:
         pr = self.prect(r)
         w = self.plen(width) if width else 0
         if not radius and not w:
-            self.surface.fill(color, pr)  # the pixels draw.rect would set, several times faster
+            self._hit(self.surface.fill(color, pr))  # the pixels draw.rect would set, several times faster
             return
         br = self.plen(radius) if radius else -1
         if radius and pr.w * pr.h >= SHAPE_MIN_PIXELS:
@@ -167,9 +201,9 @@ class Canvas:
             surf = self._cached_shape(key, pr.size, lambda s: pygame.draw.rect(s, color, s.get_rect(), w,
                                                                                border_radius=br))
             if surf is not None:
-                self.surface.blit(surf, pr.topleft)
+                self._hit(self.surface.blit(surf, pr.topleft))
                 return
-        pygame.draw.rect(self.surface, color, pr, w, border_radius=br)
+        self._hit(pygame.draw.rect(self.surface, color, pr, w, border_radius=br))
 
     def _cached_shape(self, key: tuple, size: tuple[int, int], paint: Callable[[pygame.Surface], None]
                       ) -> pygame.Surface | None:
@@ -201,23 +235,25 @@ class Canvas:
             self._sprite_bytes -= old.get_width() * old.get_height() * 4
 
     def circle(self, color: Color, center: tuple[float, float], radius: float, *, width: float = 0) -> None:
-        pygame.draw.circle(self.surface, color, self.px(*center), self.plen(radius), self.plen(width) if width else 0)
+        self._hit(pygame.draw.circle(self.surface, color, self.px(*center), self.plen(radius),
+                                     self.plen(width) if width else 0))
 
     def ellipse(self, color: Color, r: LRect | tuple, *, width: float = 0) -> None:
-        pygame.draw.ellipse(self.surface, color, self.prect(r), self.plen(width) if width else 0)
+        self._hit(pygame.draw.ellipse(self.surface, color, self.prect(r), self.plen(width) if width else 0))
 
     def line(self, color: Color, a: tuple[float, float], b: tuple[float, float], width: float = 2) -> None:
-        pygame.draw.line(self.surface, color, self.px(*a), self.px(*b), self.plen(width))
+        self._hit(pygame.draw.line(self.surface, color, self.px(*a), self.px(*b), self.plen(width)))
 
     def lines(self, color: Color, points: list[tuple[float, float]], width: float = 2, closed: bool = False) -> None:
         if len(points) >= 2:
-            pygame.draw.lines(self.surface, color, closed, [self.px(*p) for p in points], self.plen(width))
+            self._hit(pygame.draw.lines(self.surface, color, closed, [self.px(*p) for p in points], self.plen(width)))
 
     def polygon(self, color: Color, points: list[tuple[float, float]], *, width: float = 0) -> None:
-        pygame.draw.polygon(self.surface, color, [self.px(*p) for p in points], self.plen(width) if width else 0)
+        self._hit(pygame.draw.polygon(self.surface, color, [self.px(*p) for p in points],
+                                      self.plen(width) if width else 0))
 
     def arc(self, color: Color, r: LRect | tuple, start: float, stop: float, width: float = 4) -> None:
-        pygame.draw.arc(self.surface, color, self.prect(r), start, stop, self.plen(width))
+        self._hit(pygame.draw.arc(self.surface, color, self.prect(r), start, stop, self.plen(width)))
 
     def font(self, size: float, bold: bool = False, text: str = "") -> pygame.font.Font:
         px = max(8, round(size * self.scale))
@@ -267,7 +303,7 @@ class Canvas:
         surf = self.text_surface(text, size, color, bold)
         r = surf.get_rect()
         setattr(r, anchor, self.px(*pos))
-        self.surface.blit(surf, r)
+        self._hit(self.surface.blit(surf, r))
         return LRect((r.x - self.ox) / self.scale, (r.y - self.oy) / self.scale, r.w / self.scale, r.h / self.scale)
 
     def text_width(self, text: str, size: float, bold: bool = False) -> float:
@@ -344,21 +380,38 @@ def wrap_units(text: str) -> list[tuple[str, bool]]:
     return units
 
 
-class _SpriteCanvas(Canvas):
-    """An off-screen canvas for :meth:`Canvas.sprite`: the parent's geometry moved by whole pixels
-    after rounding, so every shape lands on exactly the parent's pixels."""
+FULL_PRESENT_EVERY = 120  # frames: a whole frame goes to the window at least every 2 s (App.present)
+DAMAGE_BANDS = 8  # the changed rectangles are merged into at most this many horizontal bands
+DAMAGE_MAX_SHARE = 0.6  # above this share of the window, sending it all is as cheap
 
-    def __init__(self, surface: pygame.Surface, parent: Canvas, offset: tuple[int, int]) -> None:
-        super().__init__(surface)
-        self.scale, self.ox, self.oy = parent.scale, parent.ox, parent.oy
-        self.dx, self.dy = offset
-        self.text_scale = parent.text_scale
 
-    def set_surface(self, surface: pygame.Surface) -> None:
-        self.surface = surface  # the geometry is the parent's (set in __init__)
-
-    def px(self, x: float, y: float) -> tuple[int, int]:
-        return (round(self.ox + x * self.scale) - self.dx, round(self.oy + y * self.scale) - self.dy)
+def damage_rects(rects: list[pygame.Rect], bounds: pygame.Rect) -> list[pygame.Rect] | None:
+    """The rectangles to send to the window for these drawn ones: cut into a few horizontal
+    bands and merged along each band where pieces lie close (each rectangle sent is a round
+    trip to the X server), grown by 2 px for rounding; None when they cover most of the
+    window (send it whole)."""
+    if not rects:
+        return []
+    band_h = -(-bounds.h // DAMAGE_BANDS)
+    grown = [r.inflate(4, 4).clip(bounds) for r in rects]
+    out = []
+    for i in range(DAMAGE_BANDS):
+        band = pygame.Rect(bounds.x, bounds.y + i * band_h, bounds.w, band_h).clip(bounds)
+        hits = sorted((r.clip(band) for r in grown if r.w and r.h and r.colliderect(band)), key=lambda r: r.x)
+        gap = bounds.w // 16  # pieces closer than this go as one
+        cur: pygame.Rect | None = None
+        for r in hits:
+            if cur is not None and r.x <= cur.right + gap:
+                cur.union_ip(r)
+            else:
+                if cur is not None:
+                    out.append(cur)
+                cur = r.copy()
+        if cur is not None:
+            out.append(cur)
+    if sum(r.w * r.h for r in out) > DAMAGE_MAX_SHARE * bounds.w * bounds.h:
+        return None
+    return out
 
 
 class _SpriteCanvas(Canvas):

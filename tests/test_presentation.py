@@ -115,3 +115,61 @@ def test_force_games_through_the_caches_match_the_old_drawing(tmp_path, monkeypa
     app.shutdown()
     for frame in new:
         assert (frame == old).all(), f"{int((frame != old).any(axis=2).sum())} pixels differ"
+
+
+class ShadowScreen:
+    """What the window shows: the frame is copied to it only where App.present sends it
+    (all of it on flip, the given rectangles on update), as SDL does to a real window."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.shadow: pygame.Surface | None = None
+        self.partial = self.full = 0
+        self.sent_pixels = 0
+        monkeypatch.setattr(pygame.display, "flip", self.flip)
+        monkeypatch.setattr(pygame.display, "update", self.update)
+
+    def flip(self) -> None:
+        self.full += 1
+        self.shadow = pygame.display.get_surface().copy()
+
+    def update(self, rects=None) -> None:
+        screen = pygame.display.get_surface()
+        if rects is None or self.shadow is None or self.shadow.get_size() != screen.get_size():
+            return self.flip()
+        self.partial += 1
+        for r in rects:
+            self.shadow.blit(screen, r, r)
+            self.sent_pixels += r.w * r.h
+
+    def matches(self) -> bool:
+        a = pygame.surfarray.array3d(pygame.display.get_surface())
+        return bool((pygame.surfarray.array3d(self.shadow) == a).all())
+
+
+# finger squeeze moves water, weeds and bubbles over most of the screen: it is sent whole, and
+# the check is that nothing is left out
+@pytest.mark.parametrize(("exercise", "partial"), [("thumb_opposition", True), ("pinch", True),
+                                                   ("finger_squeeze", False)])
+def test_the_window_shows_every_frame_exactly_though_only_changes_are_sent(tmp_path, monkeypatch, exercise,
+                                                                           partial):
+    if exercise == "thumb_opposition":
+        sc = script_for(exercise, seed=2)
+        trace, reps = sc.trace, sc.reps
+    else:
+        from tests.helpers import scripted_set
+
+        trace, reps = scripted_set(3, n_weak=1, seed=3)
+    screen = ShadowScreen(monkeypatch)
+    app = make_app(tmp_path, trace, exercise=exercise, reps=reps, size=(320, 180))
+    frames, bad = 0, []
+    while frames < 900 and app.running:  # 15 s: squeezes or rolls, feedback, sparks
+        app.clock.advance(1 / 60)
+        app.frame()
+        frames += 1
+        if not screen.matches():
+            bad.append(frames)
+    app.shutdown()
+    assert not bad, f"the window differed from the frame on {len(bad)} frames, first {bad[:5]}"
+    if partial:
+        assert screen.partial > frames / 2, "most frames should send only what changed"
+        assert screen.sent_pixels < 0.6 * screen.partial * 320 * 180

@@ -377,7 +377,7 @@ class MiniGame:
                 _backdrops.popitem(last=False)
         else:
             _backdrops.move_to_end(key)
-        c.surface.blit(surf, (0, 0))
+        c.layer(surf, key)  # a layer: the window is then sent only what is drawn over it
 
     def draw_front(self, c: Canvas) -> None:
         """Panels over the world that have no side (drawn upright, never mirrored)."""
