@@ -55,6 +55,7 @@ class GameJourney:
     practice: ExercisePractice
     stage: int
     next: NextStage | None
+    opened_today: bool = False  # today's practice opened this stage
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,15 @@ def load_journey(store: Store | sqlite3.Connection, patient_id: int, *, today: d
     counts = {r[0]: (int(r[1]), int(r[2])) for r in db.execute(
         f"SELECT r.exercise, COUNT(*), COUNT(DISTINCT {_DAY}) FROM reps r JOIN sessions s ON s.id = r.session_id "
         "WHERE s.patient_id = ? GROUP BY r.exercise", (patient_id,))}
+    before = {r[0]: (int(r[1]), int(r[2])) for r in db.execute(
+        f"SELECT r.exercise, COUNT(*), COUNT(DISTINCT {_DAY}) FROM reps r JOIN sessions s ON s.id = r.session_id "
+        f"WHERE s.patient_id = ? AND {_DAY} < ? GROUP BY r.exercise", (patient_id, today.isoformat()))}
     games = []
     for ex in exercises:
         n, d = counts.get(ex, (0, 0))
         p = ExercisePractice(ex, n, d)
-        games.append(GameJourney(ex, p, stage_for(p), next_stage(p)))
+        was = stage_for(ExercisePractice(ex, *before.get(ex, (0, 0))))
+        games.append(GameJourney(ex, p, stage_for(p), next_stage(p), opened_today=stage_for(p) > was))
     sets_reps = [(e.sets, e.reps) for e in plan.exercises] if plan is not None else []
     goal = daily_goal(per_day.get(today, 0), sets_reps)
     hold = db.execute("SELECT MAX(r.hold_s) FROM reps r JOIN sessions s ON s.id = r.session_id "

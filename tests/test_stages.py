@@ -123,6 +123,7 @@ def test_thirty_days_of_practice_open_the_stages_in_order(tmp_path):
     app.draw = lambda alpha: None  # type: ignore[method-assign]  # drawing is tested below, per stage
     stage_on: dict[int, int] = {}
     streak_after: dict[int, int] = {}
+    opened: dict[int, bool] = {}
     outcomes = []
     for day in days:
         base[0] = START + day * DAY - clock.now()  # the store's clock reads this day, 10:00 onwards
@@ -135,13 +136,18 @@ def test_thirty_days_of_practice_open_the_stages_in_order(tmp_path):
         outcomes.append(app.top.summary.successes)
         app.apply(Pop())
         today = date.fromtimestamp(START + day * DAY)
-        streak_after[day] = load_journey(store, pid, today=today, exercises=["power_grip"]).streak.days
+        j = load_journey(store, pid, today=today, exercises=["power_grip"])
+        streak_after[day] = j.streak.days
+        opened[day] = j.games[0].opened_today
     app.draw = draw  # type: ignore[method-assign]
     stages = [stage_on[d] for d in days]
     assert stages == sorted(stages), f"stages went back: {stages}"
     # the first practice day (1-based) each stage was played on: 2 days open stage 2, 5 stage 3...
     first = [days.index(next(d for d in days if stage_on[d] == s)) + 1 for s in range(1, STAGE_COUNT + 1)]
     assert first == [1, 3, 6, 10, 15]
+    # the journey says "new place opened today" on exactly the days whose practice opened one
+    assert [opened[a] for a, b in zip(days, days[1:])] == [stage_on[b] > stage_on[a] for a, b in zip(days, days[1:])]
+    assert sum(opened.values()) == STAGE_COUNT - 1
     # every rep counted (near misses too) is practice; the records hold them all
     p = practice(store, pid, "power_grip")
     assert (p.reps, p.days) == (3 * len(days), len(days))
@@ -208,6 +214,7 @@ def test_the_play_scene_chimes_only_for_good_reps(tmp_path):
     heard: list[tuple[str, int]] = []
     game = app.top.game
     app.ctx.audio.play = lambda name: heard.append((name, game.reps_done))  # type: ignore[method-assign]
+    app.draw = lambda alpha: None  # type: ignore[method-assign]  # (drawing changes nothing: tested below)
     while not isinstance(app.top, ResultsScene):
         clock.advance(STEP)
         app.frame()
@@ -271,6 +278,7 @@ def test_the_journey_is_reached_and_left_with_the_ball_alone_from_the_title_and_
     hand = SqueezingHand(clock, seed=5)
     app = App(AppOptions(headless=True, data_dir=tmp_path, window_size=SIZE, sound=False), clock=clock,
               source=hand, calibration=CAL.__class__(baseline=50.0, mvc=500.0), store=store)
+    app.draw = lambda alpha: None  # type: ignore[method-assign]  # choosing is tested, not drawing
     frame(app, 2)
     squeeze_on(app, hand, "journey")
     assert isinstance(app.top, JourneyScene) and not app.top.brief

@@ -81,6 +81,17 @@ class JourneyScene(Scene):
         self._bests(c, j)
         self._map(c, j)
         self._games(c, j)
+        new = [g for g in j.games if g.opened_today]
+        if new:
+            game = GAMES.get(new[0].exercise)
+            place = _(game.look_for(new[0].stage).name) if game is not None else ""
+            if place:
+                line = _("New place opened today: {place}").format(place=place)
+                size = fit_size(c, line, 26, 660, bold=True)
+                box = LRect(340, 28, c.text_width(line, size, True) + 80, 56)  # between the title and Back
+                c.rect(Theme.PANEL, box, radius=16)
+                draw_star(c, (box.x + 32, box.y + 28), 16, Theme.FOCUS)
+                c.text(line, (box.x + 56, box.y + 28), size=size, bold=True, color=Theme.FOCUS, anchor="midleft")
         if self.brief:
             c.text(_("Squeeze or press Space to go on"), (640, 708), size=20, color=Theme.TEXT_DIM)
 
@@ -184,6 +195,8 @@ class JourneyScene(Scene):
                     col = self._stage_color(game, s)
                     c.circle(col, (cx, cy), 20)
                     c.circle(Theme.TEXT, (cx, cy), 20, width=3)
+                    if s == g.stage and g.opened_today:  # a star on the place opened today
+                        draw_star(c, (cx + 16, cy - 16), 11, Theme.FOCUS)
                 else:
                     c.circle(Theme.PANEL_HI, (cx, cy), 20, width=3)
 
