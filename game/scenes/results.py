@@ -123,7 +123,8 @@ class ResultsScene(Scene):
             (f"{s.reps}", rep_count_word(s.rep_word, s.reps), set_note),
             (f"{t.reps_today}", _("today"), _("{n} on target").format(n=t.successes_today)),
             (f"{best:.0f}%" if best is not None else "-", best_label, best_when),
-            (f"{t.streak_days}", ngettext("day in a row", "days in a row", t.streak_days), ""),
+            (f"{t.streak_days}", ngettext("day in a row", "days in a row", t.streak_days),
+             _("One day off in 7 keeps it")),  # the forgiving streak, said plainly
         ]
         for i, (big, small, note) in enumerate(cards):
             r = LRect(75 + i * 290, 210, 260, 270)
