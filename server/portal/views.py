@@ -386,7 +386,7 @@ def program_yaml(request: Request, uid: str, version: int | None = None) -> Resp
     chosen = next((v for v in versions if version is None or v.version == version), None)
     if chosen is None:
         return _not_found(request, _("This patient has no saved program yet."))
-    name = "".join(c if c.isalnum() else "_" for c in chosen.name.lower()).strip("_") or "program"
+    name = "".join(c if c.isascii() and c.isalnum() else "_" for c in chosen.name.lower()).strip("_") or "program"
     return PlainTextResponse(chosen.yaml, media_type="application/yaml", headers={
         "Content-Disposition": f'attachment; filename="{name}_v{chosen.version}.yaml"', "Cache-Control": "no-store"})
 
@@ -500,7 +500,7 @@ def download(request: Request, uid: str, what: str) -> Response:
         body, media = exports.make(p, rows, what)
     except exports.ExportUnavailable as e:
         return _render(request, "message.html", status=503, title=_("Not available"), message=str(e))
-    stem = "".join(c if c.isalnum() else "_" for c in _patient_name(p)).strip("_") or "patient"
+    stem = "".join(c if c.isascii() and c.isalnum() else "_" for c in _patient_name(p)).strip("_") or "patient"
     return Response(body, media_type=media, headers={
         "Content-Disposition": f'attachment; filename="{stem}_{date.today().isoformat()}_{what}"',
         "Cache-Control": "no-store"})
