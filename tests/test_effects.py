@@ -90,16 +90,17 @@ def _celebration_luminance(seconds: float = 6.0) -> list[float]:
     """Mean relative luminance of the celebration drawn over a mid-grey world, 60 frames a second."""
     from game.ui import Canvas
 
-    surf = pygame.Surface((640, 360))
+    surf = pygame.Surface((320, 180))
     c = Canvas(surf)
     cel = Celebration()
     cel.start()
+    v = np.arange(256) / 255.0
+    linear = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)  # sRGB to linear, per byte
     lum = []
     for _ in range(int(seconds / STEP)):
         surf.fill((90, 100, 110))
         cel.draw(c, (640, 380), effects.CELEBRATION_COLORS, (240, 228, 66))
-        a = pygame.surfarray.array3d(surf).astype(float) / 255.0
-        lin = np.where(a <= 0.04045, a / 12.92, ((a + 0.055) / 1.055) ** 2.4)
+        lin = linear[pygame.surfarray.pixels3d(surf)]
         lum.append(float((0.2126 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.0722 * lin[..., 2]).mean()))
         cel.step(STEP)
     return lum
@@ -123,7 +124,7 @@ def _flashes_per_second(lum: list[float], seconds: float, threshold: float = 0.1
 def test_the_celebration_flashes_fewer_than_3_times_a_second():
     lum = _celebration_luminance(6.0)
     assert max(lum) - min(lum) > 0.001, "the celebration must be visible at all"
-    assert _flashes_per_second(lum, 6.0, 0.0005) < 3.0
+    assert _flashes_per_second(lum, 6.0, 0.01) < 1.0  # even 1% swings (WCAG counts 10%) are slow
     assert _flashes_per_second(lum, 6.0) < 3.0
     # its brightness is a slow breath: no frame-to-frame jump
     assert max(abs(b - a) for a, b in zip(lum, lum[1:])) < 0.01
