@@ -618,10 +618,12 @@ def _line_pitch(font: float, linespacing: float) -> float:
     numeric line spacing ``linespacing`` x (ascent + descent) of the font's OS/2 (or hhea) table."""
     from matplotlib.font_manager import FontProperties, fontManager, get_font
 
-    import matplotlib
+    from game.i18n import current_language
+    from game.resources import CJK_LANGUAGES
 
-    family = matplotlib.rcParams["font.family"]  # the report's font (Chinese has its own)
-    ft = get_font(fontManager.findfont(FontProperties(family=family[0] if family else TABLE_FONT[0])))
+    # the report's font: Chinese has its own (loaded by _setup_fonts before any table is laid out)
+    family = "Noto Sans CJK SC" if current_language() in CJK_LANGUAGES else TABLE_FONT[0]
+    ft = get_font(fontManager.findfont(FontProperties(family=[family])))
     em = ft.get_sfnt_table("head")["unitsPerEm"]
     os2 = ft.get_sfnt_table("OS/2")
     if os2 is not None:
