@@ -22,7 +22,7 @@ ASK_AFTER_MIN, ASK_AFTER_MAX = 5.0, 300.0  # 'Keep going?' never sooner (slow ha
 @dataclass(frozen=True)
 class Choice:
     value: Any
-    label: str  # what the settings screen shows, in plain words
+    label: str  # what the settings screen shows, in plain words (marked with N_, translated where drawn)
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def check_setting(key: str, value: Any) -> Any:
             return "auto"
         code = normalize(word)
         if code is None:
-            raise ValueError(f"'language' must be {info.what}; got {value!r}")
+            raise ValueError(_("'{key}' must be {what}; got {value!r}").format(key=key, what=_(info.what), value=value))
         return code
     if key == "ask_after_s":
         if isinstance(value, str):
@@ -176,7 +176,7 @@ def check_setting(key: str, value: Any) -> Any:
             return 0.0  # never ask (the command line's 'off' arrives as False)
     if key == "speech":
         if not isinstance(value, bool):
-            raise ValueError(f"'speech' must be {info.what}, got {value!r}")
+            raise ValueError(_("'{key}' must be {what}; got {value!r}").format(key=key, what=_(info.what), value=value))
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(_("'{key}' must be a number, {what}; got {value!r}").format(key=key, what=_(info.what),
@@ -184,7 +184,7 @@ def check_setting(key: str, value: Any) -> Any:
     v = float(value)
     assert info.low is not None and info.high is not None
     if not info.low <= v <= info.high:
-        raise ValueError(f"'{key}' must be {info.what}; got {value!r}")
+        raise ValueError(_("'{key}' must be {what}; got {value!r}").format(key=key, what=_(info.what), value=value))
     return v
 
 
