@@ -248,6 +248,7 @@ class Pyttsx3Engine:
     def start(self, prompt: Prompt) -> bool:
         if self._proc is None or self._proc.poll() is not None:
             if self._proc is not None:
+                self._end(self._proc)  # collected, and its pipe closed
                 self._failed_starts += 1
                 if self._failed_starts >= 3:  # pyttsx3 cannot start here (no driver, no voices)
                     raise SpeechFailed("the pyttsx3 speech worker keeps stopping "
