@@ -7,6 +7,8 @@ aspect), so text stays crisp at 1920x1080 instead of being a blurred upscale.
 
 from __future__ import annotations
 
+import functools
+import io
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +25,15 @@ FONT_BOLD = font_file(bold=True)
 Color = tuple[int, int, int]
 TEXT_SCALE_CAP = 48.0  # logical size above which the text-size setting no longer enlarges text
 
+
+
+@functools.lru_cache(maxsize=8)
+def _font_bytes(path) -> bytes:
+    """A font file's bytes, read once. Fonts are made from memory, not the path: SDL keeps a
+    font's file open for as long as the font lives, and every canvas, size and language has its
+    own fonts, so a long session (or a test run) would pile up open files."""
+    with open(path, "rb") as fh:
+        return fh.read()
 
 class Theme:
     """Colours: high contrast on a calm dark background; Okabe-Ito hues are
@@ -263,7 +274,7 @@ class Canvas:
         key = (px, bold, lang)
         f = self._fonts.get(key)
         if f is None:
-            f = pygame.font.Font(check_font(font_file(bold, lang)), px)
+            f = pygame.font.Font(io.BytesIO(_font_bytes(check_font(font_file(bold, lang)))), px)
             self._fonts[key] = f
         return f
 
