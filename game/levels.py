@@ -37,8 +37,8 @@ from pydantic.fields import FieldInfo
 
 from game.i18n import N_, _
 from game.therapy.exercises import BY_ID, EXERCISES
-from game.program import ExercisePlan, SessionPlan
 from game.game_choices import BY_GAME_ID, choices_for, fits
+from game.program import ExercisePlan, SessionPlan
 from game.resources import level_dirs, shipped_levels_dir, user_levels_dir  # noqa: F401 - level_dirs: re-exported
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,8 @@ ExerciseId = Literal[
 FingerPair = Literal["index-middle", "middle-ring", "ring-little"]
 FINGER_PAIRS: tuple[str, ...] = get_args(FingerPair)
 Hand = Literal["left", "right", "either"]
-
 GameId = Literal["bird", "balloon", "boat", "marble"]  # game/game_choices.py; a test keeps the two the same
+
 
 # ---------------------------------------------------------------- models
 class _Settings(BaseModel):
@@ -196,12 +196,12 @@ class ExerciseEntry(ExerciseSettings):
     finger_pairs: list[FingerPair] | None = Field(None, min_length=1, max_length=6, description=(
         "finger_squeeze only: the finger pairs to work, in order (index-middle, middle-ring, ring-little). "
         "Each pair gets its own sets and reps. Default: all three."))
-
     game: GameId | None = Field(None, description=(
         "Which game the patient plays this exercise with, where it has more than one: power_grip: bird or "
         "balloon; table_roll: boat or marble. The movement, the counting and the targets are the same in "
         "each; only the picture differs. Leave it out to let the patient choose (the game remembers their "
         "choice)."))
+
 
 class Level(_Settings):
     """A patient's exercise program for one session."""
