@@ -85,19 +85,28 @@ def bench_game(exercise: str, size: tuple[int, int], frames: int, *,
                              play=PlaySettings(reps_per_set=300)),
                   clock=clock, source=src, calibration=Calibration(BASELINE, MVC, noise_sd=1.5),
                   store=Store.in_dir(Path(d)))
-        times, cpu = [], []
-        try:
-            for i in range(total):
-                clock.advance(STEP)
-                t0, c0 = time.perf_counter(), time.thread_time()
-                app.frame()
-                dt, dc = time.perf_counter() - t0, time.thread_time() - c0
-                if i >= WARMUP_FRAMES:
-                    times.append(dt * 1000.0)
-                    cpu.append(dc * 1000.0)
-        finally:
-            app.shutdown()
-    return times, cpu
+        return time_frames(app, clock, total, STEP, WARMUP_FRAMES)
+
+
+def time_frames(app, clock, total: int, step: float,  # noqa: ANN001 - an App and its ManualClock
+                warmup: int) -> tuple[list[float], list[float]]:
+    """Run ``total`` frames of ``app``, advancing ``clock`` by ``step`` before each, then shut it down.
+
+    Milliseconds per frame after the first ``warmup`` frames: wall clock and this thread's CPU time.
+    """
+    wall, cpu = [], []
+    try:
+        for i in range(total):
+            clock.advance(step)
+            t0, c0 = time.perf_counter(), time.thread_time()
+            app.frame()
+            dt, dc = time.perf_counter() - t0, time.thread_time() - c0
+            if i >= warmup:
+                wall.append(dt * 1000.0)
+                cpu.append(dc * 1000.0)
+    finally:
+        app.shutdown()
+    return wall, cpu
 
 
 def percentile(values: list[float], p: float) -> float:

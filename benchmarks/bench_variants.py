@@ -32,7 +32,7 @@ PAIRS = (("power_grip", "bird"), ("power_grip", "balloon"), ("table_roll", "boat
 
 def bench_variant(exercise: str, game: str, stage: int, size: tuple[int, int], frames: int) -> tuple[list, list]:
     """Milliseconds per frame after the warm-up: wall clock and this thread's CPU time."""
-    from benchmarks.bench_frames import BASELINE, MVC, hand_trace
+    from benchmarks.bench_frames import BASELINE, MVC, hand_trace, time_frames
     from game.app import App, AppOptions
     from game.context import PlaySettings
     from game.loop import STEP
@@ -52,19 +52,7 @@ def bench_variant(exercise: str, game: str, stage: int, size: tuple[int, int], f
                   clock=clock, source=src, calibration=Calibration(BASELINE, MVC, noise_sd=1.5),
                   store=Store.in_dir(Path(d)))
         app.apply(Push(PlayScene(exercise, stage=stage)))
-        wall, cpu = [], []
-        try:
-            for i in range(total):
-                clock.advance(STEP)
-                t0, c0 = time.perf_counter(), time.thread_time()
-                app.frame()
-                dt, dc = time.perf_counter() - t0, time.thread_time() - c0
-                if i >= WARMUP_FRAMES:
-                    wall.append(dt * 1000.0)
-                    cpu.append(dc * 1000.0)
-        finally:
-            app.shutdown()
-    return wall, cpu
+        return time_frames(app, clock, total, STEP, WARMUP_FRAMES)
 
 
 def bench_music(follow_frames: int = 3000) -> dict:
