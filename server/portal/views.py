@@ -259,10 +259,20 @@ async def _set_archived(request: Request, uid: str, archived: bool) -> Response:
 
 
 # ------------------------------------------------------------------ program editor
+def _program_versions(conn: Any, t: auth.Therapist, patient: Any) -> list:
+    """The saved versions of the patient's program (none if the patient has no program yet)."""
+    return data.program_versions(conn, t.clinic_id, patient.program_uid) if patient.program_uid else []
+
+
+def _version_or_newest(versions: list, version: int | None) -> Any:
+    """The asked-for version, or with none asked the first listed; None if it is not there."""
+    return next((v for v in versions if version is None or v.version == version), None)
+
+
 def _editor(request: Request, conn: Any, t: auth.Therapist, patient: Any, form: FormData, *,
             checked: program_form.Checked | None = None, status: int = 200, notice: str = "",
             import_text: str = "", import_problems: list | None = None, version: Any = None) -> HTMLResponse:
-    versions = data.program_versions(conn, t.clinic_id, patient.program_uid) if patient.program_uid else []
+    versions = _program_versions(conn, t, patient)
     n = program_form.entry_count(form)
     entries = [i for i in range(1, n + 1) if f"exercises[{i}].exercise" in form]
     paths = [s.path for s in program_form.program_fields()]
@@ -290,8 +300,8 @@ def program_page(request: Request, uid: str, version: int | None = None) -> Resp
             p = _patient_or_404(conn, t, uid)
         except _NotFound as e:
             return _not_found(request, str(e))
-        versions = data.program_versions(conn, t.clinic_id, p.program_uid) if p.program_uid else []
-        chosen = next((v for v in versions if version is None or v.version == version), None)
+        versions = _program_versions(conn, t, p)
+        chosen = _version_or_newest(versions, version)
         if version is not None and chosen is None:
             return _not_found(request, _("This program has no version {n}.").format(n=version))
         if chosen is None:
@@ -382,8 +392,8 @@ def program_yaml(request: Request, uid: str, version: int | None = None) -> Resp
             p = _patient_or_404(conn, t, uid)
         except _NotFound as e:
             return _not_found(request, str(e))
-        versions = data.program_versions(conn, t.clinic_id, p.program_uid) if p.program_uid else []
-    chosen = next((v for v in versions if version is None or v.version == version), None)
+        versions = _program_versions(conn, t, p)
+    chosen = _version_or_newest(versions, version)
     if chosen is None:
         return _not_found(request, _("This patient has no saved program yet."))
     name = "".join(c if c.isascii() and c.isalnum() else "_" for c in chosen.name.lower()).strip("_") or "program"
