@@ -52,10 +52,8 @@ def program_total_reps(yaml_text: str) -> int:
 
 
 # ------------------------------------------------------------------ ratings and strength
-# Pain and tiredness (0-10) as each session's newest record holds them (the session's own
-# row, or a later rating snapshot of it: a rating changed after the session ended), summed
-# per patient, day and kind in the database: a few hundred rows for a clinic's month.
-RATINGS_SQL = text("""
+# The records both rating queries read: each patient's session and rating records since :since.
+_RECENT_RECORDS_CTE = """
 WITH recs AS (  -- one range of the records_patient_kind_time index per patient and kind
     SELECT r.* FROM unnest(CAST(:patients AS uuid[])) AS p(uid) CROSS JOIN LATERAL (
         SELECT patient_uid, session_uid, uid, recorded_at, body FROM records
@@ -63,7 +61,12 @@ WITH recs AS (  -- one range of the records_patient_kind_time index per patient 
         UNION ALL
         SELECT patient_uid, session_uid, uid, recorded_at, body FROM records
         WHERE patient_uid = p.uid AND kind = 'rating' AND recorded_at >= :since) AS r
-), latest AS (
+"""
+
+# Pain and tiredness (0-10) as each session's newest record holds them (the session's own
+# row, or a later rating snapshot of it: a rating changed after the session ended), summed
+# per patient, day and kind in the database: a few hundred rows for a clinic's month.
+RATINGS_SQL = text(_RECENT_RECORDS_CTE + """), latest AS (
     SELECT DISTINCT ON (COALESCE(session_uid, uid)) patient_uid, recorded_at, body
     FROM recs ORDER BY COALESCE(session_uid, uid), recorded_at DESC
 )
@@ -81,15 +84,7 @@ ORDER BY 2
 # The same, summed over the two windows the flags compare (the last 7 days, the 21 before):
 # one row per patient for the patients list, the worst of the week and its day kept; each
 # rating is read out of its record once.
-RATING_WINDOWS_SQL = text("""
-WITH recs AS (  -- one range of the records_patient_kind_time index per patient and kind
-    SELECT r.* FROM unnest(CAST(:patients AS uuid[])) AS p(uid) CROSS JOIN LATERAL (
-        SELECT patient_uid, session_uid, uid, recorded_at, body FROM records
-        WHERE patient_uid = p.uid AND kind = 'session' AND recorded_at >= :since
-        UNION ALL
-        SELECT patient_uid, session_uid, uid, recorded_at, body FROM records
-        WHERE patient_uid = p.uid AND kind = 'rating' AND recorded_at >= :since) AS r
-), latest AS (
+RATING_WINDOWS_SQL = text(_RECENT_RECORDS_CTE + """), latest AS (
     SELECT DISTINCT ON (COALESCE(session_uid, uid)) patient_uid, (recorded_at AT TIME ZONE 'UTC')::date AS day,
            portal_num(body->'pain_before') AS pb, portal_num(body->'pain_after') AS pa,
            portal_num(body->'fatigue_before') AS fb, portal_num(body->'fatigue_after') AS fa
