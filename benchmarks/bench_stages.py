@@ -31,9 +31,8 @@ def measure(exercise: str, stage: int, frames: int, size: tuple[int, int]) -> li
     from game.loop import STEP
     from game.therapy.force_reps import ForceRepSettings
     from game.ui import Canvas
-    from hardware.sample import Sample
     from tests.helpers import CAL
-    from tests.left_hand_scripts import trace_for
+    from tests.left_hand_scripts import feed_step, trace_for
 
     trace, n = trace_for(exercise)
     g = GAMES[exercise](GameSetup(CAL, ForceRepSettings(), n, random.Random(0), stage=stage))
@@ -41,13 +40,7 @@ def measure(exercise: str, stage: int, frames: int, size: tuple[int, int]) -> li
     times, i, t = [], 0, 0.0
     for _ in range(frames):
         t += STEP
-        batch = []
-        while i < len(trace) and trace[i, 0] <= t:
-            row = trace[i]
-            batch.append(Sample(float(row[0]), float(row[1]), *(float(v) for v in row[2:4])))
-            i += 1
-        g.feed(batch)
-        g.update(STEP)
+        i = feed_step(g, trace, i, t)
         c0 = time.thread_time()
         g.draw(canvas, 0.5)
         times.append((time.thread_time() - c0) * 1000.0)

@@ -42,3 +42,21 @@ def trace_for(game: str, seed: int = 7) -> tuple[np.ndarray, int]:
     else:
         sc = stroke_script(["good"] * 3 + ["weak", "tiny", "slow"], axis=STROKE_AXIS[game], seed=seed)
     return sc.trace, sc.reps
+
+
+def feed_step(g, trace: np.ndarray, i: int, t: float) -> int:  # noqa: ANN001 - a MiniGame
+    """Feed game ``g`` the trace's rows from row ``i`` up to time ``t``, then update it one frame.
+
+    Returns the index of the first row not yet fed.
+    """
+    from game.loop import STEP
+    from hardware.sample import Sample
+
+    batch = []
+    while i < len(trace) and trace[i, 0] <= t:
+        row = trace[i]
+        batch.append(Sample(float(row[0]), float(row[1]), *(float(v) for v in row[2:4])))
+        i += 1
+    g.feed(batch)
+    g.update(STEP)
+    return i

@@ -37,11 +37,10 @@ from game.therapy.goals import daily_goal, forgiving_streak
 from game.therapy.stages import STAGE_COUNT, ExercisePractice, next_stage, stage_for
 from game.ui import Canvas, LRect
 from hardware.clock import ManualClock
-from hardware.sample import Sample
 from hardware.scripted import ScriptedSource
 from hardware.traces import Squeeze, synth_trace
 from tests.helpers import BASE, CAL, pct
-from tests.left_hand_scripts import ALL_GAMES, trace_for
+from tests.left_hand_scripts import ALL_GAMES, feed_step, trace_for
 from tests.test_contrast import AA, SHARE, TextWatcher, contrast
 from tests.test_glyphs import missing
 
@@ -167,13 +166,7 @@ def _play(exercise: str, stage: int, hand: str = "right", seconds: float | None 
     i, t = 0, 0.0
     while t < end and not g.finished:
         t += STEP
-        batch = []
-        while i < len(trace) and trace[i, 0] <= t:
-            row = trace[i]
-            batch.append(Sample(float(row[0]), float(row[1]), *(float(v) for v in row[2:4])))
-            i += 1
-        g.feed(batch)
-        g.update(STEP)
+        i = feed_step(g, trace, i, t)
     return g
 
 
