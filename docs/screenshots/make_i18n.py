@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
+
+from shots import shoot_screen  # noqa: E402 - this folder is on the path when a script is run
 
 SCREENS_SHOT = ("title", "play_power_grip", "rating", "results", "settings")
 
@@ -27,16 +28,10 @@ def main(languages: list[str]) -> int:
     out_dir.mkdir(exist_ok=True)
     for lang in languages or available_languages():
         for name in SCREENS_SHOT:
-            with tempfile.TemporaryDirectory() as tmp:
-                # The patients' language is automatic: the computer's, which is this one now.
-                os.environ["LANGUAGE"] = lang
-                set_language(lang)
-                app = SCREENS[name](Path(tmp), (1280, 720))
-                app.draw(0.0)
-                out = out_dir / f"{name}_{lang}.png"
-                app.save_screenshot(out)
-                app.shutdown()
-            print(out.relative_to(HERE.parent.parent))
+            # The patients' language is automatic: the computer's, which is this one now.
+            os.environ["LANGUAGE"] = lang
+            set_language(lang)
+            shoot_screen(SCREENS[name], (1280, 720), out_dir / f"{name}_{lang}.png")
     return 0
 
 

@@ -9,11 +9,12 @@ checks), played headless with a scripted ball.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
+
+from shots import shoot_screen  # noqa: E402 - this folder is on the path when a script is run
 
 SIZES = ((1280, 720), (1920, 1080))
 
@@ -23,13 +24,7 @@ def main(names: list[str]) -> int:
 
     for name in names or MAIN_SCREENS:
         for w, h in SIZES:
-            with tempfile.TemporaryDirectory() as tmp:
-                app = SCREENS[name](Path(tmp), (w, h))
-                app.draw(0.0)
-                out = HERE / f"{name}_{w}x{h}.png"
-                app.save_screenshot(out)
-                app.shutdown()
-            print(out.relative_to(HERE.parent.parent))
+            shoot_screen(SCREENS[name], (w, h), HERE / f"{name}_{w}x{h}.png")
     return 0
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
+from shots import shoot_screen  # noqa: E402 - this folder is on the path when a script is run
+
 OUT = HERE / "stages"
 SIZE = (1280, 720)
 AT = 0.72  # the share of the scripted set played before the shot
@@ -68,13 +70,7 @@ def main(names: list[str]) -> int:
         from tests.screens import SCREENS
 
         for name in ("journey",):
-            with tempfile.TemporaryDirectory() as tmp:
-                app = SCREENS[name](Path(tmp), SIZE)
-                app.draw(0.0)
-                out = OUT / f"{name}.png"
-                app.save_screenshot(out)
-                app.shutdown()
-            print(out.relative_to(HERE.parent.parent))
+            shoot_screen(SCREENS[name], SIZE, OUT / f"{name}.png")
     return 0
 
 

@@ -11,11 +11,12 @@ into docs/screenshots/stages/ (balloon_stage3_left.png...).
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
+
+from shots import shoot_screen  # noqa: E402 - this folder is on the path when a script is run
 
 SIZE = (1280, 720)
 SHOTS = {"balloon": "play_balloon", "balloon_left": "play_balloon_left_hand", "marble": "play_marble",
@@ -26,26 +27,16 @@ def main() -> int:
     from tests.variant_screens import VARIANT_SCREENS
 
     for out_name, screen in SHOTS.items():
-        with tempfile.TemporaryDirectory() as tmp:
-            app = VARIANT_SCREENS[screen](Path(tmp), SIZE)
-            app.draw(0.0)
-            out = HERE / f"{out_name}.png"
-            app.save_screenshot(out)
-            app.shutdown()
-        print(out.relative_to(HERE.parent.parent))
+        shoot_screen(VARIANT_SCREENS[screen], SIZE, HERE / f"{out_name}.png")
     from game.therapy.stages import STAGE_COUNT
     from tests.variant_screens import VARIANT_GAMES, variant_app
 
     for game in VARIANT_GAMES:
         for stage in range(1, STAGE_COUNT + 1):
             for hand in ("right", "left"):
-                with tempfile.TemporaryDirectory() as tmp:
-                    app = variant_app(Path(tmp), SIZE, game, hand, stage=stage)
-                    app.draw(0.0)
-                    out = HERE / "stages" / f"{game}_stage{stage}_{hand}.png"
-                    app.save_screenshot(out)
-                    app.shutdown()
-                print(out.relative_to(HERE.parent.parent))
+                shoot_screen(lambda d, size, game=game, hand=hand, stage=stage:
+                             variant_app(d, size, game, hand, stage=stage),
+                             SIZE, HERE / "stages" / f"{game}_stage{stage}_{hand}.png")
     return 0
 
 
