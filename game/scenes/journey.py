@@ -13,14 +13,13 @@ import math
 
 from game.games import GAMES
 from game.i18n import _, ngettext
-from game.input import Act, Action
 from game.journey import Journey, load_for
-from game.scene import Pop, Scene, Transition
+from game.scene import Pop, Transition
+from game.scenes.back_only import BackOnlyScene
 from game.therapy.exercises import BY_ID, EXERCISES
 from game.therapy.stages import STAGE_COUNT
 from game.ui import Canvas, LRect, Theme
-from game.widgets import Button, ButtonGroup, ChoiceSwitch, fit_size
-from hardware.sample import Sample
+from game.widgets import fit_size
 
 BRIEF_S = 8.0  # after a session the screen goes by itself after this long
 SETTLE_S = 1.5  # a squeeze closes it only after this long (not the release of the one that opened it)
@@ -41,34 +40,23 @@ def draw_star(c: Canvas, center: tuple[float, float], r: float, color: tuple[int
     c.polygon(color, pts)
 
 
-class JourneyScene(Scene):
+class JourneyScene(BackOnlyScene):
     """``brief``: shown after a session; it closes by itself after :data:`BRIEF_S`."""
+
+    settle_s = SETTLE_S
 
     def __init__(self, *, brief: bool = False) -> None:
         self.brief = brief
 
     def enter(self) -> None:
         self.journey: Journey = load_for(self.ctx, [e.id for e in EXERCISES])
-        self.buttons = ButtonGroup([Button("back", _("Back"), LRect(1090, 20, 150, 70))])
-        self.switch = ChoiceSwitch(self.ctx)
-        self.shown_for = 0.0
+        self.setup_back()
 
     def update(self, dt: float) -> Transition:
-        self.shown_for += dt
+        super().update(dt)
         if self.brief and self.shown_for >= BRIEF_S:
             return Pop()
         return None
-
-    def on_samples(self, samples: list[Sample]) -> Transition:
-        # The one button is Back: a squeeze chooses it (once the squeeze that opened the screen is over).
-        if self.switch.feed(samples) and self.shown_for >= SETTLE_S:
-            return Pop()
-        return None
-
-    def handle(self, action: Action) -> Transition:
-        if action.kind in (Act.BACK, Act.PAUSE):
-            return Pop()
-        return Pop() if self.buttons.handle(action) == "back" else None
 
     # ---------------------------------------------------------------- draw
     def draw(self, c: Canvas, alpha: float) -> None:

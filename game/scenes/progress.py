@@ -11,7 +11,6 @@ import math
 
 from game.i18n import N_, _, ngettext
 from game.therapy.exercises import BY_ID
-from game.input import Act, Action
 from game.records.records import (
     DayCount,
     ExerciseTotal,
@@ -22,10 +21,9 @@ from game.records.records import (
     strength_over_time,
     streak,
 )
-from game.scene import Pop, Scene, Transition
+from game.scenes.back_only import BackOnlyScene
 from game.ui import Canvas, LRect, Theme, draw_tick
-from game.widgets import Button, ButtonGroup, ChoiceSwitch, fit_size
-from hardware.sample import Sample
+from game.widgets import fit_size
 
 DAYS = 14
 PANELS = (LRect(40, 110, 590, 255), LRect(650, 110, 590, 255), LRect(40, 385, 590, 255), LRect(650, 385, 590, 255))
@@ -48,7 +46,7 @@ def nice_top(v: float) -> float:
     return next(m * mag for m in (1, 2, 5, 10) if m * mag >= v)
 
 
-class ProgressScene(Scene):
+class ProgressScene(BackOnlyScene):
     def enter(self) -> None:
         store, pid = self.ctx.store, self.ctx.patient_id
         today = local_day(store.now())
@@ -56,24 +54,7 @@ class ProgressScene(Scene):
         self.strength: list[StrengthPoint] = strength_over_time(store, pid)[-12:]
         self.exercises: list[ExerciseTotal] = per_exercise(store, pid)[:5]
         self.streak = streak(store, pid, today=today)
-        self.buttons = ButtonGroup([Button("back", _("Back"), LRect(1090, 20, 150, 70))])
-        self.switch = ChoiceSwitch(self.ctx)
-        self.shown_for = 0.0
-
-    def update(self, dt: float) -> Transition:
-        self.shown_for += dt
-        return None
-
-    def on_samples(self, samples: list[Sample]) -> Transition:
-        # A squeeze goes back, but not the release of the squeeze that opened this screen.
-        if self.switch.feed(samples) and self.shown_for >= 1.5:
-            return Pop()
-        return None
-
-    def handle(self, action: Action) -> Transition:
-        if action.kind in (Act.BACK, Act.PAUSE):
-            return Pop()
-        return Pop() if self.buttons.handle(action) == "back" else None
+        self.setup_back()
 
     # ---------------------------------------------------------------- draw
     def draw(self, c: Canvas, alpha: float) -> None:
