@@ -7,7 +7,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 # PostgreSQL and clinic-server fixtures (pg_cluster, pg_url, clinic_server, ...): tests/pg_fixtures.py
 from tests.pg_fixtures import (  # noqa: E402,F401
-    clinic_server, clinic_server_factory, pg_cluster, pg_template, pg_url,
+    clinic_server, clinic_server_factory, engine, pg_cluster, pg_template, pg_url,
 )
 
 # The game's words in English whatever this machine's locale (game/i18n.py follows LANGUAGE/LANG

@@ -6,6 +6,7 @@
   only when no PostgreSQL binaries exist, or the server's packages are missing.
 - ``pg_url`` (module): a fresh, migrated database for the test module (a copy of a
   template migrated once per run), dropped afterwards.
+- ``engine`` (module): a SQLAlchemy engine on ``pg_url`` (a pool of 2), disposed afterwards.
 - ``clinic_server`` (module): the real app under uvicorn in a subprocess on 127.0.0.1,
   on ``pg_url``; ``.url``, ``.kill()`` (SIGKILL), ``.start()``, ``.restart()``, and
   ``.pg_restart()`` (pg_ctl restart of the cluster).
@@ -63,6 +64,15 @@ def pg_url(pg_cluster, pg_template):
     name, url = new_database(pg_cluster, "sq_test", template=pg_template)
     yield url
     drop_database(pg_cluster, name)
+
+
+@pytest.fixture(scope="module")
+def engine(pg_url):
+    from server import db
+
+    e = db.make_engine(pg_url, pool_size=2)
+    yield e
+    e.dispose()
 
 
 class _ClinicServer:

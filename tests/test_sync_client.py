@@ -146,15 +146,6 @@ def test_background_sync_backs_off_while_the_server_cannot_be_reached(tmp_path):
 
 # ---------------------------------------------------------------------------- with the server
 @pytest.fixture(scope="module")
-def engine(pg_url):
-    from server import db
-
-    e = db.make_engine(pg_url, pool_size=2)
-    yield e
-    e.dispose()
-
-
-@pytest.fixture(scope="module")
 def clinic(engine):
     from server import admin
 

@@ -29,15 +29,6 @@ DAY = 86400.0
 
 
 # ---------------------------------------------------------------------------- helpers
-@pytest.fixture(scope="module")
-def engine(pg_url):
-    from server import db
-
-    e = db.make_engine(pg_url, pool_size=2)
-    yield e
-    e.dispose()
-
-
 def new_clinic(engine, name: str):
     from server import admin
 

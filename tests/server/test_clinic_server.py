@@ -19,17 +19,10 @@ pytest.importorskip("sqlalchemy")
 
 from sqlalchemy import text
 
-from server import admin, auth, db
+from server import admin, auth
 
 API = "/api/v1"
 T0 = "2026-11-29T10:00:00Z"
-
-
-@pytest.fixture(scope="module")
-def engine(pg_url):
-    e = db.make_engine(pg_url, pool_size=2)
-    yield e
-    e.dispose()
 
 
 @pytest.fixture(scope="module")
