@@ -12,6 +12,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _run_python(code: str) -> subprocess.CompletedProcess:
+    """``code`` run by a fresh Python in the repository, its output captured."""
+    return subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+
+
 def test_the_server_never_imports_pygame():
     pytest.importorskip("fastapi")
     code = (
@@ -23,8 +29,7 @@ def test_the_server_never_imports_pygame():
         "assert not bad, bad\n"
         "print('ok')\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True,
-                       timeout=60)
+    r = _run_python(code)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
 
 
@@ -37,8 +42,7 @@ def test_without_the_server_packages_the_command_says_how_to_add_them():
         "from server.cli import main\n"
         "sys.exit(main(['migrate']))\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True,
-                       timeout=60)
+    r = _run_python(code)
     assert r.returncode == 2
     assert "pip install 'squeeze-quest[server]'" in r.stderr
 
