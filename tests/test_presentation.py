@@ -34,6 +34,15 @@ def frame_pixels(app) -> np.ndarray:
     return pygame.surfarray.array3d(app.pg.display.get_surface()).copy()
 
 
+def old_frame_pixels(app, monkeypatch) -> np.ndarray:
+    """The frame drawn the old way: two fills, no sprite cache, every rectangle with pygame.draw."""
+    with monkeypatch.context() as m:
+        m.setattr(Canvas, "clear", old_clear)
+        m.setattr(Canvas, "sprite", direct_sprite)
+        m.setattr(Canvas, "rect", old_rect)
+        return frame_pixels(app)
+
+
 @pytest.mark.parametrize(("exercise", "size"), [("thumb_opposition", (1920, 1080)),
                                                 ("table_roll", (1000, 700))])  # full screen, and letterboxed
 def test_a_frame_through_the_caches_matches_the_old_drawing(tmp_path, monkeypatch, exercise, size):
@@ -47,11 +56,7 @@ def test_a_frame_through_the_caches_matches_the_old_drawing(tmp_path, monkeypatc
     again = frame_pixels(app)  # the second frame copies the cached row
     third = frame_pixels(app)  # and the rounded panels (cached once seen twice)
     assert app.canvas._sprites, "the caches must be in use for this to test anything"
-    with monkeypatch.context() as m:
-        m.setattr(Canvas, "clear", old_clear)
-        m.setattr(Canvas, "sprite", direct_sprite)
-        m.setattr(Canvas, "rect", old_rect)
-        old = frame_pixels(app)
+    old = old_frame_pixels(app, monkeypatch)
     app.shutdown()
     assert (new == old).all(), f"{int((new != old).any(axis=2).sum())} pixels differ"
     assert (again == old).all() and (third == old).all()
@@ -107,11 +112,7 @@ def test_force_games_through_the_caches_match_the_old_drawing(tmp_path, monkeypa
               and app.top.game.feedback_showing)
     pygame.display.set_mode((1920, 1080))
     new = [frame_pixels(app) for _ in range(3)]
-    with monkeypatch.context() as m:
-        m.setattr(Canvas, "clear", old_clear)
-        m.setattr(Canvas, "sprite", direct_sprite)
-        m.setattr(Canvas, "rect", old_rect)
-        old = frame_pixels(app)
+    old = old_frame_pixels(app, monkeypatch)
     app.shutdown()
     for frame in new:
         assert (frame == old).all(), f"{int((frame != old).any(axis=2).sum())} pixels differ"
