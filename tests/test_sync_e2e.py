@@ -65,20 +65,21 @@ def local_reps(*folders: Path) -> Counter:
     return out
 
 
-def pending(folder: Path) -> int:
+def outbox_count(folder: Path, state: str) -> int:
+    """How many records of the computer's outbox are in ``state`` ("pending" or "sent")."""
     db = sqlite3.connect(folder / DB_NAME)
     try:
-        return sync.outbox_counts(db)["pending"]
+        return sync.outbox_counts(db)[state]
     finally:
         db.close()
+
+
+def pending(folder: Path) -> int:
+    return outbox_count(folder, "pending")
 
 
 def sent(folder: Path) -> int:
-    db = sqlite3.connect(folder / DB_NAME)
-    try:
-        return sync.outbox_counts(db)["sent"]
-    finally:
-        db.close()
+    return outbox_count(folder, "sent")
 
 
 def play_game(folder: Path, patient: str, seed: int) -> subprocess.Popen:
