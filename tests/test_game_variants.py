@@ -24,7 +24,6 @@ from game.context import PlaySettings
 from game.game_choices import BY_GAME_ID, GAME_CHOICES, GAME_IDS, resolve_game
 from game.games import GAMES, VARIANTS, game_class
 from game.games.balloon import BalloonGame
-from game.games.base import WorldView
 from game.games.marble import MarbleGame
 from game.games.power_grip import PowerGripGame
 from game.input import Act, Action
@@ -38,13 +37,14 @@ from game.scenes.calibrate import before_play
 from game.scenes.game_choice import GameChoiceScene, game_for
 from game.scenes.play import PlayScene
 from game.scenes.results import ResultsScene
-from game.ui import Canvas, LRect
+from game.ui import Canvas
 from hardware.clock import ManualClock
 from hardware.scripted import ScriptedSource
 from hardware.traces import Squeeze, synth_trace
 from tests.helpers import BASE, CAL, pct, run_until
 from tests.left_hand_scripts import force_set
 from tests.roll_scripts import stroke_script
+from tests.test_left_hand import world_pixels
 
 SMALL = (320, 180)  # every frame is drawn, on a small window to keep the suite quick
 FULL = (1280, 720)
@@ -150,14 +150,6 @@ def test_drawing_changes_no_game_state_and_the_signal_sits_by_the_hand(tmp_path,
     # The static scenery (sky and far hills; lawn and hedges) is painted once, then copied each frame.
     assert len(calls) <= 1
     app.shutdown()
-
-
-def world_pixels(game_obj, mirror: bool) -> np.ndarray:
-    surf = pygame.Surface(FULL)
-    c = Canvas(surf)
-    c.text = lambda *a, **k: LRect(0, 0, 0, 0)  # type: ignore[method-assign]  # words never mirror
-    game_obj.draw_world(WorldView(c, mirror), 0.0)
-    return pygame.surfarray.array3d(surf)
 
 
 @pytest.mark.parametrize("game", sorted(NEW))

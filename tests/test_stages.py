@@ -25,7 +25,7 @@ import pytest
 from game.app import App, AppOptions
 from game.context import PlaySettings
 from game.games import GAMES
-from game.games.base import GameSetup, StageLook, WorldView
+from game.games.base import GameSetup, StageLook
 from game.journey import load_journey, practice
 from game.loop import STEP
 from game.records.storage import Store
@@ -35,7 +35,7 @@ from game.scenes.results import ResultsScene
 from game.therapy.force_reps import ForceRepSettings
 from game.therapy.goals import daily_goal, forgiving_streak
 from game.therapy.stages import STAGE_COUNT, ExercisePractice, next_stage, stage_for
-from game.ui import Canvas, LRect
+from game.ui import Canvas
 from hardware.clock import ManualClock
 from hardware.scripted import ScriptedSource
 from hardware.traces import Squeeze, synth_trace
@@ -43,6 +43,7 @@ from tests.helpers import BASE, CAL, pct
 from tests.left_hand_scripts import ALL_GAMES, feed_step, trace_for
 from tests.test_contrast import AA, SHARE, TextWatcher, contrast
 from tests.test_glyphs import missing
+from tests.test_left_hand import world_pixels
 
 FULL = (1280, 720)
 DAY = 86400.0
@@ -222,14 +223,6 @@ def _state(g) -> dict:
     return copy.deepcopy({k: v for k, v in vars(g).items() if k not in ("setup", "detector", "rng")})
 
 
-def _world(g, mirror: bool) -> np.ndarray:
-    surf = pygame.Surface(FULL)
-    c = Canvas(surf)
-    c.text = lambda *a, **k: LRect(0, 0, 0, 0)  # type: ignore[method-assign]  # words never mirror
-    g.draw_world(WorldView(c, mirror), 0.0)
-    return pygame.surfarray.array3d(surf)
-
-
 @pytest.mark.parametrize("exercise", ALL_GAMES)
 def test_every_stage_draws_purely_readably_and_mirrored(exercise, monkeypatch):
     pygame.init()
@@ -250,7 +243,7 @@ def test_every_stage_draws_purely_readably_and_mirrored(exercise, monkeypatch):
             chars = {(ch, False) for t, _, _ in watcher.records for ch in t}
             assert not [ch for ch, _b in chars if not ch.isspace() and (missing(ch, False) or missing(ch, True))]
         # the left world is the right world reflected at this stage too (the row of marks stays upright)
-        right, left = _world(g, False), _world(g, True)
+        right, left = world_pixels(g, False), world_pixels(g, True)
         flipped = right[::-1, :, :]
         keep = np.ones(FULL[::-1], dtype=bool).T
         keep[:, 130:215] = False
