@@ -16,7 +16,6 @@ browser), and no growth over a session beyond the soak's 10 MB.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import bench_startup  # noqa: E402
-from benchmarks.common import headless_env  # noqa: E402
+from benchmarks.common import headless_env, print_and_save  # noqa: E402
 
 BUDGET_MB = 200.0
 GROWTH_MB = 10.0
@@ -82,9 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     ns = ap.parse_args(argv)
     hours = ns.hours or (0.05 if ns.quick else 1.0)
     res = run(hours, runs=2 if ns.quick else 5, window=not ns.quick)
-    print_table(res)
-    if ns.json:
-        ns.json.write_text(json.dumps(res, indent=1))
+    print_and_save(res, print_table, ns.json)
     return 0
 
 

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from benchmarks.common import percentile
+from benchmarks.common import end_server_run, percentile, print_and_save
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 200.0
@@ -229,7 +229,7 @@ def run(patients: int = 200, days: int = 365, requests: int = 40, seed: int = 7)
     from sqlalchemy import text
 
     from server import admin, db, throwaway_pg
-    from server.testing import ServerProcess, drop_database, new_database
+    from server.testing import ServerProcess, new_database
 
     cluster = throwaway_pg.Cluster.from_env()
     own = cluster is None
@@ -273,11 +273,7 @@ def run(patients: int = 200, days: int = 365, requests: int = 40, seed: int = 7)
         pages = measure(server.url, user, password, [str(p[0]) for p in plist], requests,
                         server_pid=server.proc.pid if server.proc else None, pg_datadir=cluster.datadir)
     finally:
-        if server is not None:
-            server.stop()
-        drop_database(cluster, name)
-        if own:
-            throwaway_pg.destroy(cluster)
+        end_server_run(server, cluster, name, own)
     return {"patients": patients, "days": days, "reps": counts["rep"], "sessions": counts["session"],
             "generate_s": gen_s, "pages": pages, "target_p95_ms": TARGET_MS, "load_average": load,
             "ok": all(p["p95_ms"] < TARGET_MS for p in pages.values())}
@@ -306,9 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the figures here too")
     ns = ap.parse_args(argv)
     res = run(ns.patients, ns.days, ns.requests)
-    print_table(res)
-    if ns.json:
-        ns.json.write_text(json.dumps(res, indent=1))
+    print_and_save(res, print_table, ns.json)
     return 0
 
 

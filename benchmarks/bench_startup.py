@@ -30,7 +30,6 @@ so both see the same load on a busy machine.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -42,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import ROOT  # noqa: E402
+from benchmarks.common import ROOT, print_and_save  # noqa: E402
 
 TARGET_S = 0.5  # median, headless
 
@@ -211,9 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     ns = ap.parse_args(argv)
     res = run(ns.runs or (3 if ns.quick else 11), window=not (ns.quick or ns.no_window), compare=ns.compare,
               program=not ns.quick)
-    print_table(res)
-    if ns.json:
-        ns.json.write_text(json.dumps(res, indent=1))
+    print_and_save(res, print_table, ns.json)
     return 0
 
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from benchmarks.common import percentile  # noqa: E402
+from benchmarks.common import end_server_run, percentile  # noqa: E402
 
 EXERCISES = ("power_grip", "pinch", "finger_flexion", "table_roll", "thumb_roll")
 RATE_HZ = 100
@@ -216,7 +216,7 @@ def run(devices: int = 50, minutes: float = 45.0, rounds: int = 2, workers: int 
     from sqlalchemy import text
 
     from server import admin, db, throwaway_pg
-    from server.testing import ServerProcess, drop_database, new_database
+    from server.testing import ServerProcess, new_database
 
     say = (lambda *a: None) if quiet else print
     own_cluster = throwaway_pg.Cluster.from_env() is None
@@ -299,11 +299,7 @@ def run(devices: int = 50, minutes: float = 45.0, rounds: int = 2, workers: int 
             f"{'exactly once' if result['exactly_once'] else 'MISMATCH'}")
         return result
     finally:
-        if server is not None:
-            server.stop()
-        drop_database(cluster, name)
-        if own_cluster:
-            throwaway_pg.destroy(cluster)
+        end_server_run(server, cluster, name, own_cluster)
 
 
 def main(argv: list[str] | None = None) -> int:

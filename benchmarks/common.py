@@ -6,6 +6,7 @@ that imports this adds nothing measurable to what it measures.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sys
@@ -25,6 +26,26 @@ def headless_env() -> None:
 def on_path() -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+
+
+def print_and_save(res: dict, print_table, path: Path | None) -> None:  # noqa: ANN001 - the benchmark's table printer
+    """Print a benchmark's figures as its table, and write them to ``path`` as JSON when one is given."""
+    print_table(res)
+    if path:
+        path.write_text(json.dumps(res, indent=1))
+
+
+def end_server_run(server, cluster, name: str, own_cluster: bool) -> None:  # noqa: ANN001 - ServerProcess, Cluster
+    """After a benchmark of the clinic server: stop the server (if it started), drop the run's
+    database, and remove the PostgreSQL cluster if the run made its own."""
+    from server import throwaway_pg
+    from server.testing import drop_database
+
+    if server is not None:
+        server.stop()
+    drop_database(cluster, name)
+    if own_cluster:
+        throwaway_pg.destroy(cluster)
 
 
 def percentile(values, p: float) -> float:  # noqa: ANN001 - any sequence or array of numbers
