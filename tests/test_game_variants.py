@@ -44,7 +44,7 @@ from hardware.traces import Squeeze, synth_trace
 from tests.helpers import BASE, CAL, pct, run_until
 from tests.left_hand_scripts import force_set
 from tests.roll_scripts import stroke_script
-from tests.test_left_hand import world_pixels
+from tests.test_left_hand import mirror_match
 
 SMALL = (320, 180)  # every frame is drawn, on a small window to keep the suite quick
 FULL = (1280, 720)
@@ -155,15 +155,8 @@ def test_drawing_changes_no_game_state_and_the_signal_sits_by_the_hand(tmp_path,
 @pytest.mark.parametrize("game", sorted(NEW))
 def test_the_left_hand_world_is_the_right_hand_world_reflected(tmp_path, game):
     app = mid_set(tmp_path, game, "left")
-    g = app.top.game
-    right, left = world_pixels(g, False), world_pixels(g, True)
-    flipped = right[::-1, :, :]
-    keep = np.ones(FULL, dtype=bool)
-    keep[:, 130:215] = False  # the marble garden's row of marks reads left to right for both hands
-    best = max(np.all(left[a:FULL[0] - b] == flipped[b:FULL[0] - a], axis=2)[keep[a:FULL[0] - b]].mean()
-               for a, b in ((0, 0), (1, 0), (0, 1)))
+    best, plain = mirror_match(app.top.game)  # the marble garden's row of marks reads left to right for both hands
     assert best > 0.97, f"{game}: the left world matches the mirrored right world on only {best:.1%}"
-    plain = np.all(left == right, axis=2)[keep].mean()
     assert plain < best - 0.05, f"{game}: the world looks the same unmirrored ({plain:.1%})"
     app.shutdown()
 

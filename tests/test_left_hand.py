@@ -154,12 +154,9 @@ def world_pixels(game_obj, mirror: bool) -> np.ndarray:
     return pygame.surfarray.array3d(surf)
 
 
-@pytest.mark.parametrize("game", ALL_GAMES)
-def test_the_world_is_the_right_hand_world_reflected(tmp_path, game):
-    """Drawn from the very same game state, the left world is the right world flipped
-    (apart from the row of marks at the top, which reads left to right for both)."""
-    app = mid_set(tmp_path, game, "left")
-    g = app.top.game
+def mirror_match(g) -> tuple[float, float]:  # noqa: ANN001 - a MiniGame
+    """The share of the left world that matches the right world flipped, and unflipped
+    (the row of marks at the top left out: it reads left to right for both hands)."""
     right, left = world_pixels(g, False), world_pixels(g, True)
     flipped = right[::-1, :, :]
     keep = np.ones(FULL[::-1], dtype=bool).T  # (w, h)
@@ -167,9 +164,18 @@ def test_the_world_is_the_right_hand_world_reflected(tmp_path, game):
     # a reflection about x = 640 lands one pixel off a flip of pixel columns: allow that shift
     best = max(np.all(left[a:FULL[0] - b] == flipped[b:FULL[0] - a], axis=2)[keep[a:FULL[0] - b]].mean()
                for a, b in ((0, 0), (1, 0), (0, 1)))
+    plain = np.all(left == right, axis=2)[keep].mean()
+    return best, plain
+
+
+@pytest.mark.parametrize("game", ALL_GAMES)
+def test_the_world_is_the_right_hand_world_reflected(tmp_path, game):
+    """Drawn from the very same game state, the left world is the right world flipped
+    (apart from the row of marks at the top, which reads left to right for both)."""
+    app = mid_set(tmp_path, game, "left")
+    best, plain = mirror_match(app.top.game)
     assert best > 0.97, f"{game}: the left world matches the mirrored right world on only {best:.1%}"
     # and it is not simply symmetric: unmirrored, it would not match
-    plain = np.all(left == right, axis=2)[keep].mean()
     assert plain < best - 0.01, f"{game}: the world looks the same unmirrored ({plain:.1%})"
     app.shutdown()
 
