@@ -100,6 +100,15 @@ def sync_now(folder: Path, **kw) -> sync.SyncReport:
         client.close()
 
 
+def kiosk_with_session(folder: Path, patient_name: str, n_reps: int) -> Path:
+    """A game data folder with one patient and a session of ``n_reps`` reps from a day ago."""
+    store = Store.in_dir(folder)
+    store.ensure_patient(patient_name)
+    store.close()
+    bulk_session(folder, patient_name, n_reps, at=time.time() - DAY)
+    return folder
+
+
 def bulk_session(folder: Path, patient_name: str, n_reps: int, *, at: float) -> None:
     """Many reps at once (one transaction, as the spill journal's merge writes them): the
     outbox triggers are the same as for reps the game writes one by one."""
@@ -241,11 +250,7 @@ def test_server_killed_and_postgresql_restarted_20_times_mid_sync(tmp_path, clin
     checkpoint, crash recovery at start) and started under both. The game keeps recording
     reps all along."""
     clinic = new_clinic(engine, "Chaos ward")
-    folder = tmp_path / "kiosk"
-    store = Store.in_dir(folder)
-    store.ensure_patient("Fay Green")
-    store.close()
-    bulk_session(folder, "Fay Green", 1000, at=time.time() - DAY)
+    folder = kiosk_with_session(tmp_path / "kiosk", "Fay Green", 1000)
     cfg = sync.enroll(folder, clinic_server.url, code_for(engine, clinic))
     servers = [clinic_server, clinic_server_factory(clinic_server.database_url)]
     proxy = DroppingProxy(servers[0].port)
@@ -318,11 +323,7 @@ def test_server_killed_and_postgresql_restarted_20_times_mid_sync(tmp_path, clin
 
 def test_connections_cut_mid_request_lose_and_double_nothing(tmp_path, clinic_server, engine):
     clinic = new_clinic(engine, "Flaky network")
-    folder = tmp_path / "kiosk"
-    store = Store.in_dir(folder)
-    store.ensure_patient("Gus Hill")
-    store.close()
-    bulk_session(folder, "Gus Hill", 1200, at=time.time() - DAY)
+    folder = kiosk_with_session(tmp_path / "kiosk", "Gus Hill", 1200)
     proxy = DroppingProxy(clinic_server.port, cut_ratio=1.0, seed=11)
     try:
         cfg = sync.enroll(folder, clinic_server.url, code_for(engine, clinic))
