@@ -50,7 +50,8 @@ class StaleForm(Exception):
 
 
 class PortalRoute(APIRoute):
-    """Every portal route answers a missing session with the login page (401), not JSON."""
+    """Every portal route answers a missing session with the login page (401), not JSON, and
+    a patient outside the therapist's clinic with the "Not found" page (404)."""
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
@@ -64,6 +65,8 @@ class PortalRoute(APIRoute):
             except StaleForm:
                 return _render(request, "message.html", status=403, title=_("Nothing was changed"),
                                message=_("This form was out of date. Go back, reload the page and try again."))
+            except _NotFound as e:  # a patient (or page) not in this therapist's clinic
+                return _not_found(request, str(e))
 
         return route
 
@@ -296,10 +299,7 @@ def _patient_name(p: Any) -> str:
 def program_page(request: Request, uid: str, version: int | None = None) -> Response:
     t = _therapist(request)
     with _engine(request).begin() as conn:
-        try:
-            p = _patient_or_404(conn, t, uid)
-        except _NotFound as e:
-            return _not_found(request, str(e))
+        p = _patient_or_404(conn, t, uid)
         versions = _program_versions(conn, t, p)
         chosen = _version_or_newest(versions, version)
         if version is not None and chosen is None:
@@ -344,10 +344,7 @@ async def program_submit(request: Request, uid: str) -> Response:
     action = str(raw.get("action", "check"))
     form = _submitted(raw)
     with _engine(request).begin() as conn:
-        try:
-            p = _patient_or_404(conn, t, uid)
-        except _NotFound as e:
-            return _not_found(request, str(e))
+        p = _patient_or_404(conn, t, uid)
         if action == "add":
             choice = str(raw.get("new_exercise", "power_grip"))
             return _editor(request, conn, t, p, _renumber(form, add=choice),
@@ -388,10 +385,7 @@ async def program_submit(request: Request, uid: str) -> Response:
 def program_yaml(request: Request, uid: str, version: int | None = None) -> Response:
     t = _therapist(request)
     with _engine(request).begin() as conn:
-        try:
-            p = _patient_or_404(conn, t, uid)
-        except _NotFound as e:
-            return _not_found(request, str(e))
+        p = _patient_or_404(conn, t, uid)
         versions = _program_versions(conn, t, p)
     chosen = _version_or_newest(versions, version)
     if chosen is None:
@@ -410,10 +404,7 @@ def progress_page(request: Request, uid: str, days: int = 28) -> Response:
     first = today - timedelta(days=days - 1)
     since = datetime.combine(first, datetime.min.time(), timezone.utc)
     with _engine(request).begin() as conn:
-        try:
-            p = _patient_or_404(conn, t, uid)
-        except _NotFound as e:
-            return _not_found(request, str(e))
+        p = _patient_or_404(conn, t, uid)
         day_rows = data.rep_days_for(conn, p.uid, first)
         rated = data.ratings(conn, [p.uid], since).get(p.uid, [])
         strong = data.strength(conn, [p.uid], since=since).get(p.uid, [])
@@ -499,10 +490,7 @@ def download(request: Request, uid: str, what: str) -> Response:
     if what not in ("report.pdf", "records.csv", "records.fhir.json", "records.json"):
         return _not_found(request, _("There is no such download."))
     with _engine(request).begin() as conn:
-        try:
-            p = _patient_or_404(conn, t, uid)
-        except _NotFound as e:
-            return _not_found(request, str(e))
+        p = _patient_or_404(conn, t, uid)
         rows = data.patient_records(conn, p.uid)
     from server.portal import exports
 

@@ -19,6 +19,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -180,6 +181,9 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
     level = next((pc / "levels").glob("clinic-*.yaml"))
     yaml_get = page.request.get(base + f"/portal/patients/{patient_uid}/program.yaml")
     assert yaml_get.status == 200 and yaml_get.text() == level.read_text()  # the export is what the PC received
+    for path in ("", "/program", "/program.yaml"):  # a patient not in this clinic: the plain 404 page
+        missing = page.request.get(base + f"/portal/patients/{uuid.uuid4().hex}{path}")
+        assert missing.status == 404 and "no such patient" in missing.text(), path
     _main("--headless", "--input", "sim", "--seconds", "120", "--data-dir", str(pc), "--patient", "Ann Example",
           "--record-as", "Ann Example", "--seed", "3")
     played = sqlite3.connect(pc / "squeeze_quest.sqlite3")
