@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 
 import pytest
 import serial
@@ -165,6 +166,27 @@ def collect_until(ball: SerialBall, done, timeout: float = WAIT) -> list[float]:
         assert ball.wait_for_samples(seen + 1, timeout), f"readings stopped at {forces[-3:]}"
 
 
+def hold_port_name(name: str) -> list[int]:
+    """Open ptys until one has `name`, and keep them open. The kernel frees a pty's number only once every
+    descriptor on it is closed: the ball's reader may still hold the old one for a moment after it reports
+    the disconnect, so wait for the node to go first, then take the lowest free numbers up to `name`."""
+    import pty
+
+    deadline = time.monotonic() + WAIT
+    while os.path.exists(name) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert not os.path.exists(name), f"{name} was never released"
+    held: list[int] = []
+    for _ in range(64):
+        master, slave = pty.openpty()
+        held += [master, slave]
+        if os.ttyname(slave) == name:
+            return held
+    for fd in held:
+        os.close(fd)
+    raise AssertionError(f"could not take {name} again")
+
+
 def test_unplug_and_replug_under_another_name_on_a_pty():
     events = []
     with PtyBall() as dev:
@@ -182,9 +204,7 @@ def test_unplug_and_replug_under_another_name_on_a_pty():
             dev.unplug()
             assert ball.wait_for_status(SourceStatus.DISCONNECTED, WAIT)
             assert "plug it back in" in ball.status_message
-            import pty
-
-            spare = pty.openpty()  # holds the freed number, so the ball must come back elsewhere
+            spare = hold_port_name(first)  # so the ball must come back elsewhere
             dev.replug()
             assert dev.port != first
             dev.boot("firmware")
