@@ -25,6 +25,9 @@ from __future__ import annotations
 import gettext as _gettext
 import locale
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +45,10 @@ _TRADITIONAL = {"zh_tw", "zh_hk", "zh_mo", "zh_hant"}
 _current: _gettext.NullTranslations = _gettext.NullTranslations()
 _current_code = SOURCE_LANGUAGE
 _listeners: list = []
+# A language for one thread or task only (a web request of the clinic server's portal):
+# set by :func:`language_for`, it wins over the process-wide language of set_language(),
+# so concurrent requests in different languages never see each other's words.
+_scoped: ContextVar[tuple[str, _gettext.NullTranslations] | None] = ContextVar("sq_language", default=None)
 
 
 @cache
@@ -126,7 +133,25 @@ def set_language(code: str | None) -> str:
 
 
 def current_language() -> str:
-    return _current_code
+    scoped = _scoped.get()
+    return scoped[0] if scoped else _current_code
+
+
+@contextmanager
+def language_for(code: str | None) -> Iterator[str]:
+    """Translate in ``code`` inside this block, in this thread or task only (a context
+    variable; the process-wide language is untouched). None or an unknown code: English."""
+    chosen = normalize(code) or SOURCE_LANGUAGE
+    token = _scoped.set((chosen, translations(chosen)))
+    try:
+        yield chosen
+    finally:
+        _scoped.reset(token)
+
+
+def _active() -> _gettext.NullTranslations:
+    scoped = _scoped.get()
+    return scoped[1] if scoped else _current
 
 
 def on_language_change(listener) -> None:
@@ -135,22 +160,22 @@ def on_language_change(listener) -> None:
 
 
 def _(message: str) -> str:
-    return _current.gettext(message)
+    return _active().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _current.ngettext(singular, plural, n)
+    return _active().ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
     """For a short word whose translation depends on where it stands (e.g. 'Left' hand vs side)."""
-    return _current.pgettext(context, message)
+    return _active().pgettext(context, message)
 
 
 def mid_sentence(word: str) -> str:
     """A setting's or choice's name inside a sentence: lower case, except in German, whose
     nouns keep their capital (and Chinese has no case)."""
-    return word if _current_code == "de" else word.lower()
+    return word if current_language() == "de" else word.lower()
 
 
 def N_(message: str) -> str:
