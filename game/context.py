@@ -64,6 +64,9 @@ class AppContext:
     game_choices: dict[str, str] = field(default_factory=dict)
     ask_game: bool = False
     games_asked: set[str] = field(default_factory=set)
+    # The stage (place) chosen this run, by exercise, where the profile cannot keep it (scripted
+    # play): 1..5 or "newest" (game/therapy/stages.py).
+    stage_choices: dict[str, int | str] = field(default_factory=dict)
     # Background music following the set (game/music.py): its own volume, off in the kiosk by default.
     music: Music = field(default_factory=Music)
     # Sync with the clinic server on its own thread (game.records.sync.BackgroundSync), while this

@@ -64,6 +64,7 @@ FingerPair = Literal["index-middle", "middle-ring", "ring-little"]
 FINGER_PAIRS: tuple[str, ...] = get_args(FingerPair)
 Hand = Literal["left", "right", "either"]
 GameId = Literal["bird", "balloon", "boat", "marble"]  # game/game_choices.py; a test keeps the two the same
+StageId = Literal[1, 2, 3, 4, 5, "newest"]  # game/therapy/stages.py (STAGE_COUNT, NEWEST)
 
 
 # ---------------------------------------------------------------- models
@@ -177,6 +178,20 @@ class ExerciseSettings(_Settings):
         "target 10% for safety, never below `target_min_pct`."),
         json_schema_extra=lambda schema: schema.update(
             anyOf=[{"type": "boolean"}, *schema.get("anyOf", [])]))
+    stage: StageId | None = Field(None, description=(
+        "Which place (stage) of the game is shown: 1 (the first, the plainest) to 5, or `newest` (the "
+        "newest the patient's practice has opened). Only the picture changes, never the targets or the "
+        "pace. Leave it out to let the patient choose among the places they have opened (newest unless "
+        "they chose another); set it, e.g. `stage: 1` for low vision or visual neglect, and it wins over "
+        "their choice."))
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage_as_typed(cls, value: Any) -> Any:
+        # The program form sends its choice as text ("2"); a YAML `stage: Newest` means newest too.
+        if isinstance(value, str) and (value.strip().isdigit() or value.strip().lower() == "newest"):
+            return int(value) if value.strip().isdigit() else "newest"
+        return value
 
     @field_validator("adapt", mode="before")
     @classmethod

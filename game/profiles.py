@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from game.i18n import _
 from game.game_choices import PROFILE_SETTINGS as GAME_SETTINGS
 from game.game_choices import check_game_setting
+from game.therapy.exercises import EXERCISES
+from game.therapy.stages import check_stage_choice, stage_setting_key
 from game.settings import SETTINGS_INFO, AccessSettings, check_setting
 from game.records.storage import Store
 from game.therapy.calibration import Calibration
@@ -50,6 +52,9 @@ SETTINGS: dict[str, tuple[type, str]] = {
     "language": (str, "the language of the words on screen: auto (the computer's), en, es, de or zh_Hans"),
     # The game a patient chose for an exercise with more than one (game_power_grip=balloon).
     **GAME_SETTINGS,
+    # The place a patient chose to play an exercise at (stage_power_grip=2), else the newest opened.
+    **{stage_setting_key(e.id): (str, "the place played for " + e.id.replace("_", " ") + ": newest, or 1 to 5 "
+                                 "(never past the newest opened)") for e in EXERCISES},
 }
 
 
@@ -391,6 +396,12 @@ class Profiles:
                     out[key] = check_game_setting(key, value)
                 except ValueError as exc:
                     raise ProfileError(str(exc)) from None
+                continue
+            if key.startswith("stage_"):
+                try:
+                    out[key] = check_stage_choice(value)
+                except ValueError as exc:
+                    raise ProfileError(f"'{key}' {exc}") from None
                 continue
             if key in SETTINGS_INFO and key != "text_scale":
                 try:

@@ -44,6 +44,7 @@ class ExercisePlan:
     adapt_pace: bool = True  # the pace (cue_s), between sets and for the session's time budget
     finger_pairs: tuple[str, ...] = ()  # finger squeeze: e.g. ("index-middle", "middle-ring", "ring-little")
     game: str | None = None  # the game the program fixes, where an exercise has more than one (game/game_choices.py)
+    stage: int | str | None = None  # the stage the program pins: 1..5 or "newest" (None: the patient's choice)
     detector: dict[str, float] = field(default_factory=dict)  # ForceRepSettings overrides (timings)
 
     # The difficulty the session adapts: the force target in %MVC, or for a rolling

@@ -66,3 +66,51 @@ def stages_opened_on(days: list[tuple[str, int]]) -> list[int]:
         reps += n
         out.append(stage_for(ExercisePractice("", reps, i + 1)))
     return out
+
+
+# ------------------------------------------------------------ which stage is played
+# The newest stage opened is the default. A patient may choose any stage already opened (the
+# calm summer scene on day 30), remembered in their profile as ``stage_<exercise>``; a
+# therapist may pin one in the program (``stage: 1`` for a patient with low vision or
+# visual neglect, or ``stage: newest``), and the pin wins over the patient's choice.
+NEWEST = "newest"
+StageChoice = int | str  # 1..STAGE_COUNT or NEWEST
+
+
+def stage_setting_key(exercise: str) -> str:
+    """The profile setting that remembers a patient's chosen stage for an exercise."""
+    return f"stage_{exercise}"
+
+
+def check_stage_choice(value: object) -> StageChoice:
+    """``newest`` or a whole number 1..STAGE_COUNT (a digit string too); ValueError in plain words."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == NEWEST:
+            return NEWEST
+        if text.isdigit():
+            value = int(text)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= STAGE_COUNT:
+        return value
+    raise ValueError(f"must be {NEWEST} or a stage from 1 to {STAGE_COUNT}, got {value!r}")
+
+
+def remembered_stage(settings: dict, exercise: str) -> StageChoice | None:
+    """The stage a profile's settings remember for ``exercise`` (None: none, or not a valid one)."""
+    value = settings.get(stage_setting_key(exercise))
+    try:
+        return None if value is None else check_stage_choice(value)
+    except ValueError:
+        return None
+
+
+def resolve_stage(opened: int, *, program: StageChoice | None = None, chosen: StageChoice | None = None) -> int:
+    """The stage to play: the program's pin (obeyed as written: the therapist decides), else the
+    patient's choice (never past the newest opened), else the newest opened."""
+    opened = max(1, min(int(opened), STAGE_COUNT))
+    if program is not None:
+        pin = check_stage_choice(program)
+        return opened if pin == NEWEST else int(pin)
+    if chosen is not None and chosen != NEWEST:
+        return max(1, min(int(chosen), opened))
+    return opened
