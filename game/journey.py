@@ -16,7 +16,19 @@ from typing import TYPE_CHECKING
 
 from game.records.records import local_day
 from game.therapy.goals import DailyGoal, PersonalBests, Streak, daily_goal, forgiving_streak, personal_bests
-from game.therapy.stages import STAGE_COUNT, ExercisePractice, NextStage, next_stage, stage_for
+from game.therapy.stages import (
+    NEWEST,
+    STAGE_COUNT,
+    ExercisePractice,
+    NextStage,
+    StageChoice,
+    check_stage_choice,
+    next_stage,
+    remembered_stage,
+    resolve_stage,
+    stage_for,
+    stage_setting_key,
+)
 
 if TYPE_CHECKING:
     from game.program import SessionPlan
@@ -56,6 +68,13 @@ class GameJourney:
     stage: int
     next: NextStage | None
     opened_today: bool = False  # today's practice opened this stage
+    playing: int = 0  # the stage a set is played at (0: not worked out, the newest)
+    choice: StageChoice | None = None  # the patient's choice (None: never chose: the newest)
+    pinned: bool = False  # the therapist's program pins the stage: the patient's choice waits
+
+    @property
+    def played(self) -> int:
+        return self.playing or self.stage
 
 
 @dataclass(frozen=True)
@@ -125,9 +144,74 @@ def load_journey(store: Store | sqlite3.Connection, patient_id: int, *, today: d
 
 
 def load_for(ctx: object, exercises: list[str]) -> Journey:
-    """The journey of the patient playing now (scripted play reads its own records)."""
+    """The journey of the patient playing now (scripted play reads its own records), with the
+    stage each game is played at: the program's pin, else the patient's choice, else the newest."""
+    from dataclasses import replace
+
     from game.records.provenance import records_patient
 
     store = ctx.store  # type: ignore[attr-defined]
-    return load_journey(store, records_patient(ctx), today=local_day(store.now()), exercises=exercises,
-                        plan=getattr(ctx, "plan", None))
+    j = load_journey(store, records_patient(ctx), today=local_day(store.now()), exercises=exercises,
+                     plan=getattr(ctx, "plan", None))
+    games = []
+    for g in j.games:
+        pin, choice = program_stage(ctx, g.exercise), chosen_stage(ctx, g.exercise)
+        games.append(replace(g, playing=resolve_stage(g.stage, program=pin, chosen=choice), choice=choice,
+                             pinned=pin is not None))
+    j.games = games
+    return j
+
+
+# ------------------------------------------------------------ the stage played
+def program_stage(ctx: object, exercise: str, link: object = None) -> StageChoice | None:
+    """The stage the therapist's program pins for this exercise (``stage:`` in the level file), if any."""
+    plans = [link.step.exercise] if link is not None else getattr(getattr(ctx, "plan", None), "exercises", ())  # type: ignore[attr-defined]
+    for plan in plans:
+        value = getattr(plan, "stage", None)
+        if plan.exercise == exercise and value is not None:
+            try:
+                return check_stage_choice(value)
+            except ValueError:
+                return None
+    return None
+
+
+def chosen_stage(ctx: object, exercise: str) -> StageChoice | None:
+    """The patient's chosen stage: this run's (scripted play), else the one their profile remembers."""
+    run = getattr(ctx, "stage_choices", {}).get(exercise)
+    if run is not None:
+        return run
+    try:
+        from game.profiles import Profiles
+
+        return remembered_stage(Profiles(ctx.store).get(ctx.patient_id).settings, exercise)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - an unreadable profile must not stop the exercise
+        return None
+
+
+def stage_to_play(ctx: object, exercise: str, link: object = None) -> int:
+    """The stage a set of ``exercise`` is drawn at now (drawing only: it never reaches the therapy)."""
+    from game.records.provenance import records_patient
+
+    return resolve_stage(stage_of(ctx.store, records_patient(ctx), exercise),  # type: ignore[attr-defined]
+                         program=program_stage(ctx, exercise, link), chosen=chosen_stage(ctx, exercise))
+
+
+def remember_stage(ctx: object, exercise: str, choice: StageChoice) -> None:
+    """The patient's choice of stage, kept in their profile (a ``profile_change`` event says so);
+    in scripted play (profiles held) it holds for this run only."""
+    choice = check_stage_choice(choice)
+    from game.profiles import ProfileError, Profiles, profiles_held
+
+    store = ctx.store  # type: ignore[attr-defined]
+    if profiles_held(store):
+        ctx.stage_choices[exercise] = choice  # type: ignore[attr-defined]
+        return
+    getattr(ctx, "stage_choices", {}).pop(exercise, None)
+    try:
+        profiles = Profiles(store, where="stage choice screen")
+        key = stage_setting_key(exercise)
+        if profiles.get(ctx.patient_id).settings.get(key, NEWEST) != choice:  # type: ignore[attr-defined]
+            profiles.update_settings(ctx.patient_id, **{key: choice})  # type: ignore[attr-defined]
+    except ProfileError:
+        ctx.stage_choices[exercise] = choice  # type: ignore[attr-defined]  # still holds for this run

@@ -5,6 +5,11 @@ Reached from the first screen and from the exercise menu (a squeeze on its butto
 shown for a few seconds after a session. Everything is read once when the screen opens
 (``game/journey.py``); drawing only lays it out. Nothing here is a penalty: a missed day is
 a plain stone on the path, a day short of the goal is progress towards it.
+
+Opened from the menus (not after a session), each game's row is a button too: the yellow
+frame walks from Back through the rows, and a squeeze on a row opens the choice of the
+place that game is played at (``game/scenes/stage_choice.py``). A row whose place the
+therapist's program pins says so and is passed over.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ import math
 from game.games import GAMES
 from game.i18n import _, ngettext
 from game.journey import Journey, load_for
-from game.scene import Pop, Transition
+from game.input import Act, Action
+from game.scene import Pop, Push, Transition
 from game.scenes.back_only import BackOnlyScene
+from hardware.sample import Sample
 from game.therapy.exercises import BY_ID, EXERCISES
 from game.therapy.stages import STAGE_COUNT
 from game.ui import Canvas, LRect, Theme
-from game.widgets import fit_size
+from game.widgets import Button, ChoiceSwitch, fit_size
 
 BRIEF_S = 8.0  # after a session the screen goes by itself after this long
 SETTLE_S = 1.5  # a squeeze closes it only after this long (not the release of the one that opened it)
@@ -28,6 +35,14 @@ STREAK = LRect(460, 100, 400, 150)
 BESTS = LRect(880, 100, 360, 150)
 MAP = LRect(40, 266, 1200, 120)
 GAMES_AREA = LRect(40, 400, 1200, 300)
+
+
+def game_row(k: int) -> LRect:
+    """The box of the ``k``-th game's row: two columns of four."""
+    area = GAMES_AREA
+    cols, rows = 2, 4
+    w, h = (area.w - 20) / cols, (area.h - 6 * (rows - 1)) / rows
+    return LRect(area.x + (k % cols) * (w + 20), area.y + (k // cols) * (h + 6), w, h)
 
 
 def draw_star(c: Canvas, center: tuple[float, float], r: float, color: tuple[int, int, int]) -> None:
@@ -49,20 +64,56 @@ class JourneyScene(BackOnlyScene):
         self.brief = brief
 
     def enter(self) -> None:
-        self.journey: Journey = load_for(self.ctx, [e.id for e in EXERCISES])
+        self.journey: Journey
+        self._read()
         self.setup_back()
+        if not self.brief:  # each game's row chooses its place (not in the few seconds after a session)
+            self.buttons.buttons += [
+                Button(f"stage:{g.exercise}", _(BY_ID[g.exercise].name) if g.exercise in BY_ID else g.exercise,
+                       game_row(k), enabled=not g.pinned) for k, g in enumerate(self.journey.games)]
+
+    def resume(self) -> None:
+        # Back from choosing a place: read the choice, and wait for the squeeze that chose to end.
+        self._read()
+        self.switch = ChoiceSwitch(self.ctx)
+        self.buttons.scanner.restart()
 
     def update(self, dt: float) -> Transition:
         super().update(dt)
         if self.brief and self.shown_for >= BRIEF_S:
             return Pop()
+        if not self.brief:
+            self.buttons.scan(dt, self.ctx, self.switch)
         return None
+
+    def _chose(self, chosen: str | None) -> Transition:
+        if chosen == "back":
+            return Pop()
+        if chosen and chosen.startswith("stage:"):
+            from game.scenes.game_choice import game_for
+            from game.scenes.stage_choice import StageChoiceScene
+
+            row = next(g for g in self.journey.games if g.exercise == chosen.removeprefix("stage:"))
+            return Push(StageChoiceScene(row, game_for(self.ctx, row.exercise)))  # the game played now
+        return None
+
+    def on_samples(self, samples: list[Sample]) -> Transition:
+        if self.brief:
+            return super().on_samples(samples)
+        if self.switch.feed(samples) and self.shown_for >= self.settle_s:
+            return self._chose(self.buttons.choose_focused())
+        return None
+
+    def handle(self, action: Action) -> Transition:
+        if action.kind in (Act.BACK, Act.PAUSE):
+            return Pop()
+        return self._chose(self.buttons.handle(action))
 
     # ---------------------------------------------------------------- draw
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()
         c.text(_("My journey"), (40, 55), size=52, bold=True, anchor="midleft")
-        self.buttons.draw(c, size=30)
+        self._back(c)
         j = self.journey
         self._goal(c, j)
         self._streak(c, j)
@@ -71,8 +122,8 @@ class JourneyScene(BackOnlyScene):
         self._games(c, j)
         new = [g for g in j.games if g.opened_today]
         if new:
-            game = GAMES.get(new[0].exercise)
-            place = _(game.look_for(new[0].stage).name) if game is not None else ""
+            game = self._game(new[0].exercise)
+            place = _(game.look_for(new[0].stage).name) if game is not None else ""  # type: ignore[attr-defined]
             if place:
                 line = _("New place opened today: {place}").format(place=place)
                 size = fit_size(c, line, 26, 660, bold=True)
@@ -82,6 +133,24 @@ class JourneyScene(BackOnlyScene):
                 c.text(line, (box.x + 56, box.y + 28), size=size, bold=True, color=Theme.FOCUS, anchor="midleft")
         if self.brief:
             c.text(_("Squeeze or press Space to go on"), (640, 708), size=20, color=Theme.TEXT_DIM)
+
+    def _back(self, c: Canvas) -> None:
+        b = self.buttons.buttons[0]
+        focused = self.buttons.focus == 0
+        c.rect(Theme.PANEL_HI if focused else Theme.PANEL, b.rect, radius=18)
+        if focused:
+            c.rect(Theme.FOCUS, b.rect.inflate(6), radius=22, width=6)
+        c.text(b.label, b.rect.center, size=fit_size(c, b.label, 30, b.rect.w - 24, bold=True), bold=True)
+        self._scan_bar(c, 0)
+
+    def _scan_bar(self, c: Canvas, i: int) -> None:
+        """The bar along the framed button's bottom edge that fills until the frame moves on."""
+        if i != self.buttons.focus or not self.buttons.scanning:
+            return
+        order = self.buttons._scannable()
+        r = self.buttons.buttons[i].rect
+        frac = self.buttons.scanner.fraction(first=bool(order) and i == order[0])
+        c.rect(Theme.FOCUS, LRect(r.x + 14, r.y + r.h - 7, (r.w - 28) * frac, 4), radius=2)
 
     def _panel(self, c: Canvas, r: LRect, title: str) -> None:
         c.rect(Theme.PANEL, r, radius=18)
@@ -160,25 +229,29 @@ class JourneyScene(BackOnlyScene):
         c.text(_("today"), (pts[-1][0], r.y + 22), size=20, color=Theme.TEXT_DIM)
 
     def _games(self, c: Canvas, j: Journey) -> None:
-        """Each game's places: the ones opened in their colours, the next one as an outline."""
-        area = GAMES_AREA
-        cols, rows = 2, 4
-        w, h = (area.w - 20) / cols, (area.h - 6 * (rows - 1)) / rows
+        """Each game's places: the ones opened in their colours, the next one as an outline; the
+        place its sets are played at has a mark under it (and its name under the game's)."""
+        rows = {b.id: i for i, b in enumerate(self.buttons.buttons)}
         for k, g in enumerate(j.games):
-            x = area.x + (k % cols) * (w + 20)
-            y = area.y + (k // cols) * (h + 6)
-            box = LRect(x, y, w, h)
-            c.rect(Theme.PANEL, box, radius=14)
+            box = game_row(k)
+            x, y, h = box.x, box.y, box.h
+            i = rows.get(f"stage:{g.exercise}")
+            focused = i is not None and i == self.buttons.focus
+            c.rect(Theme.PANEL_HI if focused else Theme.PANEL, box, radius=14)
+            if focused:
+                c.rect(Theme.FOCUS, box.inflate(5), radius=18, width=5)
             name = _(BY_ID[g.exercise].name) if g.exercise in BY_ID else g.exercise
-            game = GAMES.get(g.exercise)
-            look = game.look_for(g.stage) if game is not None else None
+            game = self._game(g.exercise)
+            look = game.look_for(g.played) if game is not None else None
             c.text(name, (x + 16, y + h / 2 - 12), size=fit_size(c, name, 22, 250, bold=True), bold=True, anchor="midleft")
             if look is not None and look.name:
                 place = _(look.name)
-                c.text(place, (x + 16, y + h / 2 + 14), size=fit_size(c, place, 18, 250), color=Theme.TEXT_DIM,
+                if g.pinned:
+                    place = _("{place}: set by your therapist").format(place=place)
+                c.text(place, (x + 16, y + h / 2 + 14), size=fit_size(c, place, 18, 270), color=Theme.TEXT_DIM,
                        anchor="midleft")
             for s in range(1, STAGE_COUNT + 1):
-                cx, cy = x + 310 + (s - 1) * 58, y + h / 2
+                cx, cy = x + 310 + (s - 1) * 58, y + h / 2 - 3
                 if s <= g.stage:
                     col = self._stage_color(game, s)
                     c.circle(col, (cx, cy), 20)
@@ -187,6 +260,22 @@ class JourneyScene(BackOnlyScene):
                         draw_star(c, (cx + 16, cy - 16), 11, Theme.FOCUS)
                 else:
                     c.circle(Theme.PANEL_HI, (cx, cy), 20, width=3)
+                if s == g.played:  # the place played: a mark under it
+                    c.polygon(Theme.TEXT, [(cx - 9, cy + 32), (cx + 9, cy + 32), (cx, cy + 23)])
+            if i is not None:
+                self._scan_bar(c, i)
+
+    def _game(self, exercise: str) -> object:
+        return self.game_classes.get(exercise)
+
+    def _read(self) -> None:
+        """The journey, and the game each exercise is played with (its places' names and colours)."""
+        from game.games import game_class
+        from game.scenes.game_choice import game_for
+
+        self.journey = load_for(self.ctx, [e.id for e in EXERCISES])
+        self.game_classes = {g.exercise: game_class(g.exercise, game_for(self.ctx, g.exercise))
+                             for g in self.journey.games if g.exercise in GAMES}
 
     @staticmethod
     def _stage_color(game: object, stage: int) -> tuple[int, int, int]:

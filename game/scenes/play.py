@@ -159,9 +159,10 @@ class PlayScene(Scene):
         self._demo_pending = self.set_number <= 1 and ctx.demos and self.exercise not in ctx.demos_seen
 
     def _stage_from_records(self) -> int:
-        from game.journey import stage_of
+        # The program's pinned stage, else the patient's chosen one, else the newest opened.
+        from game.journey import stage_to_play
 
-        return stage_of(self.ctx.store, records_patient(self.ctx), self.exercise)
+        return stage_to_play(self.ctx, self.exercise, self.link)
 
     # ------------------------------------------------------------- events
     def _stop(self, reason: str) -> None:
