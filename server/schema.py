@@ -54,6 +54,7 @@ therapists = Table(
     Column("password_hash", Text, nullable=False),
     Column("disabled", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("language", Text),  # the portal's language picked by the therapist (migration 0004); null: the browser's
 )
 
 therapist_sessions = Table(

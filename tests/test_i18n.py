@@ -39,11 +39,16 @@ def catalogue(lang: str):  # noqa: ANN201
 
 @cache
 def code_messages() -> frozenset:
-    """Every message the code marks (game/ and hardware/), as Babel extracts it."""
+    """Every message the code marks (game/, hardware/, and the clinic server's portal: its Python
+    and its Jinja2 templates), as Babel extracts it with packaging/babel.cfg."""
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with open(ROOT / "packaging" / "babel.cfg", encoding="utf-8") as fp:
+        method_map, options_map = parse_mapping_cfg(fp)
     found = set()
-    for top in ("game", "hardware"):
+    for top in ("game", "hardware", "server"):
         for _fn, _line, msg, _comments, context in extract_from_dir(
-                ROOT / top, method_map=[("**.py", "python")], keywords=KEYWORDS):
+                ROOT / top, method_map=method_map, options_map=options_map, keywords=KEYWORDS):
             found.add((context, msg))
     return frozenset(found)
 
@@ -57,6 +62,7 @@ def fields(text: str) -> set[str]:
 def test_the_code_marks_messages_and_the_check_sees_them():
     ids = {m for _c, m in code_messages()}
     assert "Keep going?" in ids and ("second", "seconds") in ids
+    assert "Needs attention" in ids and "Falling adherence" in ids  # the portal: a template, an N_() constant
     assert len(ids) > 500
 
 

@@ -18,7 +18,8 @@ from html import escape
 
 from markupsafe import Markup
 
-from game.i18n import _
+from game.i18n import _, ngettext
+from server.portal import language as lang
 
 # Okabe-Ito, darkened where needed to reach 3:1 on white.
 BLUE, GREEN, ORANGE, PURPLE, GREY, SKY = "#0072B2", "#007A5E", "#B84A00", "#A6477F", "#555555", "#1F78B4"
@@ -61,7 +62,13 @@ def _nice_step(span: float, ticks: int = 5) -> float:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:.1f}"
+    """A value as the request's language writes it (1,234 / 1.234; 2.5 / 2,5)."""
+    return lang.number(v, 0 if abs(v) >= 100 or float(v).is_integer() else 1)
+
+
+def _text_width(text: str, size: float = 13) -> float:
+    """About how wide a label is drawn: a CJK character is a full em, a Latin letter about half."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.58 for ch in text)
 
 
 def _marker(shape: str, x: float, y: float, color: str, tip: str) -> str:
@@ -110,8 +117,9 @@ def render(chart: Chart, days: Sequence[date]) -> Markup:
 
     parts = [head]
     summary = "; ".join(
-        f"{s.label}: {len(s.points)} " + _("days") + (
-            f", {_('latest')} {_fmt(s.points[-1][1])}{s.unit}" if s.points else "") for s in chart.series)
+        ngettext("{label}: {n} day", "{label}: {n} days", len(s.points)).format(label=s.label, n=len(s.points)) + (
+            _(", latest {value}").format(value=f"{_fmt(s.points[-1][1])}{s.unit}") if s.points else "")
+        for s in chart.series)
     parts.append(f'<desc id="{cid}-d">{escape(summary)}</desc>')
     parts.append(f'<text x="{LEFT}" y="18" font-size="14" fill="#222">{escape(chart.y_label)}</text>')
     # y grid and ticks
@@ -129,7 +137,7 @@ def render(chart: Chart, days: Sequence[date]) -> Markup:
             x = x_of(d)
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP + ph}" y2="{TOP + ph + 5}" stroke="#555" />')
             parts.append(f'<text x="{x:.1f}" y="{TOP + ph + 20}" font-size="13" text-anchor="middle" fill="#333">'
-                         f'{d.day} {escape(_(d.strftime("%b")))}</text>')
+                         f'{escape(lang.day_month(d))}</text>')
     parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{TOP + ph}" y2="{TOP + ph}" stroke="#555" />')
     bar_series = [s for s in chart.series if s.bars]
     bw = max(1.0, pw / n * 0.8 / max(1, len(bar_series)))
@@ -140,7 +148,7 @@ def render(chart: Chart, days: Sequence[date]) -> Markup:
                 x = x_of(d) - bw * len(bar_series) / 2 + k * bw
                 y = y_of(max(val, lo))
                 parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bw:.1f}" height="{TOP + ph - y:.1f}" '
-                             f'fill="{s.color}"><title>{escape(f"{d.isoformat()}: {s.label} {_fmt(val)}{s.unit}")}'
+                             f'fill="{s.color}"><title>{escape(f"{lang.day(d)}: {s.label} {_fmt(val)}{s.unit}")}'
                              f'</title></rect>')
             continue
         if len(pts) > 1:
@@ -150,7 +158,7 @@ def render(chart: Chart, days: Sequence[date]) -> Markup:
         if len(pts) <= 120:  # a year of points is a line; markers would be a smear
             for d, val in pts:
                 parts.append(_marker(s.marker, x_of(d), y_of(val), s.color,
-                                     f"{d.isoformat()}: {s.label} {_fmt(val)}{s.unit}"))
+                                     f"{lang.day(d)}: {s.label} {_fmt(val)}{s.unit}"))
     # legend, as text beside a sample of each mark
     lx = LEFT
     for s in chart.series:
@@ -160,6 +168,6 @@ def render(chart: Chart, days: Sequence[date]) -> Markup:
         else:
             parts.append(_marker(s.marker, lx + 6, ly - 4, s.color, s.label))
         parts.append(f'<text x="{lx + 16}" y="{ly}" font-size="13" fill="#222">{escape(s.label)}</text>')
-        lx += 28 + 7.5 * len(s.label)
+        lx += 28 + _text_width(s.label)
     parts.append("</svg>")
     return Markup("".join(parts))

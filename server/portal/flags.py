@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from statistics import median
 
 from game.i18n import _
+from server.portal import language as lang
 
 PAIN_RISE, PAIN_HIGH = 1.0, 7
 TIRED_RISE, TIRED_HIGH = 1.0, 8
@@ -65,9 +66,9 @@ def adherence_flag(reps_this_week: int, reps_week_before: int, prescribed_week: 
     if reps_this_week < prescribed_week / 2 and reps_this_week < reps_week_before:
         share = reps_this_week / prescribed_week
         return Flag("adherence", _("Falling adherence"),
-                    _("{n} repetitions in the last 7 days: {share:.0%} of the {p} prescribed, down from {m} "
-                      "the week before.").format(n=reps_this_week, share=share, p=prescribed_week,
-                                                 m=reps_week_before))
+                    _("{n} repetitions in the last 7 days: {share} of the {p} prescribed, down from {m} "
+                      "the week before.").format(n=lang.number(reps_this_week), share=lang.percent(share),
+                                                 p=lang.number(prescribed_week), m=lang.number(reps_week_before)))
     return None
 
 
@@ -80,13 +81,14 @@ def _rating_flag(key: str, title: str, days: Sequence[Rating], today: date, rise
         return None
     worst = max(recent, key=lambda r: (r.worst, r.day))
     if worst.worst >= high:
-        return Flag(key, title, _("Rated {v:g} of 10 on {day}.").format(v=worst.worst, day=worst.day.strftime("%d %b")))
+        return Flag(key, title, _("Rated {v} of 10 on {day}.").format(v=lang.number(worst.worst), day=lang.day_month(worst.day)))
     now = sum(r.total for r in recent) / sum(r.n for r in recent)
     if before:
         then = sum(r.total for r in before) / sum(r.n for r in before)
         if now - then >= rise:
-            return Flag(key, title, _("{now:.1f} of 10 on average in the last 7 days, {then:.1f} in the 3 weeks "
-                                      "before.").format(now=now, then=then))
+            return Flag(key, title, _("{now} of 10 on average in the last 7 days, {then} in the 3 weeks "
+                                      "before.").format(now=lang.number(now, 1, fixed=True),
+                                                           then=lang.number(then, 1, fixed=True)))
     return None
 
 
@@ -114,8 +116,9 @@ def strength_flag(points: Sequence[Strength]) -> Flag | None:
         return None
     unit = "kg" if kg else _("device units")
     return Flag("strength", _("Drop in strength"),
-                _("Strongest squeeze {now:.1f} {unit} (median of the last 3 calibrations), down from {then:.1f} "
-                  "{unit} ({share:.0%} less).").format(now=now, then=then, unit=unit, share=1 - now / then))
+                _("Strongest squeeze {now} {unit} (median of the last 3 calibrations), down from {then} "
+                  "{unit} ({share} less).").format(now=lang.number(now, 1, fixed=True), then=lang.number(then, 1, fixed=True), unit=unit,
+                                                   share=lang.percent(1 - now / then)))
 
 
 def all_flags(*, reps_this_week: int, reps_week_before: int, prescribed_week: int, ratings: Sequence[Rating],

@@ -24,11 +24,16 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from sqlalchemy import select, update
+from starlette.concurrency import run_in_threadpool
 
-from game.i18n import _, ngettext
+from game import i18n
+from game.i18n import N_, _, ngettext
 from server import admin, auth
 from server.portal import charts, data, program_form
+from server.portal import language as lang
 from server.portal.program_form import FormData
+from server.schema import therapist_sessions, therapists
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "/portal"
@@ -38,7 +43,11 @@ WINDOWS = (28, 90, 365)  # days a progress page can show
 
 env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                   trim_blocks=True, lstrip_blocks=True)
-env.globals.update(_=_, ngettext=ngettext, PREFIX=PREFIX)
+env.globals.update(_=_, ngettext=ngettext, PREFIX=PREFIX, languages=lang.languages, html_lang=lang.html_lang,
+                   current_language=i18n.current_language)
+env.filters.update(day=lang.day, when=lang.when, day_month=lang.day_month, number=lang.number)
+# auth.LOGIN_REFUSED, marked here for the catalogue (the same words; shown translated below)
+_LOGIN_REFUSED = N_("The username or password is not right. Check them and try again.")
 
 
 class LoginNeeded(Exception):
@@ -57,16 +66,20 @@ class PortalRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except LoginNeeded:
-                return _login_page(request, status=401,
-                                   message=_("Please log in. Your session has ended or you are not logged in."))
-            except StaleForm:
-                return _render(request, "message.html", status=403, title=_("Nothing was changed"),
-                               message=_("This form was out of date. Go back, reload the page and try again."))
-            except _NotFound as e:  # a patient (or page) not in this therapist's clinic
-                return _not_found(request, str(e))
+            account = await run_in_threadpool(_account_language, request) if _session_token(request) else None
+            code = lang.choose(account, request.cookies.get(lang.COOKIE), request.headers.get("accept-language"))
+            # This request's language only (a context variable: the handler's thread sees it too).
+            with i18n.language_for(code):
+                try:
+                    return await handler(request)
+                except LoginNeeded:
+                    return _login_page(request, status=401,
+                                       message=_("Please log in. Your session has ended or you are not logged in."))
+                except StaleForm:
+                    return _render(request, "message.html", status=403, title=_("Nothing was changed"),
+                                   message=_("This form was out of date. Go back, reload the page and try again."))
+                except _NotFound as e:  # a patient (or page) not in this therapist's clinic
+                    return _not_found(request, str(e))
 
         return route
 
@@ -91,6 +104,19 @@ def _therapist(request: Request) -> auth.Therapist:
     auth.set_actor(request, f"therapist:{t.id}")
     request.state.therapist = t
     return t
+
+
+def _account_language(request: Request) -> str | None:
+    """The language the session's therapist picked (None: none picked, or no live session)."""
+    with _engine(request).connect() as conn:
+        return conn.execute(select(therapists.c.language).join(
+            therapist_sessions, therapist_sessions.c.therapist_id == therapists.c.id).where(
+            therapist_sessions.c.token_hash == auth.token_hash(_session_token(request) or ""))).scalar()
+
+
+def _set_language_cookie(request: Request, resp: Response, code: str) -> None:
+    resp.set_cookie(lang.COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="strict", path=PREFIX,
+                    secure=bool(getattr(request.app.state, "secure_cookies", False)))
 
 
 def _csrf_for(token: str | None) -> str:
@@ -174,6 +200,10 @@ async def login(request: Request) -> Response:
     nxt = str(form.get("next", ""))
     resp = _see(nxt if nxt.startswith(PREFIX + "/") else f"{PREFIX}/patients")
     auth.set_session_cookie(resp, token, secure=bool(getattr(request.app.state, "secure_cookies", False)))
+    with _engine(request).connect() as conn:
+        picked = conn.execute(select(therapists.c.language).where(therapists.c.id == therapist.id)).scalar()
+    if lang.valid(picked):  # this browser speaks the account's language, on the login page too
+        _set_language_cookie(request, resp, picked)
     resp.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
     return resp
 
@@ -186,6 +216,23 @@ async def logout(request: Request) -> Response:
         auth.logout(conn, _session_token(request))
     resp = _see(f"{PREFIX}/login")
     auth.clear_session_cookie(resp)
+    return resp
+
+
+@router.post("/language")
+async def choose_language(request: Request) -> Response:
+    """The header's picker: the therapist's language, kept on their account (and in this
+    browser's cookie, for the login page)."""
+    t = _therapist(request)
+    form = await _form(request)
+    code = lang.valid(str(form.get("language", "")))
+    nxt = str(form.get("next", ""))
+    resp = _see(nxt if nxt.startswith(PREFIX + "/") else f"{PREFIX}/patients")
+    if code is None:
+        return resp
+    with _engine(request).begin() as conn:
+        conn.execute(update(therapists).where(therapists.c.id == t.id).values(language=code))
+    _set_language_cookie(request, resp, code)
     return resp
 
 
@@ -202,17 +249,21 @@ def patients_page(request: Request, archived: int = 0) -> Response:
     t = _therapist(request)
     with _engine(request).begin() as conn:
         rows = data.patients_overview(conn, t.clinic_id, archived=bool(archived))
-    return _render(request, "patients.html", rows=rows, archived=bool(archived), flag_help=_FLAG_HELP)
+    return _render(request, "patients.html", rows=rows, archived=bool(archived), flag_help=_flag_help())
 
 
-_FLAG_HELP = (
-    (_("Falling adherence"), _("Fewer than half the prescribed repetitions in the last 7 days, and fewer than the "
+def _flag_help() -> list[tuple[str, str]]:
+    return [(_(title), _(text)) for title, text in _FLAG_HELP]
+
+
+_FLAG_HELP = (  # marked here, translated per request by _flag_help()
+    (N_("Falling adherence"), N_("Fewer than half the prescribed repetitions in the last 7 days, and fewer than the "
                                "week before. The prescription is the program's repetitions every day.")),
-    (_("Rising pain"), _("Pain in the last 7 days is 1 point or more above the 3 weeks before (0 to 10), or any "
+    (N_("Rising pain"), N_("Pain in the last 7 days is 1 point or more above the 3 weeks before (0 to 10), or any "
                          "rating of 7 or more.")),
-    (_("Rising tiredness"), _("Tiredness in the last 7 days is 1 point or more above the 3 weeks before, or any "
+    (N_("Rising tiredness"), N_("Tiredness in the last 7 days is 1 point or more above the 3 weeks before, or any "
                               "rating of 8 or more.")),
-    (_("Drop in strength"), _("The strongest squeeze (median of the last 3 calibrations) is 15% or more below the 3 "
+    (N_("Drop in strength"), N_("The strongest squeeze (median of the last 3 calibrations) is at least 15% below the 3 "
                               "before; 5 kg or more for a ball calibrated in kg.")),
 )
 
@@ -226,7 +277,7 @@ async def create_patient(request: Request) -> Response:
     if not name:
         with _engine(request).begin() as conn:
             rows = data.patients_overview(conn, t.clinic_id)
-        return _render(request, "patients.html", status=422, rows=rows, archived=False, flag_help=_FLAG_HELP,
+        return _render(request, "patients.html", status=422, rows=rows, archived=False, flag_help=_flag_help(),
                        new_error=_("Write the patient's name (or a short name you will recognise)."))
     with _engine(request).begin() as conn:
         try:
@@ -469,7 +520,7 @@ def _progress_charts(day_rows: list[data.DayRow], rated: list, strong: list, win
                                "circle")], chart_id=f"{cid}-roll"), window))
         else:
             cs.append(charts.render(charts.Chart(
-                _("Target and peak (% of the strongest squeeze, device-derived)"), "% MVC",
+                _("Target and peak (percent of the strongest squeeze, device-derived)"), "% MVC",
                 [charts.Series(_("target"), [(r.day, r.target) for r in rows if r.target is not None], charts.ORANGE,
                                "square", dashed=True, unit="%"),
                  charts.Series(_("peak reached"), [(r.day, r.peak_pct) for r in rows if r.peak_pct is not None],

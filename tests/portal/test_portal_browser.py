@@ -229,7 +229,7 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
 
     # Revoke the computer: its token stops working.
     page.get_by_role("navigation").get_by_role("link", name="Devices").click()
-    page.get_by_role("button", name="End access for Ann's laptop").click()
+    page.get_by_role("button", name="End access (Ann's laptop)").click()
     assert "Access ended" in page.locator("table").inner_text()
     check("devices")
     token = json.loads((pc / "clinic_server.json").read_text())["token"]

@@ -164,7 +164,7 @@ def test_charts_are_svg_with_real_text_and_no_pictures():
     assert "repetitions" in texts and "reps" in texts and "success" in texts
     assert {"0", "20", "40", "60"} <= set(texts)  # y ticks
     assert f"{days[0].day} Nov" in texts
-    assert f"<title>{days[10].isoformat()}: reps 55</title>" in svg
+    assert f"<title>{days[10].day} Nov 2026: reps 55</title>" in svg
     assert 'aria-labelledby="c1-t c1-d"' in svg
     empty = str(charts.render(charts.Chart("Pain", "0-10", [charts.Series("pain", [])], chart_id="c2"), days))
     assert "No data in these days." in re.findall(r"<text[^>]*>([^<]+)</text>", empty)
