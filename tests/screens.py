@@ -453,6 +453,10 @@ SCREENS: dict[str, Callable[[Path, tuple[int, int]], App]] = {
 from tests.variant_screens import VARIANT_SCREENS  # noqa: E402
 
 SCREENS.update(VARIANT_SCREENS)
+# The choice of a game's place (stage), for each hand (issue 17).
+from tests.stage_screens import STAGE_SCREENS  # noqa: E402
+
+SCREENS.update(STAGE_SCREENS)
 # The main screens, shot for docs/screenshots at both window sizes.
 MAIN_SCREENS = ("title", "settings", "confirm_hand", "patient_picker", "calibrate_squeeze", "rating",
                 "rating_confirm", "play_power_grip",

@@ -23,7 +23,8 @@ LANGUAGES = ("es", "de", "zh_Hans")
 CHECKED = ("title", "settings", "confirm_hand", "rating", "rating_confirm", "results", "session_summary", "rest",
            "rest_changes", "pause", "stop", "disconnected", "menu", "patient_profile", "level_picker",
            "calibrate_intro", "calibrate_squeeze", "calibrate_result", "staff_menu", "kiosk_start",
-           "play_power_grip", "play_table_roll", "play_finger_squeeze", "demo_pinch", "progress")
+           "play_power_grip", "play_table_roll", "play_finger_squeeze", "demo_pinch", "progress",
+           "stage_choice")
 SLACK = 2.0  # logical units: anti-aliasing and rounding
 
 

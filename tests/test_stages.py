@@ -190,6 +190,41 @@ def test_the_stage_never_changes_the_target_hold_pace_or_reps(exercise):
     assert any(not r.success for r in first.reps) and any(r.success for r in first.reps)
 
 
+def test_a_chosen_or_pinned_earlier_stage_never_changes_the_target_hold_pace_or_reps(tmp_path):
+    """The set the real play scene builds at the newest place (3), at the patient's chosen place
+    (2) and at the program's pinned place (1): the same therapy, the same reps counted."""
+    from game.profiles import Profiles
+    from game.program import ExercisePlan, SessionPlan
+    from tests.test_stage_choice import practise
+
+    trace, n = trace_for("pinch")
+    games = []
+    for case, settings, pin in (("newest", {}, None), ("chosen", {"stage_pinch": 2}, None),
+                                ("pinned", {"stage_pinch": 2}, 1)):
+        store = Store.in_dir(tmp_path / case)
+        pid = Profiles(store).create("Ann", settings=settings).id
+        Profiles(store).select(pid)
+        practise(store, pid, "pinch", 130)
+        clock = ManualClock()
+        app = App(AppOptions(headless=True, data_dir=tmp_path / case, window_size=(320, 180), sound=False,
+                             play=PlaySettings(reps_per_set=n)),
+                  clock=clock, source=ScriptedSource(clock, trace, name="Script"), calibration=CAL, store=store)
+        if pin is not None:
+            app.ctx.plan = SessionPlan(exercises=(ExercisePlan("pinch", stage=pin),))
+        app.apply(Push(PlayScene("pinch")))
+        g = app.top.game
+        app.shutdown()
+        i, t = 0, 0.0
+        while t < float(trace[-1, 0]) and not g.finished:
+            t += STEP
+            i = feed_step(g, trace, i, t)
+        games.append(g)
+    assert [g.stage_number for g in games] == [3, 2, 1]
+    assert _therapy(games[0]) == _therapy(games[1]) == _therapy(games[2])
+    records = [[r.as_record() for r in g.reps] for g in games]
+    assert records[0] == records[1] == records[2] and len(records[0]) == n
+
+
 @pytest.mark.parametrize("exercise", ALL_GAMES)
 def test_a_failed_rep_never_brings_a_reward(exercise):
     g = _play(exercise, 3)
