@@ -81,7 +81,7 @@ def _rating_flag(key: str, title: str, days: Sequence[Rating], today: date, rise
         return None
     worst = max(recent, key=lambda r: (r.worst, r.day))
     if worst.worst >= high:
-        return Flag(key, title, _("Rated {v} of 10 on {day}.").format(v=lang.number(worst.worst), day=lang.day_month(worst.day)))
+        return Flag(key, title, _("Rated {v} of 10 on {day}.").format(v=lang.number(worst.worst), day=lang.day(worst.day)))
     now = sum(r.total for r in recent) / sum(r.n for r in recent)
     if before:
         then = sum(r.total for r in before) / sum(r.n for r in before)

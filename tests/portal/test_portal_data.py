@@ -71,7 +71,7 @@ def test_totals_last_played_and_flags_from_stored_records(engine):
     assert bea.last_played == noon + timedelta(seconds=5)
     assert {f.key for f in bea.flags} == {"adherence", "pain", "strength"}
     pain = next(f for f in bea.flags if f.key == "pain")
-    assert pain.why == f"Rated 8 of 10 on {today.day} {today.strftime('%b')}."  # the re-rating, not the session's 2
+    assert pain.why == f"Rated 8 of 10 on {today.day} {today.strftime('%b %Y')}."  # the re-rating, not the session's 2
     assert rows["Cal Calm"].flags == [] and rows["Cal Calm"].last_played is None
     assert sum(d.reps for d in days) == 106 and days[-1].reps == 6 and days[-1].successes == 6
     first = days[0]

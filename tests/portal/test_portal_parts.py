@@ -137,7 +137,7 @@ def test_pain_and_tiredness_rising_or_high():
         [flags.Rating(TODAY - timedelta(days=1), "pain", 7, 2, 4)]  # sums of two ratings a day: 2.0, then 3.5
     assert "3.5 of 10 on average in the last 7 days, 2.0 in the 3 weeks before" in flags.pain_flag(two_a_day, TODAY).why
     high = _ratings([(2, 7, 1)])
-    assert flags.pain_flag(high, TODAY).why == "Rated 7 of 10 on 27 Nov."
+    assert flags.pain_flag(high, TODAY).why == "Rated 7 of 10 on 27 Nov 2026."
     assert flags.tiredness_flag(high, TODAY) is None
 
 
