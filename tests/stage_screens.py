@@ -18,7 +18,7 @@ EXERCISE = "thumb_roll"
 
 
 def stage_choice_app(tmp: Path, size: tuple[int, int], hand: str = "right", *, exercise: str = EXERCISE,
-                     settings: dict | None = None, journey: bool = False) -> App:
+                     settings: dict | None = None, journey: bool = False, plan: object = None) -> App:
     """The place chooser for ``exercise`` (or, ``journey``: the journey screen opened from the menus)."""
     import time
 
@@ -34,6 +34,8 @@ def stage_choice_app(tmp: Path, size: tuple[int, int], hand: str = "right", *, e
     now = wall[0]
     practice_history(app.store, app.ctx.patient_id, wall)
     wall[0] = now
+    if plan is not None:
+        app.ctx.plan = plan  # the therapist's program (a pinned stage)
     if journey:
         app.apply(Push(JourneyScene()))
     else:

@@ -1,11 +1,12 @@
 """Shoot every stage of every game, for the right and the left hand, into stages/.
 
-    python docs/screenshots/make_stage_screenshots.py [exercise ...]
+    python docs/screenshots/make_stage_screenshots.py [exercise ... | choice]
 
 Each game plays its scripted set (``tests/left_hand_scripts.py``: good reps and near
 misses) through the real play scene with a scripted ball, headless, at 1280x720, and is
 shot about three quarters of the way through, so the marks, the pot or the bucket show
-the reps made. The journey screen (after three weeks of practice) is shot there too.
+the reps made. The journey screen (after three weeks of practice) is shot there too, and the
+chooser of a game's place (right hand, left hand, German; ``choice`` shoots only those).
 """
 
 from __future__ import annotations
@@ -55,11 +56,37 @@ def shoot(exercise: str, stage: int, hand: str, out: Path) -> None:
         app.shutdown()
 
 
+def shoot_choice() -> None:
+    """The chooser of a game's place: power grip (all five open, place 3 chosen) for each hand and
+    in German; thumb roll (place 2 chosen of 3 open); the journey's rows that open it."""
+    from tests.stage_screens import stage_choice_app
+
+    def grip(hand: str, **settings: object):  # noqa: ANN202
+        return lambda tmp, size: stage_choice_app(tmp, size, hand, exercise="power_grip",
+                                                  settings={"stage_power_grip": 3, **settings})
+
+    shoot_screen(grip("right"), SIZE, OUT / "choice_right.png")
+    shoot_screen(grip("left"), SIZE, OUT / "choice_left.png")
+    shoot_screen(grip("right", language="de"), SIZE, OUT / "choice_right_de.png")
+    shoot_screen(stage_choice_app, SIZE, OUT / "choice_some_not_open.png")
+    def journey(tmp, size):  # noqa: ANN001, ANN202 - the thumb roll row framed; pinch pinned by the program
+        from game.program import ExercisePlan, SessionPlan
+
+        app = stage_choice_app(tmp, size, journey=True, plan=SessionPlan(exercises=(ExercisePlan("pinch", stage=1),)))
+        app.top.buttons.focus = [b.id for b in app.top.buttons.buttons].index("stage:thumb_roll")
+        return app
+
+    shoot_screen(journey, SIZE, OUT / "journey_rows.png")
+
+
 def main(names: list[str]) -> int:
     from game.games import GAMES
     from game.therapy.stages import STAGE_COUNT
 
     OUT.mkdir(exist_ok=True)
+    if names == ["choice"]:  # the chooser only
+        shoot_choice()
+        return 0
     for exercise in names or list(GAMES):
         for stage in range(1, STAGE_COUNT + 1):
             for hand in ("right", "left"):
@@ -71,6 +98,7 @@ def main(names: list[str]) -> int:
 
         for name in ("journey",):
             shoot_screen(SCREENS[name], SIZE, OUT / f"{name}.png")
+        shoot_choice()
     return 0
 
 

@@ -26,7 +26,7 @@ from hardware.sample import Sample
 from game.therapy.exercises import BY_ID, EXERCISES
 from game.therapy.stages import STAGE_COUNT
 from game.ui import Canvas, LRect, Theme
-from game.widgets import Button, ChoiceSwitch, fit_size
+from game.widgets import Button, ChoiceSwitch, draw_choose_hint, fit_size
 
 BRIEF_S = 8.0  # after a session the screen goes by itself after this long
 SETTLE_S = 1.5  # a squeeze closes it only after this long (not the release of the one that opened it)
@@ -133,6 +133,8 @@ class JourneyScene(BackOnlyScene):
                 c.text(line, (box.x + 56, box.y + 28), size=size, bold=True, color=Theme.FOCUS, anchor="midleft")
         if self.brief:
             c.text(_("Squeeze or press Space to go on"), (640, 708), size=20, color=Theme.TEXT_DIM)
+        else:  # how to open a game's row (or go back)
+            draw_choose_hint(c, self.buttons.scanning, (640, 709), size=19)
 
     def _back(self, c: Canvas) -> None:
         b = self.buttons.buttons[0]
@@ -237,7 +239,7 @@ class JourneyScene(BackOnlyScene):
             x, y, h = box.x, box.y, box.h
             i = rows.get(f"stage:{g.exercise}")
             focused = i is not None and i == self.buttons.focus
-            c.rect(Theme.PANEL_HI if focused else Theme.PANEL, box, radius=14)
+            c.rect(Theme.PANEL, box, radius=14)  # the places not open yet are outlines in PANEL_HI
             if focused:
                 c.rect(Theme.FOCUS, box.inflate(5), radius=18, width=5)
             name = _(BY_ID[g.exercise].name) if g.exercise in BY_ID else g.exercise
