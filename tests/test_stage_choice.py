@@ -23,9 +23,8 @@ import pygame
 import pytest
 
 from game.app import App, AppOptions
-from game.journey import load_for, stage_to_play
+from game.journey import stage_to_play
 from game.levels import parse_level_text
-from game.loop import STEP
 from game.profiles import ProfileError, Profiles
 from game.program import ExercisePlan, SessionPlan
 from game.records.storage import RepRow, Store
@@ -50,7 +49,7 @@ def practise(store: Store, patient_id: int, exercise: str, reps: int) -> None:
     store.flush()
 
 
-def row(app: App, exercise: str):  # noqa: ANN201 - a GameJourney
+def row(app: App, exercise: str):
     return next(g for g in app.top.journey.games if g.exercise == exercise)
 
 
@@ -257,7 +256,7 @@ def test_the_journey_draws_its_rows_and_the_frame_without_changing_anything(tmp_
     app.shutdown()
 
 
-def pygame_action(name: str):  # noqa: ANN201 - an Action
+def pygame_action(name: str):
     from game.input import Act, Action
 
     return Action(getattr(Act, name))

@@ -61,7 +61,7 @@ def shoot_choice() -> None:
     in German; thumb roll (place 2 chosen of 3 open); the journey's rows that open it."""
     from tests.stage_screens import stage_choice_app
 
-    def grip(hand: str, **settings: object):  # noqa: ANN202
+    def grip(hand: str, **settings: object):
         return lambda tmp, size: stage_choice_app(tmp, size, hand, exercise="power_grip",
                                                   settings={"stage_power_grip": 3, **settings})
 
@@ -69,7 +69,7 @@ def shoot_choice() -> None:
     shoot_screen(grip("left"), SIZE, OUT / "choice_left.png")
     shoot_screen(grip("right", language="de"), SIZE, OUT / "choice_right_de.png")
     shoot_screen(stage_choice_app, SIZE, OUT / "choice_some_not_open.png")
-    def journey(tmp, size):  # noqa: ANN001, ANN202 - the thumb roll row framed; pinch pinned by the program
+    def journey(tmp, size):  # the thumb roll row framed; pinch pinned by the program
         from game.program import ExercisePlan, SessionPlan
 
         app = stage_choice_app(tmp, size, journey=True, plan=SessionPlan(exercises=(ExercisePlan("pinch", stage=1),)))

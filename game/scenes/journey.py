@@ -18,15 +18,15 @@ import math
 
 from game.games import GAMES
 from game.i18n import _, ngettext
-from game.journey import Journey, load_for
 from game.input import Act, Action
+from game.journey import Journey, load_for
 from game.scene import Pop, Push, Transition
 from game.scenes.back_only import BackOnlyScene
-from hardware.sample import Sample
 from game.therapy.exercises import BY_ID, EXERCISES
 from game.therapy.stages import STAGE_COUNT
 from game.ui import Canvas, LRect, Theme
 from game.widgets import Button, ChoiceSwitch, draw_choose_hint, fit_size
+from hardware.sample import Sample
 
 BRIEF_S = 8.0  # after a session the screen goes by itself after this long
 SETTLE_S = 1.5  # a squeeze closes it only after this long (not the release of the one that opened it)

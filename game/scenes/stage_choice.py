@@ -114,7 +114,7 @@ class StageChoiceScene(Scene):
     # ------------------------------------------------------------- draw
     def _picture(self, c: Canvas, stage: int, area: LRect) -> None:
         game, hand, cal = self.game, self.hand, self.ctx.calibration
-        paint: Callable[[Canvas], None] = lambda sub: paint_place(sub, game, stage, hand, area, cal)  # noqa: E731
+        paint: Callable[[Canvas], None] = lambda sub: paint_place(sub, game, stage, hand, area, cal)
         c.sprite(("place", game.__name__, stage, hand == "left", area.x, area.y), area, paint)
         c.rect(Theme.DARK_TEXT, area, width=3)
 
