@@ -18,5 +18,10 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
 
     from server.portal.views import PREFIX, router
 
+    from game.resources import fonts_dir
+
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="portal-static")
+    # The game's fonts as web fonts: Atkinson Hyperlegible, and the Noto Sans CJK subset so a
+    # Chinese page has its glyphs on a computer without a CJK font (portal.css, @font-face).
+    app.mount(f"{PREFIX}/fonts", StaticFiles(directory=fonts_dir()), name="portal-fonts")

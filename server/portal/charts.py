@@ -136,7 +136,9 @@ def render(chart: Chart, days: Sequence[date]) -> Markup:
         if i % every == 0 or i == n - 1:
             x = x_of(d)
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP + ph}" y2="{TOP + ph + 5}" stroke="#555" />')
-            parts.append(f'<text x="{x:.1f}" y="{TOP + ph + 20}" font-size="13" text-anchor="middle" fill="#333">'
+            # the last date ends at its tick, so a long one (11月30日) stays inside the chart
+            anchor, tx = ("end", min(x + 8, W - 2)) if i == n - 1 and n > 1 else ("middle", x)
+            parts.append(f'<text x="{tx:.1f}" y="{TOP + ph + 20}" font-size="13" text-anchor="{anchor}" fill="#333">'
                          f'{escape(lang.day_month(d))}</text>')
     parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{TOP + ph}" y2="{TOP + ph}" stroke="#555" />')
     bar_series = [s for s in chart.series if s.bars]

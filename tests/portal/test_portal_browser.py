@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,7 @@ class Check:
         if tablet:
             page.screenshot(path=str(self.shots / f"{name}_tablet.png"), full_page=True)
         page.set_viewport_size({"width": 1280, "height": 900})
+        page.evaluate("() => document.fonts.ready.then(() => true)")  # the web fonts drawn, not swapped in later
         page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
         self.seen.append(page.url)
 
@@ -203,7 +205,8 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
     assert "4 repetitions in these days." in page.locator("main").inner_text()
     power = page.locator("section", has=page.get_by_role("heading", name="Power grip"))
     assert power.locator("svg.chart text").count() > 5  # real text in the charts
-    today = page.evaluate("() => new Date().toISOString().slice(0, 10)")
+    day = datetime.now(timezone.utc).date()  # the server's day (UTC), written as British English writes it
+    today = f"{day.day} {day.strftime('%b')} {day.year}"
     assert power.locator(f"svg.chart rect title:text-matches('^{today}: repetitions 4')").count() == 1
     session_row = page.locator("table.sessions tbody tr")
     assert session_row.count() == 1
@@ -234,6 +237,28 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
     check("devices")
     token = json.loads((pc / "clinic_server.json").read_text())["token"]
     assert httpx.get(base + API + "/sync/changes", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+    # The portal in each language, picked in the header: axe-core, the tablet width and a
+    # screenshot of the patients and progress pages in each. Chinese is drawn with the portal's
+    # own CJK web font (the game's subset; a plain Debian chromium has no CJK font of its own).
+    for code, heading, progress in (("es", "Pacientes", "Progreso de Ann Example"),
+                                    ("de", "Patienten", "Fortschritt von Ann Example"),
+                                    ("zh_Hans", "患者", "Ann Example的进展")):
+        page.goto(base + "/portal/patients")
+        page.select_option("#language", code)
+        page.locator("form.language button").click()
+        page.get_by_role("heading", name=heading, exact=True).wait_for()
+        assert page.evaluate("() => document.documentElement.lang") == code.replace("_", "-")
+        check(f"patients_{code}")
+        page.get_by_role("link", name="Ann Example", exact=True).click()
+        page.get_by_role("heading", name=progress, exact=True).wait_for()
+        check(f"progress_{code}")
+    cjk = page.evaluate("() => [...document.fonts].filter(f => f.family.includes('Squeeze Quest CJK') "
+                        "&& f.status === 'loaded').length")
+    assert cjk >= 1 and page.evaluate("() => document.fonts.check('16px \"Squeeze Quest CJK\"', '患者的进展')")
+    page.select_option("#language", "en")
+    page.locator("form.language button").click()
+    page.get_by_role("heading", name="Progress of Ann Example", exact=True).wait_for()
 
     # Log out: every page is refused.
     page.get_by_role("button", name="Log out").click()
