@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,10 @@ TABLES = {"session": "sessions", "rep": "reps", "set": "sets", "calibration": "c
           "roll_calibration": "roll_calibrations", "event": "events", "difficulty_change": "difficulty_changes",
           "provenance": "provenance"}
 RATINGS = ("pain_before", "pain_after", "fatigue_before", "fatigue_after")
+# One report drawn at a time: matplotlib's fonts and settings are process-wide, and two reports
+# in different languages at once (Chinese needs its own font) must not mix them. The words
+# themselves are already per request (game.i18n.language_for).
+_REPORT_LOCK = threading.Lock()
 
 
 class ExportUnavailable(RuntimeError):
@@ -128,7 +133,8 @@ def make(patient: Any, rows: list[Any], what: str) -> tuple[bytes, str]:
 
             out = Path(tmp) / "report.pdf"
             try:
-                build_report(store, pid, out)
+                with _REPORT_LOCK:  # in the language of this request (the therapist's)
+                    build_report(store, pid, out)
             except ImportError as e:
                 raise ExportUnavailable(_("The report needs the server's reports extra: "
                                           "pip install 'squeeze-quest[reports]'.")) from e

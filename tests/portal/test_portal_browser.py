@@ -253,6 +253,14 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
         page.get_by_role("link", name="Ann Example", exact=True).click()
         page.get_by_role("heading", name=progress, exact=True).wait_for()
         check(f"progress_{code}")
+    # The report is written in the therapist's language too (its title, and the Chinese font).
+    from matplotlib.backends.backend_pdf import pdfRepr
+
+    from game.i18n import translations
+
+    pdf = page.request.get(base + f"/portal/patients/{patient_uid}/download/report.pdf").body()
+    assert pdfRepr(translations("zh_Hans").gettext("Squeeze Quest hand exercise report")) in pdf
+    assert b"NotoSansCJK" in pdf
     cjk = page.evaluate("() => [...document.fonts].filter(f => f.family.includes('Squeeze Quest CJK') "
                         "&& f.status === 'loaded').length")
     assert cjk >= 1 and page.evaluate("() => document.fonts.check('16px \"Squeeze Quest CJK\"', '患者的进展')")
