@@ -438,22 +438,28 @@ class App:
     _last_present: tuple | None = None
 
     def present(self, *, full: bool = False) -> None:
-        """Send the frame to the window: only the rectangles drawn this frame and the last when
-        both frames lie on the same full-window layer (a stage's scenery, a cleared screen), else
-        all of it. The copy to the window is the frame's biggest cost in software (no GPU, a VM,
-        Xvfb); a whole frame still goes every 2 s, after the window is uncovered or resized, and
-        always with SQUEEZE_QUEST_FULL_FLIP=1."""
-        from game.ui import FULL_PRESENT_EVERY, damage_rects
+        """Send the frame to the window: when this frame and the last lie on the same full-window
+        layer (a stage's scenery, a cleared screen), only where their drawing calls differ
+        (game/present.py), plus one strip of the window that takes turns, so every row is sent
+        again within 2 s; else all of it. The copy to the window is the frame's biggest cost in
+        software (no GPU, a VM, Xvfb). A whole frame goes when the changes cover most of it,
+        after the window is uncovered or resized, and always with SQUEEZE_QUEST_FULL_FLIP=1."""
+        from game.present import changed_rects, merge_rects, refresh_strip
 
         layer, ops = self.canvas.damage()
         last, self._last_present = self._last_present, (layer, ops)
         full = (full or layer is None or ops is None or last is None or last[0] != layer
-                or self.router.needs_full_present or self.frames % FULL_PRESENT_EVERY == 0
-                or os.environ.get("SQUEEZE_QUEST_FULL_FLIP") == "1")
+                or self.router.needs_full_present or os.environ.get("SQUEEZE_QUEST_FULL_FLIP") == "1")
         self.router.needs_full_present = False
         if not full:
-            rects = damage_rects(ops + last[1], self.canvas.surface.get_rect())
+            bounds = self.canvas.surface.get_rect()
+            try:
+                changed = changed_rects(last[1], ops)
+            except TypeError:  # a colour that cannot be a key (a pygame.Color): every call counts
+                changed = [r for r, _key in ops + last[1]]
+            rects = merge_rects(changed, bounds)
             if rects is not None:
+                rects.append(refresh_strip(self.frames, bounds))
                 self.pg.display.update(rects)
                 return
         self.pg.display.flip()

@@ -7,10 +7,11 @@ aspect), so text stays crisp at 1920x1080 instead of being a blurred upscale.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pygame
@@ -96,8 +97,9 @@ class Canvas:
         self._shapes_seen: set[tuple] = set()
         self._widths: dict[tuple, int] = {}  # text_width: pixel widths of measured strings
         self._slots: dict[str, tuple] = {}  # Canvas.sprite(slot=...): the one current entry of each
-        self._ops: list[pygame.Rect] | None = None  # track_damage: rectangles drawn this frame
+        self._ops: list[tuple] | None = None  # track_damage: (rectangle, key) of each drawing call
         self._frame_layer: tuple | None = None
+        self._clip: tuple | None = None  # Canvas.clip: the clip the drawing calls are made under
         # The patient's text size (1.0 normal): grows small and middle text; headings are big already.
         self.text_scale = 1.0
         self.set_surface(surface)
@@ -146,12 +148,12 @@ class Canvas:
     # What a frame changed, for presenting only that (App.draw): the drawing calls record the
     # rectangles they touch; a full-window layer (clear, layer) starts the frame's list afresh.
     def track_damage(self) -> None:
-        self._ops: list[pygame.Rect] | None = []
+        self._ops: list[tuple[pygame.Rect, tuple | None]] | None = []
         self._frame_layer: tuple | None = None
 
-    def damage(self) -> tuple[tuple | None, list[pygame.Rect] | None]:
-        """(the frame's bottom layer, the rectangles drawn over it) and stop tracking; (None, None)
-        when not tracking."""
+    def damage(self) -> tuple[tuple | None, list[tuple[pygame.Rect, tuple | None]] | None]:
+        """(the frame's bottom layer, the drawing calls made over it as (rectangle, key)) and stop
+        tracking; (None, None) when not tracking."""
         ops, layer = getattr(self, "_ops", None), getattr(self, "_frame_layer", None)
         self._ops = None
         return layer, ops
@@ -161,10 +163,28 @@ class Canvas:
             self._ops = []  # everything drawn before is under the new layer
             self._frame_layer = key
 
-    def _hit(self, r: pygame.Rect) -> None:
+    def _hit(self, r: pygame.Rect, key: tuple | None = None) -> None:
+        """Record a drawing call's rectangle and ``key``: everything its pixels depend on besides
+        what lies under it (the same key over the same pixels draws the same pixels; App.present
+        sends only the calls that differ from the last frame's). None: always counted as changed."""
         ops = getattr(self, "_ops", None)
         if ops is not None:
-            ops.append(r)
+            clip = getattr(self, "_clip", None)
+            ops.append((r, key if clip is None or key is None else (key, clip)))
+
+    @contextlib.contextmanager
+    def clip(self, r: LRect | tuple) -> Iterator[None]:
+        """Draw only inside ``r`` for the calls in the block (e.g. hills cut off where the ground
+        covers them anyway: the same pixels, and a smaller rectangle sent to the window)."""
+        pr = self.prect(r).clip(self.surface.get_clip())
+        old, old_key = self.surface.get_clip(), getattr(self, "_clip", None)
+        self.surface.set_clip(pr)
+        self._clip = tuple(pr)
+        try:
+            yield
+        finally:
+            self.surface.set_clip(old)
+            self._clip = old_key
 
     def sprite(self, key: tuple, area: LRect | tuple, paint: Callable[[Canvas], None], *,
                slot: str | None = None) -> None:
@@ -196,13 +216,13 @@ class Canvas:
             self._keep_sprite(full, surf)
         else:
             self._sprites.move_to_end(full)
-        self._hit(self.surface.blit(surf, r.topleft))
+        self._hit(self.surface.blit(surf, r.topleft), (surf, r.topleft))
 
     def rect(self, color: Color, r: LRect | tuple, *, radius: float = 0, width: float = 0) -> None:
         pr = self.prect(r)
         w = self.plen(width) if width else 0
         if not radius and not w:
-            self._hit(self.surface.fill(color, pr))  # the pixels draw.rect would set, several times faster
+            self._hit(self.surface.fill(color, pr), ("f", color, tuple(pr)))  # as draw.rect, several times faster
             return
         br = self.plen(radius) if radius else -1
         if radius and pr.w * pr.h >= SHAPE_MIN_PIXELS:
@@ -212,9 +232,9 @@ class Canvas:
             surf = self._cached_shape(key, pr.size, lambda s: pygame.draw.rect(s, color, s.get_rect(), w,
                                                                                border_radius=br))
             if surf is not None:
-                self._hit(self.surface.blit(surf, pr.topleft))
+                self._hit(self.surface.blit(surf, pr.topleft), (surf, pr.topleft))
                 return
-        self._hit(pygame.draw.rect(self.surface, color, pr, w, border_radius=br))
+        self._hit(pygame.draw.rect(self.surface, color, pr, w, border_radius=br), ("r", color, tuple(pr), w, br))
 
     def _cached_shape(self, key: tuple, size: tuple[int, int], paint: Callable[[pygame.Surface], None]
                       ) -> pygame.Surface | None:
@@ -246,25 +266,29 @@ class Canvas:
             self._sprite_bytes -= old.get_width() * old.get_height() * 4
 
     def circle(self, color: Color, center: tuple[float, float], radius: float, *, width: float = 0) -> None:
-        self._hit(pygame.draw.circle(self.surface, color, self.px(*center), self.plen(radius),
-                                     self.plen(width) if width else 0))
+        p, rad, w = self.px(*center), self.plen(radius), self.plen(width) if width else 0
+        self._hit(pygame.draw.circle(self.surface, color, p, rad, w), ("c", color, p, rad, w))
 
     def ellipse(self, color: Color, r: LRect | tuple, *, width: float = 0) -> None:
-        self._hit(pygame.draw.ellipse(self.surface, color, self.prect(r), self.plen(width) if width else 0))
+        pr, w = self.prect(r), self.plen(width) if width else 0
+        self._hit(pygame.draw.ellipse(self.surface, color, pr, w), ("e", color, tuple(pr), w))
 
     def line(self, color: Color, a: tuple[float, float], b: tuple[float, float], width: float = 2) -> None:
-        self._hit(pygame.draw.line(self.surface, color, self.px(*a), self.px(*b), self.plen(width)))
+        pa, pb, w = self.px(*a), self.px(*b), self.plen(width)
+        self._hit(pygame.draw.line(self.surface, color, pa, pb, w), ("l", color, pa, pb, w))
 
     def lines(self, color: Color, points: list[tuple[float, float]], width: float = 2, closed: bool = False) -> None:
         if len(points) >= 2:
-            self._hit(pygame.draw.lines(self.surface, color, closed, [self.px(*p) for p in points], self.plen(width)))
+            pts, w = tuple(self.px(*p) for p in points), self.plen(width)
+            self._hit(pygame.draw.lines(self.surface, color, closed, pts, w), ("L", color, closed, pts, w))
 
     def polygon(self, color: Color, points: list[tuple[float, float]], *, width: float = 0) -> None:
-        self._hit(pygame.draw.polygon(self.surface, color, [self.px(*p) for p in points],
-                                      self.plen(width) if width else 0))
+        pts, w = tuple(self.px(*p) for p in points), self.plen(width) if width else 0
+        self._hit(pygame.draw.polygon(self.surface, color, pts, w), ("p", color, pts, w))
 
     def arc(self, color: Color, r: LRect | tuple, start: float, stop: float, width: float = 4) -> None:
-        self._hit(pygame.draw.arc(self.surface, color, self.prect(r), start, stop, self.plen(width)))
+        pr, w = self.prect(r), self.plen(width)
+        self._hit(pygame.draw.arc(self.surface, color, pr, start, stop, w), ("a", color, tuple(pr), start, stop, w))
 
     def font(self, size: float, bold: bool = False, text: str = "") -> pygame.font.Font:
         px = max(8, round(size * self.scale))
@@ -314,7 +338,7 @@ class Canvas:
         surf = self.text_surface(text, size, color, bold)
         r = surf.get_rect()
         setattr(r, anchor, self.px(*pos))
-        self._hit(self.surface.blit(surf, r))
+        self._hit(self.surface.blit(surf, r), (surf, r.topleft))
         return LRect((r.x - self.ox) / self.scale, (r.y - self.oy) / self.scale, r.w / self.scale, r.h / self.scale)
 
     def text_width(self, text: str, size: float, bold: bool = False) -> float:
@@ -389,40 +413,6 @@ def wrap_units(text: str) -> list[tuple[str, bool]]:
     if cur:
         units.append((cur, cur_spaced))
     return units
-
-
-FULL_PRESENT_EVERY = 120  # frames: a whole frame goes to the window at least every 2 s (App.present)
-DAMAGE_BANDS = 8  # the changed rectangles are merged into at most this many horizontal bands
-DAMAGE_MAX_SHARE = 0.6  # above this share of the window, sending it all is as cheap
-
-
-def damage_rects(rects: list[pygame.Rect], bounds: pygame.Rect) -> list[pygame.Rect] | None:
-    """The rectangles to send to the window for these drawn ones: cut into a few horizontal
-    bands and merged along each band where pieces lie close (each rectangle sent is a round
-    trip to the X server), grown by 2 px for rounding; None when they cover most of the
-    window (send it whole)."""
-    if not rects:
-        return []
-    band_h = -(-bounds.h // DAMAGE_BANDS)
-    grown = [r.inflate(4, 4).clip(bounds) for r in rects]
-    out = []
-    for i in range(DAMAGE_BANDS):
-        band = pygame.Rect(bounds.x, bounds.y + i * band_h, bounds.w, band_h).clip(bounds)
-        hits = sorted((r.clip(band) for r in grown if r.w and r.h and r.colliderect(band)), key=lambda r: r.x)
-        gap = bounds.w // 16  # pieces closer than this go as one
-        cur: pygame.Rect | None = None
-        for r in hits:
-            if cur is not None and r.x <= cur.right + gap:
-                cur.union_ip(r)
-            else:
-                if cur is not None:
-                    out.append(cur)
-                cur = r.copy()
-        if cur is not None:
-            out.append(cur)
-    if sum(r.w * r.h for r in out) > DAMAGE_MAX_SHARE * bounds.w * bounds.h:
-        return None
-    return out
 
 
 class _SpriteCanvas(Canvas):

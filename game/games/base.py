@@ -34,6 +34,7 @@ Particles, chimes and collection pieces hang off these, never off ``self.reps``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from collections import OrderedDict
@@ -47,7 +48,7 @@ from game.i18n import N_, _, ngettext
 from game.effects import GameFeel, ease_out_cubic
 from game.therapy.calibration import Calibration
 from game.therapy.force_reps import EXERCISE_TIMINGS, ForceRepDetector, ForceRepSettings
-from game.ui import LOGICAL_W, Canvas, Color, LRect, Theme, draw_cross, draw_hand, draw_tick
+from game.ui import LOGICAL_H, LOGICAL_W, Canvas, Color, LRect, Theme, draw_cross, draw_hand, draw_tick
 from game.widgets import fit_size  # shrink-to-fit for longer words (German)
 from hardware.sample import Sample
 
@@ -523,6 +524,17 @@ class WorldView:
     # the Canvas drawing calls, reflected
     def clear(self, color: Color = Theme.BG) -> None:
         self.plain.clear(color)
+
+    def above(self, cover: LRect) -> contextlib.AbstractContextManager:
+        """Draw only above ``cover`` for the calls in the block, when ``cover`` (something opaque
+        drawn after them, such as the ground) hides the whole window below its top edge: the
+        same pixels, and a smaller change to send to the window. In a letterboxed window, where
+        what lies under it still shows in the bars, nothing is cut."""
+        c = self.plain
+        pr, window = c.prect(self._r(cover)), c.surface.get_rect()
+        if pr.left > window.left or pr.right < window.right or pr.bottom < window.bottom:
+            return contextlib.nullcontext()
+        return c.clip((-LOGICAL_W, -LOGICAL_H, 3 * LOGICAL_W, LOGICAL_H + cover.y))
 
     def rect(self, color: Color, r: LRect | tuple, *, radius: float = 0, width: float = 0) -> None:
         self.plain.rect(color, self._r(r), radius=radius, width=width)

@@ -154,12 +154,15 @@ class PowerGripGame(MiniGame):
             for dx, dy, r in ((0, 0, 34), (34, -12, 40), (72, 0, 32)):
                 c.circle(cloud, (cx + dx * sz, y + dy * sz), r * sz)
         hill = look.color("hill", (70, 150, 90))
-        for i, (hx, hh) in enumerate(self.hills):
-            x = (hx - scroll * 0.5) % (LOGICAL_W + 320) - 160
-            c.ellipse(hill, (x - 160, GROUND_Y - hh, 320, hh * 2))
-            if look.twist == "blossom":  # spring flowers on the hills
-                for k in (-1, 0, 1):
-                    c.circle((204, 121, 167) if (i + k) % 2 else (250, 250, 250), (x + 60 * k, GROUND_Y - hh * 0.6), 6)
+        # The ground hides the hills' lower halves: cut off there, they send the window only what shows.
+        with c.above(LRect(0, GROUND_Y, LOGICAL_W, LOGICAL_H - GROUND_Y)):
+            for i, (hx, hh) in enumerate(self.hills):
+                x = (hx - scroll * 0.5) % (LOGICAL_W + 320) - 160
+                c.ellipse(hill, (x - 160, GROUND_Y - hh, 320, hh * 2))
+                if look.twist == "blossom":  # spring flowers on the hills
+                    for k in (-1, 0, 1):
+                        c.circle((204, 121, 167) if (i + k) % 2 else (250, 250, 250), (x + 60 * k, GROUND_Y - hh * 0.6),
+                                 6)
         c.rect(look.color("ground", (56, 120, 70)), (0, GROUND_Y, LOGICAL_W, LOGICAL_H - GROUND_Y))
         self._draw_weather(c, scroll)
         low, high = self.ring_span()
