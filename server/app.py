@@ -35,9 +35,10 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from server import admin, db, sync
+from server import admin, auth, db, sync, throttle
 from server.auth import Device, require_device
 from server.schema import access_log
+from server.throttle import security
 
 log = logging.getLogger("squeeze_quest.server")
 access = logging.getLogger("squeeze_quest.server.access")
@@ -123,6 +124,61 @@ class AccessLogMiddleware:
             writer = self.writer_getter()
             if writer is not None:
                 writer.add(row)
+
+
+def _too_many(locked: throttle.TooManyTries) -> HTTPException:
+    return HTTPException(429, locked.words(), headers={"Retry-After": str(int(locked.wait.total_seconds()) + 1)})
+
+
+# ------------------------------------------------------------------ security headers
+# Every page's script and style are files of the server's own (server/portal/static): no
+# inline script, no other site's, no framing. The API's own docs page (Swagger UI, from a
+# CDN with an inline script) is left without the policy: it is for developers.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = (
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+HSTS = b"max-age=31536000"
+
+
+class SecurityHeadersMiddleware:
+    """The headers above on every answer; over TLS (or from a TLS proxy on this machine,
+    which uvicorn believes about X-Forwarded-Proto) also HSTS, and every cookie Secure."""
+
+    def __init__(self, app, no_csp_paths: tuple[str, ...] = ()):
+        self.app = app
+        self.no_csp_paths = no_csp_paths
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        tls = scope.get("scheme") == "https"
+        csp = scope["path"] not in self.no_csp_paths
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in (b"x-frame-options", b"referrer-policy")]
+                if tls:
+                    headers = [(k, _secure_cookie(v) if k.lower() == b"set-cookie" else v) for k, v in headers]
+                    headers.append((b"strict-transport-security", HSTS))
+                headers.extend(SECURITY_HEADERS)
+                if csp:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _secure_cookie(value: bytes) -> bytes:
+    attrs = {a.strip().lower() for a in value.split(b";")[1:]}
+    return value if b"secure" in attrs else value + b"; Secure"
 
 
 # ------------------------------------------------------------------ bodies
@@ -218,6 +274,7 @@ def create_app(database_url: str | None = None, engine: Engine | None = None, po
             app.state.access_writer.close()
         engine.dispose()
 
+    app.add_middleware(SecurityHeadersMiddleware, no_csp_paths=(f"{API}/docs",))
     app.add_middleware(AccessLogMiddleware, writer_getter=lambda: app.state.access_writer)
 
     @app.exception_handler(sa_exc.OperationalError)
@@ -254,14 +311,25 @@ def create_app(database_url: str | None = None, engine: Engine | None = None, po
         except ValueError as e:
             raise HTTPException(422, "The enrolment request is not valid: send code, device_uid (a uid) and "
                                      "device_name.") from e
-        return await run_in_threadpool(_enroll, body)
+        return await run_in_threadpool(_enroll, body, auth.client_address(request))
 
-    def _enroll(body: EnrollIn) -> dict:
+    def _enroll(body: EnrollIn, address: str) -> dict:
+        now = auth.utcnow()
+        try:  # wrong codes from one address are limited (server/throttle.py); the code is never logged
+            attempt = throttle.begin(engine, [(throttle.ENROL_ADDRESS, address)], now)
+        except throttle.TooManyTries as locked:
+            security.warning("enrolment refused from %s: too many wrong codes (locked for %d more min)", address,
+                             locked.minutes)
+            raise _too_many(locked) from None
         try:
             with engine.begin() as conn:
-                e = admin.enroll_device(conn, body.code, body.device_uid, body.device_name)
+                e = admin.enroll_device(conn, body.code, body.device_uid, body.device_name, now=now)
+                throttle.succeeded(conn, attempt)
         except admin.AdminError as err:
-            raise HTTPException(403, str(err)) from None
+            locked = throttle.lock_set(attempt, now)
+            security.warning("enrolment refused from %s: the code is not valid%s", address,
+                             f" (now locked for {locked.minutes} min)" if locked else "")
+            raise (_too_many(locked) if locked else HTTPException(403, str(err))) from None
         log.info("device %s enrolled in clinic %s", e.device_id, e.clinic_id)
         return {"device_id": str(e.device_id), "token": e.token, "clinic_id": str(e.clinic_id),
                 "clinic_name": e.clinic_name}
@@ -303,8 +371,20 @@ def _include_portal(app: FastAPI) -> None:
         register(app)
 
 
+def log_to_stderr(level: str) -> None:
+    """The server's own messages (refusals, the access log at "info") on its output, once."""
+    logger = logging.getLogger("squeeze_quest.server")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(level.upper())
+        logger.propagate = False
+
+
 def app_from_env() -> FastAPI:
     """The app uvicorn's workers build (``squeeze-quest-server serve`` sets the variables)."""
+    log_to_stderr(os.environ.get("SQ_SERVER_LOG_LEVEL", "warning"))
     return create_app(db.url_from_env(), pool_size=int(os.environ.get("SQ_SERVER_POOL_SIZE", "10")),
                       secure_cookies=os.environ.get("SQ_SERVER_SECURE_COOKIES", "1") != "0",
                       max_uploads=int(os.environ.get("SQ_SERVER_MAX_UPLOADS", "8")))

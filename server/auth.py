@@ -23,9 +23,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import HTTPException, Request, Response
 from sqlalchemy import select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from server import throttle
 from server.schema import devices, therapist_sessions, therapists
+from server.throttle import security
 
 COOKIE_NAME = "sq_session"
 SESSION_IDLE = timedelta(hours=8)
@@ -105,6 +107,43 @@ def login(conn: Connection, username: str, password: str, now: datetime | None =
     return t, start_session(conn, t.id, now)
 
 
+class LoginRefused(Exception):
+    """A wrong username or password (LOGIN_REFUSED says so)."""
+
+
+def attempt_login(engine: Engine, username: str, password: str, address: str | None, old_token: str | None = None,
+                  now: datetime | None = None) -> tuple[Therapist, str]:
+    """A login from the portal, with the limits on guessing (server/throttle.py): the
+    therapist and a new session token; LoginRefused, or throttle.TooManyTries when the
+    account or the address has had too many wrong tries (the password is then not checked).
+
+    The session this browser had before (``old_token``) ends: a new id at every login, so a
+    session id planted in a browser beforehand is worth nothing. Every refusal is logged
+    (the account's id if the username is one, never what was typed)."""
+    now = now or utcnow()
+    name, address = username.strip(), address or "unknown"
+    try:
+        attempt = throttle.begin(engine, [(throttle.LOGIN_ACCOUNT, name), (throttle.LOGIN_ADDRESS, address)], now)
+    except throttle.TooManyTries as e:
+        security.warning("login refused from %s: too many tries (%s locked for %d more min)", address, e.rule.name,
+                         e.minutes)
+        raise
+    with engine.begin() as conn:
+        t = check_password(conn, name, password)
+        if t is None:
+            known = conn.execute(select(therapists.c.id).where(therapists.c.username == name)).scalar()
+            locked = throttle.lock_set(attempt, now)
+            security.warning("login refused from %s: wrong password for %s%s", address,
+                             f"therapist:{known}" if known else "an unknown username",
+                             f" ({locked.rule.name} now locked for {locked.minutes} min)" if locked else "")
+            if locked:
+                raise locked
+            raise LoginRefused()
+        throttle.succeeded(conn, attempt, clear=[throttle.LOGIN_ACCOUNT])
+        logout(conn, old_token)
+        return t, start_session(conn, t.id, now)
+
+
 def session_therapist(conn: Connection, token: str | None, now: datetime | None = None) -> Therapist | None:
     """The therapist of a live session (and the session's idle clock restarts), else None."""
     if not token:
@@ -182,15 +221,26 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+def client_address(request: Request) -> str:
+    """The peer's address (behind a reverse proxy on this machine: the address it was asked
+    from, as uvicorn takes X-Forwarded-For from 127.0.0.1)."""
+    return request.client.host if request.client else "unknown"
+
+
 def require_device(request: Request) -> Device:
     """FastAPI dependency for the sync API: the device of the bearer token, or 401."""
     token = bearer_token(request)
     if token is None:
+        security.warning("sync refused from %s: no token", client_address(request))
         raise HTTPException(401, "This computer is not enrolled with the clinic server. Enrol it with a code "
                                  "from your therapist.", headers={"WWW-Authenticate": "Bearer"})
     with request.app.state.engine.begin() as conn:
         d = device_for_token(conn, token)
+        gone = None if d else conn.execute(select(devices.c.id)
+                                           .where(devices.c.token_hash == token_hash(token))).scalar()
     if d is None:
+        security.warning("sync refused from %s: %s", client_address(request),
+                         f"device:{gone} is revoked" if gone else "a token nobody holds")
         raise HTTPException(401, "This computer's access to the clinic server has ended. Ask your therapist "
                                  "for a new enrolment code.", headers={"WWW-Authenticate": "Bearer"})
     set_actor(request, f"device:{d.id}")

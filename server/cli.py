@@ -6,6 +6,7 @@
     squeeze-quest-server enrolment-code --clinic "North Ward"
     squeeze-quest-server list-devices [--clinic ...]
     squeeze-quest-server revoke-device DEVICE_ID
+    squeeze-quest-server unlock --username ana        # after too many wrong passwords
     squeeze-quest-server serve --ssl-certfile cert.pem --ssl-keyfile key.pem
 
 The database is named by ``DATABASE_URL`` (or ``--database-url``).
@@ -73,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("revoke-device", help="stop a PC's token from working")
     r.add_argument("device_id")
+
+    u = sub.add_parser("unlock", help="end a lock after too many wrong passwords or codes")
+    u.add_argument("--username", help="the therapist's username")
+    u.add_argument("--address", help="the computer's address (logins and enrolment codes from it)")
     return p
 
 
@@ -146,6 +151,19 @@ def _admin(args, conn, admin) -> int:
             return 1
         admin.revoke_device(conn, device_id)
         print("revoked")
+    elif args.command == "unlock":
+        from server import throttle
+
+        if not (args.username or args.address):
+            print("Give --username, --address or both.", file=sys.stderr)
+            return 1
+        ended = []
+        if args.username:
+            ended += [throttle.unlock(conn, throttle.LOGIN_ACCOUNT, args.username.strip())]
+        if args.address:
+            ended += [throttle.unlock(conn, rule, args.address.strip())
+                      for rule in (throttle.LOGIN_ADDRESS, throttle.ENROL_ADDRESS)]
+        print("unlocked" if any(ended) else "nothing was locked")
     return 0
 
 

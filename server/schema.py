@@ -164,6 +164,16 @@ traces = Table(
     Index("traces_session_seq", "session_uid", "seq"),
 )
 
+# Counters of failed logins and enrolment codes (server/throttle.py): the key is a SHA-256
+# of what is counted ("login-account:ana"), so no username or address is kept here.
+auth_throttle = Table(
+    "auth_throttle", metadata,
+    Column("key", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+)
+
 access_log = Table(
     "access_log", metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from game import i18n
 from game.i18n import N_, _, ngettext
-from server import admin, auth
+from server import admin, auth, throttle
 from server.portal import charts, data, program_form
 from server.portal import language as lang
 from server.portal.program_form import FormData
@@ -128,6 +128,9 @@ async def _form(request: Request) -> Any:
     form = await request.form()
     sent = str(form.get(CSRF_FIELD, ""))
     if not hmac.compare_digest(sent, _csrf_for(_session_token(request))):
+        throttle.security.warning("form refused from %s: %s without this session's token (%s)",
+                                  auth.client_address(request), request.url.path,
+                                  getattr(request.state, "actor", "anonymous"))
         raise StaleForm()
     return form
 
@@ -191,11 +194,15 @@ async def login(request: Request) -> Response:
     if not nonce or not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), nonce):
         return _login_page(request, status=400, message=_("The login form was out of date. Please try again."))
     username, password = str(form.get("username", "")), str(form.get("password", ""))
-    with _engine(request).begin() as conn:
-        done = auth.login(conn, username, password)
-    if done is None:
+    try:  # limited guessing; a new session id, and this browser's old session ends (server/auth.py)
+        therapist, token = await run_in_threadpool(auth.attempt_login, _engine(request), username, password,
+                                                   auth.client_address(request), _session_token(request))
+    except auth.LoginRefused:
         return _login_page(request, status=401, message=_(auth.LOGIN_REFUSED), username=username)
-    therapist, token = done
+    except throttle.TooManyTries as e:
+        return _login_page(request, status=429, username=username, message=ngettext(
+            "Too many tries. Wait {n} minute, or ask the clinic's administrator.",
+            "Too many tries. Wait {n} minutes, or ask the clinic's administrator.", e.minutes).format(n=e.minutes))
     auth.set_actor(request, f"therapist:{therapist.id}")
     nxt = str(form.get("next", ""))
     resp = _see(nxt if nxt.startswith(PREFIX + "/") else f"{PREFIX}/patients")
