@@ -11,13 +11,19 @@ p99 <= 5 ms (a third of a 60 Hz frame).
     python benchmarks/bench_frames.py --check    # exit 1 if any game misses the target
     python benchmarks/bench_frames.py --both --xvfb   # per game: CPU headless, wall and present in a real window
     python benchmarks/bench_frames.py --both --xvfb --against /tmp/sq-before   # before/after, same run
+    python benchmarks/bench_frames.py --both --xvfb --sizes 1920x1080 --stages 1,2,3,4,5 \
+        --games power_grip,power_grip:balloon,finger_squeeze --repeats 3 [--json out.json]
 
 ``--both`` measures each game twice: headless (CPU time per frame: the figure a busy machine
 does not inflate) and in a real X window (wall time per frame, and ``present``: the flip that
 copies the frame to the window). ``--xvfb`` starts a private Xvfb at 1920x1080x24 for it, as
 the CI has it. ``--against DIR`` runs the same measurements on another checkout of the game
 (``git worktree add /tmp/sq-before <rev>``), alternating old and new, each in a fresh process,
-so both sets of figures come from the same minutes of the same machine.
+so both sets of figures come from the same minutes of the same machine (the other checkout's game,
+played by this file's scripted hand). ``--stages`` plays the set at those stages and
+``exercise:game`` names a second game (``power_grip:balloon``, ``table_roll:marble``);
+``--repeats N`` reports the median of N runs of each figure; *sent* is the median share of the
+window sent to it per frame (1: a whole frame).
 """
 
 from __future__ import annotations
@@ -61,10 +67,13 @@ def hand_trace(seconds: float, seed: int = 0) -> np.ndarray:
 
 
 def bench_game(exercise: str, size: tuple[int, int], frames: int, *,
-               window: bool = False) -> tuple[list[float], list[float]]:
+               window: bool = False, stage: int | None = None,
+               game: str | None = None) -> tuple[list[float], list[float]]:
     """Milliseconds per frame after the warm-up, wall clock and this thread's CPU time.
 
     ``window``: draw into a real window (needs DISPLAY), so the flip to the screen is counted.
+    ``stage`` (1..5) and ``game`` (a second game of the exercise, e.g. ``balloon``): the set is
+    played at that stage, in that game (default: a new patient's first stage, the first game).
 
     The CPU time leaves out time the OS gave to other programs, so it is the figure
     to trust on a busy machine. A 300-rep set: the daily ceiling, the longest HUD.
@@ -80,11 +89,17 @@ def bench_game(exercise: str, size: tuple[int, int], frames: int, *,
     clock = ManualClock()
     total = frames + WARMUP_FRAMES
     src = ScriptedSource(clock, hand_trace(total * STEP + 2.0), name="Bench hand")
+    direct = stage is not None or game is not None  # the play scene pushed straight, at that stage and game
     with tempfile.TemporaryDirectory() as d:
-        app = App(AppOptions(headless=not window, exercise=exercise, window_size=size, sound=False, demos=False,
-                             play=PlaySettings(reps_per_set=300)),
+        app = App(AppOptions(headless=not window, exercise=None if direct else exercise, window_size=size,
+                             sound=False, demos=False, game=game, play=PlaySettings(reps_per_set=300)),
                   clock=clock, source=src, calibration=Calibration(BASELINE, MVC, noise_sd=1.5),
                   store=Store.in_dir(Path(d)))
+        if direct:
+            from game.scene import Push
+            from game.scenes.play import PlayScene
+
+            app.apply(Push(PlayScene(exercise, stage=stage)))
         return time_frames(app, clock, total, STEP, WARMUP_FRAMES)
 
 
@@ -194,36 +209,48 @@ def caches_ab(games: list[str], sizes: tuple[tuple[int, int], ...], frames: int,
     return rows
 
 
-# Run in a fresh process against a checkout (this one or an older one): times one game with that
-# checkout's bench_game, and the flip to the window (present) around pygame.display.flip/update.
+# Run in a fresh process against a checkout (this one or an older one): this file's bench_game
+# plays that checkout's game (its folder goes first on the path before any game module loads),
+# timing the flip to the window (present) around pygame.display.flip/update and recording the
+# share of the window each frame sends (1 for a whole frame).
 WORKER = r"""
-import json, os, sys, time
+import importlib.util, json, os, sys, time
+spec = importlib.util.spec_from_file_location("bench_frames_here", {here!r})
+bench_frames = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench_frames)
 sys.path.insert(0, {root!r})
-from benchmarks import bench_frames
 if {window!r}:
     os.environ.pop("SDL_VIDEODRIVER", None)
 import pygame
-present = []
-def timed(real):
+present, sent = [], []
+def timed(real, whole):
     def call(*a):
         t0 = time.perf_counter()
         real(*a)
         present.append((time.perf_counter() - t0) * 1000.0)
+        surf = pygame.display.get_surface()
+        area = surf.get_width() * surf.get_height()
+        sent.append(1.0 if whole or not a or a[0] is None else min(1.0, sum(r[2] * r[3] for r in a[0]) / area))
     return call
-pygame.display.flip = timed(pygame.display.flip)
-pygame.display.update = timed(pygame.display.update)
-wall, cpu = bench_frames.bench_game({game!r}, {size!r}, {frames!r}, window={window!r})
-print("RESULT " + json.dumps({{"wall": wall, "cpu": cpu, "present": present[-len(wall):]}}))
+pygame.display.flip = timed(pygame.display.flip, True)
+pygame.display.update = timed(pygame.display.update, False)
+wall, cpu = bench_frames.bench_game({game!r}, {size!r}, {frames!r}, window={window!r}, **{extra!r})
+n = len(wall)
+print("RESULT " + json.dumps({{"wall": wall, "cpu": cpu, "present": present[-n:], "sent": sent[-n:]}}))
 """
 
 
-def measure(root: Path, game: str, size: tuple[int, int], frames: int, window: bool) -> dict:
-    """One game at one size, in a fresh process on the checkout at ``root``: p50/p99 of wall, CPU
-    and (in a window) present, in ms."""
+def measure(root: Path, game: str, size: tuple[int, int], frames: int, window: bool, *,
+            stage: int | None = None) -> dict:
+    """One game (``exercise`` or ``exercise:game``) at one size, in a fresh process on the checkout
+    at ``root``: p50/p99 of wall, CPU and (in a window) present in ms, and of the share sent."""
     import json
     import subprocess
 
-    code = WORKER.format(root=str(root), window=window, game=game, size=tuple(size), frames=frames)
+    exercise, _, variant = game.partition(":")
+    extra = {k: v for k, v in (("stage", stage), ("game", variant or None)) if v is not None}
+    code = WORKER.format(here=str(Path(__file__).resolve()), root=str(root), window=window, game=exercise,
+                         size=tuple(size), frames=frames, extra=extra)
     env = dict(os.environ)
     if not window:
         env["SDL_VIDEODRIVER"] = "dummy"
@@ -241,30 +268,43 @@ def measure(root: Path, game: str, size: tuple[int, int], frames: int, window: b
 
 
 def both_modes(games: list[str], sizes: tuple[tuple[int, int], ...], frames: int,
-               against: Path | None = None) -> list[dict]:
-    """Per game and size: CPU p50/p99 headless, wall and present p50/p99 in the window; with
-    ``against``, the other checkout's figures measured alternately with these."""
+               against: Path | None = None, *, stages: list[int | None] | None = None,
+               repeats: int = 1) -> list[dict]:
+    """Per game (``exercise`` or ``exercise:game``), stage and size: CPU p50/p99 headless, wall and
+    present p50/p99 in the window and the median share of the window sent; with ``against``, the
+    other checkout's figures measured alternately with these. With ``repeats`` > 1 each figure is
+    the median over that many runs, old and new taken in turn (a shared machine's noise)."""
+    import statistics
+
     here = Path(__file__).resolve().parent.parent
     trees = [("after", here)] + ([("before", against)] if against else [])
+    order = trees if len(trees) == 1 else trees[::-1]  # before first, then after
     rows = []
-    hdr = f"{'game':<18} {'size':>10} {'tree':<7} {'cpu p50':>8} {'cpu p99':>8} {'wall p50':>9} {'wall p99':>9} " \
-          f"{'present p50':>12} {'present p99':>12}"
-    print(hdr)
+    print(f"{'game':<26} {'stage':>5} {'size':>10} {'tree':<7} {'cpu p50':>8} {'cpu p99':>8} {'wall p50':>9} "
+          f"{'wall p99':>9} {'present p50':>12} {'present p99':>12} {'sent':>5}")
     for game in games:
-        for size in sizes:
-            for label, root in (trees if len(trees) == 1 else trees[::-1]):  # before first, then after
-                head = measure(root, game, size, frames, window=False)
-                win = measure(root, game, size, frames, window=True)
-                row = {"game": game, "size": f"{size[0]}x{size[1]}", "tree": label,
-                       "cpu_p50": head["cpu_p50"], "cpu_p99": head["cpu_p99"],
-                       "wall_p50": win["wall_p50"], "wall_p99": win["wall_p99"],
-                       "window_cpu_p99": win["cpu_p99"],
-                       "present_p50": win.get("present_p50", float("nan")),
-                       "present_p99": win.get("present_p99", float("nan"))}
-                rows.append(row)
-                print(f"{game:<18} {row['size']:>10} {label:<7} {row['cpu_p50']:8.2f} {row['cpu_p99']:8.2f} "
-                      f"{row['wall_p50']:9.2f} {row['wall_p99']:9.2f} {row['present_p50']:12.2f} "
-                      f"{row['present_p99']:12.2f}", flush=True)
+        for stage in stages or [None]:
+            for size in sizes:
+                runs: dict[str, list[dict]] = {label: [] for label, _root in order}
+                for _ in range(repeats):
+                    for label, root in order:
+                        head = measure(root, game, size, frames, window=False, stage=stage)
+                        win = measure(root, game, size, frames, window=True, stage=stage)
+                        runs[label].append({"cpu_p50": head["cpu_p50"], "cpu_p99": head["cpu_p99"],
+                                            "wall_p50": win["wall_p50"], "wall_p99": win["wall_p99"],
+                                            "window_cpu_p99": win["cpu_p99"],
+                                            "present_p50": win.get("present_p50", float("nan")),
+                                            "present_p99": win.get("present_p99", float("nan")),
+                                            "sent_p50": win.get("sent_p50", float("nan"))})
+                for label, _root in order:
+                    row = {"game": game, "stage": stage, "size": f"{size[0]}x{size[1]}", "tree": label,
+                           "repeats": repeats, "wall_p99_runs": [r["wall_p99"] for r in runs[label]]}
+                    for k in runs[label][0]:
+                        row[k] = statistics.median(r[k] for r in runs[label])
+                    rows.append(row)
+                    print(f"{game:<26} {stage or '-':>5} {row['size']:>10} {label:<7} {row['cpu_p50']:8.2f} "
+                          f"{row['cpu_p99']:8.2f} {row['wall_p50']:9.2f} {row['wall_p99']:9.2f} "
+                          f"{row['present_p50']:12.2f} {row['present_p99']:12.2f} {row['sent_p50']:5.2f}", flush=True)
     return rows
 
 
@@ -280,14 +320,21 @@ def main(argv: list[str] | None = None) -> int:
                     help="each game headless (CPU) and in a real window (wall, present), one row each")
     ap.add_argument("--xvfb", action="store_true", help="start a private Xvfb (1920x1080x24) for the window runs")
     ap.add_argument("--against", type=Path, help="with --both: also measure this other checkout (before/after)")
+    ap.add_argument("--stages", help="with --both: comma-separated stages 1..5 (default: a new patient's first)")
+    ap.add_argument("--sizes", help="comma-separated window sizes, e.g. 1920x1080 (default: 1920x1080,1280x720)")
+    ap.add_argument("--json", type=Path, help="with --both: also write the rows to this file")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="with --both: runs per figure, old and new in turn; the median is reported")
     ap.add_argument("--caches-ab", action="store_true",
                     help="headless CPU per frame with and without the drawing caches, alternately (one process)")
     ns = ap.parse_args(argv)
+    sizes = tuple(tuple(int(v) for v in sz.split("x")) for sz in ns.sizes.split(",")) if ns.sizes else SIZES
+    stages = [int(v) for v in ns.stages.split(",")] if ns.stages else None
     if ns.caches_ab:
         from game.games import GAMES
 
         games = ns.games.split(",") if ns.games else list(GAMES)
-        caches_ab(games, SIZES, ns.frames or (240 if ns.quick else 600))
+        caches_ab(games, sizes, ns.frames or (240 if ns.quick else 600))
         return 0
     if ns.both:
         from game.games import GAMES
@@ -304,15 +351,20 @@ def main(argv: list[str] | None = None) -> int:
                     print("bench_frames: Xvfb is not installed or did not start", file=sys.stderr)
                     return 2
                 os.environ["DISPLAY"] = x.display
-                rows = both_modes(games, SIZES, frames, ns.against)
+                rows = both_modes(games, sizes, frames, ns.against, stages=stages, repeats=ns.repeats)
         elif os.environ.get("DISPLAY"):
-            rows = both_modes(games, SIZES, frames, ns.against)
+            rows = both_modes(games, sizes, frames, ns.against, stages=stages, repeats=ns.repeats)
         else:
             print("bench_frames: --both needs an X server: --xvfb, or set DISPLAY", file=sys.stderr)
             return 2
+        if ns.json:
+            import json
+
+            ns.json.write_text(json.dumps(rows, indent=1))
         over = [r for r in rows if r["tree"] == "after" and max(r["cpu_p99"], r["wall_p99"]) > TARGET_P99_MS]
         for r in over:
-            print(f"over the target: {r['game']} {r['size']} (cpu p99 {r['cpu_p99']:.2f}, wall p99 {r['wall_p99']:.2f})")
+            print(f"over the target: {r['game']} stage {r['stage'] or '-'} {r['size']} (cpu p99 {r['cpu_p99']:.2f}, "
+                  f"wall p99 {r['wall_p99']:.2f})")
         return 1 if (ns.check and over) else 0
     if ns.window:
         if not os.environ.get("DISPLAY"):
@@ -334,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'game':<18} {'size':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'cpu p50':>8} {'cpu p99':>8}  verdict")
     over = []
     for ex in games:
-        for w, h in SIZES:
+        for w, h in sizes:
             times, cpu = bench_game(ex, (w, h), frames, window=ns.window)
             p50, p99 = percentile(times, 50), percentile(times, 99)
             ok = p99 <= TARGET_P99_MS
