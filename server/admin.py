@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import Connection
 
 from server import auth
-from server.schema import clinics, devices, enrolment_codes, patients, programs, therapists
+from server.schema import clinics, devices, enrolment_codes, patients, programs, therapist_sessions, therapists
 
 ENROLMENT_TTL = timedelta(hours=24)
 CHANGE_LOCK = 0x5351_0001  # pg_advisory_xact_lock key for change_seq ("SQ", 1)
@@ -83,10 +83,26 @@ def create_therapist(conn: Connection, clinic_id: uuid.UUID, username: str, pass
 
 
 def set_password(conn: Connection, therapist_id: uuid.UUID, password: str) -> None:
+    """A new password: the therapist's sessions end (wherever they were logged in)."""
     if len(password) < MIN_PASSWORD:
         raise AdminError(f"The password is too short: use at least {MIN_PASSWORD} characters.")
     conn.execute(update(therapists).where(therapists.c.id == therapist_id)
                  .values(password_hash=auth.hash_password(password)))
+    conn.execute(therapist_sessions.delete().where(therapist_sessions.c.therapist_id == therapist_id))
+
+
+def find_therapist(conn: Connection, username: str) -> uuid.UUID:
+    tid = conn.execute(select(therapists.c.id).where(therapists.c.username == username.strip())).scalar()
+    if tid is None:
+        raise AdminError(f"There is no therapist {username!r}.")
+    return tid
+
+
+def set_disabled(conn: Connection, therapist_id: uuid.UUID, disabled: bool) -> None:
+    """A therapist who left: no login, and their sessions end."""
+    conn.execute(update(therapists).where(therapists.c.id == therapist_id).values(disabled=disabled))
+    if disabled:
+        conn.execute(therapist_sessions.delete().where(therapist_sessions.c.therapist_id == therapist_id))
 
 
 # ------------------------------------------------------------------ enrolment and devices

@@ -7,6 +7,8 @@
     squeeze-quest-server list-devices [--clinic ...]
     squeeze-quest-server revoke-device DEVICE_ID
     squeeze-quest-server unlock --username ana        # after too many wrong passwords
+    squeeze-quest-server set-password --username ana  # (their sessions end)
+    squeeze-quest-server disable-therapist --username ana
     squeeze-quest-server serve --ssl-certfile cert.pem --ssl-keyfile key.pem
 
 The database is named by ``DATABASE_URL`` (or ``--database-url``).
@@ -75,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("revoke-device", help="stop a PC's token from working")
     r.add_argument("device_id")
 
+    pw = sub.add_parser("set-password", help="a therapist's new password (their sessions end; asks for it)")
+    pw.add_argument("--username", required=True)
+    pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+    dis = sub.add_parser("disable-therapist", help="a therapist who left: no more logins, sessions end")
+    dis.add_argument("--username", required=True)
+    dis.add_argument("--enable", action="store_true", help="let them log in again")
+
     u = sub.add_parser("unlock", help="end a lock after too many wrong passwords or codes")
     u.add_argument("--username", help="the therapist's username")
     u.add_argument("--address", help="the computer's address (logins and enrolment codes from it)")
@@ -123,13 +133,9 @@ def _admin(args, conn, admin) -> int:
             print(f"{row.id}  {row.name}")
     elif args.command == "create-therapist":
         clinic = admin.find_clinic(conn, args.clinic)
-        if args.password_stdin:
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            password = getpass.getpass("Password for the new therapist: ")
-            if getpass.getpass("Again: ") != password:
-                print("The two passwords differ; nothing was changed.", file=sys.stderr)
-                return 1
+        password = _read_password(args, "Password for the new therapist: ")
+        if password is None:
+            return 1
         print(admin.create_therapist(conn, clinic, args.username, password, args.name))
     elif args.command == "enrolment-code":
         clinic = admin.find_clinic(conn, args.clinic)
@@ -151,6 +157,19 @@ def _admin(args, conn, admin) -> int:
             return 1
         admin.revoke_device(conn, device_id)
         print("revoked")
+    elif args.command == "set-password":
+        tid = admin.find_therapist(conn, args.username)
+        password = _read_password(args, "New password: ")
+        if password is None:
+            return 1
+        admin.set_password(conn, tid, password)
+        from server import throttle
+
+        throttle.unlock(conn, throttle.LOGIN_ACCOUNT, args.username.strip())
+        print("password set; their sessions have ended")
+    elif args.command == "disable-therapist":
+        admin.set_disabled(conn, admin.find_therapist(conn, args.username), not args.enable)
+        print("enabled" if args.enable else "disabled; their sessions have ended")
     elif args.command == "unlock":
         from server import throttle
 
@@ -165,6 +184,16 @@ def _admin(args, conn, admin) -> int:
                       for rule in (throttle.LOGIN_ADDRESS, throttle.ENROL_ADDRESS)]
         print("unlocked" if any(ended) else "nothing was locked")
     return 0
+
+
+def _read_password(args, prompt: str) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(prompt)
+    if getpass.getpass("Again: ") != password:
+        print("The two passwords differ; nothing was changed.", file=sys.stderr)
+        return None
+    return password
 
 
 def _is_loopback(host: str) -> bool:

@@ -180,6 +180,36 @@ def test_parallel_guesses_get_no_more_tries_and_the_administrator_unlocks(clinic
         p.close()
 
 
+def test_a_new_password_or_a_disabled_account_ends_the_sessions(clinic_server, engine, clinic, pg_url, capsys,
+                                                                 monkeypatch):
+    import io
+    import sys
+
+    from server.cli import main
+
+    def cli(*args: str, stdin: str = "") -> int:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        rc = main(["--database-url", pg_url, *args])
+        capsys.readouterr()
+        return rc
+
+    with engine.begin() as conn:
+        admin.create_therapist(conn, clinic, "gus", PASSWORD)
+    p = Portal(clinic_server, "10.0.0.12")
+    assert p.login("gus").status_code == 303
+    assert cli("set-password", "--username", "gus", "--password-stdin", stdin="a brand new password\n") == 0
+    assert p.c.get("/portal/patients").status_code == 401  # logged out everywhere
+    assert p.login("gus").status_code == 401
+    assert p.login("gus", "a brand new password").status_code == 303
+    assert cli("disable-therapist", "--username", "gus") == 0
+    assert p.c.get("/portal/patients").status_code == 401
+    assert p.login("gus", "a brand new password").status_code == 401
+    assert cli("disable-therapist", "--username", "gus", "--enable") == 0
+    assert p.login("gus", "a brand new password").status_code == 303
+    assert cli("set-password", "--username", "nobody", "--password-stdin", stdin="a brand new password\n") == 1
+    p.close()
+
+
 def _enroll(server, code: str, address: str) -> httpx.Response:
     return httpx.post(server.url + API + "/devices/enroll", headers={"X-Forwarded-For": address},
                       json={"code": code, "device_uid": str(uuid.uuid4()), "device_name": "kiosk"})
