@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from game.i18n import _
+from game.i18n import N_, _
 from game.levels import (  # the exercises too, from wherever the level models take them
     BY_ID,
     EXERCISES,
@@ -34,6 +34,26 @@ from game.levels import (  # the exercises too, from wherever the level models t
     describe_field,
     parse_level_text,
 )
+from server.portal.level_words import translated
+
+# Each setting's label (its name in the file, in words), marked for the catalogue; a setting
+# added to the level models later shows its name in English until it is added here.
+_LABELS = frozenset((
+    N_("Name"), N_("Description"), N_("Hand"), N_("Target success"), N_("Success low"), N_("Success high"),
+    N_("Adapt"), N_("Session cap"), N_("Warmup"), N_("Calibrate first"), N_("Daily rep ceiling"),
+    N_("Progression reps"), N_("Sets"), N_("Reps"), N_("Rest"), N_("Target"), N_("Target min"), N_("Target max"),
+    N_("Hold"), N_("Hold min"), N_("Hold max"), N_("Cue"), N_("Cue min"), N_("Cue max"), N_("Release window"),
+    N_("Roll target"), N_("Roll target min"), N_("Roll target max"), N_("Stage"), N_("Game"), N_("Start"),
+    N_("Start confirm"), N_("End confirm"), N_("Min rep"), N_("Min gap"), N_("No release"), N_("Dip tolerance"),
+    N_("Rezero after"), N_("Release share"), N_("Settle"), N_("Valley split"), N_("Pace"),
+))
+
+
+def label_of(name: str) -> str:
+    """A setting's name in words, in the request's language: target_min_pct -> Target min."""
+    words = re.sub(r"_(pct|s|min)$", "", name).replace("_", " ")
+    words = words[:1].upper() + words[1:]
+    return _(words) if words in _LABELS else words
 
 SHOWN_AS = "program"  # how the checked text is named in messages ("program line 7: ...")
 # Settings kept in their own group on the form: their own models, drawn apart.
@@ -62,8 +82,7 @@ class FieldSpec:
 
     @property
     def label(self) -> str:
-        words = re.sub(r"_(pct|s|min)$", "", self.name).replace("_", " ")
-        return words[:1].upper() + words[1:]
+        return label_of(self.name)
 
 
 def _unit(name: str) -> str:
@@ -81,7 +100,8 @@ def _spec(path: str, name: str, info: FieldInfo) -> FieldSpec | None:
     kind_t = kinds[0] if kinds else None
     ge, le, _mn, max_len = _bounds(info)
     default = None if info.is_required() else info.default
-    common = dict(path=path, name=name, description=info.description or "", allowed=describe_field(name, info),
+    common = dict(path=path, name=name, description=translated(info.description or ""),
+                  allowed=describe_field(name, info),
                   required=info.is_required(), default=default)
     if kind_t is bool:
         return FieldSpec(kind="bool", **common)

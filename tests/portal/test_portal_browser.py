@@ -253,6 +253,11 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
         page.get_by_role("link", name="Ann Example", exact=True).click()
         page.get_by_role("heading", name=progress, exact=True).wait_for()
         check(f"progress_{code}")
+    # The program editor in Chinese: every setting's label and description from the catalogue.
+    page.get_by_role("link", name="训练计划", exact=True).click()
+    page.get_by_role("heading", name="Ann Example的训练计划", exact=True).wait_for()
+    assert "游戏可把目标提高到的最高值" in page.locator("main").inner_text()
+    check("program_zh_Hans")
     # The report is written in the therapist's language too (its title, and the Chinese font).
     from matplotlib.backends.backend_pdf import pdfRepr
 
@@ -266,7 +271,7 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
     assert cjk >= 1 and page.evaluate("() => document.fonts.check('16px \"Squeeze Quest CJK\"', '患者的进展')")
     page.select_option("#language", "en")
     page.locator("form.language button").click()
-    page.get_by_role("heading", name="Progress of Ann Example", exact=True).wait_for()
+    page.get_by_role("heading", name="Program for Ann Example", exact=True).wait_for()
 
     # Log out: every page is refused.
     page.get_by_role("button", name="Log out").click()

@@ -167,3 +167,29 @@ def test_concurrent_requests_each_get_their_own_language(clinic_server, accounts
     assert not errors, errors
     for code, got in seen.items():
         assert len(got) == 12 and set(got) <= {code, lang.html_lang(code)}, (code, got)
+
+
+def test_the_program_editor_explains_every_setting_in_the_therapists_language():
+    """Each setting's label and description (from the level models' own fields, extracted by
+    server/portal/level_words.py) is translated; English stays exactly as the models say."""
+    from server.portal import program_form as pf
+
+    def shown() -> list:
+        return (pf.program_fields() + pf.exercise_fields("defaults.") + pf.entry_fields("exercises[1].")
+                + pf.detector_fields("exercises[1]."))
+
+    english = [(s.name, s.label, s.description) for s in shown()]  # a label is worded when it is read
+    assert english[0] == ("name", "Name", "The program's name, as shown in the game.")
+    for code in ("es", "de", "zh_Hans"):
+        with i18n.language_for(code):
+            here = [(s.name, s.label, s.description) for s in shown()]
+            untranslated = [s[0] for s, e in zip(here, english, strict=True)
+                            if s[2] == e[2] or (s[1] == e[1] and e[1] not in ("Hand", "Name", "Start"))]
+            assert not untranslated, (code, untranslated)
+            helps = [pf.translated(h) for _n, h in pf.ADAPT_FIELDS] + [pf.translated(pf.ADAPT_HELP),
+                                                                     pf.translated(pf.FINGER_PAIRS_HELP)]
+            assert not [h for h in helps if h.startswith(("Raise", "Between", "What the game", "finger_squeeze only"))]
+    with i18n.language_for("de"):
+        target_min = next(s for s in pf.exercise_fields("defaults.") if s.name == "target_min_pct")
+        assert target_min.label == "Ziel min." and target_min.description.startswith("Der niedrigste Wert")
+        assert "Prozent des stärksten Drückens" in target_min.description
