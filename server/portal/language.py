@@ -15,7 +15,7 @@ words shown here (exercise names, level-file problems, the PDF report) follow it
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.core import UnknownLocaleError, negotiate_locale, parse_locale
@@ -106,14 +106,29 @@ def locale() -> Locale:
     return _locale(i18n.current_language())
 
 
+# Babel takes 10-15 us a date or number; a year's progress page writes thousands (every chart
+# point's tooltip), mostly the same few hundred days and values: kept, per language.
+@lru_cache(maxsize=8192)
+def _day(code: str, d: date, short: bool) -> str:
+    if short:
+        return format_skeleton("MMMd", d, locale=_locale(code))
+    return format_date(d, "medium", locale=_locale(code))
+
+
+@lru_cache(maxsize=16384)
+def _number(code: str, v: float, decimals: int, fixed: bool) -> str:
+    pattern = "#,##0" + ("." + ("0" if fixed else "#") * decimals if decimals > 0 else "")
+    return format_decimal(v, format=pattern, locale=_locale(code))
+
+
 def day_month(d: date) -> str:
     """A short day: 3 Nov, 3. Nov., 11月3日."""
-    return format_skeleton("MMMd", d, locale=locale())
+    return _day(i18n.current_language(), d if type(d) is date else d.date(), True)
 
 
 def day(d: date | datetime) -> str:
     """A date: 3 Nov 2026, 03.11.2026, 2026年11月3日."""
-    return format_date(d, "medium", locale=locale())
+    return _day(i18n.current_language(), d if type(d) is date else d.date(), False)
 
 
 def when(dt: datetime) -> str:
@@ -123,8 +138,7 @@ def when(dt: datetime) -> str:
 
 def number(v: float, decimals: int = 1, fixed: bool = False) -> str:
     """A number with at most ``decimals`` decimals (exactly, when ``fixed``): 1,234.5 / 1.234,5."""
-    pattern = "#,##0" + ("." + ("0" if fixed else "#") * decimals if decimals > 0 else "")
-    return format_decimal(v, format=pattern, locale=locale())
+    return _number(i18n.current_language(), round(v, decimals), decimals, fixed)
 
 
 def percent(share: float) -> str:
