@@ -320,6 +320,9 @@ def _play_a_set(store: Store, tmp: Path, during: callable, reps: int = 12, befor
         for _ in range(round(1 / STEP)):
             clock.advance(STEP)
             app.frame()
+        # The writer is a real thread: wait until it has met (or not) what the disk does to the writes queued so
+        # far, so the next second's frames see it whatever the machine's load (it fell behind once in CI).
+        app.store.flush()
         t += 1
         banner_seen |= bool(getattr(scene, "_saving_delayed", False))
         during(app, t)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-import time
 from datetime import date, timedelta
 
 import numpy as np
@@ -36,11 +35,11 @@ def test_writes_do_not_wait_for_a_busy_disk(tmp_path):
     sid = store.start_session(store.ensure_patient(), input_device="Ball")
     blocker = sqlite3.connect(tmp_path / DB_NAME, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
-    t0 = time.perf_counter()
     futs = [store.add_rep(sid, rep(k)) for k in range(1, 21)]
     store.log_event(sid, "pause")
-    assert time.perf_counter() - t0 < 0.05
-    assert not futs[0].done()
+    # The calls came back while the lock is still held, so none of them waited for the disk (a stopwatch here
+    # failed on a busy machine, and proved less).
+    assert not any(f.done() for f in futs)
     blocker.execute("COMMIT")
     assert [f.result(timeout=10) for f in futs] == sorted(f.result() for f in futs)
     assert [r["rep_number"] for r in store.reps(sid)] == list(range(1, 21))
