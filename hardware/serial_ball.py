@@ -638,7 +638,7 @@ class SerialBall:
         seen_at_good = 0
         split_stats = ParseStats()  # overlong lines, kept apart so a new parser does not lose them
         while not self._stop.is_set():
-            data = ser.read(ser.in_waiting or 1)
+            data = read_waiting(ser)
             now_m = mono()
             if self._expect_new:
                 self._expect_new = False
@@ -712,6 +712,22 @@ class SerialBall:
             self.stats.lines_ok += len(samples)
             self._has_roll = roll
             self._received.notify_all()
+
+
+def read_waiting(ser: Any) -> bytes:
+    """What the port has: waits (up to its timeout) for one byte, then takes everything else waiting.
+
+    A reader thread that woke up late (a busy machine) finds a backlog behind the byte it waited for;
+    taking it in the same read lets :class:`LineStamper` spread the whole backlog back over the time it
+    took to arrive. Taken in two reads, the first line would be stamped "now" and the backlog squashed
+    after it, leaving a hole in the stream where the ball sent readings all along.
+    """
+    data = ser.read(ser.in_waiting or 1)
+    if data:
+        more = ser.in_waiting
+        if more:
+            data += ser.read(more)
+    return data
 
 
 def close_quietly(ser: Any) -> None:

@@ -142,6 +142,68 @@ def test_stamper_spreads_bursts_and_maps_device_time():
     assert t == pytest.approx([4.99, 4.995, 5.0])
 
 
+class WatchedLoop:
+    """loop:// that tells when the reader waits on an empty port for the next byte."""
+
+    def __init__(self) -> None:
+        self.baudrate = 115200
+        self._loop = serial.serial_for_url("loop://", timeout=0.02)
+        self.waiting = threading.Event()
+
+    @property
+    def in_waiting(self) -> int:
+        return self._loop.in_waiting
+
+    def read(self, n: int) -> bytes:
+        if not self._loop.in_waiting:
+            self.waiting.set()
+        return self._loop.read(n)
+
+    def write(self, data: bytes) -> None:
+        self._loop.write(data)
+
+    def reset_input_buffer(self) -> None:
+        self._loop.reset_input_buffer()
+
+    def close(self) -> None:
+        self._loop.close()
+
+
+def test_a_backlog_found_late_is_spread_back_without_a_hole():
+    """The reader waits for a byte; the machine is busy, and when the reader runs again the end of a line and
+    0.3 s of lines wait behind it. Read together they are spread back over the time they took to come, so the
+    stream has no hole (one over 0.1 s breaks a hold for the rep detector). Read apart, the first line was
+    stamped "now" and the backlog squashed after it: a 0.3 s hole where the ball sent readings all along
+    (seen with the simulated Uno on a busy machine: strong squeezes judged "hold too short")."""
+    port = WatchedLoop()
+    clock = ManualClock(10.0)
+    ball = SerialBall(clock, "loop://", opener=lambda url, baud: port, boot_seconds=2.0)
+    ball.start()
+    try:
+        for i in range(8):
+            port.write(b"%d\n" % (100 + i))
+        assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT), ball.status_message
+        assert ball.wait_for_samples(8, WAIT)
+        for i in range(10):  # 100 lines a second, each read as it comes
+            clock.advance(0.01)
+            port.write(b"%d\n" % (200 + i))
+            assert ball.wait_for_samples(9 + i, WAIT)
+        port.write(b"300")  # the start of a line
+        port.waiting.clear()
+        assert port.waiting.wait(WAIT)  # taken: the reader waits for the next byte
+        clock.advance(0.3)
+        port.write(b"\n" + b"".join(b"%d\n" % (301 + k) for k in range(29)))  # its end, and the lines behind it
+        assert ball.wait_for_samples(8 + 10 + 30, WAIT)
+        got = ball.poll()[8:]
+        assert [s.force for s in got] == [200 + i for i in range(10)] + [300 + k for k in range(30)]
+        t = [s.t for s in got]
+        gaps = [b - a for a, b in zip(t, t[1:])]
+        assert min(gaps) > 0 and max(gaps) < 0.05, f"a hole of {max(gaps):.3f} s in the stream"
+        assert t[-1] == pytest.approx(10.4) and t[10] == pytest.approx(10.11, abs=0.02)  # spread, not squashed
+    finally:
+        ball.close()
+
+
 def test_buffer_is_bounded_and_overflow_counted():
     port = serial.serial_for_url("loop://", timeout=0.02)
     ball = SerialBall(ManualClock(), "loop://", opener=lambda url, baud: port, buffer_size=50)
@@ -167,24 +229,37 @@ def collect_until(ball: SerialBall, done, timeout: float = WAIT) -> list[float]:
 
 
 def hold_port_name(name: str) -> list[int]:
-    """Open ptys until one has `name`, and keep them open. The kernel frees a pty's number only once every
-    descriptor on it is closed: the ball's reader may still hold the old one for a moment after it reports
-    the disconnect, so wait for the node to go first, then take the lowest free numbers up to `name`."""
+    """Open ptys until one has `name`, and keep it open (with the lower numbers taken on the way: a new pty
+    gets the lowest free number). The node goes as soon as the device end is closed, but the kernel frees
+    the number only once every descriptor on the pty is closed (the ball's reader may still hold one a
+    moment after it reports the disconnect), and then later still, from a kernel worker on a busy machine.
+    Until then a new pty gets a higher number: it is closed again, and the number asked for again."""
     import pty
+    import re
 
+    def number(path: str) -> int | None:
+        m = re.search(r"(\d+)$", path)
+        return int(m.group(1)) if m else None
+
+    want = number(name)
     deadline = time.monotonic() + WAIT
-    while os.path.exists(name) and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert not os.path.exists(name), f"{name} was never released"
     held: list[int] = []
-    for _ in range(64):
+    while True:
         master, slave = pty.openpty()
-        held += [master, slave]
-        if os.ttyname(slave) == name:
-            return held
-    for fd in held:
-        os.close(fd)
-    raise AssertionError(f"could not take {name} again")
+        got = os.ttyname(slave)
+        if got == name:
+            return held + [master, slave]
+        n = number(got)
+        if want is not None and n is not None and n < want:
+            held += [master, slave]  # a lower free number: keep it, so the next pty is nearer `name`
+            continue
+        os.close(master)
+        os.close(slave)
+        if time.monotonic() > deadline:
+            for fd in held:
+                os.close(fd)
+            raise AssertionError(f"could not take {name} again (a new pty is {got})")
+        time.sleep(0.005)
 
 
 def test_unplug_and_replug_under_another_name_on_a_pty():
