@@ -55,8 +55,10 @@ class ServerProcess:
     """``squeeze-quest-server serve`` on 127.0.0.1 in a child process."""
 
     def __init__(self, database_url: str, tls: bool = False, workers: int = 1, pool_size: int = 10,
-                 port: int | None = None, cert_dir: str | Path | None = None, env: dict[str, str] | None = None):
+                 port: int | None = None, cert_dir: str | Path | None = None, env: dict[str, str] | None = None,
+                 migrate: bool = True):
         self.database_url = database_url
+        self.migrate = migrate  # False: the database is migrated already (see start)
         self.tls = tls
         self.workers = workers
         self.pool_size = pool_size
@@ -77,9 +79,10 @@ class ServerProcess:
     def ssl_context(self) -> ssl.SSLContext | None:
         return ssl.create_default_context(cafile=str(self.ca_file)) if self.tls else None
 
-    def start(self, timeout: float = 30.0, migrate: bool = True) -> ServerProcess:
+    def start(self, timeout: float = 30.0, migrate: bool | None = None) -> ServerProcess:
         """Start it and wait for its health check. ``migrate=False``: the database is already
         migrated (a quicker start, and one that waits for PostgreSQL instead of exiting)."""
+        migrate = self.migrate if migrate is None else migrate
         cmd = [sys.executable, "-m", "server", "--database-url", self.database_url, "serve", "--host", "127.0.0.1",
                "--port", str(self.port), "--workers", str(self.workers), "--pool-size", str(self.pool_size)]
         if not migrate:

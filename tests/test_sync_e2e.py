@@ -244,15 +244,16 @@ def test_two_kiosks_and_a_home_pc_play_and_every_rep_arrives_once(tmp_path, clin
 
 def test_server_killed_and_postgresql_restarted_20_times_mid_sync(tmp_path, clinic_server, clinic_server_factory,
                                                                    engine):
-    """Ten times the server answering the PC is SIGKILLed mid-sync (a spare process on the
-    same database takes over at once, as a supervisor's restart would, and the killed one
-    is started again meanwhile); ten times PostgreSQL is stopped at once (immediate: no
-    checkpoint, crash recovery at start) and started under both. The game keeps recording
-    reps all along."""
+    """Twenty times, mid-sync, the server answering the PC is SIGKILLed (the next of three
+    processes on the same database takes over at once, as a supervisor's restart would, and
+    the killed one is started again meanwhile) and then, mid-sync again, PostgreSQL is
+    stopped at once (immediate: no checkpoint, crash recovery at start) and started under
+    them: 20 SIGKILLs and 20 PostgreSQL restarts. The game keeps recording reps all along."""
     clinic = new_clinic(engine, "Chaos ward")
     folder = kiosk_with_session(tmp_path / "kiosk", "Fay Green", 1000)
     cfg = sync.enroll(folder, clinic_server.url, code_for(engine, clinic))
-    servers = [clinic_server, clinic_server_factory(clinic_server.database_url)]
+    # Started without migrating: quicker, and a start while PostgreSQL is down waits for it.
+    servers = [clinic_server] + [clinic_server_factory(clinic_server.database_url, migrate=False) for _ in range(2)]
     proxy = DroppingProxy(servers[0].port)
     cfg.server = proxy.url
 
@@ -274,48 +275,54 @@ def test_server_killed_and_postgresql_restarted_20_times_mid_sync(tmp_path, clin
     bg = sync.BackgroundSync(folder / DB_NAME, cfg, interval=0.05, backoff=sync.Backoff(first=0.05, most=0.4, seed=3),
                              batch=10, timeout=3).start()
     kills: Counter = Counter()
-    restarting: threading.Thread | None = None
+    restarting: dict[int, threading.Thread] = {}  # by the server's place in ``servers``
 
     def start_again(server) -> None:
-        for _ in range(8):  # a server started while PostgreSQL is down or recovering exits: start it again
+        for _ in range(8):
             try:
-                server.start()
+                server.start(migrate=False)
                 return
             except RuntimeError:
                 time.sleep(0.3)
+
+    def mid_sync() -> None:
+        """Until a batch more has gone up: records are flowing (and more are waiting)."""
+        before = sent(folder)
+        deadline = time.monotonic() + 30
+        while sent(folder) < before + 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pending(folder) > 0, "the sync finished before the kill: not mid-sync"
+
+    live = 0
     try:
-        for i in range(20):
-            before = sent(folder)
-            deadline = time.monotonic() + 30
-            while sent(folder) < before + 20 and time.monotonic() < deadline:  # mid-sync: batches are flowing
-                time.sleep(0.01)
-            assert pending(folder) > 0, "the sync finished before the kill: not mid-sync"
-            if i % 2 == 0:
-                if restarting is not None:
-                    restarting.join(60)  # the spare is up again
-                    assert servers[1].pid is not None, "the killed server did not start again"
-                live, spare = servers
-                live.kill()  # SIGKILL: nothing flushed, requests in flight cut
-                proxy.target = spare.port
-                servers = [spare, live]
-                restarting = threading.Thread(target=start_again, args=(live,))
-                restarting.start()
-                kills["server SIGKILL"] += 1
-            else:
-                clinic_server.cluster.stop("immediate")  # every connection cut, nothing flushed
-                clinic_server.cluster.start()
-                kills["PostgreSQL restart"] += 1
+        for _ in range(20):
+            mid_sync()
+            nxt = (live + 1) % len(servers)
+            if nxt in restarting:
+                restarting.pop(nxt).join(60)  # killed two rounds ago: up again by now
+                assert servers[nxt].pid is not None, "the killed server did not start again"
+            servers[live].kill()  # SIGKILL: nothing flushed, requests in flight cut
+            proxy.target = servers[nxt].port
+            restarting[live] = threading.Thread(target=start_again, args=(servers[live],))
+            restarting[live].start()
+            kills["server SIGKILL"] += 1
+            live = nxt
+            mid_sync()
+            clinic_server.cluster.stop("immediate")  # every connection cut, nothing flushed
+            clinic_server.cluster.start()
+            kills["PostgreSQL restart"] += 1
     finally:
         stop_game.set()
         player.join(30)
-        if restarting is not None:
-            restarting.join(60)
+        for t in restarting.values():
+            t.join(60)
     deadline = time.monotonic() + 60
     while pending(folder) and time.monotonic() < deadline:
         time.sleep(0.05)
     bg.stop()
     proxy.close()
-    assert kills == {"server SIGKILL": 10, "PostgreSQL restart": 10}
+    assert kills == {"server SIGKILL": 20, "PostgreSQL restart": 20}
+    assert all(s.pid is not None for s in servers), "a killed server did not start again"
     assert pending(folder) == 0, bg.last_error
     here = local_reps(folder)
     assert len(here) > 1000 and server_reps(engine, clinic) == here
