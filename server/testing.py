@@ -66,7 +66,9 @@ class ServerProcess:
         self.cert_dir = Path(cert_dir or tempfile.mkdtemp(prefix="sq-tls-"))
         self.extra_env = env or {}
         self.proc: subprocess.Popen | None = None
-        self.log_path = Path(tempfile.mkstemp(prefix="sq-server-", suffix=".log")[1])
+        fd, log_path = tempfile.mkstemp(prefix="sq-server-", suffix=".log")
+        os.close(fd)  # opened again for each start
+        self.log_path = Path(log_path)
 
     @property
     def url(self) -> str:
