@@ -39,15 +39,43 @@ HERE = Path(__file__).resolve().parent
 SEEDS = range(10)
 PARALLEL = 6  # simulators at once: 0.1-0.15 of a core each (idle spinning skipped), plus the readers
 # A run whose simulator fell this far behind the wall clock (the machine busy with other programs)
-# measured the machine, not the ball: the reader saw the stream stall mid-squeeze. It is skipped, saying so.
+# measured the machine, not the ball. It is skipped, saying so.
 SLIP_LIMIT_S = 1.0
+# While the simulator's process waits for a core the board stands still and sends nothing (the profile waits
+# with it): the reader sees a hole in the stream where the hand went on. The detector treats a hole as it
+# must: one over dip_tolerance_s (0.1 s) breaks a hold, one over max_gap_s (0.5 s) drops the rep in progress.
+# So a strong squeeze the board stood still in for HOLD_HOLE_S (a hole that long plus a line or two) may be
+# judged "hold too short", and a run whose board stood still REP_HOLE_S inside a squeeze is skipped. How long
+# it stood still, and when, is the harness's own timeline (tests/simavr/uno.py: longest_stall).
+HOLD_HOLE_S = 0.05
+REP_HOLE_S = 0.35
 
 
-def skip_if_host_fell_behind(figures, what: str, behind_s: float = 0.0) -> None:
-    slip = max(figures.slip_s, behind_s)
-    if slip > SLIP_LIMIT_S:
-        pytest.skip(f"{what}: the simulated Uno fell {slip:.1f} s behind real time (the machine was "
+def skip_if_host_fell_behind(slip_s: float, what: str) -> None:
+    if slip_s > SLIP_LIMIT_S:
+        pytest.skip(f"{what}: the simulated Uno fell {slip_s:.1f} s behind real time (the machine was "
                     f"busy with other programs), so the stream stalled; run it again on a quieter machine")
+
+
+def skip_if_board_stood_still(timeline: np.ndarray, reps, what: str, shift_s: float = 0.0) -> None:
+    """Skip a run whose board stood still long enough inside a squeeze for the detector to drop that rep."""
+    from tests.simavr.uno import longest_stall
+
+    for i, rep in enumerate(reps, 1):
+        still = longest_stall(timeline, rep.t_start + shift_s, rep.t_end + shift_s + 0.3)
+        if still >= REP_HOLE_S:
+            pytest.skip(f"{what}: the simulated Uno stood still {still:.2f} s in squeeze {i} (the machine was busy "
+                        f"with other programs), a hole in the stream the detector drops a rep across by design; "
+                        f"run it again on a quieter machine")
+
+
+def hold_lost_in_a_hole(timeline: np.ndarray, rep, failure: str | None, shift_s: float = 0.0) -> bool:
+    """A squeeze judged "hold too short" because the board stood still in it (see HOLD_HOLE_S)."""
+    from game.therapy.force_reps import Failure
+    from tests.simavr.uno import longest_stall
+
+    return (failure == Failure.HOLD_TOO_SHORT.value
+            and longest_stall(timeline, rep.t_start + shift_s, rep.t_end + shift_s) >= HOLD_HOLE_S)
 
 
 @dataclass(frozen=True)
@@ -114,11 +142,14 @@ def play_profile(sketch: Sketch, seed: int) -> Run:
         try:
             # Until the simulator has played the whole profile, or has fallen so far behind real time
             # that the run will be skipped anyway (see skip_if_host_fell_behind).
-            while uno.profile_now() < prof.duration_s + 0.3 and time.monotonic() - w0 - uno.profile_now() < 2 * SLIP_LIMIT_S:
+            # (A port never opened ends at the deadline: too few readings, the reader's status says why.)
+            deadline = w0 + prof.duration_s + 30.0
+            while (uno.profile_now() < prof.duration_s + 0.3 and uno.behind_now() < 2 * SLIP_LIMIT_S
+                   and time.monotonic() < deadline):
                 time.sleep(0.05)
                 samples += src.poll()
             samples += src.poll()
-            behind = time.monotonic() - w0 - uno.profile_now() if uno.profile_now() < prof.duration_s else 0.0
+            behind = uno.behind_now() if uno.profile_now() < prof.duration_s else 0.0
             snap = src.snapshot()
             status = src.status_message
         finally:
@@ -192,17 +223,23 @@ def detect(run: Run):
 
 
 def check_counts(run: Run) -> None:
+    from tests.simavr.uno import longest_stall
+
     _cal, reps = detect(run)
     truth = run.profile.reps
     on_profile = run.pt_of
     found = [(round(on_profile(r.t_start), 2), round(r.peak_pct, 1), r.success) for r in reps]
     expected = [(round(r.t_start, 2), round(r.peak_pct, 1), r.strong) for r in truth]
-    where = f"\n{run.sketch} seed {run.seed}: {len(run.samples)} readings, {run.figures}"
+    stood = [round(longest_stall(run.timeline, r.t_start, r.t_end), 2) for r in truth]
+    where = (f"\n{run.sketch} seed {run.seed}: {len(run.samples)} readings, {run.figures}"
+             f"\nthe board stood still in each squeeze (s): {stood}")
     assert len(reps) == len(truth), f"{len(reps)} reps counted, {len(truth)} made\nfound {found}\nmade  {expected}{where}"
     for got, want in zip(reps, truth):
         start = on_profile(got.t_start)
         assert want.t_start - 0.3 <= start <= want.t_end, f"rep at {start:.2f} s is not the one made at " \
                                                           f"{want.t_start:.2f}-{want.t_end:.2f} s\nfound {found}{where}"
+        if want.strong and not got.success and hold_lost_in_a_hole(run.timeline, want, got.failure.value):
+            continue  # the stream had a hole in this hold: the detector must not credit what it did not see
         assert got.success == want.strong, f"a {'strong' if want.strong else 'weak'} squeeze (peak " \
                                            f"{want.peak_pct:.0f}%) judged {'success' if got.success else got.failure}" \
                                            f"\nfound {found}\nmade  {expected}{where}"
@@ -298,7 +335,8 @@ def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path):
             cals = app.store.db.execute("SELECT mvc, baseline FROM calibrations").fetchall()
         finally:
             app.shutdown()
-    skip_if_host_fell_behind(uno.figures, "the game's set")
+    skip_if_host_fell_behind(uno.figures.slip_s, "the game's set")  # the calibration's prompts ran on without it
+    skip_if_board_stood_still(uno.timeline, trace.reps, "the game's set", GAME_SHIFT_S)
     assert began, f"the ball was not found in time: {connected}"
     assert problem is None, f"calibration failed: {problem}"
     assert saved, f"calibration never reached its result (screen: {on_screen})"
@@ -309,6 +347,9 @@ def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path):
     assert len(reps) == len(trace.reps), f"stored {stored}\nmade {made}"
     assert {r["exercise"] for r in reps} == {"power_grip"}
     for row, want in zip(reps, trace.reps):
+        if want.kind != "weak" and not row["success"] and hold_lost_in_a_hole(uno.timeline, want, row["failure"],
+                                                                              GAME_SHIFT_S):
+            continue  # the stream had a hole in this hold (see HOLD_HOLE_S)
         assert bool(row["success"]) == (want.kind != "weak"), f"stored {stored}\nmade {made}"
 
 
@@ -348,7 +389,8 @@ def test_calibration_first_screen_makes_no_choice_when_the_ball_is_found(tmp_pat
 def test_stock_sketch_counts_every_rep(runs, name, seed):
     run = runs[(name, seed)]
     runs.report()
-    skip_if_host_fell_behind(run.figures, f"{name} seed {seed}", run.cut_short_behind_s)
+    skip_if_host_fell_behind(run.cut_short_behind_s, f"{name} seed {seed}")
+    skip_if_board_stood_still(run.timeline, run.profile.reps, f"{name} seed {seed}")
     sk = SKETCHES[name]
     assert run.figures.resets == 1, "the board resets once, when the reader opens the port"
     assert run.baud == sk.baud, f"reader settled on {run.baud} baud: {run.status}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,18 @@ class HarnessFigures:
     garbled: int
     hx711_reads: int
     skipped_s: float
+
+
+def longest_stall(timeline: np.ndarray, p0: float, p1: float) -> float:
+    """The longest the board stood still (wall seconds in which its profile did not move on: the host was
+    busy with other programs) while its profile was between ``p0`` and ``p1`` s, from a harness timeline.
+
+    A board standing still sends nothing: what a reader saw has a hole about as long (plus a line)."""
+    if len(timeline) < 2:
+        return 0.0
+    still = np.diff(timeline[:, 0]) - np.diff(timeline[:, 1])
+    inside = (timeline[1:, 1] >= p0) & (timeline[:-1, 1] <= p1)
+    return float(max(0.0, still[inside].max())) if inside.any() else 0.0
 
 
 def write_profile(path: Path, t: Sequence[float], values: Sequence[float], kind: str) -> None:
@@ -72,6 +85,7 @@ class SimulatedUno:
         self.figures: HarnessFigures | None = None
         self.stderr = ""
         self.timeline = np.zeros((0, 2))  # (time.monotonic(), profile time) rows, read at stop()
+        self._first_row: tuple[float, float] | None = None
 
     def stop(self) -> HarnessFigures:
         if self.figures is not None:
@@ -113,6 +127,23 @@ class SimulatedUno:
                 except ValueError:
                     continue
         return 0.0
+
+    def behind_now(self) -> float:
+        """How far the profile has fallen behind the wall clock since the port was first opened (live; 0
+        before): the host busy with other programs. Starting the harness and opening the port are not counted."""
+        if self._first_row is None:
+            try:
+                with open(self._timeline, "rb") as f:
+                    parts = f.readline().split()
+                self._first_row = (float(parts[0]), float(parts[1]))
+            except (OSError, ValueError, IndexError):
+                return 0.0
+        wall0, prof0 = self._first_row
+        return max(0.0, time.monotonic() - wall0 - (self.profile_now() - prof0))
+
+    def longest_stall(self, p0: float, p1: float) -> float:
+        """:func:`longest_stall` of this run, after ``stop()``."""
+        return longest_stall(self.timeline, p0, p1)
 
     def profile_time(self, host_t: Sequence[float]) -> np.ndarray:
         """Profile time of moments on this machine's monotonic clock (``time.monotonic``), after ``stop()``.
