@@ -240,6 +240,9 @@ print("RESULT " + json.dumps({{"wall": wall, "cpu": cpu, "present": present[-n:]
 """
 
 
+NICE = 0  # --nice: the scheduling priority of the measured processes (and of the Xvfb)
+
+
 def measure(root: Path, game: str, size: tuple[int, int], frames: int, window: bool, *,
             stage: int | None = None) -> dict:
     """One game (``exercise`` or ``exercise:game``) at one size, in a fresh process on the checkout
@@ -255,7 +258,7 @@ def measure(root: Path, game: str, size: tuple[int, int], frames: int, window: b
     if not window:
         env["SDL_VIDEODRIVER"] = "dummy"
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
-                         timeout=600)
+                         timeout=600, preexec_fn=(lambda: os.nice(NICE)) if NICE else None)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if line is None:
         raise RuntimeError(f"{game} at {root} failed:\n{out.stderr[-2000:]}")
@@ -323,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stages", help="with --both: comma-separated stages 1..5 (default: a new patient's first)")
     ap.add_argument("--sizes", help="comma-separated window sizes, e.g. 1920x1080 (default: 1920x1080,1280x720)")
     ap.add_argument("--json", type=Path, help="with --both: also write the rows to this file")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="with --both: run the game and the Xvfb at this priority (e.g. -10, as root: the game as "
+                         "the machine's foreground program while other programs keep running)")
     ap.add_argument("--repeats", type=int, default=1,
                     help="with --both: runs per figure, old and new in turn; the median is reported")
     ap.add_argument("--caches-ab", action="store_true",
@@ -351,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
                     print("bench_frames: Xvfb is not installed or did not start", file=sys.stderr)
                     return 2
                 os.environ["DISPLAY"] = x.display
+                if ns.nice:
+                    global NICE
+                    NICE = ns.nice
+                    os.setpriority(os.PRIO_PROCESS, x.proc.pid, ns.nice)
                 rows = both_modes(games, sizes, frames, ns.against, stages=stages, repeats=ns.repeats)
         elif os.environ.get("DISPLAY"):
             rows = both_modes(games, sizes, frames, ns.against, stages=stages, repeats=ns.repeats)

@@ -80,17 +80,12 @@ def merge_rects(rects: list[pygame.Rect], bounds: pygame.Rect) -> list[pygame.Re
     if len(starts) > MAX_RECTS:
         return None
     last = np.append(starts[1:], len(rows)) - 1
-    out = []
-    area = 0
-    for top, bottom, l, r in zip(rows[starts].tolist(), (rows[last] + 1).tolist(), left[starts].tolist(),
-                                 right[starts].tolist()):
-        rect = pygame.Rect(bx + l * TILE_PX, by + top * TILE_PX, (r - l) * TILE_PX, (bottom - top) * TILE_PX)
-        rect = rect.clip(bounds)
-        area += rect.w * rect.h
-        out.append(rect)
-    if area > DAMAGE_MAX_SHARE * bw * bh:
+    x0, y0 = left[starts] * TILE_PX + bx, rows[starts] * TILE_PX + by
+    w = np.minimum(right[starts] * TILE_PX + bx, bx + bw) - x0
+    h = np.minimum((rows[last] + 1) * TILE_PX + by, by + bh) - y0
+    if int((w * h).sum()) > DAMAGE_MAX_SHARE * bw * bh:
         return None
-    return out
+    return [pygame.Rect(r) for r in np.stack((x0, y0, w, h), axis=1).tolist()]
 
 
 def refresh_strip(frame: int, bounds: pygame.Rect) -> pygame.Rect:
