@@ -1,6 +1,8 @@
 """Who is asking: therapists (password, then a cookie session) and devices (a bearer token).
 
-For the portal: :func:`login` checks a username and password and starts a session;
+For the portal: :func:`attempt_login` checks a username and password within the limits on
+guessing (server/throttle.py) and starts a new session (:func:`login` is the same check
+without the limits, for tools and tests);
 :func:`set_session_cookie` puts it on the response; :func:`require_therapist` is the
 FastAPI dependency for every portal page (401 without a live session);
 :func:`logout` ends it. Sessions expire after ``SESSION_IDLE`` without a request and
