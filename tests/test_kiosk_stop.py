@@ -36,8 +36,17 @@ def test_the_stop_file_ends_a_set_as_sigterm_does_and_every_rep_is_saved(tmp_pat
     before = signal.getsignal(signal.SIGTERM)
     try:
         _stop_on_sigterm()  # what the kiosk does at start: the SIGTERM handler and the file watch
-        stop.touch()
-        app.opts.frames = app.frames + 600  # bounded: without the watch the set would just play on
+        frame = app.frame
+
+        def ask_then_frame() -> None:
+            # The file is made from inside the loop: the watch's stop then comes while run() runs. Made
+            # before it, the stop came in the test's own code on a busy machine (stop.touch() was cut short).
+            app.frame = frame  # type: ignore[method-assign]
+            stop.touch()
+            frame()
+
+        app.frame = ask_then_frame  # type: ignore[method-assign]
+        app.opts.frames = app.frames + 6000  # bounded: without the watch the set would just play on
         with pytest.raises(SystemExit) as stopped:
             app.run()  # frames go on until the watch stops the main thread between two of them
     finally:
