@@ -6,21 +6,18 @@ frames are drawn over the same full-window layer (a stage's scenery, a cleared s
 covered only by calls both frames made, with the same keys and in the same order, is the same
 in both; so the window needs only the rectangles of the calls that differ: this frame's new
 ones and the last frame's gone ones (:func:`changed_rects`). Those are merged into a few
-rectangles of whole tiles (:func:`merge_rects`: each rectangle sent is a separate copy in the X
-server), and one strip of the window goes along every frame (:func:`refresh_strip`), so every
+rectangles (:func:`merge_rects`: each rectangle sent is a separate copy in the X server), and one strip of the window goes along every frame (:func:`refresh_strip`), so every
 pixel is sent again within 2 s whatever happens, without ever sending a whole frame at once.
 """
 
 from __future__ import annotations
 
-from itertools import chain
-
-import numpy as np
 import pygame
 
 REFRESH_FRAMES = 120  # frames: every row of the window is sent at least this often (2 s at 60 Hz)
 DAMAGE_MAX_SHARE = 0.6  # above this share of the window, sending it all is as cheap
-TILE_PX = 16  # the changes are sent in whole tiles of this many pixels square
+GAP_PX = 16  # pieces closer than this may be joined
+JOIN_GROWTH, JOIN_SLACK_PX = 1.25, 1024  # joined only if no bigger than 1.25 x the two pieces + 32 x 32 px
 MAX_RECTS = 120  # more pieces than this: the whole frame goes (each piece is a request to the X server)
 
 
@@ -48,44 +45,40 @@ def changed_rects(last: list[tuple], ops: list[tuple]) -> list[pygame.Rect]:
 
 
 def merge_rects(rects: list[pygame.Rect], bounds: pygame.Rect) -> list[pygame.Rect] | None:
-    """A few rectangles covering ``rects`` inside ``bounds``: the tiles of TILE_PX they touch
-    (grown by 2 px for rounding), joined along each row of tiles, and equal pieces of
-    neighbouring rows joined; None when they cover most of the window or are too many (send
-    it whole). Vectorised: a frame may change a few hundred shapes."""
-    bx, by, bw, bh = bounds
-    a = np.fromiter(chain.from_iterable(rects), np.int64, 4 * len(rects)).reshape(-1, 4)
-    a = a[(a[:, 2] > 0) & (a[:, 3] > 0)]
-    if not len(a):
-        return []
-    gw, gh = -(-bw // TILE_PX), -(-bh // TILE_PX)
-    lo = np.clip((a[:, :2] - (2 + bx, 2 + by)) // TILE_PX, 0, (gw, gh))
-    hi = np.clip((a[:, :2] + a[:, 2:] + (2 + TILE_PX - 1 - bx, 2 + TILE_PX - 1 - by)) // TILE_PX, 0, (gw, gh))
-    d = np.zeros((gh + 1, gw + 1), np.int32)  # +1/-1 at each rectangle's corners; two running sums fill it in
-    n = len(a)
-    np.add.at(d, (np.concatenate((lo[:, 1], lo[:, 1], hi[:, 1], hi[:, 1])),
-                  np.concatenate((lo[:, 0], hi[:, 0], lo[:, 0], hi[:, 0]))),
-              np.repeat(np.array([1, -1, -1, 1], np.int32), n))
-    cover = np.zeros((gh, gw + 2), np.int8)
-    cover[:, 1:-1] = d.cumsum(0, dtype=np.int32).cumsum(1, dtype=np.int32)[:gh, :gw] > 0
-    edge = np.diff(cover, axis=1)
-    rows, left = np.nonzero(edge == 1)  # row-major: the n-th start and the n-th end are one run
-    right = np.nonzero(edge == -1)[1]
-    order = np.lexsort((rows, right, left))  # equal runs in neighbouring rows become one rectangle
-    rows, left, right = rows[order], left[order], right[order]
-    first = np.ones(len(rows), bool)
-    first[1:] = (left[1:] != left[:-1]) | (right[1:] != right[:-1]) | (rows[1:] != rows[:-1] + 1)
-    starts = np.flatnonzero(first)
-    if not len(starts):
-        return []  # all outside the window
-    if len(starts) > MAX_RECTS:
+    """A few rectangles covering ``rects`` (grown by 2 px for rounding) inside ``bounds``: pieces
+    within GAP_PX of each other are joined while the joined rectangle is not much bigger than
+    the two (a moving shape's old and new places become one; shapes far apart on a diagonal stay
+    apart); None when they cover most of the window or are too many (send it whole). The
+    searches are pygame's own (collidelistall): a frame may change a few hundred shapes."""
+    rs = [r.inflate(4, 4) for r in rects if r[2] > 0 and r[3] > 0]
+    rs.sort(key=_area)  # the biggest are taken first (from the end) and gather the pieces round them
+    out = []
+    area = 0
+    while rs:
+        r = rs.pop()
+        ra = r.w * r.h
+        grew = True
+        while grew:
+            grew = False
+            for i in reversed(r.inflate(GAP_PX, GAP_PX).collidelistall(rs)):
+                s = rs[i]
+                u = r.union(s)
+                ua = u.w * u.h
+                if ua <= JOIN_GROWTH * (ra + s.w * s.h) + JOIN_SLACK_PX:
+                    r, ra = u, ua
+                    del rs[i]
+                    grew = True
+        r = r.clip(bounds)
+        if r.w and r.h:
+            out.append(r)
+            area += r.w * r.h
+    if len(out) > MAX_RECTS or area > DAMAGE_MAX_SHARE * bounds.w * bounds.h:
         return None
-    last = np.append(starts[1:], len(rows)) - 1
-    x0, y0 = left[starts] * TILE_PX + bx, rows[starts] * TILE_PX + by
-    w = np.minimum(right[starts] * TILE_PX + bx, bx + bw) - x0
-    h = np.minimum((rows[last] + 1) * TILE_PX + by, by + bh) - y0
-    if int((w * h).sum()) > DAMAGE_MAX_SHARE * bw * bh:
-        return None
-    return [pygame.Rect(r) for r in np.stack((x0, y0, w, h), axis=1).tolist()]
+    return out
+
+
+def _area(r: pygame.Rect) -> int:
+    return r.w * r.h
 
 
 def refresh_strip(frame: int, bounds: pygame.Rect) -> pygame.Rect:

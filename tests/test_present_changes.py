@@ -106,24 +106,29 @@ def test_the_same_frame_sends_nothing_and_reordered_calls_are_sent():
     assert changed and all(r.colliderect(pygame.Rect(0, 0, 160, 90)) for r in changed)
 
 
-def test_merged_rectangles_cover_every_change_once_inside_the_window():
+def test_merged_rectangles_cover_every_change_inside_the_window():
     rng = random.Random(3)
     bounds = pygame.Rect(0, 0, 400, 300)
+    joined = 0
     for _ in range(200):
         rects = [pygame.Rect(rng.randrange(-50, 420), rng.randrange(-50, 320), rng.randrange(0, 120),
                              rng.randrange(0, 90)) for _ in range(rng.randrange(0, 25))]
         out = merge_rects(rects, bounds)
         if out is None:
             continue  # most of the window: sent whole
-        count = np.zeros((bounds.w, bounds.h), int)
+        sent = np.zeros((bounds.w, bounds.h), bool)
         for r in out:
             assert bounds.contains(r)
-            count[r.left:r.right, r.top:r.bottom] += 1
-        assert count.max(initial=0) <= 1, "a pixel sent twice"
+            sent[r.left:r.right, r.top:r.bottom] = True
         for r in rects:
             r = r.clip(bounds)
             if r.w and r.h:
-                assert count[r.left:r.right, r.top:r.bottom].all(), "a change left out"
+                assert sent[r.left:r.right, r.top:r.bottom].all(), "a change left out"
+        joined += len(out) < sum(1 for r in rects if r.clip(bounds).w and r.clip(bounds).h)
+    assert joined > 50, "pieces close together must be joined"
+    # a moving shape's old and new places go as one; two far apart on a diagonal stay two
+    assert len(merge_rects([pygame.Rect(10, 10, 40, 40), pygame.Rect(14, 12, 40, 40)], bounds)) == 1
+    assert len(merge_rects([pygame.Rect(0, 0, 30, 30), pygame.Rect(300, 200, 30, 30)], bounds)) == 2
 
 
 def test_the_refresh_strips_cover_the_window_every_two_seconds():
