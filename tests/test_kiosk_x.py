@@ -108,11 +108,15 @@ def kiosk_args(data_dir: Path, status_file: Path) -> list[str]:
             "--kiosk-status", str(status_file)]
 
 
+# A game starting (Python, pygame, fonts, the first frame) on a busy machine: seconds, rarely over 10.
+START_S = 30.0
+
+
 def start_kiosk(env: dict, data_dir: Path, status_file: Path) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--kiosk", *kiosk_args(data_dir, status_file)],
                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    wait_screen(status_file, "KioskPickerScene")
-    wait_for(lambda: xdo(env, "search", "--pid", str(proc.pid)).strip(), 5, "the kiosk window")
+    wait_screen(status_file, "KioskPickerScene", timeout=START_S)
+    wait_for(lambda: xdo(env, "search", "--pid", str(proc.pid)).strip(), START_S, "the kiosk window")
     time.sleep(0.2)  # let SDL settle its window before the first key
     return proc
 
@@ -167,7 +171,9 @@ def test_escape_attempts_do_not_quit(env, data_dir, tmp_path) -> None:
     game = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--data-dir", str(data_dir), "--input", "keyboard",
                              "--mute"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_for(lambda: xdo(env, "search", "--pid", str(game.pid)).strip(), 10, "the game window")
+        wait_for(lambda: game.poll() is not None or xdo(env, "search", "--pid", str(game.pid)).strip(), START_S,
+                 "the game window")
+        assert game.poll() is None, game.stdout.read()
         for _ in range(10):  # the window may be made again as the game starts: ask the one there now
             time.sleep(0.5)
             assert game.poll() in (None, 0), game.stdout.read()
@@ -248,8 +254,8 @@ def test_killed_kiosk_comes_back_through_the_supervisor(env, data_dir, tmp_path)
                             *kiosk_args(data_dir, st)], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
     try:
-        first = wait_screen(st, "KioskPickerScene", timeout=15)["pid"]
-        wait_for(lambda: xdo(env, "search", "--pid", str(first)).strip(), 5, "the kiosk window")
+        first = wait_screen(st, "KioskPickerScene", timeout=START_S)["pid"]
+        wait_for(lambda: xdo(env, "search", "--pid", str(first)).strip(), START_S, "the kiosk window")
         time.sleep(0.3)
         click(env, FIRST_TILE)
         wait_screen(st, "KioskStartScene")
@@ -257,7 +263,7 @@ def test_killed_kiosk_comes_back_through_the_supervisor(env, data_dir, tmp_path)
         wait_screen(st, "RatingScene")  # the session has begun (its record is open)
         os.kill(first, signal.SIGKILL)
         wait_for(lambda: status(st).get("pid") not in (None, first) and status(st).get("screen") == "KioskPickerScene",
-                 15, "the picker from a new kiosk process")
+                 START_S, "the picker from a new kiosk process")
         assert sup.poll() is None
         from game.records.storage import Store
 
