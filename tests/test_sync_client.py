@@ -160,18 +160,20 @@ def code_for(engine, clinic) -> str:
         return admin.make_enrolment_code(conn, clinic)
 
 
-def server_records(engine, kind: str | None = None) -> list[tuple[str, str | None]]:
-    """(uid, patient uid) of what the server holds (traces are kept in a table of their own)."""
+def server_records(engine, kind: str | None = None, device: str | None = None) -> list[tuple[str, str | None]]:
+    """(uid, patient uid) of what the server holds (traces are kept in a table of their own), from one
+    computer only when ``device`` (its device id) is given: the tests of this module share one server."""
     from sqlalchemy import text
 
+    mine = " AND device_id = CAST(:d AS uuid)" if device else ""
     if kind == "trace":
-        sql = "SELECT uid, patient_uid FROM traces"
+        sql = "SELECT uid, patient_uid FROM traces WHERE TRUE" + mine
     else:
-        sql = "SELECT uid, patient_uid FROM records" + (" WHERE kind = :k" if kind else "")
+        sql = "SELECT uid, patient_uid FROM records WHERE " + ("kind = :k" if kind else "TRUE") + mine
         if kind is None:
-            sql += " UNION ALL SELECT uid, patient_uid FROM traces"
+            sql += " UNION ALL SELECT uid, patient_uid FROM traces WHERE TRUE" + mine
     with engine.connect() as conn:
-        return [(r[0].hex, r[1].hex if r[1] else None) for r in conn.execute(text(sql), {"k": kind})]
+        return [(r[0].hex, r[1].hex if r[1] else None) for r in conn.execute(text(sql), {"k": kind, "d": device})]
 
 
 def run_cli(*argv: str) -> int:
@@ -180,7 +182,11 @@ def run_cli(*argv: str) -> int:
     return main(list(argv))
 
 
-def test_connect_sync_and_send_again_without_duplicates(tmp_path, clinic_server, engine, clinic, capsys):
+def test_connect_sync_and_send_again_without_duplicates(tmp_path, clinic_server, engine, capsys):
+    from server import admin
+
+    with engine.begin() as conn:  # a clinic of its own: the other tests' patients are not sent down to this kiosk
+        clinic = admin.create_clinic(conn, "Riverside Rehab")
     folder = tmp_path / "kiosk"
     store = Store.in_dir(folder)
     pid = store.ensure_patient("Ann Brown")
@@ -202,28 +208,32 @@ def test_connect_sync_and_send_again_without_duplicates(tmp_path, clinic_server,
 
     local = {r["uid"]: r for r in store.db.execute(
         "SELECT o.uid, o.kind FROM sync_outbox o WHERE o.sent_at IS NOT NULL")}
-    up = dict(server_records(engine))
     ann = store.db.execute("SELECT uid FROM patients WHERE id=?", (pid,)).fetchone()[0]
     clinic_id = sync.SyncConfig.load(folder).clinic_id
     provenance_uids = {sync.build_record(store.db, e, sync._Who(store.db), clinic_id)["uid"] for e in
                        store.db.execute("SELECT * FROM sync_outbox WHERE kind='provenance' AND skipped IS NULL")}
+    me = sync.SyncConfig.load(folder).device_id  # this kiosk's records: the module's tests share one server
+    up = dict(server_records(engine, device=me))
     assert set(up) == (set(local) - {u for u, r in local.items() if r["kind"] == "provenance"}) | provenance_uids
     reps_here = {r[0] for r in store.db.execute("SELECT uid FROM reps WHERE session_id IN "
                                                 "(SELECT id FROM sessions WHERE patient_id=?)", (pid,))}
-    assert {u for u, p in server_records(engine, "rep")} == reps_here and len(reps_here) == 8
-    assert {p for u, p in server_records(engine, "rep")} == {ann}
+    assert {u for u, p in server_records(engine, "rep", me)} == reps_here and len(reps_here) == 8
+    assert {p for u, p in server_records(engine, "rep", me)} == {ann}
     skipped = store.db.execute("SELECT COUNT(*) FROM sync_outbox WHERE skipped=?", (sync.SIMULATED_PATIENT_SKIP,))
     assert skipped.fetchone()[0] > 0
     # Every kind of the contract went up, with the bodies the portal reads.
     from sqlalchemy import text
 
     with engine.connect() as conn:
-        kinds = {r[0]: r[1] for r in conn.execute(text("SELECT kind, COUNT(*) FROM records GROUP BY kind"))}
-        session = conn.execute(text("SELECT body FROM records WHERE kind='session'")).scalar_one()
-        trace = conn.execute(text("SELECT encoding, samples, body FROM traces LIMIT 1")).one()
+        kinds = {r[0]: r[1] for r in conn.execute(text("SELECT kind, COUNT(*) FROM records WHERE device_id = "
+                                                       "CAST(:d AS uuid) GROUP BY kind"), {"d": me})}
+        session = conn.execute(text("SELECT body FROM records WHERE kind='session' AND device_id = CAST(:d AS uuid)"),
+                               {"d": me}).scalar_one()
+        trace = conn.execute(text("SELECT encoding, samples, body FROM traces WHERE device_id = CAST(:d AS uuid) "
+                                  "LIMIT 1"), {"d": me}).one()
     assert set(kinds) == {"patient", "session", "set", "rep", "calibration", "rating", "event", "difficulty_change",
                           "provenance"}
-    assert len(server_records(engine, "trace")) == store.db.execute(
+    assert len(server_records(engine, "trace", me)) == store.db.execute(
         "SELECT COUNT(*) FROM trace_chunks WHERE session_id IN (SELECT id FROM sessions WHERE patient_id=?)",
         (pid,)).fetchone()[0] > 0
     assert session["end_reason"] == "completed" and session["reps_attempted"] == 7
@@ -237,13 +247,13 @@ def test_connect_sync_and_send_again_without_duplicates(tmp_path, clinic_server,
     again = client.sync_once()
     client.close()
     assert again.stored == 0 and again.duplicates == again.sent == n_server
-    assert len(server_records(engine)) == n_server
+    assert len(server_records(engine, device=me)) == n_server
 
     store.end_session(open_sid, "completed")
     store.flush()
     assert run_cli("sync", "--data-dir", str(folder)) == 0
     assert "Up: 1 record(s) sent (1 new" in capsys.readouterr().out
-    assert len(server_records(engine, "rep")) == 8 and len(server_records(engine, "session")) == 2
+    assert len(server_records(engine, "rep", me)) == 8 and len(server_records(engine, "session", me)) == 2
     assert run_cli("sync", "--data-dir", str(folder), "--status") == 0
     status = capsys.readouterr().out
     assert "Records waiting to be sent: 0" in status and "Riverside Rehab" in status
