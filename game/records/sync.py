@@ -165,7 +165,9 @@ def _request(client: Any, method: str, path: str, **kw: Any) -> Any:
     if resp.status_code == 401:
         raise SyncError("The clinic server no longer accepts this computer (its access was removed). "
                         "Ask the therapist for a new code and connect again.", retry=False, status=401)
-    if resp.status_code >= 500 or resp.status_code == 429:
+    if resp.status_code == 429:  # too many wrong codes from here: the server says how long to wait
+        raise SyncError(_detail(resp), retry=False, status=429)
+    if resp.status_code >= 500:
         raise SyncError(f"The clinic server is busy or has a problem ({_detail(resp)}); sync will try again.",
                         status=resp.status_code)
     return resp

@@ -218,7 +218,7 @@ def _enroll(server, code: str, address: str) -> httpx.Response:
                       json={"code": code, "device_uid": str(uuid.uuid4()), "device_name": "kiosk"})
 
 
-def test_enrolment_codes_are_limited_per_address(clinic_server, engine, clinic, pg_url, capsys):
+def test_enrolment_codes_are_limited_per_address(clinic_server, engine, clinic, pg_url, capsys, tmp_path):
     addr = "10.0.0.4"
     with engine.begin() as conn:
         good = admin.make_enrolment_code(conn, clinic)
@@ -229,6 +229,14 @@ def test_enrolment_codes_are_limited_per_address(clinic_server, engine, clinic, 
     assert 290 <= int(answers[-1].headers["retry-after"]) <= 301
     refused = _enroll(clinic_server, good, addr)  # locked: not even a right code is looked at
     assert refused.status_code == 429
+    from game.records.sync import SyncError, enroll
+
+    pc = httpx.Client(base_url=clinic_server.url + API, headers={"X-Forwarded-For": addr})
+    with pytest.raises(SyncError) as told:  # the PC's Connect says the server's words, not "sync will try again"
+        enroll(tmp_path, clinic_server.url, good, http=pc)
+    pc.close()
+    assert str(told.value) == "Too many tries. Wait 5 minutes, or ask the clinic's administrator."
+    assert not told.value.retry
     assert _count(engine, "SELECT count(*) FROM enrolment_codes WHERE used_at IS NULL AND code_hash = :h",
                   h=auth.code_hash(good)) == 1
     from server.cli import main
