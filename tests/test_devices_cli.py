@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 
 import pytest
 
@@ -73,10 +74,14 @@ def test_monitor_prints_reps_from_a_pty_ball(capsys):
     stop = threading.Event()
     with PtyBall() as dev:
         def stream() -> None:
-            i = 0
+            # 200 lines a second of the wall clock, as a board sends them: woken late (a busy machine), the
+            # thread catches up with a burst, as a USB link delivers one; the device's ms keep their spacing.
+            # (One line per wake-up fell behind: 1.5 s of the trace in the monitor's 3.2 s, one rep of two.)
+            i, t0 = 0, time.monotonic()
             while not stop.is_set():
-                dev.write(firmware_line(i, 5 * i, float(tr[min(i, len(tr) - 1), 1])))
-                i += 1
+                while i <= (time.monotonic() - t0) / 0.005:
+                    dev.write(firmware_line(i, 5 * i, float(tr[min(i, len(tr) - 1), 1])))
+                    i += 1
                 stop.wait(0.005)
 
         th = threading.Thread(target=stream, daemon=True)

@@ -11,6 +11,7 @@ import logging
 import shutil
 import sys
 import threading
+import time
 import wave
 from pathlib import Path
 
@@ -45,10 +46,12 @@ def speak_all(engine, tmp_path: Path) -> dict[str, Path]:
         assert sp.say(text)
         assert sp.wait_started()
         out[lang] = engine.written[-1]
-        deadline = 200
-        while sp.speaking and deadline:  # each prompt is left to finish: a new one would cut it off
+        # Each prompt is left to finish (a new one would cut it off), however long a busy machine takes: 4 s
+        # were once too few for pyttsx3's worker, and the next prompt cut the German one off (an empty file).
+        deadline = time.monotonic() + 60
+        while sp.speaking and time.monotonic() < deadline:
             threading.Event().wait(0.02)
-            deadline -= 1
+        assert not sp.speaking, f"the {lang} prompt was still being spoken after 60 s"
     sp.close()
     return out
 
