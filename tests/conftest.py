@@ -24,3 +24,25 @@ def _english_again_after_each_test():
     from game.i18n import set_language
 
     set_language("en")
+
+
+# Threads, child processes and open files a test leaves behind: listed at the end of the report
+# (never failing a test; see tests/leaks.py).
+from tests.leaks import LeakWatch  # noqa: E402
+
+_leaks = LeakWatch()
+
+
+@pytest.fixture(autouse=True)
+def _leak_watch(request):
+    before = _leaks.snapshot()
+    yield
+    _leaks.after(request.node.nodeid, before)
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = _leaks.still_there()
+    if lines:
+        terminalreporter.section(f"left behind at the end of the run by {len(lines)} test(s) (tests/leaks.py)")
+        for line in lines:
+            terminalreporter.write_line(line)
