@@ -17,16 +17,19 @@ def test_session_and_reps_round_trip(tmp_path):
     assert '"detect_hz": 10' in row["detail"]
     store.end_session(sid, "completed")
     assert store.sessions()[0]["end_reason"] == "completed"
+    store.close()
 
 
 def test_unfinished_sessions_are_marked_interrupted_on_next_start(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
-    sid = store.start_session(store.ensure_patient(), input_device="Keyboard")
-    store.db.close()  # the process died here
+    died = Store(tmp_path / "db.sqlite3")
+    sid = died.start_session(died.ensure_patient(), input_device="Keyboard")
+    died.db.close()  # the process died here
     store = Store(tmp_path / "db.sqlite3")
     assert store.mark_unfinished_sessions_interrupted() == 1
     assert store.sessions()[0]["end_reason"] == "interrupted"
     assert store.sessions()[0]["id"] == sid
+    store.close()
+    died.writer.close()  # its writer thread and files, left running by the "death" (tests/leaks.py listed them)
 
 
 def test_newer_schema_is_refused_with_a_clear_message(tmp_path):
