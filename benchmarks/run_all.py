@@ -254,9 +254,12 @@ def summary_rows(r: dict, level: str) -> list[dict]:
         add("serial parser throughput (slowest format)", f"{slowest[1]:,.0f} lines/s ({slowest[0]})",
             ">= 200,000 lines/s", slowest[1] >= 200_000)
         st = s["stream"]
-        add(f"1 kHz stream for {st['seconds']:.0f} s", f"{st['dropped']} dropped, {st['unaccounted']} unaccounted, "
-            f"backlog {st['max_backlog_ms']:.0f} ms", "none lost, backlog < 100 ms",
-            st["dropped"] == 0 and st["unaccounted"] <= 0 and st["max_backlog_ms"] < 100, "check")
+        # Losing a line is a fault on any machine; how far the reader fell behind is a time, and a busy machine's
+        # (the smoke run in CI shares two cores with the tests) is reported, not failed.
+        add(f"1 kHz stream for {st['seconds']:.0f} s", f"{st['dropped']} dropped, {st['unaccounted']} unaccounted",
+            "none lost", st["dropped"] == 0 and st["unaccounted"] <= 0, "check")
+        add("1 kHz stream: reader's backlog", f"max {st['max_backlog_ms']:.0f} ms", "< 100 ms",
+            st["max_backlog_ms"] < 100)
     if "storage" in r:
         c = r["storage"]["commit_ms"]["WAL+FULL"]
         add("per-rep DB write (WAL, synchronous=FULL)", f"median {c['median']:.2f} ms, p99 {c['p99']:.2f} ms",
