@@ -11,6 +11,8 @@ gently as the hand opens. The sky, the sun and the far mountains are drawn once.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 
 from game.games.base import GameSetup, StageLook, WorldView
@@ -34,6 +36,8 @@ HILL: Color = (92, 160, 84)
 HILL_EDGE: Color = (46, 96, 52)
 ENVELOPE: tuple[Color, Color] = (Theme.STOP, (240, 200, 120))  # vermillion and cream stripes
 BASKET: Color = (150, 100, 52)
+GROUND = LRect(0, GROUND_Y - 30, LOGICAL_W, LOGICAL_H - GROUND_Y + 30)  # the meadow, over the hills' feet
+DARK_STRIP = LRect(0, GROUND_Y + 40, LOGICAL_W, LOGICAL_H - GROUND_Y - 40)  # the meadow's darker front
 
 
 class BalloonGame(PowerGripGame):
@@ -85,6 +89,8 @@ class BalloonGame(PowerGripGame):
 
     def _paint_backdrop(self, c: WorldView) -> None:
         _paint_sky(c, self.stage)
+        if c.hides_below(GROUND):  # the meadow goes with the still picture (see draw_world)
+            _paint_meadow(c, self.stage)
 
     focus_radius = 72.0  # the envelope glows as the squeeze builds; sparks burst from it
 
@@ -125,39 +131,43 @@ class BalloonGame(PowerGripGame):
             for dx, dy, r in ((0, 0, 30), (30, -10, 36), (64, 0, 28)):
                 c.circle(look.color("cloud", (248, 250, 255)), (cx + dx * sz, y - 20 + dy * sz), r * sz)
         dx = self.scroll - scroll  # the hills are drawn where this frame's scroll puts them
-        for ring in self.rings:
-            self._draw_hill(c, ring, ring.x + dx)
-        c.rect(look.color("meadow", MEADOW), (0, GROUND_Y - 30, LOGICAL_W, LOGICAL_H - GROUND_Y + 30))
+        # Where the meadow spans the window (no letterbox bars), it is part of the still picture:
+        # the hills are cut off at its top edge, which hides their feet anyway, and nothing else
+        # drawn before the dark strip reaches that strip (trees, flags and the basket stay above
+        # it). The same pixels as painting the meadow over the hills and the strip last, with
+        # less to fill each frame and less to send. In a letterboxed window both are drawn live.
+        meadow_still = c.hides_below(GROUND)
+        with c.above(GROUND) if meadow_still else contextlib.nullcontext():
+            for ring in self.rings:
+                self._draw_hill(c, ring, ring.x + dx)
+        if not meadow_still:
+            c.rect(look.color("meadow", MEADOW), GROUND)
+        tree = look.color("tree", MEADOW_DARK)
         for i, (tx, size) in enumerate(self.trees):
             x = (tx - scroll * 0.8) % (LOGICAL_W + 400) - 200
             if look.twist == "lavender":  # rows of lavender instead of trees
                 for k in range(-2, 3):
                     c.ellipse((124, 92, 184), LRect(x + 22 * k - 6, GROUND_Y - 40 + 3 * abs(k), 12, 22))
             elif look.twist == "lanterns":
-                _draw_tree(c, x, GROUND_Y - 24, size, look.color("tree", MEADOW_DARK))
+                _draw_tree(c, x, GROUND_Y - 24, size, tree)
                 if i % 2 == 0:
                     c.circle(Theme.NEAR, (x + 20 * size, GROUND_Y - 70 * size), 7)
             else:
-                _draw_tree(c, x, GROUND_Y - 24, size, look.color("tree", MEADOW_DARK))
+                _draw_tree(c, x, GROUND_Y - 24, size, tree)
         for ring in self.rings:
             self._draw_mark(c, ring, ring.x + dx)
         self._draw_balloon(c, alt, flame)
-        c.rect(look.color("meadow_dark", MEADOW_DARK), (0, GROUND_Y + 40, LOGICAL_W, LOGICAL_H - GROUND_Y - 40))
+        if not meadow_still:
+            c.rect(look.color("meadow_dark", MEADOW_DARK), DARK_STRIP)
 
     def _draw_hill(self, c: WorldView, ring: Ring, x: float) -> None:
         cx = x + HILL_AHEAD
         if cx < -HILL_HALF - 40 or cx > LOGICAL_W + HILL_HALF + 40:
             return
         top = self.hill_top()
-        pts = []
-        for i in range(25):
-            u = -1.0 + i / 12.0
-            h = top * (0.5 + 0.5 * math.cos(math.pi * u))
-            pts.append((cx + u * HILL_HALF, self.alt_to_y(h)))
-        c.polygon(self.stage.color("hill", HILL), pts)
-        c.lines(self.stage.color("hill_edge", HILL_EDGE), pts, 5)
-        if self.stage.twist == "snow":  # a snowy top
-            c.polygon((250, 252, 255), pts[9:16])
+        pts = [(cx + u * HILL_HALF, y) for u, y in _hill_profile(top)]
+        _paint_hill(c, pts, self.stage.color("hill", HILL), self.stage.color("hill_edge", HILL_EDGE),
+                    self.stage.twist == "snow")
 
     def _draw_mark(self, c: WorldView, ring: Ring, x: float) -> None:
         """The hill's top: a yellow flag to clear; then a green flag and a tick, or an orange cross."""
@@ -245,9 +255,38 @@ def _paint_sky(c: WorldView, look: StageLook) -> None:
                                             (x1 + (x2 - x1) * 0.3, y1 + (y2 - y1) * 0.3)])
 
 
+@functools.lru_cache(maxsize=8)
+def _hill_profile(top: float) -> tuple[tuple[float, float], ...]:
+    """A hill's outline for a top at altitude ``top``: (u, y) of its 25 points, u -1..1 across
+    its foot (the x of each point is the hill's centre + u * HILL_HALF)."""
+    out = []
+    for i in range(25):
+        u = -1.0 + i / 12.0
+        out.append((u, PowerGripGame.alt_to_y(top * (0.5 + 0.5 * math.cos(math.pi * u)))))
+    return tuple(out)
+
+
+def _paint_hill(c: WorldView, pts: list[tuple[float, float]], fill: Color, edge: Color, snow: bool) -> None:
+    c.polygon(fill, pts)
+    c.lines(edge, pts, 5)
+    if snow:  # a snowy top
+        c.polygon((250, 252, 255), pts[9:16])
+
+
+def _paint_meadow(c: WorldView, look: StageLook) -> None:
+    """The meadow and, at the front, its darker strip."""
+    c.rect(look.color("meadow", MEADOW), GROUND)
+    c.rect(look.color("meadow_dark", MEADOW_DARK), DARK_STRIP)
+
+
 def _draw_tree(c: WorldView, x: float, ground: float, size: float, crown: Color = MEADOW_DARK) -> None:
     c.rect(BASKET, LRect(x - 5 * size, ground - 30 * size, 10 * size, 30 * size))
     c.circle(crown, (x, ground - 44 * size), 24 * size)
-    c.circle(tuple(min(255, v + 14) for v in crown), (x - 8 * size, ground - 50 * size), 14 * size)  # type: ignore[arg-type]
+    c.circle(_lighter(crown), (x - 8 * size, ground - 50 * size), 14 * size)
+
+
+@functools.lru_cache(maxsize=16)
+def _lighter(color: Color) -> Color:
+    return tuple(min(255, v + 14) for v in color)  # type: ignore[return-value]
 
 

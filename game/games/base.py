@@ -530,11 +530,16 @@ class WorldView:
         drawn after them, such as the ground) hides the whole window below its top edge: the
         same pixels, and a smaller change to send to the window. In a letterboxed window, where
         what lies under it still shows in the bars, nothing is cut."""
+        if not self.hides_below(cover):
+            return contextlib.nullcontext()
+        return self.plain.clip((-LOGICAL_W, -LOGICAL_H, 3 * LOGICAL_W, LOGICAL_H + cover.y))
+
+    def hides_below(self, cover: LRect) -> bool:
+        """``cover`` spans the whole window from its top edge down (no letterbox bars beside or
+        under it): drawn opaque, it hides everything drawn below that edge before it."""
         c = self.plain
         pr, window = c.prect(self._r(cover)), c.surface.get_rect()
-        if pr.left > window.left or pr.right < window.right or pr.bottom < window.bottom:
-            return contextlib.nullcontext()
-        return c.clip((-LOGICAL_W, -LOGICAL_H, 3 * LOGICAL_W, LOGICAL_H + cover.y))
+        return not (pr.left > window.left or pr.right < window.right or pr.bottom < window.bottom)
 
     def rect(self, color: Color, r: LRect | tuple, *, radius: float = 0, width: float = 0) -> None:
         self.plain.rect(color, self._r(r), radius=radius, width=width)
