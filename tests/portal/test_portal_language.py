@@ -67,7 +67,7 @@ def accounts(pg_url):
     engine = db.make_engine(pg_url, pool_size=1)
     with engine.begin() as conn:
         clinic = admin.create_clinic(conn, "Clínica Norte")
-        for user in ("ines", "jonas", "li", "pat"):
+        for user in ("ines", "jonas", "kai", "li", "pat"):  # kai: only the first server test (its own choices)
             admin.create_therapist(conn, clinic, user, PASSWORD, display_name=user.title())
     yield
     engine.dispose()
@@ -108,7 +108,7 @@ def test_the_browsers_language_and_the_therapists_choice(clinic_server, accounts
     refused = httpx.get(base + "/portal/patients", headers={"Accept-Language": "es"})
     assert refused.status_code == 401 and "Inicie sesión." in refused.text
 
-    c = _log_in(base, "jonas", accept="es")
+    c = _log_in(base, "kai", accept="es")
     assert _language_of(c.get("/portal/patients").text) == "es"
     page = c.get("/portal/devices")
     r = c.post("/portal/language", data={"language": "de", "csrf": _hidden(page.text, "csrf"),
@@ -124,7 +124,7 @@ def test_the_browsers_language_and_the_therapists_choice(clinic_server, accounts
     c.close()
 
     # Another browser (nothing in its cookies) asking for Spanish: the account's German after login.
-    other = _log_in(base, "jonas", accept="es")
+    other = _log_in(base, "kai", accept="es")
     assert _language_of(other.get("/portal/patients").text) == "de"
     assert other.cookies.get(lang.COOKIE) == "de"  # so its login page speaks German after logging out
     page = other.get("/portal/patients")
@@ -143,7 +143,7 @@ def test_concurrent_requests_each_get_their_own_language(clinic_server, accounts
     clients["zh_Hans"].post("/portal/language", data={"language": "zh_Hans", "csrf": _hidden(page.text, "csrf")})
     c_en = clients["en"]
     page = c_en.get("/portal/patients")
-    c_en.post("/portal/language", data={"language": "en", "csrf": _hidden(page.text, "csrf")})  # jonas chose German before
+    c_en.post("/portal/language", data={"language": "en", "csrf": _hidden(page.text, "csrf")})  # an explicit English choice
     start = threading.Barrier(len(clients))
     seen: dict[str, list[str]] = {code: [] for code in clients}
     errors: list[BaseException] = []
