@@ -20,9 +20,9 @@ from game.game_choices import choices_for, fits, has_choice, remembered_game, re
 from game.i18n import _
 from game.input import Act, Action
 from game.scene import Replace, Scene, Transition
+from game.scenes.choosing import SqueezeChooser
 from game.ui import Canvas, LRect, Theme
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, fit_size
-from hardware.sample import Sample
 
 TILE_W, TILE_H = 500, 430
 TILE_Y = 170.0
@@ -93,7 +93,7 @@ def with_game_choice(ctx: Any, scene: Scene) -> Scene:
 
 
 # ----------------------------------------------------------------- the screen
-class GameChoiceScene(Scene):
+class GameChoiceScene(SqueezeChooser, Scene):
     """Two (or more) big pictures, one per game; a squeeze chooses the one framed."""
 
     def __init__(self, then: Scene) -> None:
@@ -119,15 +119,6 @@ class GameChoiceScene(Scene):
         remember_game(self.ctx, self.exercise, game)
         self.ctx.store.log_event(None, "game_chosen", {"exercise": self.exercise, "game": game})
         return Replace(self.then)
-
-    def on_samples(self, samples: list[Sample]) -> Transition:
-        if self.switch.feed(samples) and (chosen := self.buttons.choose_focused()):
-            return self._chose(chosen)
-        return None
-
-    def update(self, dt: float) -> Transition:
-        self.buttons.scan(dt, self.ctx, self.switch)
-        return None
 
     def handle(self, action: Action) -> Transition:
         if action.kind in (Act.BACK, Act.PAUSE):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 
-from game.therapy.exercises import EXERCISES
 from game.games import GAMES
 from game.i18n import _
 from game.input import Act, Action
 from game.scene import Pop, Push, Scene, Transition
+from game.scenes.choosing import SqueezeChooser
+from game.therapy.exercises import EXERCISES
 from game.ui import Canvas, LRect, Theme
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint
-from hardware.sample import Sample
 
 
 def _icon_for(channel: str):  # noqa: ANN202
@@ -31,7 +31,7 @@ def _icon_for(channel: str):  # noqa: ANN202
     return force_icon if channel == "force" else roll_icon
 
 
-class MenuScene(Scene):
+class MenuScene(SqueezeChooser, Scene):
     def enter(self) -> None:
         buttons = []
         for i, ex in enumerate(EXERCISES):
@@ -49,7 +49,7 @@ class MenuScene(Scene):
         self.buttons = ButtonGroup(buttons, columns=4)
         self.switch = ChoiceSwitch(self.ctx)
 
-    def _play(self, exercise_id: str) -> Transition:
+    def _chose(self, exercise_id: str) -> Transition:
         if exercise_id == "back":
             return Pop()
         if exercise_id == "journey":
@@ -60,26 +60,16 @@ class MenuScene(Scene):
             from game.scenes.roll_calibrate import calibrate_entry
 
             return Push(calibrate_entry(self.ctx))  # strength, or a choice with rolling reach
+        from game.scenes.calibrate import before_play
         from game.scenes.play import PlayScene
 
-        from game.scenes.calibrate import before_play
-
         return Push(before_play(self.ctx, PlayScene(exercise_id)))
-
-    def on_samples(self, samples: list[Sample]) -> Transition:
-        if self.switch.feed(samples) and (chosen := self.buttons.choose_focused()):
-            return self._play(chosen)
-        return None
-
-    def update(self, dt: float) -> Transition:
-        self.buttons.scan(dt, self.ctx, self.switch)
-        return None
 
     def handle(self, action: Action) -> Transition:
         if action.kind is Act.BACK:
             return Pop()
         chosen = self.buttons.handle(action)
-        return self._play(chosen) if chosen else None
+        return self._chose(chosen) if chosen else None
 
     def draw(self, c: Canvas, alpha: float) -> None:
         c.clear()

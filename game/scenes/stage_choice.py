@@ -25,13 +25,13 @@ from game.i18n import _
 from game.input import Act, Action
 from game.journey import GameJourney, remember_stage
 from game.scene import Pop, Scene, Transition
+from game.scenes.choosing import SqueezeChooser
 from game.scenes.journey import draw_star
 from game.therapy.exercises import BY_ID
 from game.therapy.force_reps import ForceRepSettings
 from game.therapy.stages import NEWEST, STAGE_COUNT
 from game.ui import Canvas, LRect, Theme
 from game.widgets import Button, ButtonGroup, ChoiceSwitch, draw_choose_hint, fit_size
-from hardware.sample import Sample
 
 TILE_W, TILE_H, GAP = 380.0, 262.0, 30.0
 TILE_Y = (130.0, 400.0)
@@ -62,7 +62,7 @@ def paint_place(c: Canvas, game: type[MiniGame], stage: int, hand: str, area: LR
     c.surface.blit(pic, r.topleft)
 
 
-class StageChoiceScene(Scene):
+class StageChoiceScene(SqueezeChooser, Scene):
     """One tile per place (the newest first), a squeeze chooses the one framed."""
 
     def __init__(self, journey: GameJourney, game: str | None = None) -> None:
@@ -95,15 +95,6 @@ class StageChoiceScene(Scene):
         remember_stage(self.ctx, self.exercise, choice)
         self.ctx.store.log_event(None, "stage_chosen", {"exercise": self.exercise, "stage": choice})
         return Pop()
-
-    def on_samples(self, samples: list[Sample]) -> Transition:
-        if self.switch.feed(samples) and (chosen := self.buttons.choose_focused()):
-            return self._chose(chosen)
-        return None
-
-    def update(self, dt: float) -> Transition:
-        self.buttons.scan(dt, self.ctx, self.switch)
-        return None
 
     def handle(self, action: Action) -> Transition:
         if action.kind in (Act.BACK, Act.PAUSE):
