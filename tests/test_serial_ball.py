@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -21,8 +22,10 @@ pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="pseudo-termina
 WAIT = 5.0  # real seconds a background thread may take; never reached when things work
 
 
-def test_loop_url_end_to_end_with_clock_stamps():
-    port = serial.serial_for_url("loop://", timeout=0.02)
+@contextlib.contextmanager
+def streaming_ball(port, lines: int):
+    """A ball reading `port` (a loop) on a clock at 10 s: 8 lines at boot, then `lines` more, 10 ms apart,
+    each read as it comes (forces 100.. then 200..)."""
     clock = ManualClock(10.0)
     ball = SerialBall(clock, "loop://", opener=lambda url, baud: port, boot_seconds=2.0)
     ball.start()
@@ -31,18 +34,23 @@ def test_loop_url_end_to_end_with_clock_stamps():
             port.write(b"%d\n" % (100 + i))
         assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT), ball.status_message
         assert ball.wait_for_samples(8, WAIT)
-        for i in range(5):
+        for i in range(lines):
             clock.advance(0.01)
             port.write(b"%d\n" % (200 + i))
             assert ball.wait_for_samples(9 + i, WAIT)
+        yield clock, ball
+    finally:
+        ball.close()
+
+
+def test_loop_url_end_to_end_with_clock_stamps():
+    with streaming_ball(serial.serial_for_url("loop://", timeout=0.02), 5) as (_clock, ball):
         samples = ball.poll()
         assert [s.force for s in samples] == [100 + i for i in range(8)] + [200 + i for i in range(5)]
         assert all(b.t > a.t for a, b in zip(samples, samples[1:]))
         assert samples[-1].t == pytest.approx(10.05)  # stamped with the injected clock
         assert ball.poll() == []
         assert not ball.info.has_roll
-    finally:
-        ball.close()
 
 
 @pytest.mark.parametrize("fmt", list(LineFormat))
@@ -176,18 +184,7 @@ def test_a_backlog_found_late_is_spread_back_without_a_hole():
     stamped "now" and the backlog squashed after it: a 0.3 s hole where the ball sent readings all along
     (seen with the simulated Uno on a busy machine: strong squeezes judged "hold too short")."""
     port = WatchedLoop()
-    clock = ManualClock(10.0)
-    ball = SerialBall(clock, "loop://", opener=lambda url, baud: port, boot_seconds=2.0)
-    ball.start()
-    try:
-        for i in range(8):
-            port.write(b"%d\n" % (100 + i))
-        assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT), ball.status_message
-        assert ball.wait_for_samples(8, WAIT)
-        for i in range(10):  # 100 lines a second, each read as it comes
-            clock.advance(0.01)
-            port.write(b"%d\n" % (200 + i))
-            assert ball.wait_for_samples(9 + i, WAIT)
+    with streaming_ball(port, 10) as (clock, ball):  # 100 lines a second, each read as it comes
         port.write(b"300")  # the start of a line
         port.waiting.clear()
         assert port.waiting.wait(WAIT)  # taken: the reader waits for the next byte
@@ -200,8 +197,6 @@ def test_a_backlog_found_late_is_spread_back_without_a_hole():
         gaps = [b - a for a, b in zip(t, t[1:])]
         assert min(gaps) > 0 and max(gaps) < 0.05, f"a hole of {max(gaps):.3f} s in the stream"
         assert t[-1] == pytest.approx(10.4) and t[10] == pytest.approx(10.11, abs=0.02)  # spread, not squashed
-    finally:
-        ball.close()
 
 
 def test_buffer_is_bounded_and_overflow_counted():
