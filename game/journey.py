@@ -201,17 +201,10 @@ def remember_stage(ctx: object, exercise: str, choice: StageChoice) -> None:
     """The patient's choice of stage, kept in their profile (a ``profile_change`` event says so);
     in scripted play (profiles held) it holds for this run only."""
     choice = check_stage_choice(choice)
-    from game.profiles import ProfileError, Profiles, profiles_held
+    from game.profiles import keep_choice
 
-    store = ctx.store  # type: ignore[attr-defined]
-    if profiles_held(store):
-        ctx.stage_choices[exercise] = choice  # type: ignore[attr-defined]
-        return
-    getattr(ctx, "stage_choices", {}).pop(exercise, None)
-    try:
-        profiles = Profiles(store, where="stage choice screen")
-        key = stage_setting_key(exercise)
-        if profiles.get(ctx.patient_id).settings.get(key, NEWEST) != choice:  # type: ignore[attr-defined]
-            profiles.update_settings(ctx.patient_id, **{key: choice})  # type: ignore[attr-defined]
-    except ProfileError:
-        ctx.stage_choices[exercise] = choice  # type: ignore[attr-defined]  # still holds for this run
+    if keep_choice(ctx.store, ctx.patient_id, stage_setting_key(exercise), choice,  # type: ignore[attr-defined]
+                   default=NEWEST, where="stage choice screen"):
+        getattr(ctx, "stage_choices", {}).pop(exercise, None)
+    else:
+        ctx.stage_choices[exercise] = choice  # type: ignore[attr-defined]  # holds for this run only

@@ -496,3 +496,18 @@ def starting_patient(store: Store, patient: str | None, level: str | None, dirs:
         return StartingPatient(prof.id, loaded.plan(), str(path))
     plan, path, note = plan_for(prof, dirs)
     return StartingPatient(prof.id, plan, path, note)
+
+
+def keep_choice(store: Store, patient_id: int, key: str, value: Any, *, default: Any = None, where: str) -> bool:
+    """Keep a patient's choice in their profile's settings (``update_settings`` logs the
+    ``profile_change``); False when it could not be kept: the profiles are held (scripted play) or
+    the profile cannot be changed, so the caller holds the choice for this run only."""
+    if profiles_held(store):
+        return False
+    try:
+        profiles = Profiles(store, where=where)
+        if profiles.get(patient_id).settings.get(key, default) != value:
+            profiles.update_settings(patient_id, **{key: value})
+    except ProfileError:
+        return False
+    return True

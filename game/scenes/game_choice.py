@@ -62,17 +62,10 @@ def game_for(ctx: Any, exercise: str, link: Any = None) -> str | None:
 def remember_game(ctx: Any, exercise: str, game: str) -> None:
     """This run plays ``game`` for ``exercise`` from now on, and the profile keeps it for next
     time (a ``profile_change`` event says so), unless the profiles are held (scripted play)."""
-    ctx.game_choices[exercise] = game
-    from game.profiles import ProfileError, Profiles, profiles_held
+    ctx.game_choices[exercise] = game  # holds for this run whether or not the profile keeps it
+    from game.profiles import keep_choice
 
-    if profiles_held(ctx.store):
-        return
-    try:
-        profiles = Profiles(ctx.store, where="game choice screen")
-        if profiles.get(ctx.patient_id).settings.get(setting_key(exercise)) != game:
-            profiles.update_settings(ctx.patient_id, **{setting_key(exercise): game})
-    except ProfileError:
-        pass  # the choice still holds for this run
+    keep_choice(ctx.store, ctx.patient_id, setting_key(exercise), game, where="game choice screen")
 
 
 def with_game_choice(ctx: Any, scene: Scene) -> Scene:
