@@ -640,6 +640,14 @@ class SerialBall:
         while not self._stop.is_set():
             data = read_waiting(ser)
             now_m = mono()
+            now = clock.now()
+            if data:
+                # A thread held up between its read and its clocks (another thread's garbage collection holds
+                # the interpreter, another program has the core) read its lines before "now"; the lines that
+                # came meanwhile are waiting. Taken with them, the whole lot is spread back over the time it
+                # took to come. Stamped alone at "now", the lines read sat late, a hole before them where the
+                # ball sent readings all along (a hole over 0.1 s breaks a hold for the rep detector).
+                data += take_waiting(ser)
             if self._expect_new:
                 self._expect_new = False
                 if self._expect is not None:
@@ -652,7 +660,7 @@ class SerialBall:
                     recent.extend(lines)
                     readings = parser.parse_lines(lines)
                     if readings:
-                        self._deliver(readings, clock.now(), stamper, parser)
+                        self._deliver(readings, now, stamper, parser)
                         last_good = now_m
                         seen_at_good = seen
                         if silent:
@@ -724,10 +732,14 @@ def read_waiting(ser: Any) -> bytes:
     """
     data = ser.read(ser.in_waiting or 1)
     if data:
-        more = ser.in_waiting
-        if more:
-            data += ser.read(more)
+        data += take_waiting(ser)
     return data
+
+
+def take_waiting(ser: Any) -> bytes:
+    """Everything the port has waiting now, without waiting for more."""
+    more = ser.in_waiting
+    return ser.read(more) if more else b""
 
 
 def close_quietly(ser: Any) -> None:

@@ -199,6 +199,41 @@ def test_a_backlog_found_late_is_spread_back_without_a_hole():
         assert t[-1] == pytest.approx(10.4) and t[10] == pytest.approx(10.11, abs=0.02)  # spread, not squashed
 
 
+def test_a_reader_held_up_after_its_read_stamps_it_when_it_came(monkeypatch):
+    """The reader has just read a line when its thread is held up for 0.3 s before it reads the clock (another
+    thread's garbage collection holds the interpreter, another program has the core); meanwhile 30 lines come.
+    They are taken with the line and the lot is spread back over the time it took to come: no hole. Stamped
+    alone at the late "now", the line sat 0.3 s after the one before it, the 30 squashed behind it (seen on CI
+    with the simulated Uno's HX711 sketch late in the suite: a strong squeeze judged "hold too short" while
+    the board never stood still; and reproduced with a thread collecting a large heap every 0.45 s)."""
+    from hardware import serial_ball
+
+    port = serial.serial_for_url("loop://", timeout=0.02)
+    held = threading.Event()
+    box = {}
+    real_read = serial_ball.read_waiting
+
+    def held_up(ser):
+        data = real_read(ser)
+        if b"300\n" in data and not held.is_set():
+            held.set()
+            box["clock"].advance(0.3)  # the thread is held up with the line in hand; the ball goes on
+            port.write(b"".join(b"%d\n" % (301 + k) for k in range(30)))
+        return data
+
+    monkeypatch.setattr(serial_ball, "read_waiting", held_up)
+    with streaming_ball(port, 10) as (clock, ball):  # 100 lines a second, each read as it comes
+        box["clock"] = clock
+        clock.advance(0.01)
+        port.write(b"300\n")
+        assert ball.wait_for_samples(8 + 10 + 31, WAIT)
+        got = ball.poll()[8:]
+        assert held.is_set() and [s.force for s in got] == [200 + i for i in range(10)] + [300 + k for k in range(31)]
+        t = [s.t for s in got]
+        gaps = [b - a for a, b in zip(t, t[1:])]
+        assert min(gaps) > 0 and max(gaps) < 0.05, f"a hole of {max(gaps):.3f} s in the stream"
+        assert t[-1] == pytest.approx(10.41) and t[10] == pytest.approx(10.12, abs=0.02)  # spread, not squashed
+
 def test_buffer_is_bounded_and_overflow_counted():
     port = serial.serial_for_url("loop://", timeout=0.02)
     ball = SerialBall(ManualClock(), "loop://", opener=lambda url, baud: port, buffer_size=50)
