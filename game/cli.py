@@ -7,6 +7,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from game.i18n import _
+from game.translated_argparse import Parser
+
 # Subcommands register here: name -> (help, add_arguments, run). Each lives in its
 # own module so the play path never imports the tools.
 Subcommand = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
@@ -31,67 +34,67 @@ def _load_subcommands() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     _load_subcommands()
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="main.py",
-        description="Squeeze Quest: hand-therapy exercise games for a squeeze ball, keyboard or mouse.",
+        description=_("Squeeze Quest: hand-therapy exercise games for a squeeze ball, keyboard or mouse."),
     )
     add_play_arguments(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_, add_args, _run) in SUBCOMMANDS.items():
-        sp = sub.add_parser(name, help=help_, description=help_)
+        sp = sub.add_parser(name, help=_(help_), description=_(help_))
         add_args(sp)
     return p
 
 
 def add_play_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input", default="auto",
-                   help="input device: auto (default: find a ball on the serial ports, else the keyboard), "
+                   help=_("input device: auto (default: find a ball on the serial ports, else the keyboard), "
                         "keyboard, sim (a simulated patient), a port (COM3, /dev/ttyACM0, /dev/cu.usbmodem1101), "
                         "a pyserial URL "
-                        "(socket://host:port, rfc2217://, hwgrep://Arduino, loop://) or a trace .csv file")
+                        "(socket://host:port, rfc2217://, hwgrep://Arduino, loop://) or a trace .csv file"))
     p.add_argument("--baud", type=int, default=None,
-                   help="serial ball baud rate (default: try 115200, then 9600)")
+                   help=_("serial ball baud rate (default: try 115200, then 9600)"))
     p.add_argument("--profile", default=None,
-                   help="serial ball device profile: a shipped name (see `main.py devices`) or a YAML file")
+                   help=_("serial ball device profile: a shipped name (see `main.py devices`) or a YAML file"))
     p.add_argument("--data-dir", type=Path, default=None,
-                   help="folder for the records database (default: the user's data folder)")
+                   help=_("folder for the records database (default: the user's data folder)"))
     p.add_argument("--repair-database", action="store_true",
-                   help="if the records database is damaged, move it aside to a dated backup (never deleted) "
-                        "and start fresh records")
+                   help=_("if the records database is damaged, move it aside to a dated backup (never deleted) "
+                        "and start fresh records"))
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--windowed", dest="fullscreen", action="store_false", help="play in a window (default)")
-    mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", help="play full screen")
+    mode.add_argument("--windowed", dest="fullscreen", action="store_false", help=_("play in a window (default)"))
+    mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", help=_("play full screen"))
     p.set_defaults(fullscreen=False)
     p.add_argument("--headless", action="store_true",
-                   help="no window; game time advances one 1/60 s step per frame (for tests and demos); "
-                        "with a serial ball it follows the real clock, as the ball does")
+                   help=_("no window; game time advances one 1/60 s step per frame (for tests and demos); "
+                        "with a serial ball it follows the real clock, as the ball does"))
     run_for = p.add_mutually_exclusive_group()
-    run_for.add_argument("--frames", type=int, help="stop after this many frames")
-    run_for.add_argument("--seconds", type=float, help="stop after this many seconds of game time")
-    p.add_argument("--exercise", help="go straight to this exercise (e.g. power_grip)")
+    run_for.add_argument("--frames", type=int, help=_("stop after this many frames"))
+    run_for.add_argument("--seconds", type=float, help=_("stop after this many seconds of game time"))
+    p.add_argument("--exercise", help=_("go straight to this exercise (e.g. power_grip)"))
     from game.game_choices import GAME_IDS
 
-    p.add_argument("--game", choices=GAME_IDS, help="the game for an exercise that has more than one "
-                   "(power_grip: bird or balloon; table_roll: boat or marble); the program's `game:` wins")
-    p.add_argument("--reps", type=int, default=10, help="repetitions in a set (default 10)")
-    p.add_argument("--screenshot", type=Path, help="save the last frame to this PNG file")
-    p.add_argument("--size", default="1280x720", help="window size, e.g. 1920x1080")
-    p.add_argument("--seed", type=int, default=0, help="seed for the games' randomness")
-    p.add_argument("--mute", action="store_true", help="no sound")
-    p.add_argument("--patient", help="who is playing: a patient's number or name (default: the last one)")
+    p.add_argument("--game", choices=GAME_IDS, help=_("the game for an exercise that has more than one "
+                   "(power_grip: bird or balloon; table_roll: boat or marble); the program's `game:` wins"))
+    p.add_argument("--reps", type=int, default=10, help=_("repetitions in a set (default 10)"))
+    p.add_argument("--screenshot", type=Path, help=_("save the last frame to this PNG file"))
+    p.add_argument("--size", default="1280x720", help=_("window size, e.g. 1920x1080"))
+    p.add_argument("--seed", type=int, default=0, help=_("seed for the games' randomness"))
+    p.add_argument("--mute", action="store_true", help=_("no sound"))
+    p.add_argument("--patient", help=_("who is playing: a patient's number or name (default: the last one)"))
     p.add_argument("--record-as", metavar="PATIENT", default=None,
-                   help="with --input sim or a trace .csv: keep the records under this patient (marked simulated); "
-                        "without it, scripted play is kept apart under 'Simulated play (not a patient)'")
+                   help=_("with --input sim or a trace .csv: keep the records under this patient (marked simulated); "
+                        "without it, scripted play is kept apart under 'Simulated play (not a patient)'"))
     p.add_argument("--kiosk", action="store_true",
-                   help="clinic kiosk: full screen, a patient picker, no way out without the staff PIN "
-                        "(set it first with `main.py staff set-pin`); see docs/kiosk/")
+                   help=_("clinic kiosk: full screen, a patient picker, no way out without the staff PIN "
+                        "(set it first with `main.py staff set-pin`); see docs/kiosk/"))
     p.add_argument("--idle-timeout", type=float, default=None, metavar="SECONDS",
-                   help="kiosk: with no input for this long, the exercise is saved and ended and the picker "
-                        "returns (default 180)")
+                   help=_("kiosk: with no input for this long, the exercise is saved and ended and the picker "
+                        "returns (default 180)"))
     p.add_argument("--kiosk-status", type=Path, default=None, metavar="FILE",
-                   help="kiosk: keep FILE naming the screen shown (JSON), for monitoring and tests")
-    p.add_argument("--level", help="the program to play: a level name (e.g. classic_home) or a .yaml file "
-                                   "(default: the patient's assigned level)")
+                   help=_("kiosk: keep FILE naming the screen shown (JSON), for monitoring and tests"))
+    p.add_argument("--level", help=_("the program to play: a level name (e.g. classic_home) or a .yaml file "
+                                   "(default: the patient's assigned level)"))
 
 
 def play(ns: argparse.Namespace) -> int:

@@ -35,7 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
-from game.i18n import N_, _
+from game.i18n import N_, _, ngettext
 from game.therapy.exercises import BY_ID, EXERCISES
 from game.game_choices import BY_GAME_ID, choices_for, fits
 from game.program import ExercisePlan, SessionPlan
@@ -938,13 +938,30 @@ def _num(v: float) -> str:
 
 
 def _unit(name: str) -> str:
-    if name.endswith("_pct"):
-        return " (%)"
+    return " (%)" if name.endswith("_pct") else ""
+
+
+def _plural_n(v: float) -> int:
+    """The number that picks a plural form: a whole number as it is, any other (0.5) as many."""
+    return int(v) if float(v).is_integer() else 2
+
+
+def _with_unit(word: str, name: str, ge: float | None, le: float | None) -> str:
+    """'a number from 0 to 600 seconds', its unit's plural chosen by the highest number."""
+    if ge is None or le is None:
+        if name.endswith("_s"):
+            return _("{word}, in seconds").format(word=word)
+        if name.endswith("_min"):
+            return _("{word}, in minutes").format(word=word)
+        return word + _unit(name)
     if name.endswith("_s"):
-        return " (seconds)"
+        return ngettext("{word} from {value} to {value2} second", "{word} from {value} to {value2} seconds",
+                        _plural_n(le)).format(word=word, value=_num(ge), value2=_num(le))
     if name.endswith("_min"):
-        return " (minutes)"
-    return ""
+        return ngettext("{word} from {value} to {value2} minute", "{word} from {value} to {value2} minutes",
+                        _plural_n(le)).format(word=word, value=_num(ge), value2=_num(le))
+    return _('{word} from {value} to {value2}{value3}').format(word=word, value=_num(ge), value2=_num(le),
+                                                               value3=_unit(name))
 
 
 def describe_field(name: str, info: FieldInfo) -> str:
@@ -956,11 +973,9 @@ def describe_field(name: str, info: FieldInfo) -> str:
         return _("true or false")
     if kind is int or kind is float:
         word = _("a whole number") if kind is int else _("a number")
-        if ge is not None and le is not None:
-            return _('{word} from {value} to {value2}{value3}').format(word=word, value=_num(ge), value2=_num(le), value3=_unit(name))
-        return word + _unit(name)
+        return _with_unit(word, name, ge, le)
     if kind is str:
-        return _('text of up to {max_len} characters').format(max_len=max_len) if max_len else "text"
+        return _('text of up to {max_len} characters').format(max_len=max_len) if max_len else _("text")
     if get_origin(kind) is Literal:
         return _("one of: ") + ", ".join(str(a) for a in get_args(kind))
     if isinstance(kind, type) and issubclass(kind, BaseModel):

@@ -35,5 +35,7 @@ def missing_server_packages() -> str | None:
     missing = [m for m in _NEEDED if _find(m) is None]
     if not missing:
         return None
-    return (f"The clinic server needs packages that are not installed ({', '.join(missing)}). "
-            f"Install them with: {SERVER_INSTALL}")
+    from game.i18n import _
+
+    return _("The clinic server needs packages that are not installed ({names}). "
+             "Install them with: {command}").format(names=", ".join(missing), command=SERVER_INSTALL)

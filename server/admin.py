@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import Connection
 
+from game.i18n import _
 from server import auth
 from server.schema import clinics, devices, enrolment_codes, patients, programs, therapist_sessions, therapists
 
@@ -37,7 +38,7 @@ def next_change(conn: Connection) -> int:
 def create_clinic(conn: Connection, name: str) -> uuid.UUID:
     name = name.strip()
     if not name:
-        raise AdminError("A clinic needs a name.")
+        raise AdminError(_("A clinic needs a name."))
     cid = uuid.uuid4()
     conn.execute(clinics.insert().values(id=cid, name=name))
     return cid
@@ -51,10 +52,12 @@ def find_clinic(conn: Connection, name_or_id: str) -> uuid.UUID:
     except ValueError:
         rows = conn.execute(select(clinics.c.id).where(clinics.c.name == name_or_id.strip())).all()
         if len(rows) > 1:
-            raise AdminError(f"Several clinics are called {name_or_id!r}; give the clinic's id instead.") from None
+            raise AdminError(_("Several clinics are called {name!r}; give the clinic's id instead.").format(
+                name=name_or_id)) from None
         row = rows[0] if rows else None
     if row is None:
-        raise AdminError(f"There is no clinic {name_or_id!r}. See the list with: squeeze-quest-server list-clinics")
+        raise AdminError(_("There is no clinic {name!r}. See the list with: squeeze-quest-server list-clinics").format(
+            name=name_or_id))
     return row.id
 
 
@@ -70,11 +73,11 @@ def create_therapist(conn: Connection, clinic_id: uuid.UUID, username: str, pass
                      display_name: str | None = None) -> uuid.UUID:
     username = username.strip()
     if not username:
-        raise AdminError("A therapist needs a username.")
+        raise AdminError(_("A therapist needs a username."))
     if len(password) < MIN_PASSWORD:
-        raise AdminError(f"The password is too short: use at least {MIN_PASSWORD} characters.")
+        raise AdminError(_too_short())
     if conn.execute(select(therapists.c.id).where(therapists.c.username == username)).first():
-        raise AdminError(f"The username {username!r} is taken; choose another.")
+        raise AdminError(_("The username {name!r} is taken; choose another.").format(name=username))
     tid = uuid.uuid4()
     conn.execute(therapists.insert().values(id=tid, clinic_id=clinic_id, username=username,
                                             display_name=(display_name or username).strip(),
@@ -85,16 +88,20 @@ def create_therapist(conn: Connection, clinic_id: uuid.UUID, username: str, pass
 def set_password(conn: Connection, therapist_id: uuid.UUID, password: str) -> None:
     """A new password: the therapist's sessions end (wherever they were logged in)."""
     if len(password) < MIN_PASSWORD:
-        raise AdminError(f"The password is too short: use at least {MIN_PASSWORD} characters.")
+        raise AdminError(_too_short())
     conn.execute(update(therapists).where(therapists.c.id == therapist_id)
                  .values(password_hash=auth.hash_password(password)))
     conn.execute(therapist_sessions.delete().where(therapist_sessions.c.therapist_id == therapist_id))
 
 
+def _too_short() -> str:
+    return _("The password is too short: use at least {n} characters.").format(n=MIN_PASSWORD)
+
+
 def find_therapist(conn: Connection, username: str) -> uuid.UUID:
     tid = conn.execute(select(therapists.c.id).where(therapists.c.username == username.strip())).scalar()
     if tid is None:
-        raise AdminError(f"There is no therapist {username!r}.")
+        raise AdminError(_("There is no therapist {name!r}.").format(name=username))
     return tid
 
 
@@ -167,7 +174,7 @@ def revoke_device(conn: Connection, device_id: uuid.UUID, clinic_id: uuid.UUID |
     if clinic_id is not None:
         q = q.where(devices.c.clinic_id == clinic_id)
     if conn.execute(q.values(revoked=True)).rowcount != 1:
-        raise AdminError("There is no such device.")
+        raise AdminError(_("There is no such device."))
 
 
 # ------------------------------------------------------------------ patients and programs

@@ -25,73 +25,80 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
+from game.i18n import _, set_language
+from game.translated_argparse import Parser
 from server import missing_server_packages
 
 
 def add_serve_arguments(s: argparse.ArgumentParser) -> None:
     """The options of ``serve`` (also ``python main.py serve``, game/commands/serve.py)."""
-    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
-    s.add_argument("--port", type=int, default=8443)
-    s.add_argument("--ssl-certfile", help="the server's certificate (PEM, with its chain)")
-    s.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
-    s.add_argument("--self-signed", metavar="DIR", help="make (once) and use a self-signed CA and certificate in DIR; "
-                                                        "give the PCs DIR/ca.pem")
-    s.add_argument("--hostname", action="append", default=[], help="a name or address the self-signed "
-                                                                  "certificate is for (repeatable)")
-    s.add_argument("--plain-http", action="store_true", help="no TLS: only behind a TLS reverse proxy on this "
-                                                             "machine, or on 127.0.0.1 for tests")
+    s.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1; 0.0.0.0 for all)"))
+    s.add_argument("--port", type=int, default=8443, help=_("port to listen on (default 8443)"))
+    s.add_argument("--ssl-certfile", help=_("the server's certificate (PEM, with its chain)"))
+    s.add_argument("--ssl-keyfile", help=_("the certificate's private key (PEM)"))
+    s.add_argument("--self-signed", metavar="DIR", help=_("make (once) and use a self-signed CA and certificate in DIR; "
+                                                          "give the PCs DIR/ca.pem"))
+    s.add_argument("--hostname", action="append", default=[], help=_("a name or address the self-signed "
+                                                                    "certificate is for (repeatable)"))
+    s.add_argument("--plain-http", action="store_true", help=_("no TLS: only behind a TLS reverse proxy on this "
+                                                               "machine, or on 127.0.0.1 for tests"))
     s.add_argument("--workers", type=int, default=int(os.environ.get("SQ_SERVER_WORKERS", "0")) or
-                   min(2, os.cpu_count() or 1), help="server processes (default 2, or 1 on a one-core machine)")
-    s.add_argument("--pool-size", type=int, default=10, help="database connections per process")
-    s.add_argument("--no-migrate", action="store_true", help="do not update the database's tables at start")
+                   min(2, os.cpu_count() or 1), help=_("server processes (default 2, or 1 on a one-core machine)"))
+    s.add_argument("--pool-size", type=int, default=10, help=_("database connections per process"))
+    s.add_argument("--no-migrate", action="store_true", help=_("do not update the database's tables at start"))
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="squeeze-quest-server", description="The Squeeze Quest clinic server.")
-    p.add_argument("--database-url", help="PostgreSQL URL (default: $DATABASE_URL)")
+    p = Parser(prog="squeeze-quest-server", description=_("The Squeeze Quest clinic server."))
+    p.add_argument("--database-url", help=_("PostgreSQL URL (default: $DATABASE_URL)"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    add_serve_arguments(sub.add_parser("serve", help="run the server (HTTPS)"))
+    add_serve_arguments(sub.add_parser("serve", help=_("run the server (HTTPS)"), description=_("run the server (HTTPS)")))
 
-    m = sub.add_parser("migrate", help="create or update the database's tables")
-    m.add_argument("revision", nargs="?", default="head", help="target (default head)")
-    m.add_argument("--down", action="store_true", help="go down to the revision given (e.g. base)")
+    m = _command(sub, "migrate", _("create or update the database's tables"))
+    m.add_argument("revision", nargs="?", default="head", help=_("target (default head)"))
+    m.add_argument("--down", action="store_true", help=_("go down to the revision given (e.g. base)"))
 
-    c = sub.add_parser("create-clinic", help="add a clinic; prints its id")
-    c.add_argument("name")
-    sub.add_parser("list-clinics", help="list the clinics")
+    c = _command(sub, "create-clinic", _("add a clinic; prints its id"))
+    c.add_argument("name", help=_("the clinic's name"))
+    _command(sub, "list-clinics", _("list the clinics"))
 
-    t = sub.add_parser("create-therapist", help="add a therapist login (asks for the password)")
-    t.add_argument("--clinic", required=True, help="clinic name or id")
-    t.add_argument("--username", required=True)
-    t.add_argument("--name", help="name shown in the portal")
-    t.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    t = _command(sub, "create-therapist", _("add a therapist login (asks for the password)"))
+    t.add_argument("--clinic", required=True, help=_("clinic name or id"))
+    t.add_argument("--username", required=True, help=_("the therapist's username"))
+    t.add_argument("--name", help=_("name shown in the portal"))
+    t.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
 
-    e = sub.add_parser("enrolment-code", help="make a one-time code to enrol a PC")
-    e.add_argument("--clinic", required=True, help="clinic name or id")
-    e.add_argument("--hours", type=float, default=24, help="how long the code works (default 24)")
+    e = _command(sub, "enrolment-code", _("make a one-time code to enrol a PC"))
+    e.add_argument("--clinic", required=True, help=_("clinic name or id"))
+    e.add_argument("--hours", type=float, default=24, help=_("how long the code works (default 24)"))
 
-    d = sub.add_parser("list-devices", help="list enrolled PCs")
-    d.add_argument("--clinic", help="clinic name or id")
+    d = _command(sub, "list-devices", _("list enrolled PCs"))
+    d.add_argument("--clinic", help=_("clinic name or id"))
 
-    r = sub.add_parser("revoke-device", help="stop a PC's token from working")
-    r.add_argument("device_id")
+    r = _command(sub, "revoke-device", _("stop a PC's token from working"))
+    r.add_argument("device_id", help=_("the device's id (see list-devices)"))
 
-    pw = sub.add_parser("set-password", help="a therapist's new password (their sessions end; asks for it)")
-    pw.add_argument("--username", required=True)
-    pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    pw = _command(sub, "set-password", _("a therapist's new password (their sessions end; asks for it)"))
+    pw.add_argument("--username", required=True, help=_("the therapist's username"))
+    pw.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
 
-    dis = sub.add_parser("disable-therapist", help="a therapist who left: no more logins, sessions end")
-    dis.add_argument("--username", required=True)
-    dis.add_argument("--enable", action="store_true", help="let them log in again")
+    dis = _command(sub, "disable-therapist", _("a therapist who left: no more logins, sessions end"))
+    dis.add_argument("--username", required=True, help=_("the therapist's username"))
+    dis.add_argument("--enable", action="store_true", help=_("let them log in again"))
 
-    u = sub.add_parser("unlock", help="end a lock after too many wrong passwords or codes")
-    u.add_argument("--username", help="the therapist's username")
-    u.add_argument("--address", help="the computer's address (logins and enrolment codes from it)")
+    u = _command(sub, "unlock", _("end a lock after too many wrong passwords or codes"))
+    u.add_argument("--username", help=_("the therapist's username"))
+    u.add_argument("--address", help=_("the computer's address (logins and enrolment codes from it)"))
     return p
 
 
+def _command(sub, name: str, words: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=words, description=words)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    set_language(None)  # the administrator's words in the computer's language, as main.py's
     missing = missing_server_packages()
     if missing:
         print(missing, file=sys.stderr)
@@ -110,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 db.upgrade(engine, args.revision)
             with engine.connect() as conn:
-                print(f"database schema: {db.current_revision(conn) or 'empty'}")
+                print(_("database schema: {revision}").format(revision=db.current_revision(conn) or _("empty")))
             return 0
         with engine.begin() as conn:
             return _admin(args, conn, admin)
@@ -133,7 +140,7 @@ def _admin(args, conn, admin) -> int:
             print(f"{row.id}  {row.name}")
     elif args.command == "create-therapist":
         clinic = admin.find_clinic(conn, args.clinic)
-        password = _read_password(args, "Password for the new therapist: ")
+        password = _read_password(args, _("Password for the new therapist: "))
         if password is None:
             return 1
         print(admin.create_therapist(conn, clinic, args.username, password, args.name))
@@ -141,40 +148,41 @@ def _admin(args, conn, admin) -> int:
         clinic = admin.find_clinic(conn, args.clinic)
         code = admin.make_enrolment_code(conn, clinic, ttl=timedelta(hours=args.hours))
         print(code)
-        print(f"Type this code on the PC (main.py sync --server URL --enroll {code}). "
-              f"It works once, for {args.hours:g} hours.", file=sys.stderr)
+        print(_("Type this code on the PC (main.py sync --server URL --enroll {code}). "
+                "It works once, for {hours} hours.").format(code=code, hours=f"{args.hours:g}"), file=sys.stderr)
     elif args.command == "list-devices":
         clinic = admin.find_clinic(conn, args.clinic) if args.clinic else None
         for d in admin.list_devices(conn, clinic):
-            seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "never"
-            state = "REVOKED" if d.revoked else "active"
-            print(f"{d.id}  {state:7}  last seen {seen}  {d.clinic}: {d.name}")
+            seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else _("never")
+            state = _("REVOKED") if d.revoked else _("active")
+            print(_("{id}  {state}  last seen {seen}  {clinic}: {name}").format(
+                id=d.id, state=f"{state:7}", seen=seen, clinic=d.clinic, name=d.name))
     elif args.command == "revoke-device":
         try:
             device_id = uuid.UUID(args.device_id)
         except ValueError:
-            print("That is not a device id; see them with: squeeze-quest-server list-devices", file=sys.stderr)
+            print(_("That is not a device id; see them with: squeeze-quest-server list-devices"), file=sys.stderr)
             return 1
         admin.revoke_device(conn, device_id)
-        print("revoked")
+        print(_("revoked"))
     elif args.command == "set-password":
         tid = admin.find_therapist(conn, args.username)
-        password = _read_password(args, "New password: ")
+        password = _read_password(args, _("New password: "))
         if password is None:
             return 1
         admin.set_password(conn, tid, password)
         from server import throttle
 
         throttle.unlock(conn, throttle.LOGIN_ACCOUNT, args.username.strip())
-        print("password set; their sessions have ended")
+        print(_("password set; their sessions have ended"))
     elif args.command == "disable-therapist":
         admin.set_disabled(conn, admin.find_therapist(conn, args.username), not args.enable)
-        print("enabled" if args.enable else "disabled; their sessions have ended")
+        print(_("enabled") if args.enable else _("disabled; their sessions have ended"))
     elif args.command == "unlock":
         from server import throttle
 
         if not (args.username or args.address):
-            print("Give --username, --address or both.", file=sys.stderr)
+            print(_("Give --username, --address or both."), file=sys.stderr)
             return 1
         ended = []
         if args.username:
@@ -182,7 +190,7 @@ def _admin(args, conn, admin) -> int:
         if args.address:
             ended += [throttle.unlock(conn, rule, args.address.strip())
                       for rule in (throttle.LOGIN_ADDRESS, throttle.ENROL_ADDRESS)]
-        print("unlocked" if any(ended) else "nothing was locked")
+        print(_("unlocked") if any(ended) else _("nothing was locked"))
     return 0
 
 
@@ -190,8 +198,8 @@ def _read_password(args, prompt: str) -> str | None:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
     password = getpass.getpass(prompt)
-    if getpass.getpass("Again: ") != password:
-        print("The two passwords differ; nothing was changed.", file=sys.stderr)
+    if getpass.getpass(_("Again: ")) != password:
+        print(_("The two passwords differ; nothing was changed."), file=sys.stderr)
         return None
     return password
 
@@ -227,16 +235,16 @@ def _serve(args, url: str) -> int:
         from server.tls import make_self_signed
 
         ca, certfile, keyfile = make_self_signed(args.self_signed, args.hostname or None)
-        print(f"self-signed TLS: give the PCs {ca}", file=sys.stderr)
+        print(_("self-signed TLS: give the PCs {file}").format(file=ca), file=sys.stderr)
     if bool(certfile) != bool(keyfile):
-        print("Give both --ssl-certfile and --ssl-keyfile.", file=sys.stderr)
+        print(_("Give both --ssl-certfile and --ssl-keyfile."), file=sys.stderr)
         return 2
     if not certfile and not args.plain_http:
-        print("The server sends health data: give it a certificate (--ssl-certfile and --ssl-keyfile, or "
-              "--self-signed DIR), or --plain-http behind a TLS proxy.", file=sys.stderr)
+        print(_("The server sends health data: give it a certificate (--ssl-certfile and --ssl-keyfile, or "
+                "--self-signed DIR), or --plain-http behind a TLS proxy."), file=sys.stderr)
         return 2
     if not certfile and not _is_loopback(args.host):
-        print("Plain HTTP is allowed only on this machine (--host 127.0.0.1), behind a TLS proxy.", file=sys.stderr)
+        print(_("Plain HTTP is allowed only on this machine (--host 127.0.0.1), behind a TLS proxy."), file=sys.stderr)
         return 2
     if not args.no_migrate:
         engine = db.make_engine(url, pool_size=1, max_overflow=0)

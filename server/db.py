@@ -29,8 +29,10 @@ def normalise_url(url: str) -> str:
 def url_from_env() -> str:
     url = os.environ.get(ENV_URL, "").strip()
     if not url:
-        raise SystemExit(f"Set {ENV_URL} to the clinic database, e.g. "
-                         "postgresql://squeeze:PASSWORD@localhost/squeeze_quest")
+        from game.i18n import _
+
+        raise SystemExit(_("Set {variable} to the clinic database, e.g. {example}").format(
+            variable=ENV_URL, example="postgresql://squeeze:PASSWORD@localhost/squeeze_quest"))
     return normalise_url(url)
 
 

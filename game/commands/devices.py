@@ -18,17 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from game.cli import subcommand
+from game.i18n import N_, _
 
 
 # ------------------------------------------------------------------ devices
 def _add_devices(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--no-probe", action="store_true", help="only list the ports; do not open them")
-    p.add_argument("--all", action="store_true", help="probe every port, not only known USB-serial bridges")
-    p.add_argument("--baud", type=int, default=None, help="baud rate to probe at (default: 115200, then 9600)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--no-probe", action="store_true", help=_("only list the ports; do not open them"))
+    p.add_argument("--all", action="store_true", help=_("probe every port, not only known USB-serial bridges"))
+    p.add_argument("--baud", type=int, default=None, help=_("baud rate to probe at (default: 115200, then 9600)"))
+    p.add_argument("--json", action="store_true", help=_("print JSON"))
 
 
-@subcommand("devices", "list serial ports and what was detected on each (finds a squeeze ball)")(_add_devices)
+@subcommand("devices", N_("list serial ports and what was detected on each (finds a squeeze ball)"))(_add_devices)
 def run_devices(ns: argparse.Namespace) -> int:
     from hardware.discovery import describe_ports, list_ports, probe
     from hardware.line_formats import load_profile, shipped_profiles
@@ -65,21 +66,21 @@ def run_devices(ns: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ shared
 def _add_calibration_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--baseline", type=float, help="rest level in device units")
-    p.add_argument("--mvc", type=float, help="strongest squeeze in device units above the rest level")
-    p.add_argument("--patient", help="use this patient's stored calibration (number or name)")
-    p.add_argument("--hand", default="right", choices=("left", "right"), help="the hand (default right)")
+    p.add_argument("--baseline", type=float, help=_("rest level in device units"))
+    p.add_argument("--mvc", type=float, help=_("strongest squeeze in device units above the rest level"))
+    p.add_argument("--patient", help=_("use this patient's stored calibration (number or name)"))
+    p.add_argument("--hand", default="right", choices=("left", "right"), help=_("the hand (default right)"))
     p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                   help="folder of the records database (default: the user's data folder)")
+                   help=_("folder of the records database (default: the user's data folder)"))
     p.add_argument("--exercise", default=None,
-                   help="the exercise whose counting rules to use (power_grip, pinch, finger_flexion, "
+                   help=_("the exercise whose counting rules to use (power_grip, pinch, finger_flexion, "
                         "finger_squeeze; default power_grip), or with --level the exercise's number or name "
-                        "in that file")
+                        "in that file"))
     p.add_argument("--level", type=Path, default=None,
-                   help="a level file: use its exercise's target, hold and counting rules")
-    p.add_argument("--target", type=float, default=None, help="target in %%MVC for success (default 20)")
-    p.add_argument("--hold", type=float, default=None, help="hold time in seconds (default: the exercise's)")
-    p.add_argument("--json", action="store_true", help="print each rep as a JSON line, then a summary")
+                   help=_("a level file: use its exercise's target, hold and counting rules"))
+    p.add_argument("--target", type=float, default=None, help=_("target in %%MVC for success (default 20)"))
+    p.add_argument("--hold", type=float, default=None, help=_("hold time in seconds (default: the exercise's)"))
+    p.add_argument("--json", action="store_true", help=_("print each rep as a JSON line, then a summary"))
 
 
 def _given_calibration(ns: argparse.Namespace) -> tuple[Any, str] | None:
@@ -175,11 +176,11 @@ def _rep_line(rep: Any, units_note: str) -> str:
 
 # ------------------------------------------------------------------ replay
 def _add_replay(p: argparse.ArgumentParser) -> None:
-    p.add_argument("trace", type=Path, help="CSV with columns t (seconds) and force, optional roll_x, roll_y")
+    p.add_argument("trace", type=Path, help=_("CSV with columns t (seconds) and force, optional roll_x, roll_y"))
     _add_calibration_args(p)
 
 
-@subcommand("replay", "run a recorded force trace (CSV: t, force) through the rep detector and print the reps")(
+@subcommand("replay", N_("run a recorded force trace (CSV: t, force) through the rep detector and print the reps"))(
     _add_replay)
 def run_replay(ns: argparse.Namespace) -> int:
     from hardware.sample import Sample
@@ -227,10 +228,10 @@ def run_replay(ns: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ monitor
 def _add_monitor(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input", default="auto",
-                   help="auto (default), a port (COM3, /dev/ttyACM0, /dev/cu.usbmodem1101) or a pyserial URL")
-    p.add_argument("--baud", type=int, default=None, help="baud rate (default: try 115200, then 9600)")
-    p.add_argument("--profile", default=None, help="device profile name or YAML file")
-    p.add_argument("--seconds", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
+                   help=_("auto (default), a port (COM3, /dev/ttyACM0, /dev/cu.usbmodem1101) or a pyserial URL"))
+    p.add_argument("--baud", type=int, default=None, help=_("baud rate (default: try 115200, then 9600)"))
+    p.add_argument("--profile", default=None, help=_("device profile name or YAML file"))
+    p.add_argument("--seconds", type=float, default=None, help=_("stop after this many seconds (default: Ctrl-C)"))
     _add_calibration_args(p)
 
 
@@ -300,7 +301,7 @@ class LiveReps:
                 f"ends below {dev(d.end_at_pct):.0f} ({d.state.replace('_', ' ')})")
 
 
-@subcommand("monitor", "show live force from a ball and print each rep it detects")(_add_monitor)
+@subcommand("monitor", N_("show live force from a ball and print each rep it detects"))(_add_monitor)
 def run_monitor(ns: argparse.Namespace) -> int:
     from hardware.clock import SystemClock
     from hardware.discovery import KeyboardFallback, open_ball

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from game.cli import subcommand
+from game.i18n import N_, _
 
 
 def data_dir_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                   help="folder of the records database (default: the user's data folder)")
+                   help=_("folder of the records database (default: the user's data folder)"))
 
 
 def open_records(ns: argparse.Namespace, prog: str):  # noqa: ANN201 - returns a Store or None
@@ -37,16 +38,16 @@ def open_records(ns: argparse.Namespace, prog: str):  # noqa: ANN201 - returns a
 
 
 def _add(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--patient", required=True, help="the patient's number or name")
+    p.add_argument("--patient", required=True, help=_("the patient's number or name"))
     p.add_argument("--format", choices=("csv", "json", "fhir"), default="csv",
-                   help="csv: one row per repetition; json: everything recorded; fhir: a FHIR Bundle of "
-                        "Observations (device-derived force, not a dynamometer reading)")
-    p.add_argument("--out", type=Path, help="file to write (default: print to the screen)")
-    p.add_argument("--no-name", action="store_true", help="leave the patient's name out (number only)")
+                   help=_("csv: one row per repetition; json: everything recorded; fhir: a FHIR Bundle of "
+                        "Observations (device-derived force, not a dynamometer reading)"))
+    p.add_argument("--out", type=Path, help=_("file to write (default: print to the screen)"))
+    p.add_argument("--no-name", action="store_true", help=_("leave the patient's name out (number only)"))
     data_dir_argument(p)
 
 
-@subcommand("export", "export one patient's records as CSV, JSON or FHIR")(_add)
+@subcommand("export", N_("export one patient's records as CSV, JSON or FHIR"))(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.records.export import ExportError, check_destination, export, find_patient, write_private
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 
 from game.cli import subcommand
+from game.i18n import N_, _
 
 
 def _add(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-pause", type=float, default=60.0, metavar="SECONDS",
-                   help="longest pause between restarts when the kiosk keeps failing (default 60)")
+                   help=_("longest pause between restarts when the kiosk keeps failing (default 60)"))
     p.add_argument("game_args", nargs=argparse.REMAINDER, metavar="-- GAME OPTIONS",
-                   help="options for the game after --, e.g. -- --data-dir /srv/squeeze --input auto")
+                   help=_("options for the game after --, e.g. -- --data-dir /srv/squeeze --input auto"))
 
 
 @subcommand("kiosk-supervise",
-            "run the clinic kiosk (main.py --kiosk) and start it again whenever it stops without staff closing it")(_add)
+            N_("run the clinic kiosk (main.py --kiosk) and start it again whenever it stops without staff closing it"))(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.supervisor import Backoff, supervise
 

@@ -7,27 +7,27 @@ import argparse
 import sys
 from pathlib import Path
 
-from game.i18n import _, ngettext
+from game.i18n import N_, _, ngettext
 from game.cli import subcommand
 
 
 def _add(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="levels_command", metavar="ACTION", required=True)
-    check = sub.add_parser("check", help="check level files and explain any mistake (exit code 1 if any)",
-                           description="Check level files. With no FILES, checks every file in the level folders.")
-    check.add_argument("files", nargs="*", type=Path, metavar="FILES", help="level files (.yaml) to check")
+    check = sub.add_parser("check", help=_("check level files and explain any mistake (exit code 1 if any)"),
+                           description=_("Check level files. With no FILES, checks every file in the level folders."))
+    check.add_argument("files", nargs="*", type=Path, metavar="FILES", help=_("level files (.yaml) to check"))
     check.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                       help="the therapist's own levels are in DATA_DIR/levels (default: the user's data folder)")
-    check.add_argument("--quiet", action="store_true", help="print only the problems")
-    schema = sub.add_parser("schema", help="print the JSON Schema for level files, or write it",
-                            description="Print the JSON Schema that editors use to autocomplete and check "
-                                        "level files, or write it to a file.")
+                       help=_("the therapist's own levels are in DATA_DIR/levels (default: the user's data folder)"))
+    check.add_argument("--quiet", action="store_true", help=_("print only the problems"))
+    schema = sub.add_parser("schema", help=_("print the JSON Schema for level files, or write it"),
+                            description=_("Print the JSON Schema that editors use to autocomplete and check "
+                                        "level files, or write it to a file."))
     schema.add_argument("--write", action="store_true",
-                        help="write it to levels/schema.json (in a source checkout; else use --out)")
-    schema.add_argument("--out", type=Path, help="write it to this file")
+                        help=_("write it to levels/schema.json (in a source checkout; else use --out)"))
+    schema.add_argument("--out", type=Path, help=_("write it to this file"))
 
 
-@subcommand("levels", "check level files; print or write their JSON Schema")(_add)
+@subcommand("levels", N_("check level files; print or write their JSON Schema"))(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.levels import SCHEMA_FILE, SHIPPED_DIR, check_files, level_dirs, level_files, schema_text
     from game.resources import checkout_root, user_levels_dir

@@ -8,45 +8,45 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from game.i18n import _
+from game.i18n import N_, _
 from game.cli import subcommand
 
-PATIENT_HELP = "the patient's number or name"
+PATIENT_HELP = N_("the patient's number or name")
 
 
 def _add(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                   help="folder of the records database (default: the user's data folder)")
+                   help=_("folder of the records database (default: the user's data folder)"))
     sub = p.add_subparsers(dest="patients_command", metavar="ACTION", required=True)
-    ls = sub.add_parser("list", help="list patients")
-    ls.add_argument("--all", action="store_true", help="include archived patients")
-    add = sub.add_parser("add", help="add a patient")
-    add.add_argument("name", help="a first name or nickname")
-    add.add_argument("--hand", default="right", help="the hand trained: left or right (default right)")
-    add.add_argument("--level", help="the program to assign: a level name (e.g. classic_home) or file")
-    add.add_argument("--initials", help="1 to 3 letters for the patient's tile (default: from the name)")
-    add.add_argument("--colour", help="tile colour")
-    add.add_argument("--icon", help="tile shape")
-    show = sub.add_parser("show", help="show one patient's profile")
-    show.add_argument("patient", help=PATIENT_HELP)
-    ren = sub.add_parser("rename", help="rename a patient")
-    ren.add_argument("patient", help=PATIENT_HELP)
+    ls = sub.add_parser("list", help=_("list patients"))
+    ls.add_argument("--all", action="store_true", help=_("include archived patients"))
+    add = sub.add_parser("add", help=_("add a patient"))
+    add.add_argument("name", help=_("a first name or nickname"))
+    add.add_argument("--hand", default="right", help=_("the hand trained: left or right (default right)"))
+    add.add_argument("--level", help=_("the program to assign: a level name (e.g. classic_home) or file"))
+    add.add_argument("--initials", help=_("1 to 3 letters for the patient's tile (default: from the name)"))
+    add.add_argument("--colour", help=_("tile colour"))
+    add.add_argument("--icon", help=_("tile shape"))
+    show = sub.add_parser("show", help=_("show one patient's profile"))
+    show.add_argument("patient", help=_(PATIENT_HELP))
+    ren = sub.add_parser("rename", help=_("rename a patient"))
+    ren.add_argument("patient", help=_(PATIENT_HELP))
     ren.add_argument("new_name")
-    ren.add_argument("--initials", help="new initials for the tile")
-    arc = sub.add_parser("archive", help="hide a patient from the picker (their records stay)")
-    arc.add_argument("patient", help=PATIENT_HELP)
-    res = sub.add_parser("restore", help="bring an archived patient back")
-    res.add_argument("patient", help=PATIENT_HELP)
-    asg = sub.add_parser("assign", help="assign a program (level file) to a patient")
-    asg.add_argument("patient", help=PATIENT_HELP)
-    asg.add_argument("level", help="a level name (e.g. gentle_start), file name or path")
-    hand = sub.add_parser("hand", help="set the hand trained")
-    hand.add_argument("patient", help=PATIENT_HELP)
-    hand.add_argument("hand", help="left or right")
-    sel = sub.add_parser("select", help="make this the patient the game starts with")
-    sel.add_argument("patient", help=PATIENT_HELP)
-    st = sub.add_parser("set", help="change a patient's settings, e.g. sound=false keyboard_effort_pct=40")
-    st.add_argument("patient", help=PATIENT_HELP)
+    ren.add_argument("--initials", help=_("new initials for the tile"))
+    arc = sub.add_parser("archive", help=_("hide a patient from the picker (their records stay)"))
+    arc.add_argument("patient", help=_(PATIENT_HELP))
+    res = sub.add_parser("restore", help=_("bring an archived patient back"))
+    res.add_argument("patient", help=_(PATIENT_HELP))
+    asg = sub.add_parser("assign", help=_("assign a program (level file) to a patient"))
+    asg.add_argument("patient", help=_(PATIENT_HELP))
+    asg.add_argument("level", help=_("a level name (e.g. gentle_start), file name or path"))
+    hand = sub.add_parser("hand", help=_("set the hand trained"))
+    hand.add_argument("patient", help=_(PATIENT_HELP))
+    hand.add_argument("hand", help=_("left or right"))
+    sel = sub.add_parser("select", help=_("make this the patient the game starts with"))
+    sel.add_argument("patient", help=_(PATIENT_HELP))
+    st = sub.add_parser("set", help=_("change a patient's settings, e.g. sound=false keyboard_effort_pct=40"))
+    st.add_argument("patient", help=_(PATIENT_HELP))
     st.add_argument("settings", nargs="+", metavar="NAME=VALUE")
 
 
@@ -72,7 +72,7 @@ def _check_level(ref: str, data_dir: Path | None) -> tuple[str | None, str | Non
     return level_ref(path, dirs), None
 
 
-@subcommand("patients", "patient profiles: list, add, show, rename, archive, assign a level")(_add)
+@subcommand("patients", N_("patient profiles: list, add, show, rename, archive, assign a level"))(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.profiles import ProfileError, Profiles, parse_setting
     from game.records.storage import Store

@@ -8,12 +8,13 @@ import sys
 
 from game.cli import subcommand
 from game.commands.export import data_dir_argument, open_records
+from game.i18n import N_, _
 
 
 def _add(p: argparse.ArgumentParser) -> None:
-    p.add_argument("session", type=int, help="the session number (see main.py export --format csv)")
-    p.add_argument("--save-csv", metavar="FILE", help="also write the trace as a CSV (t, force, roll_x, roll_y) "
-                   "that --input FILE can play")
+    p.add_argument("session", type=int, help=_("the session number (see main.py export --format csv)"))
+    p.add_argument("--save-csv", metavar="FILE", help=_("also write the trace as a CSV (t, force, roll_x, roll_y) "
+                   "that --input FILE can play"))
     data_dir_argument(p)
 
 
@@ -21,7 +22,7 @@ def _fmt(v: float | None, spec: str = ".1f") -> str:
     return "-" if v is None else format(v, spec)
 
 
-@subcommand("replay-session", "replay a logged session's sensor trace through the rep detector")(_add)
+@subcommand("replay-session", N_("replay a logged session's sensor trace through the rep detector"))(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.replay import ReplayError, replay_trace
 

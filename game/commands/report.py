@@ -6,25 +6,25 @@ import argparse
 import sys
 from pathlib import Path
 
-from game.i18n import _
+from game.i18n import N_, _
 from game.cli import subcommand
 from game.commands.export import data_dir_argument, open_records
 
 
 def _add(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--patient", required=True, help="the patient's number or name")
+    p.add_argument("--patient", required=True, help=_("the patient's number or name"))
     p.add_argument("--out", type=Path, required=True,
-                   help="the report file: .pdf (overview, adherence with pain and tiredness, a trend page per "
+                   help=_("the report file: .pdf (overview, adherence with pain and tiredness, a trend page per "
                         "exercise, what adaptation did, the input and program of every session, every session) "
-                        "or .png (the overview and the latest sessions)")
-    p.add_argument("--no-name", action="store_true", help="leave the patient's name out (number only)")
+                        "or .png (the overview and the latest sessions)"))
+    p.add_argument("--no-name", action="store_true", help=_("leave the patient's name out (number only)"))
     p.add_argument("--language", default=None, metavar="CODE",
-                   help="the report's language: en, es, de or zh_Hans (default: this computer's, else English)")
+                   help=_("the report's language: en, es, de or zh_Hans (default: this computer's, else English)"))
     data_dir_argument(p)
 
 
-@subcommand("report", "make a report (PDF or PNG) of one patient's progress: trends, adherence, adaptation, "
-                      "provenance and every session")(_add)
+@subcommand("report", N_("make a report (PDF or PNG) of one patient's progress: trends, adherence, adaptation, "
+                      "provenance and every session"))(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.records.export import ExportError, check_destination, find_patient, private_output
     from game.i18n import set_language

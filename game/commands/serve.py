@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from game.cli import subcommand
-from game.i18n import _
+from game.i18n import N_, _
 
 
 def _add_args(p: argparse.ArgumentParser) -> None:
@@ -20,11 +20,11 @@ def _add_args(p: argparse.ArgumentParser) -> None:
     except ImportError:  # a build without the server package
         p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
         return
-    p.add_argument("--database-url", help="PostgreSQL URL (default: $DATABASE_URL)")
+    p.add_argument("--database-url", help=_("PostgreSQL URL (default: $DATABASE_URL)"))
     add_serve_arguments(p)
 
 
-@subcommand("serve", "run the clinic server (needs the [server] extra; see docs/clinic-server/README.md)")(_add_args)
+@subcommand("serve", N_("run the clinic server (needs the [server] extra; see docs/clinic-server/README.md)"))(_add_args)
 def run(args: argparse.Namespace) -> int:
     try:
         from server.cli import serve

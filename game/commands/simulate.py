@@ -14,16 +14,17 @@ import time
 from pathlib import Path
 
 from game.cli import subcommand
+from game.i18n import N_, _
 
 
 def _add(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--days", type=int, default=3, help="sessions per patient, one a day (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="seed: the same seed gives the same result")
-    p.add_argument("--out", type=Path, default=Path("docs/simulation"), help="folder for the PNG plots")
-    p.add_argument("--no-plots", action="store_true", help="print the table only")
+    p.add_argument("--days", type=int, default=3, help=_("sessions per patient, one a day (default 3)"))
+    p.add_argument("--seed", type=int, default=0, help=_("seed: the same seed gives the same result"))
+    p.add_argument("--out", type=Path, default=Path("docs/simulation"), help=_("folder for the PNG plots"))
+    p.add_argument("--no-plots", action="store_true", help=_("print the table only"))
 
 
-@subcommand("simulate", "run simulated patients through sessions and print how the difficulty adapted")(_add)
+@subcommand("simulate", N_("run simulated patients through sessions and print how the difficulty adapted"))(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.program import SessionPlan
     from game.therapy.patient_sim import PATIENTS, simulate

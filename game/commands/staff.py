@@ -7,19 +7,19 @@ import getpass
 import sys
 from pathlib import Path
 
-from game.i18n import _
+from game.i18n import N_, _
 from game.cli import subcommand
 
 
 def _add(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                   help="folder of the records database (default: the user's data folder)")
+                   help=_("folder of the records database (default: the user's data folder)"))
     sub = p.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
-    sp = sub.add_parser("set-pin", help="set the staff PIN that opens the kiosk's staff menu (asked twice, not shown)")
+    sp = sub.add_parser("set-pin", help=_("set the staff PIN that opens the kiosk's staff menu (asked twice, not shown)"))
     sp.add_argument("--pin-stdin", action="store_true",
-                    help="read the PIN from the first line of standard input (for scripts), not from the terminal")
-    sub.add_parser("status", help="whether a PIN is set, and whether entry is locked after wrong tries")
-    names = sub.add_parser("names", help="show patients' full names on the kiosk tiles: on or off (default off)")
+                    help=_("read the PIN from the first line of standard input (for scripts), not from the terminal"))
+    sub.add_parser("status", help=_("whether a PIN is set, and whether entry is locked after wrong tries"))
+    names = sub.add_parser("names", help=_("show patients' full names on the kiosk tiles: on or off (default off)"))
     names.add_argument("state", choices=("on", "off"))
 
 
@@ -44,7 +44,7 @@ def _read_pin(from_stdin: bool) -> str | None:
     return first
 
 
-@subcommand("staff", "the clinic kiosk: set the staff PIN, see if entry is locked, names on tiles")(_add)
+@subcommand("staff", N_("the clinic kiosk: set the staff PIN, see if entry is locked, names on tiles"))(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.staff import MIN_DIGITS, KioskSettings, PinError, StaffLock, format_wait
     from game.records.storage import Store

@@ -13,17 +13,17 @@ from datetime import datetime
 from pathlib import Path
 
 from game.cli import subcommand
-from game.i18n import _
+from game.i18n import N_, _
 
 
 def _add(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                   help="folder of the records database (default: the user's data folder)")
-    p.add_argument("--server", help="the clinic server's address (https://...; http:// only to this computer)")
-    p.add_argument("--enroll", metavar="CODE", help="the one-time code from the therapist (with --server)")
-    p.add_argument("--ca", metavar="FILE", help="the clinic's certificate file, when its certificate is its own")
-    p.add_argument("--name", help="this computer's name on the server (default: its network name)")
-    p.add_argument("--status", action="store_true", help="show the server, the records waiting and the last sync")
+                   help=_("folder of the records database (default: the user's data folder)"))
+    p.add_argument("--server", help=_("the clinic server's address (https://...; http:// only to this computer)"))
+    p.add_argument("--enroll", metavar="CODE", help=_("the one-time code from the therapist (with --server)"))
+    p.add_argument("--ca", metavar="FILE", help=_("the clinic's certificate file, when its certificate is its own"))
+    p.add_argument("--name", help=_("this computer's name on the server (default: its network name)"))
+    p.add_argument("--status", action="store_true", help=_("show the server, the records waiting and the last sync"))
 
 
 def _when(value: str | None) -> str:
@@ -32,7 +32,7 @@ def _when(value: str | None) -> str:
     return datetime.fromtimestamp(float(value)).strftime("%Y-%m-%d %H:%M")
 
 
-@subcommand("sync", "connect this computer to the clinic server and send the records there")(_add)
+@subcommand("sync", N_("connect this computer to the clinic server and send the records there"))(_add)
 def run(ns: argparse.Namespace) -> int:
     from game.records import sync
     from game.records.storage import DB_NAME, Store, default_data_dir
