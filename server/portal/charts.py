@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
+from itertools import pairwise
 
 from markupsafe import Markup
 
@@ -67,8 +68,44 @@ def _fmt(v: float) -> str:
 
 
 def _text_width(text: str, size: float = 13) -> float:
-    """About how wide a label is drawn: a CJK character is a full em, a Latin letter about half."""
-    return sum(size if ord(ch) >= 0x2E80 else size * 0.58 for ch in text)
+    """About how wide a label is drawn: a CJK character is a full em, a Latin letter about half
+    (a digit a little more). It errs wide: the portal's fonts draw every date label of the four languages narrower
+    (tests/portal/test_chart_labels.py measures them with the fonts themselves)."""
+    return sum(size if ord(ch) >= 0x2E80 else size * (0.64 if ch.isdigit() else 0.58) for ch in text)
+
+
+MIN_LABEL_GAP = 12  # px kept between two date labels of the x axis
+
+
+def _date_labels(days: Sequence[date], x_of) -> list[tuple[float, str, str, date]]:
+    """The x axis's date labels as (text x, anchor, words, day): the first day, every k-th
+    day and the last day, k the smallest stride from about seven labels at which no two
+    labels come closer than MIN_LABEL_GAP in this language's words and script ("30 Nov",
+    "30. Nov.", "11月30日"); a label too close to the last one is left out."""
+    n = len(days)
+    words: dict[int, str] = {}
+
+    def box(i: int) -> tuple[float, float, float, str]:
+        if i not in words:
+            words[i] = lang.day_month(days[i])
+        w, x = _text_width(words[i]), x_of(days[i])
+        if i == n - 1 and n > 1:  # the last date ends at its tick, so a long one stays inside the chart
+            right = min(x + 8, W - 2)
+            return right - w, right, right, "end"
+        return x - w / 2, x + w / 2, x, "middle"
+
+    every = max(1, math.ceil(n / 7))
+    while True:
+        chosen = list(range(0, n, every))
+        if chosen[-1] != n - 1:
+            last_left = box(n - 1)[0]
+            while chosen and box(chosen[-1])[1] + MIN_LABEL_GAP > last_left:
+                chosen.pop()
+            chosen.append(n - 1)
+        boxes = [box(i) for i in chosen]
+        if every >= n or all(b[0] - a[1] >= MIN_LABEL_GAP for a, b in pairwise(boxes)):
+            return [(b[2], b[3], words[i], days[i]) for i, b in zip(chosen, boxes)]
+        every += 1
 
 
 def _marker(shape: str, x: float, y: float, color: str, tip: str) -> str:
@@ -130,16 +167,12 @@ def render(chart: Chart, days: Sequence[date]) -> Markup:
         parts.append(f'<text x="{LEFT - 6}" y="{y + 5:.1f}" font-size="13" text-anchor="end" fill="#333">'
                      f'{_fmt(v)}</text>')
         v += step
-    # x ticks: at most about seven dates
-    every = max(1, math.ceil(n / 7))
-    for i, d in enumerate(days):
-        if i % every == 0 or i == n - 1:
-            x = x_of(d)
-            parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP + ph}" y2="{TOP + ph + 5}" stroke="#555" />')
-            # the last date ends at its tick, so a long one (11月30日) stays inside the chart
-            anchor, tx = ("end", min(x + 8, W - 2)) if i == n - 1 and n > 1 else ("middle", x)
-            parts.append(f'<text x="{tx:.1f}" y="{TOP + ph + 20}" font-size="13" text-anchor="{anchor}" fill="#333">'
-                         f'{escape(lang.day_month(d))}</text>')
+    # x ticks: at most about seven dates, never touching each other
+    for tx, anchor, words, d in _date_labels(days, x_of):
+        x = x_of(d)
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP + ph}" y2="{TOP + ph + 5}" stroke="#555" />')
+        parts.append(f'<text x="{tx:.1f}" y="{TOP + ph + 20}" font-size="13" text-anchor="{anchor}" fill="#333">'
+                     f'{escape(words)}</text>')
     parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{TOP + ph}" y2="{TOP + ph}" stroke="#555" />')
     bar_series = [s for s in chart.series if s.bars]
     bw = max(1.0, pw / n * 0.8 / max(1, len(bar_series)))
