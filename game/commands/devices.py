@@ -52,13 +52,13 @@ def run_devices(ns: argparse.Namespace) -> int:
         print(json.dumps({"ports": rows, "profiles": profiles}, indent=2))
         return 0
     if not rows:
-        print("No serial ports. Plug the ball in with a USB data cable (some cables only charge).")
+        print(_("No serial ports. Plug the ball in with a USB data cable (some cables only charge)."))
     for r in rows:
         kind = f"{r['bridge']} ({r['usb_id']})" if r["bridge"] else (r["usb_id"] or "not a USB bridge")
         print(f"{r['port']}: {r['description'] or '-'} [{kind}]")
         if r["detected"]:
             print(f"    {r['detected']}")
-    print("\nDevice profiles (--profile NAME):")
+    print("\n" + _("Device profiles (--profile NAME):"))
     for pr in profiles:
         print(f"  {pr['name']}: {pr['title']}")
     return 0

@@ -23,7 +23,8 @@ def open_records(ns: argparse.Namespace, prog: str):  # noqa: ANN201 - returns a
     folder = Path(getattr(ns, "data_dir", None) or default_data_dir())
     path = folder / DB_NAME
     if not path.is_file():
-        print(f"main.py {prog}: no records at {path}; play a session first, or give --data-dir", file=sys.stderr)
+        print(_("main.py {command}: no records at {path}; play a session first, or give --data-dir").format(
+            command=prog, path=path), file=sys.stderr)
         return None
     from game.records.storage_faults import StorageFault, open_store
 
@@ -76,5 +77,6 @@ def run(ns: argparse.Namespace) -> int:
     except ExportError as exc:
         print(f"main.py export: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {ns.out} ({ns.format}, patient {patient['id']})", file=sys.stderr)
+    print(_("wrote {file} ({format}, patient {id})").format(file=ns.out, format=ns.format, id=patient["id"]),
+          file=sys.stderr)
     return 0
