@@ -40,9 +40,21 @@ def _leak_watch(request):
     _leaks.after(request.node.nodeid, before)
 
 
+_leak_lines: list[str] = []
+
+
+def pytest_sessionfinish(session):
+    # Before pytest prints its summary: the list is made once, and SQ_LEAKS=fail fails the run on it.
+    _leak_lines[:] = _leaks.still_there()
+    if _leak_lines and os.environ.get("SQ_LEAKS") == "fail" and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter):
-    lines = _leaks.still_there()
+    lines = _leak_lines
     if lines:
         terminalreporter.section(f"left behind at the end of the run by {len(lines)} test(s) (tests/leaks.py)")
         for line in lines:
             terminalreporter.write_line(line)
+        if os.environ.get("SQ_LEAKS") == "fail":
+            terminalreporter.write_line("SQ_LEAKS=fail: the run fails because of what is listed above", red=True)

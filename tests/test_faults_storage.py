@@ -535,7 +535,9 @@ def test_a_torn_last_line_is_left_out_and_overwritten(tmp_path):
     assert [r["uid"] for r in j.open()] == ["a", "b", "c"]
     j.clear()
     j.close()
-    assert SpillJournal(tmp_path / "j.jsonl").open() == []
+    j = SpillJournal(tmp_path / "j.jsonl")
+    assert j.open() == []
+    j.close()
     assert stat.S_IMODE((tmp_path / "j.jsonl").stat().st_mode) == 0o600
 
 

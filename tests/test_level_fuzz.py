@@ -173,8 +173,6 @@ def test_the_picker_and_a_patient_whose_level_breaks_show_the_error(tmp_path: Pa
 
 
 def test_the_picker_draws_files_with_every_fault(tmp_path: Path):
-    import pygame
-
     from game.scene import Push
     from game.scenes.levels import LevelPickerScene
     from tests.helpers import make_app
@@ -199,7 +197,7 @@ def test_the_picker_draws_files_with_every_fault(tmp_path: Path):
             if not e.ok:
                 assert e.problems[0].line is not None
     finally:
-        pygame.quit()
+        app.shutdown()  # the scenes, the input, the records (their writer thread) and pygame
 
 
 # --------------------------------------------------------------------- fuzz

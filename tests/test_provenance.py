@@ -317,7 +317,9 @@ def test_the_previous_schema_upgrades_with_a_provenance_inferred_for_its_rows(tm
     store.add_rep(sid, RepRow("power_grip", "left", 1, 1, {"success": True})).result()
     assert store.provenance(store.reps(sid)[0]["provenance_uid"])["input_kind"] == "keyboard"
     store.close()
-    assert Store(path).version == SCHEMA_VERSION
+    store = Store(path)
+    assert store.version == SCHEMA_VERSION
+    store.close()
 
 
 def test_fhir_device_per_real_input_for_a_mixed_history(tmp_path):

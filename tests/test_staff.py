@@ -45,8 +45,21 @@ class Wall:
         return self.t
 
 
+_opened: list[Store] = []
+
+
+@pytest.fixture(autouse=True)
+def close_stores():
+    """Every store a test opened with store_at is closed after it (its spill journal too)."""
+    yield
+    while _opened:
+        _opened.pop().close()  # closing twice is harmless
+
+
 def store_at(tmp_path, wall: Wall) -> Store:
-    return Store.in_dir(tmp_path, wall=wall, background=False)
+    store = Store.in_dir(tmp_path, wall=wall, background=False)
+    _opened.append(store)
+    return store
 
 
 @pytest.mark.parametrize("pin, why", [

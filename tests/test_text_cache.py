@@ -1,8 +1,15 @@
 """The text cache stays bounded by pixels: numbers that change all day cannot grow memory."""
 
 import pygame
+import pytest
 
 from game.ui import TEXT_CACHE_BYTES, Canvas
+
+
+@pytest.fixture(autouse=True)
+def _pygame_quit_after():
+    yield
+    pygame.quit()  # pygame.init() opens SDL's sockets (its event and device watching); quit closes them
 
 
 def test_text_cache_is_bounded_by_pixels_and_keeps_the_newest():
