@@ -64,3 +64,31 @@ def test_report_refuses_other_file_types(history, tmp_path):
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "r.pdf").stat().st_size > 10_000
+
+
+def test_report_after_report_adds_its_fonts_once():
+    """matplotlib's font list is the whole process's: the clinic server draws report after report
+    for days, in every language, and each must not add the game's fonts to it again."""
+    from matplotlib import font_manager
+
+    from game.i18n import set_language
+    from game.records.report import _setup_fonts
+    from game.resources import fonts_dir
+
+    ours = {os.path.realpath(f) for f in fonts_dir().iterdir() if f.suffix in (".ttf", ".otf")}
+
+    def entries() -> list[str]:
+        return sorted(e.fname for e in font_manager.fontManager.ttflist if e.fname in ours)
+
+    for language in ("en", "zh_Hans"):
+        set_language(language)
+        _setup_fonts(None)
+    first = entries()
+    assert {os.path.basename(f) for f in first} == {os.path.basename(f) for f in ours}
+    for _ in range(3):
+        for language in ("zh_Hans", "en", "de"):
+            set_language(language)
+            _setup_fonts(None)
+    assert entries() == first
+    regular = font_manager.fontManager.findfont(font_manager.FontProperties(family="Atkinson Hyperlegible"))
+    assert os.path.basename(regular) == "AtkinsonHyperlegible-Regular.ttf"

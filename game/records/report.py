@@ -293,15 +293,24 @@ def _setup_fonts(fonts: Path | None) -> str | list[str]:
 
         fonts = fonts_dir()
     for f in sorted(Path(fonts).glob("*.ttf")):
-        font_manager.fontManager.addfont(str(f))
+        _add_font(font_manager.fontManager, f)
     from game.i18n import current_language
     from game.resources import CJK_LANGUAGES
 
     if current_language() in CJK_LANGUAGES:  # the Chinese subset has Latin letters and digits too
         for f in sorted(Path(fonts).glob("*.otf")):
-            font_manager.fontManager.addfont(str(f))
+            _add_font(font_manager.fontManager, f)
         return ["Noto Sans CJK SC", "Atkinson Hyperlegible"]
     return "Atkinson Hyperlegible"
+
+
+def _add_font(manager: Any, path: Path) -> None:
+    """Add a font file to matplotlib's process-wide font list once. addfont appends on every
+    call and empties the font lookup cache: one report after another (the clinic server's
+    portal, for days) would grow the list, and every lookup with it, without end."""
+    name = os.path.realpath(path)
+    if not any(entry.fname == name for entry in manager.ttflist):
+        manager.addfont(name)
 
 
 def _tidy(ax: Any) -> None:
