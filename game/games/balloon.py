@@ -125,11 +125,6 @@ class BalloonGame(PowerGripGame):
         alt = self.prev_alt + (self.alt - self.prev_alt) * alpha
         flame = self.prev_flame + (self.flame - self.prev_flame) * alpha
         look = self.stage
-        self.draw_backdrop(c, self._paint_backdrop)
-        for x, y, sz in self.clouds:
-            cx = (x - scroll * 0.2 * sz) % (LOGICAL_W + 300) - 150
-            for dx, dy, r in ((0, 0, 30), (30, -10, 36), (64, 0, 28)):
-                c.circle(look.color("cloud", (248, 250, 255)), (cx + dx * sz, y - 20 + dy * sz), r * sz)
         dx = self.scroll - scroll  # the hills are drawn where this frame's scroll puts them
         # Where the meadow spans the window (no letterbox bars), it is part of the still picture:
         # the hills are cut off at its top edge, which hides their feet anyway, and nothing else
@@ -137,28 +132,36 @@ class BalloonGame(PowerGripGame):
         # it). The same pixels as painting the meadow over the hills and the strip last, with
         # less to fill each frame and less to send. In a letterboxed window both are drawn live.
         meadow_still = c.hides_below(GROUND)
+        # The clouds, hills and trees move only while the wind carries the balloon on: while a
+        # hill waits for the squeeze they are painted once onto the sky (draw_backdrop).
+        hills = tuple(ring.x + dx for ring in self.rings)
+        self.draw_backdrop(c, self._paint_backdrop, (self, scroll, hills, self.hill_top()),
+                           functools.partial(self._draw_land, scroll=scroll, hills=hills, meadow_still=meadow_still))
+        for ring in self.rings:
+            self._draw_mark(c, ring, ring.x + dx)
+        self._draw_balloon(c, alt, flame)
+        if not meadow_still:
+            c.rect(look.color("meadow_dark", MEADOW_DARK), DARK_STRIP)
+
+    def _draw_land(self, c: WorldView, scroll: float, hills: tuple[float, ...], meadow_still: bool) -> None:
+        """The clouds, the hills (their rings at ``hills``), the meadow (unless it is part of the
+        still picture) and the trees, with the land scrolled to ``scroll``."""
+        look = self.stage
+        for x, y, sz in self.clouds:
+            cx = (x - scroll * 0.2 * sz) % (LOGICAL_W + 300) - 150
+            _draw_cloud(c, cx, y, sz, look.color("cloud", (248, 250, 255)))
         with c.above(GROUND) if meadow_still else contextlib.nullcontext():
-            for ring in self.rings:
-                self._draw_hill(c, ring, ring.x + dx)
+            for ring, x in zip(self.rings, hills):
+                self._draw_hill(c, ring, x)
         if not meadow_still:
             c.rect(look.color("meadow", MEADOW), GROUND)
         tree = look.color("tree", MEADOW_DARK)
         for i, (tx, size) in enumerate(self.trees):
             x = (tx - scroll * 0.8) % (LOGICAL_W + 400) - 200
             if look.twist == "lavender":  # rows of lavender instead of trees
-                for k in range(-2, 3):
-                    c.ellipse((124, 92, 184), LRect(x + 22 * k - 6, GROUND_Y - 40 + 3 * abs(k), 12, 22))
-            elif look.twist == "lanterns":
-                _draw_tree(c, x, GROUND_Y - 24, size, tree)
-                if i % 2 == 0:
-                    c.circle(Theme.NEAR, (x + 20 * size, GROUND_Y - 70 * size), 7)
+                _draw_lavender(c, x)
             else:
-                _draw_tree(c, x, GROUND_Y - 24, size, tree)
-        for ring in self.rings:
-            self._draw_mark(c, ring, ring.x + dx)
-        self._draw_balloon(c, alt, flame)
-        if not meadow_still:
-            c.rect(look.color("meadow_dark", MEADOW_DARK), DARK_STRIP)
+                _draw_tree(c, x, GROUND_Y - 24, size, tree, lantern=look.twist == "lanterns" and i % 2 == 0)
 
     def _draw_hill(self, c: WorldView, ring: Ring, x: float) -> None:
         cx = x + HILL_AHEAD
@@ -185,31 +188,17 @@ class BalloonGame(PowerGripGame):
                 c.rect(Theme.PANEL, band, radius=6)
                 c.rect(Theme.SUCCESS, LRect(band.x, band.y + band.h * (1 - prog), band.w, band.h * prog), radius=6)
             return
-        color = Theme.SUCCESS if ring.success else Theme.NEAR
-        c.line(Theme.DARK_TEXT, (cx, peak[1]), (cx, peak[1] - 84), 5)
-        if ring.success:
-            c.polygon(color, [(cx, peak[1] - 84), (cx + 56, peak[1] - 68), (cx, peak[1] - 52)])
-        c.circle(Theme.BG, (cx - 48, peak[1] - 60), 26)
-        c.symbol(draw_tick if ring.success else draw_cross, (cx - 48, peak[1] - 60), 34, color)
+        c.group(functools.partial(_draw_flag, x=cx, y=peak[1], success=ring.success))
 
     def _draw_balloon(self, c: WorldView, alt: float, flame: float) -> None:
         x, y = BALLOON_X, self.alt_to_y(alt) - BASKET_BELOW
-        # ropes, basket, then the envelope over them
-        c.line(Theme.DARK_TEXT, (x - 40, y + 20), (x - 18, y + 52), 3)
-        c.line(Theme.DARK_TEXT, (x + 40, y + 20), (x + 18, y + 52), 3)
-        c.rect(BASKET, LRect(x - 22, y + 50, 44, 30), radius=5)
-        c.rect(Theme.DARK_TEXT, LRect(x - 22, y + 50, 44, 30), radius=5, width=3)
+        # ropes, basket, then the envelope over them (each part one cached copy; the flame is live)
+        c.group(functools.partial(_draw_basket, x=x, y=y))
         if flame > 0.05:  # the burner flares as the squeeze builds
             h = 14 + 34 * flame
             c.polygon(Theme.NEAR, [(x - 10, y + 50), (x, y + 50 - h), (x + 10, y + 50)])
             c.polygon(Theme.FOCUS, [(x - 5, y + 50), (x, y + 50 - h * 0.6), (x + 5, y + 50)])
-        env = LRect(x - 66, y - 92, 132, 130)
-        c.ellipse(ENVELOPE[1], env)
-        for i, w in enumerate((112, 70, 24)):  # stripes: narrower towards the middle
-            c.ellipse(ENVELOPE[i % 2 == 1], LRect(x - w / 2, y - 92, w, 130))
-        c.ellipse(Theme.DARK_TEXT, env, width=3)
-        c.polygon(ENVELOPE[0], [(x - 52, y + 8), (x + 52, y + 8), (x + 20, y + 34), (x - 20, y + 34)])
-        c.polygon(Theme.DARK_TEXT, [(x - 52, y + 8), (x + 52, y + 8), (x + 20, y + 34), (x - 20, y + 34)], width=3)
+        c.group(functools.partial(_draw_envelope, x=x, y=y))
 
     # -------------------------------------------------------- choice picture
     @staticmethod
@@ -279,10 +268,50 @@ def _paint_meadow(c: WorldView, look: StageLook) -> None:
     c.rect(look.color("meadow_dark", MEADOW_DARK), DARK_STRIP)
 
 
-def _draw_tree(c: WorldView, x: float, ground: float, size: float, crown: Color = MEADOW_DARK) -> None:
+def _draw_tree(c: WorldView, x: float, ground: float, size: float, crown: Color = MEADOW_DARK,
+               lantern: bool = False) -> None:
     c.rect(BASKET, LRect(x - 5 * size, ground - 30 * size, 10 * size, 30 * size))
     c.circle(crown, (x, ground - 44 * size), 24 * size)
     c.circle(_lighter(crown), (x - 8 * size, ground - 50 * size), 14 * size)
+    if lantern:  # the evening festival: a lantern hung in every other tree
+        c.circle(Theme.NEAR, (x + 20 * size, ground + 24 - 70 * size), 7)
+
+
+def _draw_flag(c: WorldView, x: float, y: float, success: bool) -> None:
+    """A resolved hill's top (at ``x``, ``y``): a green flag and a tick, or an orange cross."""
+    color = Theme.SUCCESS if success else Theme.NEAR
+    c.line(Theme.DARK_TEXT, (x, y), (x, y - 84), 5)
+    if success:
+        c.polygon(color, [(x, y - 84), (x + 56, y - 68), (x, y - 52)])
+    c.circle(Theme.BG, (x - 48, y - 60), 26)
+    c.symbol(draw_tick if success else draw_cross, (x - 48, y - 60), 34, color)
+
+
+def _draw_lavender(c: WorldView, x: float) -> None:
+    for k in range(-2, 3):
+        c.ellipse((124, 92, 184), LRect(x + 22 * k - 6, GROUND_Y - 40 + 3 * abs(k), 12, 22))
+
+
+def _draw_cloud(c: WorldView, x: float, y: float, size: float, color: Color) -> None:
+    for dx, dy, r in ((0, 0, 30), (30, -10, 36), (64, 0, 28)):
+        c.circle(color, (x + dx * size, y - 20 + dy * size), r * size)
+
+
+def _draw_basket(c: WorldView, x: float, y: float) -> None:
+    c.line(Theme.DARK_TEXT, (x - 40, y + 20), (x - 18, y + 52), 3)
+    c.line(Theme.DARK_TEXT, (x + 40, y + 20), (x + 18, y + 52), 3)
+    c.rect(BASKET, LRect(x - 22, y + 50, 44, 30), radius=5)
+    c.rect(Theme.DARK_TEXT, LRect(x - 22, y + 50, 44, 30), radius=5, width=3)
+
+
+def _draw_envelope(c: WorldView, x: float, y: float) -> None:
+    env = LRect(x - 66, y - 92, 132, 130)
+    c.ellipse(ENVELOPE[1], env)
+    for i, w in enumerate((112, 70, 24)):  # stripes: narrower towards the middle
+        c.ellipse(ENVELOPE[i % 2 == 1], LRect(x - w / 2, y - 92, w, 130))
+    c.ellipse(Theme.DARK_TEXT, env, width=3)
+    c.polygon(ENVELOPE[0], [(x - 52, y + 8), (x + 52, y + 8), (x + 20, y + 34), (x - 20, y + 34)])
+    c.polygon(Theme.DARK_TEXT, [(x - 52, y + 8), (x + 52, y + 8), (x + 20, y + 34), (x - 20, y + 34)], width=3)
 
 
 @functools.lru_cache(maxsize=16)

@@ -44,8 +44,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pygame
 
-from game.i18n import N_, _, ngettext
 from game.effects import GameFeel, ease_out_cubic
+from game.i18n import N_, _, ngettext
+from game.shape_group import draw_group
 from game.therapy.calibration import Calibration
 from game.therapy.force_reps import EXERCISE_TIMINGS, ForceRepDetector, ForceRepSettings
 from game.ui import LOGICAL_H, LOGICAL_W, Canvas, Color, LRect, Theme, draw_cross, draw_hand, draw_tick
@@ -139,6 +140,9 @@ class Reward:
 
 BACKDROP_CACHE = 3  # static scenery surfaces kept (one full window each: ~8 MB at 1920x1080)
 _backdrops: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+# draw_backdrop(still=...): the scenery with what lies still on it this frame (one full window),
+# the key it was painted for, the drawing calls it holds, and the key seen on the last frame.
+_still: dict[str, Any] = {"key": None, "surf": None, "hits": None, "seen": None}
 
 
 @dataclass
@@ -363,10 +367,17 @@ class MiniGame:
         """The game's world, laid out for the right hand; ``w`` mirrors it for the left."""
         raise NotImplementedError
 
-    def draw_backdrop(self, w: WorldView, paint: Callable[[WorldView], None]) -> None:
+    def draw_backdrop(self, w: WorldView, paint: Callable[[WorldView], None], still: tuple | None = None,
+                      paint_still: Callable[[WorldView], None] | None = None) -> None:
         """The stage's static scenery, painted once per game, stage, window size and hand, then
         copied: ``paint`` draws it (no words: they are drawn live, upright) through a world view.
-        The cache is the drawing's, not the game's: drawing still changes no game state."""
+        The cache is the drawing's, not the game's: drawing still changes no game state.
+
+        ``paint_still``: shapes drawn over the scenery that only move now and then (the garden
+        path and its flowers while the marble waits at a flower), and ``still`` a key naming
+        everything they depend on (the game itself, the scroll...). Drawn live, except when the
+        last frame had the same key: then they are painted once onto a copy of the scenery, and
+        that copy is the frame's bottom (the same pixels), as long as the key stays the same."""
         c = w.plain
         key = (type(self).__name__, self.stage_number, c.surface.get_size(), w.mirror, w.axis)
         surf = _backdrops.get(key)
@@ -378,7 +389,27 @@ class MiniGame:
                 _backdrops.popitem(last=False)
         else:
             _backdrops.move_to_end(key)
-        c.layer(surf, key)  # a layer: the window is then sent only what is drawn over it
+        if paint_still is None:
+            c.layer(surf, key)  # a layer: the window is then sent only what is drawn over it
+            return
+        full = (key, still)
+        if _still["key"] != full:
+            if _still["seen"] != full:  # moving: drawn live over the scenery
+                _still["seen"] = full
+                c.layer(surf, key)
+                paint_still(w)
+                return
+            comp = surf.copy()  # the same key twice running: paint it once, under what moves
+            cc = type(c)(comp)
+            cc.track_damage()
+            paint_still(WorldView(cc, w.mirror, w.axis))
+            _still.update(key=full, surf=comp, hits=cc.damage()[1], seen=full)
+        # Recorded as the scenery with the still shapes' drawing calls over it, which is what the
+        # copy holds: the window is sent only what changes, as when they are drawn live.
+        c._layer(("layer", key, surf))  # as c.layer(surf, key), with the copy's pixels
+        c.surface.blit(_still["surf"], (0, 0))
+        if getattr(c, "_ops", None) is not None:
+            c._ops.extend(_still["hits"])
 
     def draw_front(self, c: Canvas) -> None:
         """Panels over the world that have no side (drawn upright, never mirrored)."""
@@ -578,6 +609,13 @@ class WorldView:
     def symbol(self, draw: Callable[..., None], center: tuple[float, float], *args: Any, **kw: Any) -> None:
         """An icon (tick, cross) at its reflected place, drawn upright."""
         draw(self.plain, self._p(center), *args, **kw)
+
+    def group(self, paint: Callable[[WorldView], None]) -> None:
+        """The shapes ``paint`` draws (through a world view, mirrored as this one), as one cached
+        copy where they fall on the same pixels relative to each other as before: the same
+        pixels as drawing them one by one (:func:`game.shape_group.draw_group`)."""
+        mirror, axis = self.mirror, self.axis
+        draw_group(self.plain, lambda rec: paint(WorldView(rec, mirror, axis)))  # type: ignore[arg-type]
 
 
 def draw_limb(c: Canvas, points: list[tuple[float, float]], width: float, color: Color = SKIN,

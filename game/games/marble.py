@@ -13,6 +13,7 @@ which. The lawn and its hedges are drawn once.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from typing import Any
 
@@ -116,7 +117,26 @@ class MarbleGame(TableRollGame):
         nudge = self.prev_nudge + (self.nudge - self.prev_nudge) * alpha
         spin = self.prev_roll_angle + (self.roll_angle - self.prev_roll_angle) * alpha
         look = self.stage
-        self.draw_backdrop(c, self._paint_backdrop)
+        # The path and its border of flowers move only while the marble rolls on to the next
+        # flower: while it waits there, they are painted once onto the lawn (draw_backdrop).
+        self.draw_backdrop(c, self._paint_backdrop, (self, dist), functools.partial(self._draw_garden, dist=dist))
+        if look.twist == "fireflies":  # a few lights drifting in the dark, from game time only
+            for k in range(10):
+                fx = 140 + (k * 113 + 40 * math.sin(self.t * 0.7 + k)) % 1000
+                fy = 120 + (k * 67 + 30 * math.cos(self.t * 0.5 + 2 * k)) % 480
+                c.circle(Theme.FOCUS, (fx, fy), 3 + (k % 2))
+        first = max(0, int((dist - (LOGICAL_H - MARBLE_Y)) // SPACING) - 1)
+        for g in self.gates[first: first + int(LOGICAL_H // SPACING) + 3]:  # the flowers in view
+            if -80 < self._y(g.s, dist) < LOGICAL_H + 40:
+                c.group(functools.partial(self._draw_flower, g=g, dist=dist))
+        self._draw_marble(c, dist + nudge, dist, spin)
+        c.plain.rect(Theme.BG, LRect(300, 150, 680, 52), radius=16)
+        draw_rep_row(c.plain, [g.success for g in self.gates if g.resolved], self.setup.reps_target,
+                     y=176, x0=340, x1=940)
+
+    def _draw_garden(self, c: WorldView, dist: float) -> None:
+        """The path and the flowers along it, the garden scrolled to ``dist``."""
+        look = self.stage
         self._draw_path(c, dist)
         lo = bisect.bisect_left(self.border_s, dist - (LOGICAL_H - MARBLE_Y) - 30)
         hi = bisect.bisect_right(self.border_s, dist + MARBLE_Y + 30)
@@ -125,24 +145,16 @@ class MarbleGame(TableRollGame):
             y = self._y(s0, dist)
             if -30 < y < LOGICAL_H + 30:
                 x = path_x(s0) + side * (PATH_W / 2 + 40)
+                # Each bloom (seven discs) is one cached copy wherever its discs fall on the same
+                # pixels relative to each other: the same pixels, a fraction of the CPU.
                 if look.twist == "stones" and k % 2:
                     c.ellipse((150, 150, 146), LRect(x - 14, y - 9, 28, 18))
                 elif look.twist == "sunflowers" and k % 3 == 0:
-                    _draw_bloom(c, (x, y), 20, (240, 228, 66), (120, 76, 40))
+                    c.group(functools.partial(_draw_bloom, center=(x, y), r=20, colour=(240, 228, 66),
+                                              heart=(120, 76, 40)))
                 else:
-                    _draw_bloom(c, (x, y), 12, look.color("petal", PETALS[colour]) if k % 2 else PETALS[colour])
-        if look.twist == "fireflies":  # a few lights drifting in the dark, from game time only
-            for k in range(10):
-                fx = 140 + (k * 113 + 40 * math.sin(self.t * 0.7 + k)) % 1000
-                fy = 120 + (k * 67 + 30 * math.cos(self.t * 0.5 + 2 * k)) % 480
-                c.circle(Theme.FOCUS, (fx, fy), 3 + (k % 2))
-        first = max(0, int((dist - (LOGICAL_H - MARBLE_Y)) // SPACING) - 1)
-        for g in self.gates[first: first + int(LOGICAL_H // SPACING) + 3]:  # the flowers in view
-            self._draw_flower(c, g, dist)
-        self._draw_marble(c, dist + nudge, dist, spin)
-        c.plain.rect(Theme.BG, LRect(300, 150, 680, 52), radius=16)
-        draw_rep_row(c.plain, [g.success for g in self.gates if g.resolved], self.setup.reps_target,
-                     y=176, x0=340, x1=940)
+                    c.group(functools.partial(_draw_bloom, center=(x, y), r=12,
+                                              colour=look.color("petal", PETALS[colour]) if k % 2 else PETALS[colour]))
 
     def _y(self, s: float, dist: float) -> float:
         return MARBLE_Y - (s - dist)
