@@ -204,16 +204,18 @@ class RecordWriter:
                 self._queue.put(None)
         if self._thread is not None:
             self._thread.join()
-        if self.held:
-            self._retry_held()
-        with self._held_lock:
-            for item in self.held:
-                if not item.fut.done():
-                    where = f"in {self.journal.path}" if self.journal is not None and self.journal_ok else "nowhere"
-                    item.fut.set_exception(SavingDelayed(f"{item.what}: kept {where}, to be saved at the next start"))
-        if self.journal is not None:
-            self.journal.close()
-        self._db.close()
+        try:
+            if self.held:
+                self._retry_held()
+            with self._held_lock:
+                for item in self.held:
+                    if not item.fut.done():
+                        where = f"in {self.journal.path}" if self.journal is not None and self.journal_ok else "nowhere"
+                        item.fut.set_exception(SavingDelayed(f"{item.what}: kept {where}, to be saved at the next start"))
+        finally:  # the files are given back whatever the last try met
+            if self.journal is not None:
+                self.journal.close()
+            self._db.close()
 
     # ----------------------------------------------------------- internals
     def _run(self) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ class SpillJournal:
     def open(self) -> list[dict[str, Any]]:
         """Open (create) the file and return the records it holds (from a run that
         could not merge them). A torn last line (a crash mid-write) is left out."""
+        self.close()  # opened again: the earlier descriptor is not left behind
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             if hasattr(os, "fchmod"):  # not on Windows, where modes do not protect files
@@ -153,3 +155,16 @@ class SpillJournal:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+    def __del__(self) -> None:
+        # Dropped without close() (a store nobody closed): give the descriptor back, as a Python
+        # file object would, instead of keeping it for the life of the process (a clinic kiosk
+        # runs for days), and warn like one.
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            self._fd = None
+            try:
+                os.close(fd)
+                warnings.warn(f"spill journal {self.path} was not closed", ResourceWarning, stacklevel=1)
+            except Exception:  # noqa: BLE001, S110 - closed already, or the interpreter is shutting down
+                pass

@@ -513,10 +513,12 @@ class Store:
         if getattr(self, "_closed", False):
             return
         self._closed = True
-        for session_id in list(self._trace_buf):
-            self._flush_trace(session_id)
-        self.writer.close()
-        self.db.close()
+        try:
+            for session_id in list(self._trace_buf):
+                self._flush_trace(session_id)
+            self.writer.close()
+        finally:
+            self.db.close()  # the reading connection too, whatever the writer met
 
     def flush(self) -> None:
         """Wait until every write queued so far is on disk."""
