@@ -246,10 +246,10 @@ class BallWatcher:
             ball, self._found = self._found, None
         return ball
 
-    def close(self) -> None:
+    def close(self, timeout: float = 5.0) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=5.0)
+            self._thread.join(timeout=timeout)
         ball = self.take()
         if ball is not None:
             ball.close()
@@ -268,11 +268,15 @@ class BallWatcher:
                           keep_open=True)
                 if not r.ok:
                     continue
-                ball = SerialBall(self._clock, r.url, baud=r.baud, profile=profile, port=r.port, detected=r.detected,
-                                  finder=reconnect_finder(r.url, profile=profile, comports=self._comports),
-                                  opener=self._opener, first_lines=r.lines)
                 with self._lock:
-                    self._found = ball
+                    if self._stop.is_set():
+                        # Closed while this probe ran (close() waits 5 s at most): nobody will
+                        # take the ball, so its port is closed here, not left open for good.
+                        close_quietly(r.port)
+                        return
+                    self._found = SerialBall(self._clock, r.url, baud=r.baud, profile=profile, port=r.port,
+                                             detected=r.detected, opener=self._opener, first_lines=r.lines,
+                                             finder=reconnect_finder(r.url, profile=profile, comports=self._comports))
                 return
 
 

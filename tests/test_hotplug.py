@@ -125,3 +125,33 @@ def test_the_game_adopts_the_new_ball_on_the_title_screen_but_not_mid_set(tmp_pa
             assert [e["kind"] for e in app.store.events()].count("ball_found") == 1
     finally:
         app.shutdown()
+
+
+def test_a_watcher_closed_while_it_probes_a_ball_leaves_no_port_open():
+    """close() waits a few seconds at most; a ball the probe confirms after it is closed, not kept
+    open with nobody to take it (the kiosk would hold the port until it ends)."""
+    from hardware.serial_ball import open_url
+    from tests.leaks import open_files
+
+    ports: list = []
+    entered, release = threading.Event(), threading.Event()
+
+    def opener(url, baud):
+        entered.set()
+        assert release.wait(WAIT)  # the probe is still opening the port when the watcher is closed
+        return open_url(url, baud)
+
+    watcher = BallWatcher(SystemClock(), comports=lambda: list(ports), opener=opener, interval=0.05,
+                          boot_seconds=2.0)
+    with PtyBall() as dev, Streaming(dev):
+        held_before = list(open_files().values()).count(dev.port)
+        watcher.start()
+        ports.append(arduino(dev.port))
+        assert entered.wait(WAIT)
+        watcher.close(timeout=0.05)  # returns while the probe goes on
+        thread = watcher._thread
+        release.set()
+        thread.join(WAIT)
+        assert not thread.is_alive()
+        assert watcher.take() is None
+        assert list(open_files().values()).count(dev.port) == held_before
