@@ -134,31 +134,64 @@ def draw_group(c: Canvas, paint: Callable[[Canvas], None]) -> None:
     rec.ops = []
     rec.scale, rec.ox, rec.oy = c.scale, c.ox, c.oy
     paint(rec)
-    ops = rec.ops
+    draw_ops(c, rec.ops)
+
+
+def draw_discs(c: Canvas, discs: list[tuple[Color, float, float, float]], mirror: bool = False,
+               axis: float = 0.0) -> None:
+    """Filled circles (colour, logical x, y, radius), reflected about x = ``axis`` if ``mirror``,
+    as :func:`draw_group` draws them (WorldView.circle's geometry, worked out without the calls)."""
+    if type(c).px is not Canvas.px:
+        for color, x, y, r in discs:
+            c.circle(color, (2 * axis - x if mirror else x, y), r)
+        return
+    scale, ox, oy = c.scale, c.ox, c.oy
+    # The same arithmetic as WorldView.circle then Canvas.circle (mx, px, plen), in one loop.
+    px = [(color, round(ox + (2 * axis - x if mirror else x) * scale), round(oy + y * scale), max(1, round(r * scale)))
+          for color, x, y, r in discs]
+    if len(px) < 2 or c.surface.get_flags() & pygame.SRCALPHA:
+        draw_ops(c, [("c", color, (x, y), r, 0) for color, x, y, r in px])
+        return
+    x0, y0 = min(x - r for _c, x, _y, r in px) - PAD_PX, min(y - r for _c, _x, y, r in px) - PAD_PX
+    x1, y1 = max(x + r for _c, x, _y, r in px) + PAD_PX, max(y + r for _c, _x, y, r in px) + PAD_PX
+    _draw_cached(c, ("group", *[("c", color, (x - x0, y - y0), r, 0) for color, x, y, r in px]), x0, y0, x1, y1)
+
+
+def draw_ops(c: Canvas, ops: list[tuple]) -> None:
+    """Draw recorded shapes ``ops`` on ``c``: from a cached copy, or straight on (see draw_group)."""
     if not ops:
         return
-    surface = c.surface
-    if len(ops) > 1 and not surface.get_flags() & pygame.SRCALPHA:
+    if len(ops) > 1 and not c.surface.get_flags() & pygame.SRCALPHA:
         boxes = [_extent(op) for op in ops]
         x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
         x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-        key = ("group", *(_moved(op, -x0, -y0) for op in ops))
-        surf = c._sprites.get(key)
-        if surf is not None:
-            c._sprites.move_to_end(key)
-        elif key in c._shapes_seen:
-            surf = pygame.Surface((x1 - x0, y1 - y0), 0, surface)
-            surf.fill(SPRITE_KEY)
-            for op in key[1:]:
-                _paint(surf, op)
-            surf.set_colorkey(SPRITE_KEY, pygame.RLEACCEL)
-            c._keep_sprite(key, surf)
-        else:
-            if len(c._shapes_seen) > 4096:
-                c._shapes_seen.clear()
-            c._shapes_seen.add(key)
-        if surf is not None:
-            c._hit(surface.blit(surf, (x0, y0)), (surf, (x0, y0)))
-            return
+        _draw_cached(c, ("group", *(_moved(op, -x0, -y0) for op in ops)), x0, y0, x1, y1)
+        return
     for op in ops:  # drawn straight on, shape by shape, exactly as before
+        c._hit(_paint(c.surface, op), _key(op))
+
+
+def _draw_cached(c: Canvas, key: tuple, x0: int, y0: int, x1: int, y1: int) -> None:
+    """The shapes of ``key`` (moved to the origin) drawn at ``(x0, y0)``: copied from the cache
+    when they have been asked for before, else drawn straight on, shape by shape."""
+    surface = c.surface
+    surf = c._sprites.get(key)
+    if surf is not None:
+        c._sprites.move_to_end(key)
+    elif key in c._shapes_seen:
+        surf = pygame.Surface((x1 - x0, y1 - y0), 0, surface)
+        surf.fill(SPRITE_KEY)
+        for op in key[1:]:
+            _paint(surf, op)
+        surf.set_colorkey(SPRITE_KEY, pygame.RLEACCEL)
+        c._keep_sprite(key, surf)
+    else:
+        if len(c._shapes_seen) > 4096:
+            c._shapes_seen.clear()
+        c._shapes_seen.add(key)
+    if surf is not None:
+        c._hit(surface.blit(surf, (x0, y0)), (surf, (x0, y0)))
+        return
+    for op in key[1:]:  # drawn straight on, shape by shape, exactly as before
+        op = _moved(op, x0, y0)
         c._hit(_paint(surface, op), _key(op))

@@ -10,15 +10,16 @@ at random sub-pixel places. The copies must really be in use for either to test 
 
 from __future__ import annotations
 
+import math
 import random
 
 import pygame
 import pytest
 
-from game.games.balloon import BalloonGame
 from game.games import base
+from game.games.balloon import BalloonGame
 from game.games.base import GameSetup, MiniGame, WorldView
-from game.games.marble import MarbleGame
+from game.games.marble import MarbleGame, _bloom_discs
 from game.loop import STEP
 from game.shape_group import draw_group
 from game.therapy.force_reps import ForceRepSettings
@@ -29,14 +30,19 @@ from tests.left_hand_scripts import feed_step, force_set, trace_for
 SIZES = ((1920, 1080), (1366, 768), (1000, 700))  # a full window and two with bars
 
 
-def _direct(self: WorldView, paint) -> None:  # noqa: ANN001 - the old drawing: shape by shape
+def _direct(self: WorldView, paint) -> None:
     paint(self)
+
+
+def _circles(self: WorldView, discs) -> None:
+    for color, x, y, r in discs:
+        self.circle(color, (x, y), r)
 
 
 _cached_backdrop = MiniGame.draw_backdrop
 
 
-def _live(self, w, paint, still=None, paint_still=None) -> None:  # noqa: ANN001 - the old drawing: all live
+def _live(self, w, paint, still=None, paint_still=None) -> None:
     _cached_backdrop(self, w, paint)
     if paint_still is not None:
         paint_still(w)
@@ -75,6 +81,7 @@ def test_a_second_game_draws_the_same_frames_through_the_cached_groups(monkeypat
                     still += base._still["key"] is not None and base._still["key"][1][0] is g
                     with monkeypatch.context() as m:
                         m.setattr(WorldView, "group", _direct)
+                        m.setattr(WorldView, "discs", _circles)
                         m.setattr(MiniGame, "draw_backdrop", _live)
                         g.draw(old_c, alpha)
                     new, old = (pygame.surfarray.pixels3d(s) for s in surfs[size])
@@ -137,6 +144,20 @@ def test_random_groups_of_shapes_are_the_same_pixels_as_drawn_one_by_one():
                     assert not diff.any(), f"{size} mirror={mirror} at ({x:.2f}, {y:.2f}): {int(diff.sum())} pixels"
             copied += _groups(ca)
     assert copied >= 150
+
+
+def test_a_bloom_is_the_discs_it_always_was():
+    """The marble garden's bloom as (colour, x, y, radius) is the old drawing's arithmetic exactly."""
+    rng = random.Random(4)
+    for _ in range(500):
+        x, y, r = rng.uniform(-50, 1400), rng.uniform(-50, 800), rng.choice((12, 20, 36, 28))
+        colour, heart = (204, 121, 167), rng.choice((None, (120, 76, 40)))
+        old = []
+        for k in range(6):  # the old _draw_bloom, as it was written
+            a = k * math.pi / 3
+            old.append((colour, x + math.cos(a) * r * 0.6, y + math.sin(a) * r * 0.6, r * 0.45))
+        old.append((heart or (240, 228, 66), x, y, r * 0.35))
+        assert _bloom_discs((x, y), r, colour, heart) == old
 
 
 def test_a_group_cannot_hold_words():

@@ -46,7 +46,7 @@ import pygame
 
 from game.effects import GameFeel, ease_out_cubic
 from game.i18n import N_, _, ngettext
-from game.shape_group import draw_group
+from game.shape_group import draw_discs, draw_group
 from game.therapy.calibration import Calibration
 from game.therapy.force_reps import EXERCISE_TIMINGS, ForceRepDetector, ForceRepSettings
 from game.ui import LOGICAL_H, LOGICAL_W, Canvas, Color, LRect, Theme, draw_cross, draw_hand, draw_tick
@@ -376,8 +376,9 @@ class MiniGame:
         ``paint_still``: shapes drawn over the scenery that only move now and then (the garden
         path and its flowers while the marble waits at a flower), and ``still`` a key naming
         everything they depend on (the game itself, the scroll...). Drawn live, except when the
-        last frame had the same key: then they are painted once onto a copy of the scenery, and
-        that copy is the frame's bottom (the same pixels), as long as the key stays the same."""
+        last frame had the same key: then the window as it is once they are drawn (the scenery
+        and them) is kept, and that copy is the frame's bottom (the same pixels) while the key
+        stays the same. One copy is kept (a full window)."""
         c = w.plain
         key = (type(self).__name__, self.stage_number, c.surface.get_size(), w.mirror, w.axis)
         surf = _backdrops.get(key)
@@ -393,23 +394,34 @@ class MiniGame:
             c.layer(surf, key)  # a layer: the window is then sent only what is drawn over it
             return
         full = (key, still)
-        if _still["key"] != full:
-            if _still["seen"] != full:  # moving: drawn live over the scenery
-                _still["seen"] = full
-                c.layer(surf, key)
-                paint_still(w)
-                return
-            comp = surf.copy()  # the same key twice running: paint it once, under what moves
-            cc = type(c)(comp)
-            cc.track_damage()
-            paint_still(WorldView(cc, w.mirror, w.axis))
-            _still.update(key=full, surf=comp, hits=cc.damage()[1], seen=full)
-        # Recorded as the scenery with the still shapes' drawing calls over it, which is what the
-        # copy holds: the window is sent only what changes, as when they are drawn live.
-        c._layer(("layer", key, surf))  # as c.layer(surf, key), with the copy's pixels
-        c.surface.blit(_still["surf"], (0, 0))
-        if getattr(c, "_ops", None) is not None:
-            c._ops.extend(_still["hits"])
+        whole = c.surface.get_clip() == c.surface.get_rect() and not c.surface.get_flags() & pygame.SRCALPHA
+        if _still["key"] == full and whole:
+            # Recorded as the scenery with the still shapes' drawing calls over it, which is what
+            # the copy holds: the window is sent only what changes, as when they are drawn live.
+            c._layer(("layer", key, surf))  # as c.layer(surf, key), with the copy's pixels
+            c.surface.blit(_still["surf"], (0, 0))
+            if getattr(c, "_ops", None) is not None:
+                c._ops.extend(_still["hits"])
+            return
+        c.layer(surf, key)
+        if _still["seen"] != full or not whole:  # moving: drawn live over the scenery
+            _still["seen"] = full
+            paint_still(w)
+            return
+        # The same key twice running: drawn live once more, and the window as it is then (the
+        # scenery and the still shapes, nothing else yet) is kept, with the calls that drew it.
+        tracking = getattr(c, "_ops", None) is not None
+        if not tracking:
+            c._ops = []
+        paint_still(w)
+        hits = list(c._ops)
+        if not tracking:
+            c._ops = None
+        comp = _still["surf"]
+        if comp is None or comp.get_size() != surf.get_size() or comp.get_bitsize() != surf.get_bitsize():
+            comp = surf.copy()  # one full window, then reused: a new 8 MB surface is slower to make
+        comp.blit(c.surface, (0, 0))
+        _still.update(key=full, surf=comp, hits=hits)
 
     def draw_front(self, c: Canvas) -> None:
         """Panels over the world that have no side (drawn upright, never mirrored)."""
@@ -616,6 +628,11 @@ class WorldView:
         pixels as drawing them one by one (:func:`game.shape_group.draw_group`)."""
         mirror, axis = self.mirror, self.axis
         draw_group(self.plain, lambda rec: paint(WorldView(rec, mirror, axis)))  # type: ignore[arg-type]
+
+    def discs(self, discs: list[tuple[Color, float, float, float]]) -> None:
+        """Filled circles (colour, x, y, radius) as :meth:`group` draws them, their pixel places
+        worked out in one loop: the same pixels as ``circle`` for each (a flower's petals)."""
+        draw_discs(self.plain, discs, self.mirror, self.axis)
 
 
 def draw_limb(c: Canvas, points: list[tuple[float, float]], width: float, color: Color = SKIN,

@@ -150,11 +150,9 @@ class MarbleGame(TableRollGame):
                 if look.twist == "stones" and k % 2:
                     c.ellipse((150, 150, 146), LRect(x - 14, y - 9, 28, 18))
                 elif look.twist == "sunflowers" and k % 3 == 0:
-                    c.group(functools.partial(_draw_bloom, center=(x, y), r=20, colour=(240, 228, 66),
-                                              heart=(120, 76, 40)))
+                    c.discs(_bloom_discs((x, y), 20, (240, 228, 66), (120, 76, 40)))
                 else:
-                    c.group(functools.partial(_draw_bloom, center=(x, y), r=12,
-                                              colour=look.color("petal", PETALS[colour]) if k % 2 else PETALS[colour]))
+                    c.discs(_bloom_discs((x, y), 12, look.color("petal", PETALS[colour]) if k % 2 else PETALS[colour]))
 
     def _y(self, s: float, dist: float) -> float:
         return MARBLE_Y - (s - dist)
@@ -216,11 +214,22 @@ class MarbleGame(TableRollGame):
 
 def _draw_bloom(c: Canvas | WorldView, center: tuple[float, float], r: float, colour: Color,
                 heart: Color | None = None) -> None:
+    for col, x, y, rad in _bloom_discs(center, r, colour, heart):
+        c.circle(col, (x, y), rad)
+
+
+def _bloom_discs(center: tuple[float, float], r: float, colour: Color,
+                 heart: Color | None = None) -> list[tuple[Color, float, float, float]]:
+    """A bloom's six petals and its heart, as (colour, x, y, radius)."""
     x, y = center
-    for k in range(6):
-        a = k * math.pi / 3
-        c.circle(colour, (x + math.cos(a) * r * 0.6, y + math.sin(a) * r * 0.6), r * 0.45)
-    c.circle(heart or ((240, 228, 66) if colour != (240, 228, 66) else (230, 159, 0)), (x, y), r * 0.35)
+    out = [(colour, x + dx, y + dy, r * 0.45) for dx, dy in _petal_offsets(r)]
+    out.append((heart or ((240, 228, 66) if colour != (240, 228, 66) else (230, 159, 0)), x, y, r * 0.35))
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _petal_offsets(r: float) -> tuple[tuple[float, float], ...]:
+    return tuple((math.cos(k * math.pi / 3) * r * 0.6, math.sin(k * math.pi / 3) * r * 0.6) for k in range(6))
 
 
 def _paint_lawn(c: WorldView, look: StageLook) -> None:
