@@ -68,7 +68,7 @@ def hand_trace(seconds: float, seed: int = 0) -> np.ndarray:
 
 def bench_game(exercise: str, size: tuple[int, int], frames: int, *,
                window: bool = False, stage: int | None = None,
-               game: str | None = None) -> tuple[list[float], list[float]]:
+               game: str | None = None, hand: str | None = None) -> tuple[list[float], list[float]]:
     """Milliseconds per frame after the warm-up, wall clock and this thread's CPU time.
 
     ``window``: draw into a real window (needs DISPLAY), so the flip to the screen is counted.
@@ -92,7 +92,7 @@ def bench_game(exercise: str, size: tuple[int, int], frames: int, *,
     direct = stage is not None or game is not None  # the play scene pushed straight, at that stage and game
     with tempfile.TemporaryDirectory() as d:
         app = App(AppOptions(headless=not window, exercise=None if direct else exercise, window_size=size,
-                             sound=False, demos=False, game=game, play=PlaySettings(reps_per_set=300)),
+                             sound=False, demos=False, game=game, play=PlaySettings(reps_per_set=300, **({"hand": hand} if hand else {}))),
                   clock=clock, source=src, calibration=Calibration(BASELINE, MVC, noise_sd=1.5),
                   store=Store.in_dir(Path(d)))
         if direct:
@@ -241,6 +241,7 @@ print("RESULT " + json.dumps({{"wall": wall, "cpu": cpu, "present": present[-n:]
 
 
 NICE = 0  # --nice: the scheduling priority of the measured processes (and of the Xvfb)
+HAND: str | None = None  # --hand: the patient's trained hand (left: the world mirrored); default right
 
 
 def measure(root: Path, game: str, size: tuple[int, int], frames: int, window: bool, *,
@@ -251,7 +252,7 @@ def measure(root: Path, game: str, size: tuple[int, int], frames: int, window: b
     import subprocess
 
     exercise, _, variant = game.partition(":")
-    extra = {k: v for k, v in (("stage", stage), ("game", variant or None)) if v is not None}
+    extra = {k: v for k, v in (("stage", stage), ("game", variant or None), ("hand", HAND)) if v is not None}
     code = WORKER.format(here=str(Path(__file__).resolve()), root=str(root), window=window, game=exercise,
                          size=tuple(size), frames=frames, extra=extra)
     env = dict(os.environ)
@@ -331,9 +332,12 @@ def main(argv: list[str] | None = None) -> int:
                          "the machine's foreground program while other programs keep running)")
     ap.add_argument("--repeats", type=int, default=1,
                     help="with --both: runs per figure, old and new in turn; the median is reported")
+    ap.add_argument("--hand", choices=("left", "right"), help="with --both: the patient's hand (default right)")
     ap.add_argument("--caches-ab", action="store_true",
                     help="headless CPU per frame with and without the drawing caches, alternately (one process)")
     ns = ap.parse_args(argv)
+    global HAND
+    HAND = ns.hand
     sizes = tuple(tuple(int(v) for v in sz.split("x")) for sz in ns.sizes.split(",")) if ns.sizes else SIZES
     stages = [int(v) for v in ns.stages.split(",")] if ns.stages else None
     if ns.caches_ab:
