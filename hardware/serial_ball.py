@@ -38,6 +38,8 @@ from hardware.source import SourceInfo, SourceStatus
 
 AUTO_BAUDS = (115200, 9600, 57600)  # this firmware, Arduino's examples, the HX711 library's examples
 READ_TIMEOUT_S = 0.02  # how long one read may block the reader thread (never the frame)
+BURST_WAIT_S = 0.02  # after a hole in the stream, how long the reader waits for the rest of a backlog
+HOLE_S = 0.05  # more time since the last line than the lines read explain: a hole (the rep detector's is 0.1 s)
 OVERFLOW = "overflow"
 UNCONFIRMED = "unconfirmed"  # read as some format, but too few lines agreed on one to trust it
 NOT_READINGS = "not_force_readings"  # SerialStats.problem: text arrives, none of it force readings
@@ -81,6 +83,14 @@ class LineStamper:
         self._offset = None
         self._last_now = None
         self._last_dev = None
+
+    def leaves_hole(self, now: float, dev_times: Sequence[float | None]) -> bool:
+        """Would these lines, stamped at ``now``, sit after a hole of over :data:`HOLE_S` in the stream?
+
+        Only for lines without device times (those place themselves), and never for the first lines."""
+        if self._last_now is None or not dev_times or any(d is not None for d in dev_times):
+            return False
+        return now - self._last_t > len(dev_times) * self.period + HOLE_S
 
     def stamp(self, now: float, dev_times: Sequence[float | None]) -> list[float]:
         n = len(dev_times)
@@ -655,10 +665,23 @@ class SerialBall:
             if data:
                 lines = split_lines(buf, data, split_stats)
                 if lines:
+                    readings = parser.parse_lines(lines)
+                    if readings and stamper.leaves_hole(now, [r[0] for r in readings]):
+                        # Lines after a hole may be only the first part of a backlog the machine hands over in
+                        # pieces (a busy kernel worker moves a pty's or a USB adapter's bytes on in chunks, the
+                        # reader woken by the first): wait a moment for the rest and stamp them together, spread
+                        # back over the time they took to come. A real hole (the ball sent nothing) stays: then
+                        # only the lines the ball sends in the moment come, and spread back at the ball's pace
+                        # they reach back just to the lines read; if none come, those keep their own "now".
+                        self._stop.wait(BURST_WAIT_S)
+                        rest = split_lines(buf, take_waiting(ser), split_stats)
+                        more = parser.parse_lines(rest)
+                        lines = lines + rest
+                        if more:
+                            readings, now = readings + more, clock.now()
                     seen += len(lines)
                     self.stats.lines_seen += len(lines)  # only this thread writes it
                     recent.extend(lines)
-                    readings = parser.parse_lines(lines)
                     if readings:
                         self._deliver(readings, now, stamper, parser)
                         last_good = now_m

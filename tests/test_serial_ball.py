@@ -234,6 +234,71 @@ def test_a_reader_held_up_after_its_read_stamps_it_when_it_came(monkeypatch):
         assert min(gaps) > 0 and max(gaps) < 0.05, f"a hole of {max(gaps):.3f} s in the stream"
         assert t[-1] == pytest.approx(10.41) and t[10] == pytest.approx(10.12, abs=0.02)  # spread, not squashed
 
+class _RestComesWhileWaiting(threading.Event):
+    """The reader's stop event: while the reader waits a moment, ``pending`` bytes come to the port."""
+
+    def __init__(self, port) -> None:
+        super().__init__()
+        self.port, self.pending = port, None
+
+    def wait(self, timeout=None):
+        if self.pending is not None:
+            data, self.pending = self.pending, None
+            self.port.write(data)
+        return super().wait(timeout)
+
+
+def _ball_with_a_hole(rest: bytes | None):
+    """10 lines 10 ms apart, then 0.3 s later a line, and (``rest``) lines that come while the reader waits."""
+    port = serial.serial_for_url("loop://", timeout=0.02)
+    clock = ManualClock(10.0)
+    ball = SerialBall(clock, "loop://", opener=lambda url, baud: port, boot_seconds=2.0)
+    ball._stop = stop = _RestComesWhileWaiting(port)
+    ball.start()
+    try:
+        for i in range(8):
+            port.write(b"%d\n" % (100 + i))
+        assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT), ball.status_message
+        assert ball.wait_for_samples(8, WAIT)
+        for i in range(10):
+            clock.advance(0.01)
+            port.write(b"%d\n" % (200 + i))
+            assert ball.wait_for_samples(9 + i, WAIT)
+        clock.advance(0.3)
+        stop.pending = rest
+        port.write(b"300\n")
+        assert ball.wait_for_samples(8 + 10 + 1, WAIT)
+        if stop.pending is not None:  # the reader did not wait for the rest: it comes anyway
+            port.write(stop.pending)
+        n = 8 + 10 + 1 + (rest or b"").count(b"\n")
+        assert ball.wait_for_samples(n, WAIT)
+        got = ball.poll()[8:]
+        return [s.force for s in got], [s.t for s in got]
+    finally:
+        ball.close()
+
+
+def test_a_backlog_handed_over_in_pieces_is_stamped_together():
+    """After 0.3 s without a line, one line comes and, a moment later, the 29 sent behind it: a busy kernel worker
+    hands a pty's (or a USB adapter's) bytes over in pieces, and the reader woke on the first. It waits a moment
+    for the rest and spreads the lot back over the time it took to come: no hole where the ball sent all along.
+    Stamped apart, the first line sat 0.3 s after the one before it and the 29 were squashed behind it."""
+    rest = b"".join(b"%d\n" % (301 + k) for k in range(29))
+    forces, t = _ball_with_a_hole(rest)
+    assert forces == [200 + i for i in range(10)] + [300 + k for k in range(30)]
+    gaps = [b - a for a, b in zip(t, t[1:])]
+    assert min(gaps) > 0 and max(gaps) < 0.05, f"a hole of {max(gaps):.3f} s in the stream"
+    assert t[10] == pytest.approx(10.11, abs=0.02) and t[-1] == pytest.approx(10.4)
+
+
+def test_a_real_hole_stays_a_hole():
+    """After 0.3 s without a line, one line comes and nothing behind it (the ball sent nothing meanwhile): the
+    hole stays in the stream, and the line keeps the time it was read."""
+    forces, t = _ball_with_a_hole(None)
+    assert forces == [200 + i for i in range(10)] + [300]
+    assert t[10] == pytest.approx(10.4) and t[10] - t[9] == pytest.approx(0.3)
+
+
 def test_buffer_is_bounded_and_overflow_counted():
     port = serial.serial_for_url("loop://", timeout=0.02)
     ball = SerialBall(ManualClock(), "loop://", opener=lambda url, baud: port, buffer_size=50)
