@@ -23,11 +23,13 @@ WAIT = 5.0  # real seconds a background thread may take; never reached when thin
 
 
 @contextlib.contextmanager
-def streaming_ball(port, lines: int):
+def streaming_ball(port, lines: int, stop: threading.Event | None = None):
     """A ball reading `port` (a loop) on a clock at 10 s: 8 lines at boot, then `lines` more, 10 ms apart,
-    each read as it comes (forces 100.. then 200..)."""
+    each read as it comes (forces 100.. then 200..). ``stop``: the reader's stop event, if the test's own."""
     clock = ManualClock(10.0)
     ball = SerialBall(clock, "loop://", opener=lambda url, baud: port, boot_seconds=2.0)
+    if stop is not None:
+        ball._stop = stop
     ball.start()
     try:
         for i in range(8):
@@ -251,19 +253,8 @@ class _RestComesWhileWaiting(threading.Event):
 def _ball_with_a_hole(rest: bytes | None):
     """10 lines 10 ms apart, then 0.3 s later a line, and (``rest``) lines that come while the reader waits."""
     port = serial.serial_for_url("loop://", timeout=0.02)
-    clock = ManualClock(10.0)
-    ball = SerialBall(clock, "loop://", opener=lambda url, baud: port, boot_seconds=2.0)
-    ball._stop = stop = _RestComesWhileWaiting(port)
-    ball.start()
-    try:
-        for i in range(8):
-            port.write(b"%d\n" % (100 + i))
-        assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT), ball.status_message
-        assert ball.wait_for_samples(8, WAIT)
-        for i in range(10):
-            clock.advance(0.01)
-            port.write(b"%d\n" % (200 + i))
-            assert ball.wait_for_samples(9 + i, WAIT)
+    stop = _RestComesWhileWaiting(port)
+    with streaming_ball(port, 10, stop) as (clock, ball):
         clock.advance(0.3)
         stop.pending = rest
         port.write(b"300\n")
@@ -274,8 +265,6 @@ def _ball_with_a_hole(rest: bytes | None):
         assert ball.wait_for_samples(n, WAIT)
         got = ball.poll()[8:]
         return [s.force for s in got], [s.t for s in got]
-    finally:
-        ball.close()
 
 
 def test_a_backlog_handed_over_in_pieces_is_stamped_together():
