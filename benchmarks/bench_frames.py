@@ -168,7 +168,7 @@ def uncached_drawing():  # noqa: ANN201
         pygame.draw.rect(self.surface, color, self.prect(r), self.plen(width) if width else 0,
                          border_radius=self.plen(radius) if radius else -1)
 
-    def sprite(self, key, area, paint, *, slot=None):  # noqa: ANN001, ANN202
+    def sprite(self, key, area, paint, *, slot=None, repaint=None):  # noqa: ANN001, ANN202
         paint(self)
 
     def text_width(self, text, size, bold=False):  # noqa: ANN001, ANN202

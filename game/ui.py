@@ -187,13 +187,16 @@ class Canvas:
             self._clip = old_key
 
     def sprite(self, key: tuple, area: LRect | tuple, paint: Callable[[Canvas], None], *,
-               slot: str | None = None) -> None:
+               slot: str | None = None, repaint: Callable[[Canvas, tuple], bool] | None = None) -> None:
         """Static art drawn once per ``key`` and window geometry, then copied: ``paint`` draws it
         in logical coordinates on an off-screen canvas covering ``area`` (plus a margin), whose
         pixels land exactly where drawing straight onto this canvas would put them (the offset
         is whole pixels; the copy is a colour-keyed blit, not a blend). For shapes, not words:
         text is drawn live. ``key`` must name everything the art depends on. ``slot``: art that
-        replaces its own earlier state (a row of marks that grows rep by rep) keeps one entry."""
+        replaces its own earlier state (a row of marks that grows rep by rep) keeps one entry.
+        ``repaint(canvas, old_key)``, with a slot: bring a copy of the slot's art drawn for
+        ``old_key`` (same area and geometry) up to ``key`` by redrawing only what differs, and
+        return True; False: ``paint`` draws it whole. It must give the pixels ``paint`` gives."""
         if self.surface.get_flags() & pygame.SRCALPHA:
             paint(self)  # a copy onto a see-through surface would blend: draw directly
             return
@@ -202,10 +205,15 @@ class Canvas:
         full = (key, self.scale, self.ox, self.oy, r.topleft, r.size)
         surf = self._sprites.get(full)
         if surf is None:
-            surf = pygame.Surface(r.size, 0, self.surface)
-            surf.fill(SPRITE_KEY)
-            sub = _SpriteCanvas(surf, self, r.topleft)
-            paint(sub)
+            old_full = self._slots.get(slot) if slot is not None and repaint is not None else None
+            before = self._sprites.get(old_full) if old_full is not None and old_full[1:] == full[1:] else None
+            if before is not None:  # a new surface, not the old one changed: the window's sends compare them
+                surf = before.copy()
+                surf.set_colorkey(None)
+            if surf is None or not repaint(_SpriteCanvas(surf, self, r.topleft), old_full[0]):
+                surf = pygame.Surface(r.size, 0, self.surface)
+                surf.fill(SPRITE_KEY)
+                paint(_SpriteCanvas(surf, self, r.topleft))
             surf.set_colorkey(SPRITE_KEY, pygame.RLEACCEL)
             if slot is not None:
                 old = self._slots.get(slot)

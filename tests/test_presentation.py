@@ -22,7 +22,7 @@ def old_clear(self: Canvas, color=Theme.BG) -> None:
     self.surface.fill(color, self.prect((0, 0, LOGICAL_W, LOGICAL_H)))
 
 
-def direct_sprite(self: Canvas, key, area, paint, *, slot=None) -> None:
+def direct_sprite(self: Canvas, key, area, paint, *, slot=None, repaint=None) -> None:
     paint(self)
 
 

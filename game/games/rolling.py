@@ -17,7 +17,7 @@ from game.widgets import fit_size
 from game.i18n import N_, _, pgettext
 from game.games.base import SKIN, GameSetup, MiniGame, RepDetector, draw_limb, draw_target_arrow, star_points
 from game.therapy.roll_reps import CircleDetector, RollRange, RollRepSettings, StrokeDetector
-from game.ui import Canvas, Color, LRect, Theme
+from game.ui import SPRITE_KEY, Canvas, Color, LRect, Theme
 
 ROLL_FIELDS = frozenset(f.name for f in fields(RollRepSettings))
 ROLL_FEEDBACK: dict[str | None, str] = {
@@ -157,16 +157,18 @@ def draw_rep_row(c: Canvas, results: list[bool], target: int, y: float = 176.0,
     Drawn once per change and copied after (a 300-rep row is 300 shapes: 1.3 ms a frame at 1080p)."""
     row = tuple(bool(r) for r in results)
     c.sprite(("rep_row", row, target, y, x0, x1), LRect(x0 - 22, y - 22, x1 - x0 + 44, 44),
-             lambda s: paint_rep_row(s, row, target, y, x0, x1), slot="rep_row")
+             lambda s: paint_rep_row(s, row, target, y, x0, x1), slot="rep_row",
+             repaint=lambda s, old: repaint_rep_row(s, old, row))
 
 
 def paint_rep_row(c: Canvas, results: tuple[bool, ...] | list[bool], target: int, y: float = 176.0,
-                  x0: float = 330.0, x1: float = 950.0) -> None:
-    """The row of marks itself (:func:`draw_rep_row` draws it through the sprite cache)."""
+                  x0: float = 330.0, x1: float = 950.0, marks: range | None = None) -> None:
+    """The row of marks itself (:func:`draw_rep_row` draws it through the sprite cache);
+    ``marks``: only those, in the same order."""
     n = max(1, target)
     step = (x1 - x0) / max(1, n - 1)
     r = max(9.0, min(22.0, step * 0.42))
-    for i in range(n):
+    for i in marks if marks is not None else range(n):
         x = x0 + i * step if n > 1 else (x0 + x1) / 2
         if i < len(results):
             if results[i]:
@@ -175,3 +177,31 @@ def paint_rep_row(c: Canvas, results: tuple[bool, ...] | list[bool], target: int
                 c.circle(Theme.NEAR, (x, y), r * 0.7, width=4)
         else:
             c.circle((120, 132, 160), (x, y), 6, width=2)
+
+
+def repaint_rep_row(c: Canvas, old: tuple, row: tuple[bool, ...]) -> bool:
+    """Bring a copy of the row drawn for key ``old`` up to ``row`` (the same row with more reps
+    after it): a 300-rep row's marks overlap, so round each new mark the pixels are cleared and
+    every mark reaching them redrawn in the row's order, under a clip. Drawing is the same
+    pixels under a clip, so this is the whole row's picture; False when the row is not a longer
+    version of the old one (a new set)."""
+    _name, old_row, target, y, x0, x1 = old
+    if len(old_row) >= len(row) or row[:len(old_row)] != old_row:
+        return False
+    n = max(1, target)
+    step = (x1 - x0) / max(1, n - 1)
+    reach = max(9.0, min(22.0, step * 0.42)) + 4  # a mark's half-width, its outline and rounding included
+    left = x0 + len(old_row) * step - reach if n > 1 else x0
+    right = x0 + (len(row) - 1) * step + reach if n > 1 else x1
+    surf = c.surface
+    clip = c.prect(LRect(left, y - reach, right - left, 2 * reach)).clip(surf.get_rect())
+    surf.set_clip(clip)
+    try:
+        surf.fill(SPRITE_KEY)
+        # every mark whose own reach meets the cleared pixels (the rest leave them alone)
+        lo = 0 if n == 1 else max(0, math.floor((left - reach - x0) / step) - 1)
+        hi = n if n == 1 else min(n, math.ceil((right + reach - x0) / step) + 2)
+        paint_rep_row(c, row, target, y, x0, x1, marks=range(lo, hi))
+    finally:
+        surf.set_clip(None)
+    return True
