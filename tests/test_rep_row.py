@@ -34,7 +34,7 @@ def test_the_row_updated_rep_by_rep_is_the_row_drawn_afresh(monkeypatch, size, t
     updated = []
     real = rolling.repaint_rep_row
 
-    def counted(c, old, row):  # noqa: ANN001, ANN202
+    def counted(c, old, row):
         done = real(c, old, row)
         updated.append(done)
         return done
