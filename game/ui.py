@@ -144,6 +144,28 @@ class Canvas:
         self._layer(("layer", key, surf))  # the surface itself: identity, held while compared
         self.surface.blit(surf, (0, 0))
 
+    def layer_drawn_over(self, surf: pygame.Surface, key: tuple, copy: pygame.Surface, calls: list) -> None:
+        """:meth:`layer` ``surf`` with ``calls`` (from :meth:`recorded`) drawn over it, where ``copy``
+        is the window as it stood after those calls (the same pixels): copied whole, and recorded
+        as the layer with those calls over it, so the window is still sent only what changes."""
+        self._layer(("layer", key, surf))
+        self.surface.blit(copy, (0, 0))
+        if getattr(self, "_ops", None) is not None:
+            self._ops.extend(calls)
+
+    def recorded(self, paint: Callable[[Canvas], None]) -> list:
+        """Draw with ``paint`` and return the drawing calls it made, as damage tracking records
+        them (whether or not this frame is tracked)."""
+        tracking = getattr(self, "_ops", None) is not None
+        if not tracking:
+            self._ops = []
+        start = len(self._ops)
+        paint(self)
+        calls = self._ops[start:]
+        if not tracking:
+            self._ops = None
+        return calls
+
     # -------------------------------------------------------------- damage
     # What a frame changed, for presenting only that (App.draw): the drawing calls record the
     # rectangles they touch; a full-window layer (clear, layer) starts the frame's list afresh.

@@ -398,10 +398,7 @@ class MiniGame:
         if _still["key"] == full and whole:
             # Recorded as the scenery with the still shapes' drawing calls over it, which is what
             # the copy holds: the window is sent only what changes, as when they are drawn live.
-            c._layer(("layer", key, surf))  # as c.layer(surf, key), with the copy's pixels
-            c.surface.blit(_still["surf"], (0, 0))
-            if getattr(c, "_ops", None) is not None:
-                c._ops.extend(_still["hits"])
+            c.layer_drawn_over(surf, key, _still["surf"], _still["hits"])
             return
         c.layer(surf, key)
         if _still["seen"] != full or not whole:  # moving: drawn live over the scenery
@@ -410,13 +407,7 @@ class MiniGame:
             return
         # The same key twice running: drawn live once more, and the window as it is then (the
         # scenery and the still shapes, nothing else yet) is kept, with the calls that drew it.
-        tracking = getattr(c, "_ops", None) is not None
-        if not tracking:
-            c._ops = []
-        paint_still(w)
-        hits = list(c._ops)
-        if not tracking:
-            c._ops = None
+        hits = c.recorded(lambda _c: paint_still(w))
         comp = _still["surf"]
         if comp is None or comp.get_size() != surf.get_size() or comp.get_bitsize() != surf.get_bitsize():
             comp = surf.copy()  # one full window, then reused: a new 8 MB surface is slower to make
