@@ -38,10 +38,17 @@ def test_the_stop_file_ends_a_set_as_sigterm_does_and_every_rep_is_saved(tmp_pat
         _stop_on_sigterm()  # what the kiosk does at start: the SIGTERM handler and the file watch
         frame = app.frame
 
+        def real_time_frame() -> None:
+            # A frame as long as the game's own (60 a second): the test's clock is not the wall's, and
+            # unpaced the last eight reps played in a fraction of a second, the set ending "completed"
+            # before the watch's next look on a busy machine. At this pace they take 24 s of real time.
+            time.sleep(1 / 60)
+            frame()
+
         def ask_then_frame() -> None:
             # The file is made from inside the loop: the watch's stop then comes while run() runs. Made
             # before it, the stop came in the test's own code on a busy machine (stop.touch() was cut short).
-            app.frame = frame  # type: ignore[method-assign]
+            app.frame = real_time_frame  # type: ignore[method-assign]
             stop.touch()
             frame()
 
