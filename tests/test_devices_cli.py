@@ -68,25 +68,59 @@ def test_devices_lists_without_probing(capsys):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only")
 @pytest.mark.posix_only
-def test_monitor_prints_reps_from_a_pty_ball(capsys):
+def test_monitor_prints_reps_from_a_pty_ball(capsys, monkeypatch):
+    from game.commands import devices
+    from hardware import discovery
+    from hardware.source import SourceStatus
+
     tr = synth_trace(regular_squeezes(2, 300, first=0.4, period=0.9, rise=0.15, hold=0.3, release=0.15), 2.4,
                      fs=200, baseline=50, noise_sd=1, seed=2)
+    balls = []  # the ball the monitor opened
+    real_open = discovery.open_ball
+    monkeypatch.setattr(discovery, "open_ball", lambda *a, **kw: balls.append(real_open(*a, **kw)) or balls[-1])
+    reps_printed = []
+    captured = sys.stdout
+
+    class Out:  # what the monitor prints, seen as it prints it
+        def write(self, s: str) -> int:
+            reps_printed.extend(ln for ln in s.splitlines() if '"type": "rep"' in ln)
+            return captured.write(s)
+
+        def flush(self) -> None:
+            captured.flush()
+
+    # The monitor's clock stands still until the whole trace is played and two reps are printed (60 s at most),
+    # then its --seconds have run out: on a busy machine the monitor may find the ball late, and its wall clock
+    # must not end the squeezes early.
+    done = threading.Event()
+    monitor_time = type("MonitorTime", (), {"sleep": staticmethod(time.sleep), "monotonic": staticmethod(
+        lambda: 1e6 if done.is_set() else 0.0)})
+    monkeypatch.setattr(devices, "time", monitor_time)
     stop = threading.Event()
     with PtyBall() as dev:
         def stream() -> None:
             # 200 lines a second of the wall clock, as a board sends them: woken late (a busy machine), the
             # thread catches up with a burst, as a USB link delivers one; the device's ms keep their spacing.
             # (One line per wake-up fell behind: 1.5 s of the trace in the monitor's 3.2 s, one rep of two.)
-            i, t0 = 0, time.monotonic()
+            # The hand rests until the monitor has found the ball: what a port gets before it is opened is lost
+            # (a monitor started late on a busy machine missed the first squeeze).
+            i, t0, start = 0, time.monotonic(), None
             while not stop.is_set():
+                if start is None and balls and balls[0].status is SourceStatus.CONNECTED:
+                    start = i
                 while i <= (time.monotonic() - t0) / 0.005:
-                    dev.write(firmware_line(i, 5 * i, float(tr[min(i, len(tr) - 1), 1])))
+                    k = 0 if start is None else i - start
+                    dev.write(firmware_line(i, 5 * i, float(tr[min(k, len(tr) - 1), 1])))
                     i += 1
+                played = start is not None and i - start >= len(tr)
+                if (played and len(reps_printed) >= 2) or time.monotonic() - t0 > 60:
+                    done.set()
                 stop.wait(0.005)
 
         th = threading.Thread(target=stream, daemon=True)
         th.start()
         try:
+            monkeypatch.setattr(sys, "stdout", Out())
             rc = main(["monitor", "--input", dev.port, "--seconds", "3.2", "--json", "--baseline", "50",
                        "--mvc", "300", "--target", "50", "--hold", "0.2"])
         finally:
