@@ -127,15 +127,20 @@ class DroppingProxy:
     """A TCP proxy on 127.0.0.1 that can cut connections: ``cut_ratio`` of them are
     aborted (RST) after a random number of bytes, in the request (up) or the answer
     (down: the server has stored the batch, the PC never hears so); ``online`` False
-    closes every connection at once (a PC with no network)."""
+    closes every connection at once (a PC with no network). ``hold`` (an event): a connection
+    waits for it to be set before it reaches the server (a server slow to answer); ``held``
+    counts the connections that waited."""
 
-    def __init__(self, target_port: int, *, cut_ratio: float = 0.0, seed: int = 0) -> None:
+    def __init__(self, target_port: int, *, cut_ratio: float = 0.0, seed: int = 0,
+                 hold: threading.Event | None = None) -> None:
         from server.testing import free_port
 
         self.target = target_port  # may be changed: the next connections go to the new port
         self.port = free_port()
         self.cut_ratio = cut_ratio
         self.online = True
+        self.hold = hold
+        self.held = 0
         self.rng = random.Random(seed)
         self.cuts: Counter = Counter()
         self.loop = asyncio.new_event_loop()
@@ -153,6 +158,10 @@ class DroppingProxy:
             self.cuts["offline"] += 1
             writer.transport.abort()
             return
+        if self.hold is not None and not self.hold.is_set():
+            self.held += 1
+            while not self.hold.is_set():  # polled: the proxy's loop serves other connections meanwhile
+                await asyncio.sleep(0.01)
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
         except OSError:
@@ -192,6 +201,9 @@ class DroppingProxy:
         await asyncio.gather(pipe(reader, up_writer, "up"), pipe(up_reader, writer, "down"))
 
     def close(self) -> None:
+        if self.hold is not None:
+            self.hold.set()
+
         async def shutdown() -> None:
             self.server.close()
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
