@@ -13,7 +13,7 @@ import pytest
 from game.records import sync
 from game.scenes.clinic_server import ClinicServerScene
 from game.scenes.staff import StaffMenuScene, TextEntryScene
-from tests.test_kiosk import PIN, chord, cheap_pin_hash, key, kiosk_app, screens, step, type_text  # noqa: F401
+from tests.test_kiosk import PIN, cheap_pin_hash, chord, key, kiosk_app, screens, step, type_text  # noqa: F401
 from tests.test_sync_e2e import DroppingProxy
 
 pytest.importorskip("httpx")
