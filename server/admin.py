@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from game.i18n import _
-from server import auth
+from server import auth, zones
 from server.schema import clinics, devices, enrolment_codes, patients, programs, therapist_sessions, therapists
 
 ENROLMENT_TTL = timedelta(hours=24)
@@ -35,12 +36,14 @@ def next_change(conn: Connection) -> int:
 
 
 # ------------------------------------------------------------------ clinics and therapists
-def create_clinic(conn: Connection, name: str) -> uuid.UUID:
+def create_clinic(conn: Connection, name: str, timezone: str | None = None) -> uuid.UUID:
+    """A new clinic; its days are counted in ``timezone`` (default: the server machine's own zone)."""
     name = name.strip()
     if not name:
         raise AdminError(_("A clinic needs a name."))
+    tz = _checked_zone(conn, timezone) if timezone else _machine_zone(conn)
     cid = uuid.uuid4()
-    conn.execute(clinics.insert().values(id=cid, name=name))
+    conn.execute(clinics.insert().values(id=cid, name=name, settings={zones.SETTING: tz}))
     return cid
 
 
@@ -61,9 +64,81 @@ def find_clinic(conn: Connection, name_or_id: str) -> uuid.UUID:
     return row.id
 
 
+def _checked_zone(conn: Connection, name: str) -> str:
+    """The IANA name, checked by Python and by PostgreSQL (which counts the days in it)."""
+    try:
+        tz = zones.canonical(name)
+    except zones.UnknownZone as e:
+        raise AdminError(str(e)) from None
+    if not _postgres_knows(conn, tz):
+        raise AdminError(zones.unknown_zone_message(name))
+    return tz
+
+
+def _postgres_knows(conn: Connection, tz: str) -> bool:
+    # A zone PostgreSQL does not know would stop every upload (the day totals' trigger uses it).
+    try:
+        with conn.begin_nested():
+            conn.execute(text("SELECT now() AT TIME ZONE :z"), {"z": tz})
+        return True
+    except DBAPIError:
+        return False
+
+
+def _machine_zone(conn: Connection) -> str:
+    tz = zones.machine_zone()
+    return tz if _postgres_knows(conn, tz) else zones.FALLBACK
+
+
+def clinic_zone(conn: Connection, clinic_id: uuid.UUID) -> str:
+    """The clinic's time zone (IANA name; UTC when none is recorded)."""
+    return zones.zone_name(conn.execute(select(clinics.c.settings).where(clinics.c.id == clinic_id)).scalar())
+
+
+# The daily repetition totals of one clinic's patients counted again in its zone (migration
+# 0006 keeps them in the clinic's days as records arrive).
+_FORGET_DAYS = """
+DELETE FROM portal_rep_days WHERE patient_uid IN (
+    SELECT DISTINCT patient_uid FROM records WHERE clinic_id = :c AND kind = 'rep' AND patient_uid IS NOT NULL)
+"""
+_RECOUNT_DAYS = """
+INSERT INTO portal_rep_days (patient_uid, day, exercise, reps, successes, target_sum, target_n, hold_sum, hold_n,
+                             peak_pct_sum, peak_pct_n, roll_sum, roll_n, last_at)
+SELECT patient_uid, (recorded_at AT TIME ZONE :tz)::date, COALESCE(exercise, body->>'exercise', 'unknown'),
+       count(*), count(*) FILTER (WHERE success),
+       COALESCE(sum(portal_num(body->'target_pct')), 0), count(portal_num(body->'target_pct')),
+       COALESCE(sum(portal_num(body->'hold_s')), 0), count(portal_num(body->'hold_s')),
+       COALESCE(sum(portal_num(body->'peak_pct')), 0), count(portal_num(body->'peak_pct')),
+       COALESCE(sum(portal_num(body->'roll_range')), 0), count(portal_num(body->'roll_range')),
+       max(recorded_at)
+FROM records WHERE clinic_id = :c AND kind = 'rep' AND patient_uid IS NOT NULL
+GROUP BY 1, 2, 3
+"""
+
+
 def set_clinic_settings(conn: Connection, clinic_id: uuid.UUID, settings: dict) -> None:
-    conn.execute(update(clinics).where(clinics.c.id == clinic_id).values(settings=settings,
-                                                                          settings_seq=next_change(conn)))
+    """The clinic's settings (the devices take them at their next sync). The time zone is
+    checked; settings without one keep the clinic's zone. A new zone counts the clinic's
+    daily totals again in it."""
+    settings = dict(settings)
+    before = clinic_zone(conn, clinic_id)
+    settings[zones.SETTING] = _checked_zone(conn, settings[zones.SETTING]) if settings.get(zones.SETTING) else before
+    seq = next_change(conn)  # first: uploads take the change lock before they write records
+    conn.execute(update(clinics).where(clinics.c.id == clinic_id).values(settings=settings, settings_seq=seq))
+    if settings[zones.SETTING] != before:
+        # Uploads wait until this commits (a rep stored meanwhile would be counted in the old zone).
+        conn.execute(text("LOCK TABLE records IN SHARE MODE"))
+        conn.execute(text(_FORGET_DAYS), {"c": clinic_id})
+        conn.execute(text(_RECOUNT_DAYS), {"c": clinic_id, "tz": settings[zones.SETTING]})
+
+
+def set_clinic_zone(conn: Connection, clinic_id: uuid.UUID, name: str) -> str:
+    """The clinic's days counted in the zone ``name``; returns its IANA name."""
+    current = conn.execute(select(clinics.c.settings).where(clinics.c.id == clinic_id)).scalar()
+    settings = dict(current) if isinstance(current, dict) else {}
+    settings[zones.SETTING] = _checked_zone(conn, name)
+    set_clinic_settings(conn, clinic_id, settings)
+    return settings[zones.SETTING]
 
 
 MIN_PASSWORD = 10
@@ -132,6 +207,17 @@ class Enrolled:
 
 
 ENROL_REFUSED = "This enrolment code is not valid. Ask your therapist for a new code."
+ENROL_USED = "This enrolment code is not valid: it was already used. Ask your therapist for a new code."
+ENROL_EXPIRED = "This enrolment code is not valid: it has expired. Ask your therapist for a new code."
+
+
+class EnrolmentRefused(AdminError):
+    """A code that cannot enrol; ``reason``: "unknown", "used" or "expired" (the API's
+    refusal code says which, so the PC can tell its user what to do)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__({"used": ENROL_USED, "expired": ENROL_EXPIRED}.get(reason, ENROL_REFUSED))
+        self.reason = reason
 
 
 def enroll_device(conn: Connection, code: str, device_uid: uuid.UUID, device_name: str,
@@ -147,7 +233,10 @@ def enroll_device(conn: Connection, code: str, device_uid: uuid.UUID, device_nam
                        .values(used_at=now, used_by_device=device_id)
                        .returning(enrolment_codes.c.clinic_id)).first()
     if row is None:
-        raise AdminError(ENROL_REFUSED)
+        # Why, for the person at the PC (a used or expired code is worth nothing to a guesser).
+        code_row = conn.execute(select(enrolment_codes.c.used_at).where(
+            enrolment_codes.c.code_hash == auth.code_hash(code))).first()
+        raise EnrolmentRefused("unknown" if code_row is None else "used" if code_row.used_at else "expired")
     clinic_id = row.clinic_id
     # A reinstalled PC enrolling again: its older tokens stop working.
     conn.execute(update(devices).where(devices.c.clinic_id == clinic_id, devices.c.device_uid == device_uid)

@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 import zlib
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -253,14 +254,17 @@ def _body_doc(model: type[BaseModel]) -> dict:
 
 # ------------------------------------------------------------------ the app
 def create_app(database_url: str | None = None, engine: Engine | None = None, pool_size: int = 10,
-               secure_cookies: bool = True, access_log_to_db: bool = True, max_uploads: int = 8) -> FastAPI:
-    """The clinic server app on ``database_url`` (or an engine). The schema must be migrated."""
+               secure_cookies: bool = True, access_log_to_db: bool = True, max_uploads: int = 8,
+               now: Callable[[], datetime] | None = None) -> FastAPI:
+    """The clinic server app on ``database_url`` (or an engine). The schema must be migrated.
+    ``now``: the portal's clock ("today" in each clinic's zone); default the real time."""
     if engine is None:
         engine = db.make_engine(database_url or db.url_from_env(), pool_size=pool_size)
     app = FastAPI(title="Squeeze Quest clinic server", version="1", openapi_url=f"{API}/openapi.json",
                   docs_url=f"{API}/docs", redoc_url=None)
     app.state.engine = engine
     app.state.secure_cookies = secure_cookies
+    app.state.now = now
     app.state.access_writer = None
 
     @app.on_event("startup")

@@ -1,7 +1,8 @@
 """``squeeze-quest-server``: run and administer the clinic server.
 
     squeeze-quest-server migrate                      # create or update the database's tables
-    squeeze-quest-server create-clinic "North Ward"
+    squeeze-quest-server create-clinic "North Ward" [--timezone Europe/Berlin]
+    squeeze-quest-server set-timezone "North Ward" America/Los_Angeles   # the portal's days
     squeeze-quest-server create-therapist --clinic "North Ward" --username ana
     squeeze-quest-server enrolment-code --clinic "North Ward"
     squeeze-quest-server list-devices [--clinic ...]
@@ -61,7 +62,11 @@ def _parser() -> argparse.ArgumentParser:
 
     c = _command(sub, "create-clinic", _("add a clinic; prints its id"))
     c.add_argument("name", help=_("the clinic's name"))
+    c.add_argument("--timezone", help=_zone_help())
     _command(sub, "list-clinics", _("list the clinics"))
+    z = _command(sub, "set-timezone", _("the time zone the portal counts the clinic's days in"))
+    z.add_argument("clinic", help=_("clinic name or id"))
+    z.add_argument("timezone", help=_zone_help())
 
     t = _command(sub, "create-therapist", _("add a therapist login (asks for the password)"))
     t.add_argument("--clinic", required=True, help=_("clinic name or id"))
@@ -91,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--username", help=_("the therapist's username"))
     u.add_argument("--address", help=_("the computer's address (logins and enrolment codes from it)"))
     return p
+
+
+def _zone_help() -> str:
+    return _("IANA time zone, e.g. Europe/Berlin (a new clinic's default: this server's)")
 
 
 def _command(sub, name: str, words: str) -> argparse.ArgumentParser:
@@ -130,14 +139,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _admin(args, conn, admin) -> int:
     if args.command == "create-clinic":
-        print(admin.create_clinic(conn, args.name))
+        print(admin.create_clinic(conn, args.name, timezone=args.timezone))
     elif args.command == "list-clinics":
         from sqlalchemy import select
 
+        from server import zones
         from server.schema import clinics
 
-        for row in conn.execute(select(clinics.c.id, clinics.c.name).order_by(clinics.c.name)):
-            print(f"{row.id}  {row.name}")
+        for row in conn.execute(select(clinics.c.id, clinics.c.name, clinics.c.settings).order_by(clinics.c.name)):
+            print(f"{row.id}  {row.name}  ({zones.zone_name(row.settings)})")
+    elif args.command == "set-timezone":
+        print(admin.set_clinic_zone(conn, admin.find_clinic(conn, args.clinic), args.timezone))
     elif args.command == "create-therapist":
         clinic = admin.find_clinic(conn, args.clinic)
         password = _read_password(args, _("Password for the new therapist: "))

@@ -19,8 +19,9 @@ from sqlalchemy import Column, Date, DateTime, Float, Integer, MetaData, Table, 
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Connection
 
+from server import zones
 from server.portal.flags import Flag, Rating, Strength, all_flags
-from server.schema import devices, patients, programs, records, therapists
+from server.schema import clinics, devices, patients, programs, records, therapists
 
 _meta = MetaData()
 rep_days = Table(
@@ -40,6 +41,11 @@ RATING_KEYS = {"pain_before": "pain", "pain_after": "pain", "fatigue_before": "t
 
 def today_utc() -> date:
     return datetime.now(timezone.utc).date()
+
+
+def clinic_zone(conn: Connection, clinic_id: uuid.UUID) -> str:
+    """The clinic's time zone (IANA name): the portal's days, weeks and "today" are its."""
+    return zones.zone_name(conn.execute(select(clinics.c.settings).where(clinics.c.id == clinic_id)).scalar())
 
 
 @lru_cache(maxsize=4096)
@@ -70,7 +76,7 @@ RATINGS_SQL = text(_RECENT_RECORDS_CTE + """), latest AS (
     SELECT DISTINCT ON (COALESCE(session_uid, uid)) patient_uid, recorded_at, body
     FROM recs ORDER BY COALESCE(session_uid, uid), recorded_at DESC
 )
-SELECT l.patient_uid, (l.recorded_at AT TIME ZONE 'UTC')::date AS day, v.what, sum(v.val), count(*), max(v.val)
+SELECT l.patient_uid, (l.recorded_at AT TIME ZONE :tz)::date AS day, v.what, sum(v.val), count(*), max(v.val)
 FROM latest l CROSS JOIN LATERAL (VALUES
     ('pain', portal_num(l.body->'pain_before')), ('pain', portal_num(l.body->'pain_after')),
     ('tiredness', portal_num(l.body->'fatigue_before')), ('tiredness', portal_num(l.body->'fatigue_after'))
@@ -85,7 +91,7 @@ ORDER BY 2
 # one row per patient for the patients list, the worst of the week and its day kept; each
 # rating is read out of its record once.
 RATING_WINDOWS_SQL = text(_RECENT_RECORDS_CTE + """), latest AS (
-    SELECT DISTINCT ON (COALESCE(session_uid, uid)) patient_uid, (recorded_at AT TIME ZONE 'UTC')::date AS day,
+    SELECT DISTINCT ON (COALESCE(session_uid, uid)) patient_uid, (recorded_at AT TIME ZONE :tz)::date AS day,
            portal_num(body->'pain_before') AS pb, portal_num(body->'pain_after') AS pa,
            portal_num(body->'fatigue_before') AS fb, portal_num(body->'fatigue_after') AS fa
     FROM recs ORDER BY COALESCE(session_uid, uid), recorded_at DESC
@@ -107,13 +113,15 @@ FROM w GROUP BY patient_uid
 """)
 
 
-def rating_windows(conn: Connection, patient_uids: list[uuid.UUID], today: date) -> dict[uuid.UUID, list[Rating]]:
+def rating_windows(conn: Connection, patient_uids: list[uuid.UUID], today: date,
+                   tz: str = zones.FALLBACK) -> dict[uuid.UUID, list[Rating]]:
     """Per patient: one Rating per kind for the last 7 days (dated the worst day) and one for the
-    21 days before, which is all the flags compare."""
+    21 days before, which is all the flags compare (days of the zone ``tz``)."""
     week = today - timedelta(days=6)
-    since = datetime.combine(week - timedelta(days=21), datetime.min.time(), timezone.utc)
+    since = zones.midnight(week - timedelta(days=21), tz)
     out: dict[uuid.UUID, list[Rating]] = defaultdict(list)
-    for r in conn.execute(RATING_WINDOWS_SQL, {"patients": list(patient_uids), "since": since, "week": week}):
+    for r in conn.execute(RATING_WINDOWS_SQL, {"patients": list(patient_uids), "since": since, "week": week,
+                                               "tz": tz}):
         for what, (total, n, worst, day, b_total, b_n, b_worst) in (("pain", r[1:8]), ("tiredness", r[8:15])):
             if n:
                 out[r[0]].append(Rating(day, what, float(total), int(n), float(worst)))
@@ -122,9 +130,11 @@ def rating_windows(conn: Connection, patient_uids: list[uuid.UUID], today: date)
     return out
 
 
-def ratings(conn: Connection, patient_uids: list[uuid.UUID], since: datetime) -> dict[uuid.UUID, list[Rating]]:
+def ratings(conn: Connection, patient_uids: list[uuid.UUID], since: datetime,
+            tz: str = zones.FALLBACK) -> dict[uuid.UUID, list[Rating]]:
+    """Pain and tiredness per patient and day (days of the zone ``tz``)."""
     out: dict[uuid.UUID, list[Rating]] = defaultdict(list)
-    for r in conn.execute(RATINGS_SQL, {"patients": list(patient_uids), "since": since}):
+    for r in conn.execute(RATINGS_SQL, {"patients": list(patient_uids), "since": since, "tz": tz}):
         out[r[0]].append(Rating(r[1], r[2], float(r[3]), int(r[4]), float(r[5])))
     return out
 
@@ -150,13 +160,14 @@ ORDER BY c.recorded_at
 
 
 def strength(conn: Connection, patient_uids: list[uuid.UUID], last: int | None = None,
-             since: datetime | None = None) -> dict[uuid.UUID, list[Strength]]:
-    """Strongest-squeeze calibrations per patient, oldest first (the newest ``last`` of each)."""
+             since: datetime | None = None, tz: str = zones.FALLBACK) -> dict[uuid.UUID, list[Strength]]:
+    """Strongest-squeeze calibrations per patient, oldest first (the newest ``last`` of each),
+    dated in the zone ``tz``."""
     out: dict[uuid.UUID, list[Strength]] = defaultdict(list)
     params = {"patients": list(patient_uids), "since": since or datetime(1970, 1, 1, tzinfo=timezone.utc),
               "last": last if last is not None else 100_000}
     for r in conn.execute(STRENGTH_SQL, params):
-        s = _strength_from({"mvc": r[2], "scale": r[3], "units": r[4]}, r[1].astimezone(timezone.utc).date())
+        s = _strength_from({"mvc": r[2], "scale": r[3], "units": r[4]}, r[1].astimezone(zones.zone(tz)).date())
         if s is not None:
             out[r[0]].append(s)
     return out
@@ -189,8 +200,11 @@ class PatientRow:
 
 
 def patients_overview(conn: Connection, clinic_id: uuid.UUID, *, archived: bool = False,
-                      today: date | None = None) -> list[PatientRow]:
-    today = today or today_utc()
+                      today: date | None = None, tz: str | None = None) -> list[PatientRow]:
+    """The clinic's patients; "this week" is the 7 days to ``today`` (default: the clinic's
+    today, in its zone ``tz``), the days being the rep totals' (kept in the clinic's zone)."""
+    tz = tz or clinic_zone(conn, clinic_id)
+    today = today or zones.today_in(tz)
     week = today - timedelta(days=6)
     fortnight = today - timedelta(days=13)
     latest = (select(programs.c.uid, func.max(programs.c.version).label("version"))
@@ -225,8 +239,8 @@ def patients_overview(conn: Connection, clinic_id: uuid.UUID, *, archived: bool 
             "WHERE p.clinic_id = :c AND p.archived = :a"), {"c": clinic_id, "a": archived}):
         if r[0] in by_uid:
             by_uid[r[0]].last_played = r[1]
-    rated = rating_windows(conn, uids, today)
-    strong = strength(conn, uids, last=6)
+    rated = rating_windows(conn, uids, today, tz)
+    strong = strength(conn, uids, last=6, tz=tz)
     for p in out:
         p.flags = all_flags(reps_this_week=p.reps_week, reps_week_before=p.reps_week_before,
                             prescribed_week=p.prescribed_week, ratings=rated.get(p.uid, []),

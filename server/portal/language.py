@@ -23,6 +23,7 @@ from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal, format_percent
 
 from game import i18n
+from server import zones
 
 COOKIE = "sq_lang"
 # Babel's locale for each catalogue: the portal's English is British (as its words are).
@@ -126,14 +127,20 @@ def day_month(d: date) -> str:
     return _day(i18n.current_language(), d if type(d) is date else d.date(), True)
 
 
-def day(d: date | datetime) -> str:
-    """A date: 3 Nov 2026, 03.11.2026, 2026年11月3日."""
-    return _day(i18n.current_language(), d if type(d) is date else d.date(), False)
+def day(d: date | datetime, tz: str | None = None) -> str:
+    """A date: 3 Nov 2026, 03.11.2026, 2026年11月3日 (a moment's day in the zone ``tz``)."""
+    if type(d) is not date:
+        d = (d.astimezone(zones.zone(tz)) if tz and d.tzinfo else d).date()
+    return _day(i18n.current_language(), d, False)
 
 
-def when(dt: datetime) -> str:
-    """A date and time (in the datetime's own zone, UTC here): 3 Nov 2026 14:05."""
-    return f"{format_date(dt, 'medium', locale=locale())} {format_time(dt, 'short', locale=locale())}"
+def when(dt: datetime, tz: str | None = None) -> str:
+    """A date and time in the zone ``tz`` (else the datetime's own) with the zone's abbreviation
+    or offset: 3 Nov 2026 14:05 PST, 3 Nov 2026 14:05 -03."""
+    if tz and dt.tzinfo:
+        dt = dt.astimezone(zones.zone(tz))
+    abbreviation = f" {dt.tzname()}" if dt.tzinfo and dt.tzname() else ""
+    return f"{format_date(dt, 'medium', locale=locale())} {format_time(dt, 'short', locale=locale())}{abbreviation}"
 
 
 def number(v: float, decimals: int = 1, fixed: bool = False) -> str:

@@ -22,14 +22,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 
 from game import i18n
 from game.i18n import N_, _, ngettext
-from server import admin, auth, throttle
+from server import admin, auth, throttle, zones
 from server.portal import charts, data, program_form
 from server.portal import language as lang
 from server.portal.program_form import FormData
@@ -45,7 +45,9 @@ env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select
                   trim_blocks=True, lstrip_blocks=True)
 env.globals.update(_=_, ngettext=ngettext, PREFIX=PREFIX, languages=lang.languages, html_lang=lang.html_lang,
                    current_language=i18n.current_language)
-env.filters.update(day=lang.day, when=lang.when, day_month=lang.day_month, number=lang.number)
+env.filters.update(day=pass_context(lambda ctx, d: lang.day(d, ctx.get("zone"))),
+                   when=pass_context(lambda ctx, dt: lang.when(dt, ctx.get("zone"))),
+                   day_month=lang.day_month, number=lang.number)  # times and days in the clinic's zone
 # auth.LOGIN_REFUSED, marked here for the catalogue (the same words; shown translated below)
 _LOGIN_REFUSED = N_("The username or password is not right. Check them and try again.")
 
@@ -99,11 +101,23 @@ def _session_token(request: Request) -> str | None:
 def _therapist(request: Request) -> auth.Therapist:
     with _engine(request).begin() as conn:
         t = auth.session_therapist(conn, _session_token(request))
+        request.state.zone = data.clinic_zone(conn, t.clinic_id) if t is not None else zones.FALLBACK
     if t is None:
         raise LoginNeeded()
     auth.set_actor(request, f"therapist:{t.id}")
     request.state.therapist = t
     return t
+
+
+def _now(request: Request) -> datetime:
+    """This moment (the app's clock: tests set one, see server.app.create_app)."""
+    clock = getattr(request.app.state, "now", None)
+    return clock() if clock is not None else datetime.now(timezone.utc)
+
+
+def _today(request: Request) -> date:
+    """Today in the therapist's clinic (its zone)."""
+    return zones.today_in(getattr(request.state, "zone", zones.FALLBACK), _now(request))
 
 
 def _account_language(request: Request) -> str | None:
@@ -138,7 +152,7 @@ async def _form(request: Request) -> Any:
 def _render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     t = getattr(request.state, "therapist", None)
     html = env.get_template(template).render(request=request, therapist=t, csrf=_csrf_for(_session_token(request)),
-                                             **ctx)
+                                             zone=getattr(request.state, "zone", zones.FALLBACK), **ctx)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
@@ -255,7 +269,8 @@ def home(request: Request) -> Response:
 def patients_page(request: Request, archived: int = 0) -> Response:
     t = _therapist(request)
     with _engine(request).begin() as conn:
-        rows = data.patients_overview(conn, t.clinic_id, archived=bool(archived))
+        rows = data.patients_overview(conn, t.clinic_id, archived=bool(archived), today=_today(request),
+                                      tz=request.state.zone)
     return _render(request, "patients.html", rows=rows, archived=bool(archived), flag_help=_flag_help())
 
 
@@ -283,7 +298,7 @@ async def create_patient(request: Request) -> Response:
     hand = str(form.get("hand", "right"))
     if not name:
         with _engine(request).begin() as conn:
-            rows = data.patients_overview(conn, t.clinic_id)
+            rows = data.patients_overview(conn, t.clinic_id, today=_today(request), tz=request.state.zone)
         return _render(request, "patients.html", status=422, rows=rows, archived=False, flag_help=_flag_help(),
                        new_error=_("Write the patient's name (or a short name you will recognise)."))
     with _engine(request).begin() as conn:
@@ -458,14 +473,14 @@ def program_yaml(request: Request, uid: str, version: int | None = None) -> Resp
 def progress_page(request: Request, uid: str, days: int = 28) -> Response:
     t = _therapist(request)
     days = days if days in WINDOWS else 28
-    today = data.today_utc()
-    first = today - timedelta(days=days - 1)
-    since = datetime.combine(first, datetime.min.time(), timezone.utc)
+    tz = request.state.zone  # the clinic's days
+    first = _today(request) - timedelta(days=days - 1)
+    since = zones.midnight(first, tz)
     with _engine(request).begin() as conn:
         p = _patient_or_404(conn, t, uid)
         day_rows = data.rep_days_for(conn, p.uid, first)
-        rated = data.ratings(conn, [p.uid], since).get(p.uid, [])
-        strong = data.strength(conn, [p.uid], since=since).get(p.uid, [])
+        rated = data.ratings(conn, [p.uid], since, tz).get(p.uid, [])
+        strong = data.strength(conn, [p.uid], since=since, tz=tz).get(p.uid, [])
         sessions = data.sessions_for(conn, p.uid, since)
     window = [first + timedelta(days=i) for i in range(days)]
     sections = _progress_charts(day_rows, rated, strong, window)
@@ -558,7 +573,7 @@ def download(request: Request, uid: str, what: str) -> Response:
         return _render(request, "message.html", status=503, title=_("Not available"), message=str(e))
     stem = "".join(c if c.isascii() and c.isalnum() else "_" for c in _patient_name(p)).strip("_") or "patient"
     return Response(body, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{stem}_{date.today().isoformat()}_{what}"',
+        "Content-Disposition": f'attachment; filename="{stem}_{_today(request).isoformat()}_{what}"',
         "Cache-Control": "no-store"})
 
 

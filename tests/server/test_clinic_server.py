@@ -19,7 +19,7 @@ pytest.importorskip("sqlalchemy")
 
 from sqlalchemy import text
 
-from server import admin, auth
+from server import admin, auth, zones
 
 API = "/api/v1"
 T0 = "2026-11-29T10:00:00Z"
@@ -251,7 +251,9 @@ def test_changes_bring_the_therapists_programs_and_profiles(clinic_server, engin
     later = httpx.get(clinic_server.url + API + "/sync/changes", params={"since": cursor}, headers=_bearer(dev)).json()
     assert [pt["program_uid"] for pt in later["patients"]] == [str(prog)]
     assert [(pg["uid"], pg["version"]) for pg in later["programs"]] == [(str(prog), 2)]
-    assert "reps: 12" in later["programs"][0]["yaml"] and later["settings"] == {"session_minutes": 30}
+    # The clinic's time zone (a new clinic's: the server machine's) comes down with its settings.
+    assert "reps: 12" in later["programs"][0]["yaml"] and later["settings"] == {
+        "session_minutes": 30, "timezone": zones.machine_zone()}
     assert httpx.get(clinic_server.url + API + "/sync/changes?since=bogus", headers=_bearer(dev)).status_code == 400
 
 
