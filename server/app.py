@@ -36,7 +36,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from server import admin, auth, db, sync, throttle
+from server import admin, auth, db, refusals, sync, throttle
 from server.auth import Device, require_device
 from server.schema import access_log
 from server.throttle import security
@@ -128,7 +128,8 @@ class AccessLogMiddleware:
 
 
 def _too_many(locked: throttle.TooManyTries) -> HTTPException:
-    return HTTPException(429, locked.words(), headers={"Retry-After": str(int(locked.wait.total_seconds()) + 1)})
+    return refusals.Refused(429, refusals.TOO_MANY_TRIES, locked.words(),
+                            headers={"Retry-After": str(int(locked.wait.total_seconds()) + 1)})
 
 
 # ------------------------------------------------------------------ security headers
@@ -189,10 +190,11 @@ async def read_body(request: Request) -> bytes:
     enc = request.headers.get("content-encoding", "").strip().lower()
     if enc in ("", "identity"):
         if len(raw) > MAX_BODY:
-            raise HTTPException(413, "The request is too large.")
+            raise refusals.Refused(413, refusals.REQUEST_TOO_LARGE, "The request is too large.")
         return raw
     if enc != "gzip":
-        raise HTTPException(415, f"Content-Encoding {enc!r} is not accepted; send gzip or nothing.")
+        raise refusals.Refused(415, refusals.REQUEST_INVALID,
+                               f"Content-Encoding {enc!r} is not accepted; send gzip or nothing.")
     return await run_in_threadpool(_gunzip, raw)
 
 
@@ -201,11 +203,11 @@ def _gunzip(raw: bytes) -> bytes:
     try:
         out = d.decompress(raw, MAX_BODY + 1)
     except zlib.error:
-        raise HTTPException(400, "The request's gzip body is damaged.") from None
+        raise refusals.Refused(400, refusals.REQUEST_INVALID, "The request's gzip body is damaged.") from None
     if len(out) > MAX_BODY:
-        raise HTTPException(413, "The request is too large.")
+        raise refusals.Refused(413, refusals.REQUEST_TOO_LARGE, "The request is too large.")
     if not d.eof:
-        raise HTTPException(400, "The request's gzip body is cut short.")
+        raise refusals.Refused(400, refusals.REQUEST_INVALID, "The request's gzip body is cut short.")
     return out
 
 
@@ -286,11 +288,16 @@ def create_app(database_url: str | None = None, engine: Engine | None = None, po
     @app.exception_handler(sa_exc.TimeoutError)
     async def _db_down(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unreachable: %s", str(exc).splitlines()[0][:200])
-        return JSONResponse({"detail": DB_DOWN}, status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(refusals.body(refusals.SERVER_UNAVAILABLE, DB_DOWN), status_code=503,
+                            headers={"Retry-After": "5"})
 
     @app.exception_handler(sync.SyncError)
     async def _sync_error(request: Request, exc: sync.SyncError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+        return JSONResponse(refusals.body(exc.code, exc.detail), status_code=exc.status)
+
+    @app.exception_handler(refusals.Refused)
+    async def _refused(request: Request, exc: refusals.Refused) -> JSONResponse:
+        return JSONResponse(refusals.body(exc.code, exc.detail), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -298,7 +305,8 @@ def create_app(database_url: str | None = None, engine: Engine | None = None, po
         for e in exc.errors()[:5]:
             where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
             parts.append(f"{where}: {e.get('msg', 'not valid')}" if where else e.get("msg", "not valid"))
-        return JSONResponse({"detail": "The request is not valid: " + "; ".join(parts)}, status_code=422)
+        return JSONResponse(refusals.body(refusals.REQUEST_INVALID, "The request is not valid: " + "; ".join(parts)),
+                            status_code=422)
 
     @app.get(f"{API}/health", response_model=Health, tags=["health"])
     def health() -> dict:
@@ -313,8 +321,8 @@ def create_app(database_url: str | None = None, engine: Engine | None = None, po
         try:
             body = EnrollIn.model_validate_json(raw)
         except ValueError as e:
-            raise HTTPException(422, "The enrolment request is not valid: send code, device_uid (a uid) and "
-                                     "device_name.") from e
+            raise refusals.Refused(422, refusals.REQUEST_INVALID, "The enrolment request is not valid: send code, "
+                                   "device_uid (a uid) and device_name.") from e
         return await run_in_threadpool(_enroll, body, auth.client_address(request))
 
     def _enroll(body: EnrollIn, address: str) -> dict:
@@ -331,9 +339,12 @@ def create_app(database_url: str | None = None, engine: Engine | None = None, po
                 throttle.succeeded(conn, attempt)
         except admin.AdminError as err:
             locked = throttle.lock_set(attempt, now)
-            security.warning("enrolment refused from %s: the code is not valid%s", address,
+            reason = getattr(err, "reason", "unknown")
+            security.warning("enrolment refused from %s: the code is not valid (%s)%s", address, reason,
                              f" (now locked for {locked.minutes} min)" if locked else "")
-            raise (_too_many(locked) if locked else HTTPException(403, str(err))) from None
+            code = {"used": refusals.ENROLMENT_CODE_USED, "expired": refusals.ENROLMENT_CODE_EXPIRED}.get(
+                reason, refusals.ENROLMENT_CODE_UNKNOWN)
+            raise (_too_many(locked) if locked else refusals.Refused(403, code, str(err))) from None
         log.info("device %s enrolled in clinic %s", e.device_id, e.clinic_id)
         return {"device_id": str(e.device_id), "token": e.token, "clinic_id": str(e.clinic_id),
                 "clinic_name": e.clinic_name}

@@ -27,7 +27,7 @@ from fastapi import HTTPException, Request, Response
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
-from server import throttle
+from server import refusals, throttle
 from server.schema import devices, therapist_sessions, therapists
 from server.throttle import security
 
@@ -234,8 +234,8 @@ def require_device(request: Request) -> Device:
     token = bearer_token(request)
     if token is None:
         security.warning("sync refused from %s: no token", client_address(request))
-        raise HTTPException(401, "This computer is not enrolled with the clinic server. Enrol it with a code "
-                                 "from your therapist.", headers={"WWW-Authenticate": "Bearer"})
+        raise refusals.Refused(401, refusals.DEVICE_NOT_ENROLLED, "This computer is not enrolled with the clinic "
+                               "server. Enrol it with a code from your therapist.", headers={"WWW-Authenticate": "Bearer"})
     with request.app.state.engine.begin() as conn:
         d = device_for_token(conn, token)
         gone = None if d else conn.execute(select(devices.c.id)
@@ -243,8 +243,9 @@ def require_device(request: Request) -> Device:
     if d is None:
         security.warning("sync refused from %s: %s", client_address(request),
                          f"device:{gone} is revoked" if gone else "a token nobody holds")
-        raise HTTPException(401, "This computer's access to the clinic server has ended. Ask your therapist "
-                                 "for a new enrolment code.", headers={"WWW-Authenticate": "Bearer"})
+        raise refusals.Refused(401, refusals.DEVICE_REVOKED if gone else refusals.DEVICE_UNKNOWN,
+                               "This computer's access to the clinic server has ended. Ask your therapist for a new "
+                               "enrolment code.", headers={"WWW-Authenticate": "Bearer"})
     set_actor(request, f"device:{d.id}")
     return d
 

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from server import refusals
 from server.admin import next_change
 from server.auth import Device
 from server.schema import RECORD_KINDS
@@ -31,11 +32,18 @@ set_json_dumps(orjson.dumps)  # psycopg's JSONB out: orjson (bytes) is several t
 _KINDS = frozenset(RECORD_KINDS)
 
 
+_STATUS_CODES = {400: refusals.REQUEST_INVALID, 403: refusals.WRONG_CLINIC, 422: refusals.RECORD_INVALID}
+
+
 class SyncError(Exception):
-    def __init__(self, status: int, detail: str):
+    """A refusal of an upload or a changes request: its status, code (server/refusals.py; by
+    default the one the status means here) and English detail."""
+
+    def __init__(self, status: int, detail: str, code: str | None = None):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.code = code or _STATUS_CODES.get(status, refusals.REQUEST_INVALID)
 
 
 @dataclass(slots=True)
@@ -84,10 +92,11 @@ def parse_batch(raw: bytes) -> list[Rec]:
     except orjson.JSONDecodeError:
         raise SyncError(400, "The request is not valid JSON.") from None
     if not isinstance(data, dict) or not isinstance(data.get("records"), list):
-        raise SyncError(422, 'The request must be {"records": [...]}.')
+        raise SyncError(422, 'The request must be {"records": [...]}.', refusals.REQUEST_INVALID)
     items = data["records"]
     if len(items) > MAX_RECORDS:
-        raise SyncError(422, f"At most {MAX_RECORDS} records per request; this one has {len(items)}.")
+        raise SyncError(422, f"At most {MAX_RECORDS} records per request; this one has {len(items)}.",
+                        refusals.REQUEST_INVALID)
     out: list[Rec] = []
     known: dict[str, uuid.UUID] = {}  # a batch names a few patients and sessions many times: parse each once
     for i, r in enumerate(items):
@@ -250,7 +259,8 @@ def parse_cursor(since: str | None) -> int:
         return 0
     if since.startswith("c") and since[1:].isdigit():
         return int(since[1:])
-    raise SyncError(400, "The sync cursor is not one this server gave; sync again without one.")
+    raise SyncError(400, "The sync cursor is not one this server gave; sync again without one.",
+                    refusals.CURSOR_UNKNOWN)
 
 
 def _iso(t: datetime | None) -> str | None:

@@ -10,13 +10,27 @@ import sqlite3
 import threading
 import uuid
 import zlib
+from datetime import timedelta
 
 import numpy as np
 import pytest
 
+from game import i18n
 from game.records import sync
 from game.records.storage import DB_NAME, MIGRATIONS, SYNCED_TABLES, RepRow, Store, _statements
 from hardware.sample import Sample
+from tests.test_sync_refusals import (
+    API,
+    ENDED_EN,
+    ENDED_ES,
+    EXPIRED_EN,
+    EXPIRED_ES,
+    OTHER_EN,
+    OTHER_ES,
+    USED_DE,
+    USED_EN,
+    said,
+)
 
 UID4 = re.compile(r"^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$")
 LEVEL = "name: Gentle start\nexercises:\n  - exercise: power_grip\n    sets: 2\n    reps: 6\n"
@@ -337,3 +351,92 @@ def test_a_revoked_computer_stops_trying_and_says_so(tmp_path, clinic_server, en
     bg._thread.join(20)
     assert bg.gave_up and "no longer accepts this computer" in bg.last_error
     assert not bg.running
+
+
+# ------------------------------------------------------------------ refusals in the reader's language
+# (tests/test_sync_refusals.py has the rest; these share this module's server)
+def expired_code(engine, clinic, now) -> str:
+    from server import admin
+
+    with engine.begin() as conn:
+        return admin.make_enrolment_code(conn, clinic, now=now)
+
+
+def enrol_raw(server, code: str):
+    import httpx
+
+    return httpx.post(server.url + API + "/devices/enroll",
+                      json={"code": code, "device_uid": str(uuid.uuid4()), "device_name": "kiosk"})
+
+
+def test_a_used_code_is_refused_in_the_readers_language_on_the_command_line(tmp_path, clinic_server, engine, clinic,
+                                                                             monkeypatch, capsys):
+    from game.cli import main
+    from server import admin
+
+    code = code_for(engine, clinic)
+    with engine.begin() as conn:
+        admin.enroll_device(conn, code, uuid.uuid4(), "the first PC")
+    raw = enrol_raw(clinic_server, code)  # a PC from before the codes reads the status and detail it always did
+    assert raw.status_code == 403 and raw.json() == {"error": "enrolment_code_used", "detail": admin.ENROL_USED}
+    args = ["sync", "--data-dir", str(tmp_path), "--server", clinic_server.url, "--enroll", code]
+    try:
+        monkeypatch.setenv("LANGUAGE", "de")
+        assert main(args) == 1
+        assert capsys.readouterr().err == f"main.py sync: {USED_DE}\n"
+        monkeypatch.setenv("LANGUAGE", "en")
+        assert main(args) == 1
+        assert capsys.readouterr().err == f"main.py sync: {USED_EN}\n"
+    finally:
+        i18n.set_language("en")
+    assert sync.SyncConfig.load(tmp_path) is None
+
+
+def test_an_expired_code_and_a_code_this_pc_does_not_know(tmp_path, clinic_server, engine, clinic, monkeypatch):
+    from server import admin, auth
+
+    code = expired_code(engine, clinic, now=auth.utcnow() - admin.ENROLMENT_TTL - timedelta(minutes=1))
+    with pytest.raises(sync.SyncError) as refused:
+        sync.enroll(tmp_path, clinic_server.url, code)
+    err = refused.value
+    assert (err.code, err.status, err.retry) == ("enrolment_code_expired", 403, False)
+    assert said(err, "es") == EXPIRED_ES and said(err, "en") == EXPIRED_EN
+    # A newer server's code this PC has no words for: a general sentence and the server's own words.
+    monkeypatch.delitem(sync.REFUSAL_WORDS, "enrolment_code_expired")
+    with pytest.raises(sync.SyncError) as refused:
+        sync.enroll(tmp_path, clinic_server.url, code)
+    err = refused.value
+    assert err.detail == admin.ENROL_EXPIRED and not err.retry
+    assert said(err, "es") == OTHER_ES.format(detail=admin.ENROL_EXPIRED)
+    assert said(err, "en") == OTHER_EN.format(detail=admin.ENROL_EXPIRED)
+    assert sync.SyncConfig.load(tmp_path) is None
+
+
+def test_a_revoked_computer_is_told_in_the_language_of_whoever_looks(tmp_path, clinic_server, engine, clinic):
+    import httpx
+
+    from server import admin
+
+    Store.in_dir(tmp_path).close()
+    cfg = sync.enroll(tmp_path, clinic_server.url, code_for(engine, clinic))
+    with engine.begin() as conn:
+        admin.revoke_device(conn, uuid.UUID(cfg.device_id))
+    raw = httpx.get(clinic_server.url + API + "/sync/changes", headers={"Authorization": f"Bearer {cfg.token}"})
+    assert raw.status_code == 401 and raw.json()["error"] == "device_revoked"
+    assert "enrolment code" in raw.json()["detail"]  # the English words older PCs show
+    client = sync.SyncClient(tmp_path / DB_NAME, cfg)
+    try:
+        with pytest.raises(sync.SyncError) as refused:
+            client.sync_once()  # while the game plays in English
+    finally:
+        client.close()
+    err = refused.value
+    assert (err.code, err.status, err.retry) == ("device_revoked", 401, False)
+    assert said(err, "es") == ENDED_ES and said(err, "en") == ENDED_EN
+    # The last problem, kept in the records, is said again in the language of the staff who look.
+    i18n.set_language("es")
+    try:
+        assert sync.status(tmp_path, tmp_path / DB_NAME)["last_error"] == ENDED_ES
+    finally:
+        i18n.set_language("en")
+    assert sync.status(tmp_path, tmp_path / DB_NAME)["last_error"] == ENDED_EN

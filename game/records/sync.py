@@ -22,6 +22,7 @@ import gzip
 import json
 import os
 import random
+import socket
 import sqlite3
 import ssl
 import threading
@@ -37,6 +38,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from game.i18n import N_, _, ngettext
 from game.records.record_writer import connect
 
 CONFIG_NAME = "clinic_server.json"
@@ -51,14 +53,91 @@ BACKOFF_MAX_S = 300.0
 INTERVAL_S = 60.0  # between syncs when all went well
 
 
-class SyncError(Exception):
-    """Sync could not finish; the message says what to do, in plain words.
-    ``retry``: worth trying again later (network, server busy); False: a person must act."""
+# What the PC says, in its user's language, for each refusal code of the clinic server
+# (server/refusals.py, docs/clinic-server/API.md "Refusals") and each way a connection fails.
+# A code missing here (from a newer server) gets REFUSED_OTHER with the server's English detail.
+_CODE_USED = N_("This enrolment code was already used. Ask your therapist for a new one.")
+_CODE_EXPIRED = N_("This enrolment code has expired. Ask your therapist for a new one.")
+_CODE_UNKNOWN = N_("This enrolment code is not valid. Ask your therapist for a new code.")
+_ACCESS_ENDED = N_("The clinic server no longer accepts this computer (its access was removed). "
+                   "Ask the therapist for a new code and connect again.")
+_NOT_UNDERSTOOD = N_("The clinic server did not understand this computer. Update the game, "
+                     "or ask the clinic's administrator.")
+_SERVER_TROUBLE = N_("The clinic server has a problem just now. The records stay on this computer; "
+                     "sync will try again.")
+REFUSAL_WORDS: dict[str, str] = {
+    "enrolment_code_used": _CODE_USED,
+    "enrolment_code_expired": _CODE_EXPIRED,
+    "enrolment_code_unknown": _CODE_UNKNOWN,
+    "device_revoked": _ACCESS_ENDED,
+    "device_unknown": _ACCESS_ENDED,
+    "device_not_enrolled": _ACCESS_ENDED,
+    "wrong_clinic": N_("Some records belong to a patient of another clinic, so nothing was sent. "
+                       "Ask the clinic's administrator which clinic this computer is connected to."),
+    "request_invalid": _NOT_UNDERSTOOD,
+    "record_invalid": _NOT_UNDERSTOOD,
+    "request_too_large": _NOT_UNDERSTOOD,
+    "cursor_unknown": _NOT_UNDERSTOOD,
+    "client_too_old": N_("This game is too old for the clinic server. Update the game, then connect again."),
+    "server_unavailable": _SERVER_TROUBLE,
+    "server_error": _SERVER_TROUBLE,
+    # the PC's own, for connections that fail
+    "cannot_connect": N_("The clinic server cannot be reached. Check the address and the network; "
+                         "the records stay on this computer and sync will try again."),
+    "name_not_found": N_("The clinic server's name was not found. Check the address and the network; "
+                         "sync will try again."),
+    "timeout": N_("The clinic server did not answer in time; sync will try again."),
+    "connection_lost": N_("The connection to the clinic server was lost; sync will try again."),
+    "certificate_untrusted": N_("The clinic server's certificate is not trusted. Use the clinic's certificate "
+                                "file, or ask the clinic's administrator."),
+}
+REFUSED_OTHER = N_("The clinic server refused this computer. Ask the clinic's administrator. "
+                   "The server said: {detail}")
+# Worth trying again by itself later; any other refusal waits for a person.
+RETRY_CODES = frozenset({"server_unavailable", "server_error", "cannot_connect", "name_not_found", "timeout",
+                         "connection_lost"})
 
-    def __init__(self, message: str, *, retry: bool = True, status: int | None = None) -> None:
-        super().__init__(message)
+
+def refusal_words(code: str | None, detail: str = "", minutes: int | None = None) -> str:
+    """The sentence for a refusal or connection failure, in the current language."""
+    if code == "too_many_tries" and minutes:
+        return ngettext("Too many tries. Wait {n} minute, or ask the clinic's administrator.",
+                        "Too many tries. Wait {n} minutes, or ask the clinic's administrator.", minutes).format(n=minutes)
+    words = REFUSAL_WORDS.get(code or "")
+    return _(words) if words else _(REFUSED_OTHER).format(detail=detail or "?")
+
+
+class SyncError(Exception):
+    """Sync could not finish; ``str()`` says what to do, in plain words.
+    ``retry``: worth trying again later (network, server busy); False: a person must act.
+
+    A refusal of the server or a failed connection has a ``code`` (see REFUSAL_WORDS) and the
+    server's English ``detail``: its words are made when asked for, so they come in the
+    language of whoever reads them. Other problems of the PC's own carry a ``message``."""
+
+    def __init__(self, message: str = "", *, retry: bool = True, status: int | None = None, code: str | None = None,
+                 detail: str = "", minutes: int | None = None) -> None:
+        super().__init__(message or detail or code or "")
+        self.message = message
         self.retry = retry
         self.status = status
+        self.code = code
+        self.detail = detail
+        self.minutes = minutes
+
+    def __str__(self) -> str:
+        return self.message or refusal_words(self.code, self.detail, self.minutes)
+
+    def why(self) -> str | None:
+        """The code and detail as JSON (kept with the last error, to be said again in another language)."""
+        if self.message or not (self.code or self.detail):
+            return None
+        return json.dumps({"code": self.code, "detail": self.detail, "minutes": self.minutes})
+
+    @classmethod
+    def from_why(cls, why: str) -> SyncError:
+        d = json.loads(why)
+        return cls(code=d.get("code"), detail=d.get("detail") or "", minutes=d.get("minutes"))
 
 
 # ------------------------------------------------------------------------ configuration
@@ -140,12 +219,60 @@ def _http(server: str, *, ca_file: str | None, token: str | None = None, timeout
                         headers=headers, follow_redirects=False)
 
 
-def _detail(resp: Any) -> str:
+def _body(resp: Any) -> dict[str, Any]:
     try:
-        d = resp.json().get("detail")
+        got = resp.json()
     except ValueError:
-        d = None
+        return {}
+    return got if isinstance(got, dict) else {}
+
+
+def _detail(resp: Any) -> str:
+    d = _body(resp).get("detail")
     return d if isinstance(d, str) and d else f"the clinic server answered {resp.status_code}"
+
+
+def _refusal(resp: Any) -> SyncError:
+    """The server's refusal as a SyncError: by its code, or by its status alone from a server
+    older than the codes (whose ``detail`` is then shown for what the status does not say)."""
+    status = resp.status_code
+    code = _body(resp).get("error")
+    if not isinstance(code, str) or not code:
+        code = {401: "device_revoked", 429: "too_many_tries"}.get(status) or ("server_error" if status >= 500 else None)
+    minutes = None
+    if code == "too_many_tries":  # the server says how long to wait
+        try:
+            minutes = max(1, round(int(resp.headers.get("retry-after", "")) / 60))
+        except ValueError:
+            code = None  # no wait given: the server's own words say it
+    retry = code in RETRY_CODES if code in REFUSAL_WORDS else status >= 500
+    return SyncError(code=code, detail=_detail(resp), status=status, retry=retry, minutes=minutes)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def _connection_failed(exc: Exception) -> SyncError:
+    """Which way a connection failed, in a code with words of its own."""
+    import httpx
+
+    causes = _causes(exc)
+    if isinstance(exc, httpx.TimeoutException):
+        code = "timeout"
+    elif not isinstance(exc, httpx.ConnectError):
+        code = "connection_lost"  # cut mid-request
+    elif any(isinstance(e, ssl.SSLCertVerificationError) for e in causes) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        code = "certificate_untrusted"
+    elif any(isinstance(e, socket.gaierror) for e in causes):
+        code = "name_not_found"
+    else:
+        code = "cannot_connect"
+    return SyncError(code=code, detail=str(exc)[:300], retry=code in RETRY_CODES)
 
 
 def _request(client: Any, method: str, path: str, **kw: Any) -> Any:
@@ -154,22 +281,10 @@ def _request(client: Any, method: str, path: str, **kw: Any) -> Any:
 
     try:
         resp = client.request(method, path, **kw)
-    except httpx.ConnectError as exc:
-        if isinstance(exc.__context__, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
-            raise SyncError("The clinic server's certificate is not trusted. Use the clinic's certificate file "
-                            "(--ca FILE) or ask the clinic's administrator.", retry=False) from exc
-        raise SyncError("The clinic server cannot be reached; the records stay on this computer and go up "
-                        "when it can be reached.") from exc
-    except httpx.TransportError as exc:  # timeouts, connections cut mid-request
-        raise SyncError("The connection to the clinic server was lost; sync will try again.") from exc
-    if resp.status_code == 401:
-        raise SyncError("The clinic server no longer accepts this computer (its access was removed). "
-                        "Ask the therapist for a new code and connect again.", retry=False, status=401)
-    if resp.status_code == 429:  # too many wrong codes from here: the server says how long to wait
-        raise SyncError(_detail(resp), retry=False, status=429)
-    if resp.status_code >= 500:
-        raise SyncError(f"The clinic server is busy or has a problem ({_detail(resp)}); sync will try again.",
-                        status=resp.status_code)
+    except httpx.TransportError as exc:
+        raise _connection_failed(exc) from exc
+    if resp.status_code in (401, 429) or resp.status_code >= 500:
+        raise _refusal(resp)
     return resp
 
 
@@ -193,7 +308,7 @@ def enroll(data_dir: str | Path, server: str, code: str, *, ca_file: str | None 
         if http is None:
             client.close()
     if resp.status_code != 201:
-        raise SyncError(_detail(resp), retry=False, status=resp.status_code)
+        raise _refusal(resp)
     got = resp.json()
     cfg = SyncConfig(server=server, token=got["token"], device_uid=device_uid, device_id=str(got.get("device_id", "")),
                      clinic_id=str(got.get("clinic_id", "")), clinic_name=str(got.get("clinic_name", "")),
@@ -383,8 +498,14 @@ def status(data_dir: str | Path, db_path: str | Path) -> dict[str, Any]:
         out.update(outbox_counts(db))
         for key in ("last_sync_at", "last_error", "last_error_at", "last_report"):
             out[key] = _state(db, key)
+        why = _state(db, "last_error_why")
     finally:
         db.close()
+    if out["last_error"] and why:  # said again in the language of whoever looks now
+        try:
+            out["last_error"] = str(SyncError.from_why(why))
+        except (ValueError, AttributeError):
+            pass
     return out
 
 
@@ -451,11 +572,8 @@ class SyncClient:
             self._mark([], {back[records[0]["uid"]]: f"refused by the server: {_detail(resp)}"[:500]})
             report.refused += 1
             return
-        if resp.status_code == 403:
-            raise SyncError(_detail(resp), retry=False, status=403)
         if resp.status_code != 200:
-            raise SyncError(f"The clinic server refused the records: {_detail(resp)}", retry=False,
-                            status=resp.status_code)
+            raise _refusal(resp)
         got = resp.json()
         acked = [back[u] for u in got.get("acked", []) if u in back]
         self._mark(acked, {})
@@ -499,8 +617,7 @@ class SyncClient:
         if resp.status_code == 400 and cursor:  # the server forgot our cursor (restored from a backup): all again
             resp = _request(self.http, "GET", "/sync/changes", params={"since": ""})
         if resp.status_code != 200:
-            raise SyncError(f"The clinic server did not send the changes: {_detail(resp)}", retry=False,
-                            status=resp.status_code)
+            raise _refusal(resp)
         got = resp.json()
         levels = self.db_path.parent / "levels"
         written: list[tuple[Path, str]] = []
@@ -571,19 +688,20 @@ class SyncClient:
             self.pull(report)
         except SyncError as exc:
             report.errors.append(str(exc))
-            self._record_outcome(report, str(exc))
+            self._record_outcome(report, str(exc), exc.why())
             raise
         report.pending = outbox_counts(self.db)["pending"]
         self._record_outcome(report, None)
         return report
 
-    def _record_outcome(self, report: SyncReport, error: str | None) -> None:
+    def _record_outcome(self, report: SyncReport, error: str | None, why: str | None = None) -> None:
         try:
             self.db.execute("BEGIN IMMEDIATE")
             if error is None:
-                _set_state(self.db, last_sync_at=self.wall(), last_error=None, last_report=report.words())
+                _set_state(self.db, last_sync_at=self.wall(), last_error=None, last_error_why=None,
+                           last_report=report.words())
             else:
-                _set_state(self.db, last_error=error, last_error_at=self.wall())
+                _set_state(self.db, last_error=error, last_error_why=why, last_error_at=self.wall())
             self.db.execute("COMMIT")
         except sqlite3.Error:
             try:
