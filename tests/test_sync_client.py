@@ -135,10 +135,15 @@ def test_health_data_never_goes_unencrypted_to_another_machine(tmp_path):
 
 
 def test_background_sync_backs_off_while_the_server_cannot_be_reached(tmp_path):
-    from server.testing import free_port
+    import socket
 
     Store.in_dir(tmp_path).close()
-    cfg = sync.SyncConfig(server=f"http://127.0.0.1:{free_port()}", token="x", device_uid=uuid.uuid4().hex)
+    # A port held bound and not listening refuses every connection for as long as the test runs (a port found
+    # free and let go may be taken meanwhile by another server on the machine, which would answer).
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    cfg = sync.SyncConfig(server=f"http://127.0.0.1:{closed.getsockname()[1]}", token="x",
+                          device_uid=uuid.uuid4().hex)
     waits: list[float] = []
     done = threading.Event()
 
@@ -151,6 +156,7 @@ def test_background_sync_backs_off_while_the_server_cannot_be_reached(tmp_path):
     bg = sync.BackgroundSync(tmp_path / DB_NAME, cfg, backoff=sync.Backoff(seed=1), sleep=sleep, timeout=2).start()
     assert done.wait(30)
     bg.stop()
+    closed.close()
     assert "cannot be reached" in bg.last_error
     base = [2, 4, 8, 16, 32, 64, 128, 256, 300]
     assert all(b <= w <= b * 1.25 for w, b in zip(waits, base, strict=True)), waits
