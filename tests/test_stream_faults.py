@@ -314,13 +314,50 @@ def test_a_ball_that_turns_to_text_says_so():
             ball.close()
 
 
-def test_monitor_summary_counts_dropped_lines_of_a_garbage_port(tmp_path, capsys):
-    from game.cli import main
+def monitor_until_named(monkeypatch, *args: str) -> int:
+    """``main.py monitor`` on a port of text, stopped as Ctrl+C stops it once the ball it opened has named the
+    port's problem and counted over 100 garbage lines (60 s at most): the summary comes after the judgement
+    however busy the machine is. With a fixed --seconds the judgement (after the 0.4 s boot wait) and the
+    count depend on how much the reader and the writing thread ran meanwhile (99 lines, or no judgement at
+    all, once the test process's garbage collections held them up)."""
+    import _thread
 
+    from game.cli import main
+    from hardware import discovery
+
+    opened: list = []
+    real_open = discovery.open_ball
+
+    def open_ball(*a, **k):
+        opened.append(real_open(*a, **k))  # the real ball the monitor opens, to look at
+        return opened[-1]
+
+    monkeypatch.setattr(discovery, "open_ball", open_ball)
+    named = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + 50
+        while time.monotonic() < deadline:
+            snap = opened[0].snapshot() if opened else None
+            if snap is not None and snap.problem == "not_force_readings" and snap.dropped.get("garbage", 0) > 100:
+                named.set()
+                _thread.interrupt_main()  # Ctrl+C
+                return
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    rc = main(["monitor", *args, "--seconds", "60"])
+    watcher.join(WAIT)
+    assert named.is_set(), "the monitor did not name the port's problem"
+    return rc
+
+
+def test_monitor_summary_counts_dropped_lines_of_a_garbage_port(tmp_path, capsys, monkeypatch):
     prof = tmp_path / "ball.yaml"
     prof.write_text("name: Test ball\nbaud: 9600\nboot_seconds: 0.4\n")
     with PtyBall() as dev, Streamer(dev, lambda i: WORDS[i % 5] + b"\r\n", period=0.002, blocking=False):
-        assert main(["monitor", "--input", dev.port, "--profile", str(prof), "--seconds", "1.5", "--json"]) == 0
+        assert monitor_until_named(monkeypatch, "--input", dev.port, "--profile", str(prof), "--json") == 0
     summary = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert summary["type"] == "summary" and summary["lines"] == 0
     assert summary["dropped"]["garbage"] > 100 and summary["problem"] == "not_force_readings"
@@ -451,13 +488,11 @@ def test_a_ball_found_by_discovery_knows_its_range_from_the_first_reading():
             ball.close()
 
 
-def test_monitor_text_summary_counts_dropped_lines(tmp_path, capsys):
-    from game.cli import main
-
+def test_monitor_text_summary_counts_dropped_lines(tmp_path, capsys, monkeypatch):
     prof = tmp_path / "ball.yaml"
     prof.write_text("name: Test ball\nbaud: 9600\nboot_seconds: 0.4\n")
     with PtyBall() as dev, Streamer(dev, lambda i: WORDS[i % 5] + b"\r\n", period=0.002, blocking=False):
-        assert main(["monitor", "--input", dev.port, "--profile", str(prof), "--seconds", "1.2"]) == 0
+        assert monitor_until_named(monkeypatch, "--input", dev.port, "--profile", str(prof)) == 0
     out = capsys.readouterr().out.splitlines()
     assert " lines seen, 0 readings (no format found), dropped: garbage " in out[-2]
     assert out[-1].startswith("problem: Test ball on ") and "not force readings" in out[-1]

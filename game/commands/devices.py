@@ -322,12 +322,12 @@ def run_monitor(ns: argparse.Namespace) -> int:
               "(see `main.py devices`).", file=sys.stderr)
         return 1
     live = LiveReps(settings, given[0] if given else None)
-    src.start()
     out = sys.stdout
     end = None if ns.seconds is None else time.monotonic() + ns.seconds
     last_show = 0.0
     last_status = None
     try:
+        src.start()  # inside: a Ctrl+C from here on still closes the ball and prints the summary
         while end is None or time.monotonic() < end:
             time.sleep(0.05)  # a terminal tool: the serial thread does the waiting for data
             for rep in live.feed(src.poll()):
