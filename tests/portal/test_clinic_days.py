@@ -195,3 +195,38 @@ def test_a_new_zone_counts_the_days_again_and_an_unknown_one_is_refused(engine, 
     assert clinic.days(p, date(2026, 5, 1)) == {date(2026, 6, 1): 4}
     assert main(["--database-url", url, "list-clinics"]) == 0
     assert "Moving ward  (Pacific/Auckland)" in capsys.readouterr().out
+
+
+def test_the_migration_gives_older_clinics_the_machines_zone_and_counts_their_days_again(engine, monkeypatch):
+    """Down to 0005 and up again on this module's database (its other clinics keep their zones)."""
+    from sqlalchemy import text
+
+    from server import zones
+
+    def zones_now() -> dict:
+        with engine.connect() as conn:
+            return dict(conn.execute(text("SELECT id, settings->>'timezone' FROM clinics")).all())
+
+    kept = zones_now()
+    db.downgrade(engine, "0005")  # before clinics had a zone: days were UTC days
+    with engine.begin() as conn:
+        cid = uuid.uuid4()
+        conn.execute(text("INSERT INTO clinics (id, name) VALUES (:c, 'Old ward')"), {"c": cid})
+        dev = admin.enroll_device(conn, admin.make_enrolment_code(conn, cid), uuid.uuid4(), "kiosk")
+        p = admin.create_patient(conn, cid, "Pat Old")
+        conn.execute(text("INSERT INTO records (uid, clinic_id, device_id, kind, patient_uid, recorded_at, exercise, "
+                          "success, body) VALUES (:u, :c, :d, 'rep', :p, '2026-06-01 03:00+00', 'pinch', true, '{}')"),
+                     {"u": uuid.uuid4(), "c": cid, "d": dev.device_id, "p": p})
+
+    def days() -> list:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text("SELECT day, reps FROM portal_rep_days WHERE patient_uid = :p"),
+                                                   {"p": p})]
+
+    assert days() == [(date(2026, 6, 1), 1)]
+    monkeypatch.setattr(zones, "machine_zone", lambda: LA)  # the server machine's zone (tzlocal caches it)
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        assert data.clinic_zone(conn, cid) == LA
+    assert zones_now() == {**kept, cid: LA}  # the other clinics kept theirs
+    assert days() == [(date(2026, 5, 31), 1)]  # 20:00 the evening before in Los Angeles
