@@ -23,6 +23,9 @@ CHROMIUM = os.environ.get("SQ_CHROMIUM", "/usr/bin/chromium")
 AXE_CACHE = Path.home() / ".cache" / "squeeze-quest" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# How long a page may take to do what is awaited (load, an element, the focus): only a broken page takes this;
+# a busy 2-core machine running chromium, the server and PostgreSQL at once takes seconds.
+WAIT_MS = 60_000
 # axe-core's rule sets for WCAG 2.0/2.1 A and AA, and its best practices.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
@@ -57,7 +60,7 @@ class Browser:
             self.profile, executable_path=CHROMIUM, args=ARGS, headless=True, accept_downloads=True,
             viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="UTC")
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
-        self.page.set_default_timeout(20_000)
+        self.page.set_default_timeout(WAIT_MS)
 
     def close(self) -> None:
         try:

@@ -29,7 +29,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("sqlalchemy")
 
 from server import admin, db
-from tests.portal.browser import Browser, axe_js, axe_violations, describe
+from tests.portal.browser import WAIT_MS, Browser, axe_js, axe_violations, describe
 
 ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "ward7", "a long enough password"
@@ -112,6 +112,8 @@ def _tab_to(page, element_id: str, limit: int = 15) -> None:
 
 
 def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
+    from playwright.sync_api import expect  # (the browser fixture has found Playwright)
+
     page, base = browser.page, clinic_server.url
     check = Check(page, shots)
 
@@ -147,13 +149,16 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
     page.fill("#f-exercises-1-reps", "200")
     page.fill("#f-exercises-1-hold-s", "20")
     page.get_by_role("button", name="Save and send to the patient").click()
+    # A click waits for the new page to commit, not to be parsed, nor for its deferred script to run: what
+    # is read at once is awaited (on a busy machine the list, or the focus, came a moment later).
+    page.wait_for_load_state("load")
     problems = page.locator("#problems li").all_inner_texts()
     expected = _levels_check_messages(tmp_path, "name: Home routine\nexercises:\n- exercise: power_grip\n"
                                                 "  sets: 3\n  reps: 200\n  hold_s: 20\n")
     assert len(expected) == 2 and sorted(problems) == sorted(expected), (problems, expected)
     assert page.locator("#f-exercises-1-reps").get_attribute("aria-invalid") == "true"
     assert page.locator("#f-exercises-1-hold-s").get_attribute("aria-invalid") == "true"
-    assert page.evaluate("() => document.activeElement.id") == "problems"  # focus moved to the list
+    expect(page.locator("#problems")).to_be_focused(timeout=WAIT_MS)  # focus moved to the list
     check("program_problems", tablet=True)
 
     # Fixed and saved: version 1, sent down to the patient's computers.
@@ -170,6 +175,7 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
     # A computer is enrolled with the code the Devices page shows (with its QR code).
     page.get_by_role("navigation").get_by_role("link", name="Devices").click()
     page.get_by_role("button", name="New enrolment code").click()
+    page.wait_for_load_state("load")
     code = page.locator(".the-code").inner_text().strip()
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
     assert page.locator(".qr svg").count() == 1
@@ -198,10 +204,12 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
 
     # The session is in the patients list, the charts and the sessions table.
     page.get_by_role("navigation").get_by_role("link", name="Patients").click()
+    page.wait_for_load_state("load")
     row = page.locator("tr", has=page.get_by_role("link", name="Ann Example", exact=True))
     assert "4 of 28" in row.inner_text()  # 4 this week of 4 a day, every day
     check("patients", tablet=True)
     page.get_by_role("link", name="Ann Example", exact=True).click()
+    page.wait_for_load_state("load")
     assert "4 repetitions in these days." in page.locator("main").inner_text()
     power = page.locator("section", has=page.get_by_role("heading", name="Power grip"))
     assert power.locator("svg.chart text").count() > 5  # real text in the charts
@@ -224,15 +232,18 @@ def test_the_therapists_day(clinic_server, therapist, browser, shots, tmp_path):
     # Archive and restore.
     page.get_by_role("navigation").get_by_role("link", name="Patients").click()
     page.get_by_role("button", name="Archive Ann Example").click()
+    page.wait_for_load_state("load")
     assert page.get_by_role("link", name="Ann Example", exact=True).count() == 0
     page.get_by_role("link", name="Show archived patients").click()
     check("patients_archived")
     page.get_by_role("button", name="Restore Ann Example").click()
+    page.wait_for_load_state("load")
     assert page.get_by_role("link", name="Ann Example", exact=True).count() == 1
 
     # Revoke the computer: its token stops working.
     page.get_by_role("navigation").get_by_role("link", name="Devices").click()
     page.get_by_role("button", name="End access (Ann's laptop)").click()
+    page.wait_for_load_state("load")
     assert "Access ended" in page.locator("table").inner_text()
     check("devices")
     token = json.loads((pc / "clinic_server.json").read_text())["token"]
