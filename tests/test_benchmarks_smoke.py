@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def smoke(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict]:
     out = tmp_path_factory.mktemp("bench") / "results.json"
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--json", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=240)
+                          capture_output=True, text=True, timeout=600)  # ~40-90 s; a deadline for a hung run only
     return proc, (json.loads(out.read_text()) if out.exists() else {})
 
 
