@@ -415,9 +415,9 @@ def test_a_serial_ball_session_names_its_port_and_firmware(tmp_path):
         ball = SerialBall(clock, dev.port, finder=lambda: [dev.port], retry_seconds=0.02, boot_seconds=0.5)
         ball.start()
         try:
-            assert ball.port_open.wait(5.0)
+            assert ball.port_open.wait(30.0)  # real seconds; only a broken reader takes them
             dev.write(banner(LineFormat.FIRMWARE))
-            deadline = _time.monotonic() + 10.0
+            deadline = _time.monotonic() + 30.0
             seq = 0
             while ball.status is not SourceStatus.CONNECTED and _time.monotonic() < deadline:
                 seq += 1
