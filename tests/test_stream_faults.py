@@ -89,7 +89,9 @@ TIME_CASES = {
 def test_device_time_wrap_or_jump_loses_no_reading_on_a_pty(case):
     ms = TIME_CASES[case]
     with PtyBall() as dev:
-        ball = SerialBall(ManualClock(), dev.port, boot_seconds=2.0)
+        # The 120 lines are all the ball sends: with the usual 1 s, the test looking at the status over a second
+        # after the last line (a garbage collection of the test process) found it "silent" (disconnected).
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=2.0, silence_seconds=WAIT)
         ball.start()
         try:
             assert ball.port_open.wait(WAIT)
