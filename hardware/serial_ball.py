@@ -708,8 +708,10 @@ class SerialBall:
                             self._set_status(SourceStatus.CONNECTED,
                                              f"{self._name} on {url}: now {self.stats.format} ({self.stats.force})")
                     win_seen, win_ok = seen, pstats.ok
-            if not silent and now_m - last_good > self._silence:
-                # The port is open but nothing sensible comes: treat as unplugged, keep listening.
+            if not silent and now_m - last_good > self._silence and (data or not ser.in_waiting):
+                # The port is open but nothing sensible comes: treat as unplugged, keep listening. (Bytes waiting
+                # after a read that found none: the thread was held up between that read and its clock, and the
+                # ball went on sending. They are read next time round; silence is judged after that.)
                 silent = True
                 if seen > seen_at_good:  # lines come, but none is a reading
                     snap = self.snapshot()

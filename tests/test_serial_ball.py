@@ -286,6 +286,65 @@ def test_a_real_hole_stays_a_hole():
     assert t[10] == pytest.approx(10.4) and t[10] - t[9] == pytest.approx(0.3)
 
 
+class HeldUpAfterAnEmptyRead:
+    """loop:// whose reader thread, once, is held up after a read that found nothing and before it looks at its
+    clock (``mono``): 1.2 s go by, and meanwhile the ball sends ``during``."""
+
+    def __init__(self, mono: list[float]) -> None:
+        self.baudrate = 115200
+        self._loop = serial.serial_for_url("loop://", timeout=0.02)
+        self.mono = mono
+        self.during: bytes | None = None
+        self.held = threading.Event()
+
+    @property
+    def in_waiting(self) -> int:
+        return self._loop.in_waiting
+
+    def read(self, n: int) -> bytes:
+        data = self._loop.read(n)
+        if not data and self.during is not None:
+            self._loop.write(self.during)
+            self.during = None
+            self.mono[0] += 1.2
+            self.held.set()
+        return data
+
+    def write(self, data: bytes) -> None:
+        self._loop.write(data)
+
+    def reset_input_buffer(self) -> None:
+        self._loop.reset_input_buffer()
+
+    def close(self) -> None:
+        self._loop.close()
+
+
+def test_a_reader_held_up_after_an_empty_read_does_not_call_a_streaming_ball_silent():
+    """The reader found nothing in one read (the ball's next line not yet there) and its thread is held up 1.2 s
+    before it looks at its clock (a long garbage collection, another program on the core); the ball went on
+    sending. Lines wait in the port: the ball is not silent, and no "disconnected" is reported (the game would
+    show the ball-away screen and record a disconnection that never was)."""
+    mono = [100.0]
+    port = HeldUpAfterAnEmptyRead(mono)
+    ball = SerialBall(ManualClock(10.0), "loop://", opener=lambda url, baud: port, boot_seconds=2.0,
+                      silence_seconds=1.0, monotonic=lambda: mono[0])
+    ball.start()
+    try:
+        for i in range(8):
+            port.write(b"%d\n" % (100 + i))
+        assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT), ball.status_message
+        assert ball.wait_for_samples(8, WAIT)
+        port.during = b"".join(b"%d\n" % (200 + k) for k in range(12))  # 1.2 s of a ball at 10 lines a second
+        assert port.held.wait(WAIT)
+        assert ball.wait_for_samples(8 + 12, WAIT)
+        assert [s.force for s in ball.poll()][8:] == [200 + k for k in range(12)]
+        assert [k for k, _ in ball.take_events()] == ["connected"], ball.status_message
+        assert ball.status is SourceStatus.CONNECTED
+    finally:
+        ball.close()
+
+
 def test_buffer_is_bounded_and_overflow_counted():
     port = serial.serial_for_url("loop://", timeout=0.02)
     ball = SerialBall(ManualClock(), "loop://", opener=lambda url, baud: port, buffer_size=50)
