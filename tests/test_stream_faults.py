@@ -153,7 +153,9 @@ def test_replug_with_another_line_format_is_detected_afresh():
 def test_a_stream_that_stops_parsing_is_detected_afresh_without_a_replug():
     # A board that does not reset when the port opens, flashed with another sketch while the port stays open.
     with PtyBall() as dev:
-        ball = SerialBall(ManualClock(), dev.port, boot_seconds=0.5)
+        # (silence_seconds: the status is looked at after the stream has stopped; the usual 1 s made it depend on
+        # the test looking within a second, which a garbage collection of the test process can outlast)
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=0.5, silence_seconds=WAIT)
         ball.start()
         try:
             assert ball.port_open.wait(WAIT)
@@ -411,7 +413,9 @@ def test_devices_probe_and_the_ball_say_which_value_is_force():
         r = probe(dev.port, bauds=(9600,), boot_seconds=2.0)
         assert r.ok, r.message
         assert r.describe() == "ball: labelled values (sensor, output), force: 'sensor', at 9600 baud"
-        ball = SerialBall(ManualClock(), dev.port, boot_seconds=2.0)
+        # (silence_seconds: the fake ball writes from this process; a garbage collection here holds its writing
+        # too, and the usual 1 s could turn the message the test reads into "check the cable"/"readings again")
+        ball = SerialBall(ManualClock(), dev.port, boot_seconds=2.0, silence_seconds=WAIT)
         ball.start()
         try:
             assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT)
