@@ -250,9 +250,9 @@ class Pyttsx3Engine:
             if self._proc is not None:
                 self._end(self._proc)  # collected, and its pipe closed
                 self._failed_starts += 1
-                if self._failed_starts >= 3:  # pyttsx3 cannot start here (no driver, no voices)
-                    raise SpeechFailed("the pyttsx3 speech worker keeps stopping "
-                                       f"({[r for r in self.replies if 'error' in r][-1:] or 'no reason given'})")
+            if self._failed_starts >= 3:  # pyttsx3 cannot start here (no driver, no voices)
+                raise SpeechFailed("the pyttsx3 speech worker keeps stopping "
+                                   f"({[r for r in self.replies if 'error' in r][-1:] or 'no reason given'})")
             self._proc = self._spawn()
         out = None
         if self.out_dir is not None:
@@ -269,7 +269,11 @@ class Pyttsx3Engine:
         except OSError:
             with self._lock:
                 self._outstanding = 0
-            self._proc = None  # gone: the next prompt starts a new worker
+            # Gone: the next prompt starts a new worker. Ended by itself before it took this prompt, it failed
+            # to start as surely as one that ends after (a busy machine may hold this thread that long): not
+            # counted, a worker that cannot start here was started again for every prompt, never given up.
+            self._end(self._proc)
+            self._failed_starts += 1
             return False
         return True
 

@@ -213,3 +213,25 @@ def test_a_frozen_build_starts_its_speech_worker_through_main_py(monkeypatch):
     assert out.returncode == 1
     answer = json.loads(out.stdout.strip().splitlines()[-1])
     assert answer["fatal"] and "pyttsx3 cannot start here" in answer["error"]
+
+
+def test_a_speech_worker_that_ends_before_its_first_prompt_is_given_up_too(caplog):
+    """A worker that cannot start may end before the speech thread writes it its prompt (a busy machine
+    holds the thread that long): that is a failed start as much as one that ends after, and after three the
+    engine gives up instead of starting a worker for every prompt."""
+
+    class EndsBeforeItsPrompt(Pyttsx3Engine):
+        def _spawn(self):
+            proc = super()._spawn()
+            proc.wait(30)  # a real process that ends at once, ended before its prompt is written
+            return proc
+
+    engine = EndsBeforeItsPrompt(command=[sys.executable, "-c", "pass"])
+    sp = Speech(enabled=True, engine=engine, language="en")
+    with caplog.at_level(logging.WARNING, logger="game.speech"):
+        for _ in range(4):
+            sp.say("Squeeze the ball")
+            assert sp.wait_started(30)
+    sp.close()
+    assert any("keeps stopping" in r.getMessage() for r in caplog.records)
+    assert not sp.available and not sp.say("Well done")
