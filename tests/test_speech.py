@@ -44,7 +44,7 @@ def speak_all(engine, tmp_path: Path) -> dict[str, Path]:
     for lang, text in PROMPTS.items():
         sp.language = lang
         assert sp.say(text)
-        assert sp.wait_started()
+        assert sp.wait_started(30)
         out[lang] = engine.written[-1]
         # Each prompt is left to finish (a new one would cut it off), however long a busy machine takes: 4 s
         # were once too few for pyttsx3's worker, and the next prompt cut the German one off (an empty file).
@@ -67,7 +67,7 @@ def test_espeak_ng_speaks_each_language_with_its_own_voice(tmp_path):
     (tmp_path / "en").mkdir()
     sp = Speech(enabled=True, engine=en_reads_spanish, language="en")
     sp.say(PROMPTS["es"])
-    assert sp.wait_started()
+    assert sp.wait_started(30)
     while sp.speaking:
         threading.Event().wait(0.02)
     sp.close()
@@ -98,7 +98,7 @@ def test_the_frame_returns_while_speech_is_pending_and_only_the_latest_prompt_wa
 
         def start(self, prompt: Prompt) -> bool:
             self.entered.set()
-            self.gate.wait(10)
+            self.gate.wait(60)
             return super().start(prompt)
 
     voice = HeldVoice(ESPEAK, out_dir=tmp_path)
@@ -111,11 +111,11 @@ def test_the_frame_returns_while_speech_is_pending_and_only_the_latest_prompt_wa
         app.clock.advance(STEP)
         app.frame()  # returns although the voice has not started
         assert app.ctx.speech.speaking and not voice.written
-        assert voice.entered.wait(5)  # the speech thread holds the first question; the others queue
+        assert voice.entered.wait(30)  # the speech thread holds the first question; the others queue
     assert app.clock.now() - t0 == pytest.approx(3 * STEP)
     assert list(app.ctx.speech.said)[-3:] == ["Change hand to left?", "Change program?", "Change hand to right?"]
     voice.gate.set()
-    assert app.ctx.speech.wait_started()
+    assert app.ctx.speech.wait_started(30)
     # The first question had reached the voice; the second was replaced before it started.
     assert [p.name for p in voice.written] == ["0001-en.wav", "0003-en.wav"]
     while app.ctx.speech.speaking:
@@ -173,7 +173,7 @@ def test_prompts_follow_the_games_language(tmp_path):
     try:
         set_language("de")
         sp.say("Drücke den Ball")
-        assert sp.wait_started()
+        assert sp.wait_started(30)
     finally:
         set_language(before)
         sp.close()
@@ -187,10 +187,10 @@ def test_a_pyttsx3_worker_that_cannot_start_is_logged_and_then_left_alone(tmp_pa
     with caplog.at_level(logging.WARNING, logger="game.speech"):
         for _ in range(4):
             sp.say("Squeeze the ball")
-            sp.wait_started()
+            sp.wait_started(30)
             while sp.speaking:
                 threading.Event().wait(0.02)
-            engine._proc.wait(5) if engine._proc is not None else None
+            engine._proc.wait(30) if engine._proc is not None else None
     sp.close()
     messages = [r.getMessage() for r in caplog.records]
     assert any("pyttsx3 cannot start here" in m for m in messages)
