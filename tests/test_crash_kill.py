@@ -45,9 +45,9 @@ def play_and_kill(data_dir: Path, seed: int, delay_s: float, *,
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    assert ready.wait(30), "the driver did not start"
+    assert ready.wait(60), "the driver did not start"  # a new Python with pygame, on a busy machine: seconds
     if after_a_rep:
-        assert a_rep.wait(60), "the driver confirmed no rep"
+        assert a_rep.wait(120), "the driver confirmed no rep"
     time.sleep(delay_s)  # real time on purpose: the kill must land wherever the process happens to be
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
