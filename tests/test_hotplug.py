@@ -14,7 +14,7 @@ pytestmark = pytest.mark.posix_only  # a fake ball on a pseudo-terminal
 pytest.importorskip("pty", reason="pseudo-terminals are POSIX only")
 from hardware.fake_ball import PtyBall  # noqa: E402
 
-WAIT = 10.0
+WAIT = 30.0  # a bound on waits for the watcher and the ball threads: a probe takes ~2 s; only a broken one reaches it
 
 
 class Streaming:
