@@ -40,7 +40,10 @@ def test_unplug_mid_set_keeps_every_rep_and_resumes(tmp_path):
 
     with PtyBall() as dev:
         app = make_app(tmp_path, source=None, calibration=None, exercise=None, reps=6, size=(320, 180))
-        ball = SerialBall(app.clock, dev.port, finder=lambda: [dev.port], retry_seconds=0.02, boot_seconds=0.5)
+        # The fake ball sends only when the test writes: a test held up over a second (a long garbage collection)
+        # would be a silent ball, rightly reported, and the set paused. This test is about the pulled cable.
+        ball = SerialBall(app.clock, dev.port, finder=lambda: [dev.port], retry_seconds=0.02, boot_seconds=0.5,
+                          silence_seconds=60.0)
         app.hub.source = ball
         app.ctx.calibration = CAL
         ball.start()
