@@ -166,7 +166,7 @@ def test_a_daylight_saving_change_day_keeps_every_session_once(engine, portal, z
     assert len(times) == hours + 2 and len(set(times)) == hours + 2  # the repeated hour written apart
 
 
-def test_a_new_zone_counts_the_days_again_and_an_unknown_one_is_refused(engine, capsys):
+def test_a_new_zone_counts_the_days_again_and_an_unknown_one_is_refused(engine, capsys, monkeypatch):
     clinic = Clinic(engine, "Moving ward", "UTC")
     p = clinic.patient("Mo Move")
     clinic.play(p, datetime(2026, 6, 1, 5, tzinfo=timezone.utc), 3)  # 22:00 the evening before in Los Angeles
@@ -185,6 +185,7 @@ def test_a_new_zone_counts_the_days_again_and_an_unknown_one_is_refused(engine, 
     assert "'Mars/Olympus_Mons'" in str(refused.value) and "Europe/Berlin" in str(refused.value)
     from server.cli import main
 
+    monkeypatch.setenv("LANGUAGE", "en")  # the command speaks the computer's language: English here
     url = engine.url.render_as_string(hide_password=False)
     assert main(["--database-url", url, "set-timezone", "Moving ward", "Berlin"]) == 1
     assert "There is no time zone called 'Berlin'" in capsys.readouterr().err
