@@ -56,7 +56,11 @@ def display():
         pytest.skip("Xvfb did not start")
     yield f":{number.decode().strip()}"
     proc.terminate()
-    proc.wait(5)
+    try:
+        proc.wait(WAIT_S)  # a busy machine may take seconds to end it (5 s were once too few)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(WAIT_S)
 
 
 @pytest.fixture
