@@ -235,7 +235,9 @@ def await_readings(
         buf = bytearray()
         lines: list[bytes] = []
         deadline = monotonic() + (boot_seconds if i == 0 else retry_seconds)
-        while monotonic() < deadline and not (stop is not None and stop.is_set()):
+        looked = False  # each baud reads what has come at least once, however late the thread runs
+        while (not looked or monotonic() < deadline) and not (stop is not None and stop.is_set()):
+            looked = True
             data = ser.read(ser.in_waiting or 1)
             if not data:
                 continue
