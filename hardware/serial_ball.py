@@ -40,6 +40,10 @@ AUTO_BAUDS = (115200, 9600, 57600)  # this firmware, Arduino's examples, the HX7
 READ_TIMEOUT_S = 0.02  # how long one read may block the reader thread (never the frame)
 BURST_WAIT_S = 0.02  # after a hole in the stream, how long the reader waits for the rest of a backlog
 HOLE_S = 0.05  # more time since the last line than the lines read explain: a hole (the rep detector's is 0.1 s)
+PERIOD_WINDOW_S = 2.0  # the line period is learnt from the reads of the last two seconds
+PERIOD_MIN_SPAN_S = 0.2  # ... once they span this much (before: the period given, or the firmware's own rate)
+HOLE_FACTOR = 3.0  # a read whose time per line is over 3 periods (+ HOLE_S) came after a hole: not the pace
+PACE_CHANGE_READS = 5  # ... unless five in a row come so: then that is the ball's new pace
 OVERFLOW = "overflow"
 UNCONFIRMED = "unconfirmed"  # read as some format, but too few lines agreed on one to trust it
 NOT_READINGS = "not_force_readings"  # SerialStats.problem: text arrives, none of it force readings
@@ -70,10 +74,23 @@ class LineStamper:
     allowed to creep up so a slow device crystal cannot make samples lag more
     and more. Without them, the burst is spread back from ``now`` at the
     observed line period. Times are strictly increasing either way.
+
+    The line period is the time the recent reads took over the lines they
+    brought (:data:`PERIOD_WINDOW_S`), not an average of each read's own time
+    per line: after a burst, the next line comes a moment later, and that read's
+    tiny time per line pulled such an average below the ball's pace (measured: a
+    30 ms ball estimated at 25 ms), so a later burst spread back too short and
+    left a hole before it where the ball had sent all along. Time over lines is
+    the ball's pace however the lines are grouped into reads. A read after a
+    hole (far slower than the pace: the ball sent nothing) is left out, so a
+    real hole never widens the pace and is never filled by a later burst.
     """
 
     def __init__(self, period_s: float = 0.01) -> None:
         self.period = period_s
+        self._reads: deque[tuple[float, int]] = deque()  # (time since the last read, lines) of recent reads
+        self._holes: list[tuple[float, int]] = []  # reads after a hole, in a row
+        self._learnt = False
         self._offset: float | None = None
         self._last_t = float("-inf")
         self._last_now: float | None = None
@@ -81,6 +98,9 @@ class LineStamper:
 
     def reset(self) -> None:
         self._offset = None
+        self._reads.clear()
+        self._holes.clear()
+        self._learnt = False
         self._last_now = None
         self._last_dev = None
 
@@ -92,13 +112,32 @@ class LineStamper:
             return False
         return now - self._last_t > len(dev_times) * self.period + HOLE_S
 
+    def _learn_period(self, dt: float, n: int) -> None:
+        reads = self._reads
+        if self._learnt and dt / n > HOLE_FACTOR * self.period + HOLE_S:
+            # A hole: the ball sent nothing for a while (its pace is what it sends when it sends). Several in a row
+            # are a slower pace (another firmware setting): learnt afresh from them.
+            self._holes.append((dt, n))
+            if len(self._holes) < PACE_CHANGE_READS:
+                return
+            reads.clear()
+            reads.extend(self._holes)
+        else:
+            reads.append((dt, n))
+        self._holes.clear()
+        span = sum(d for d, _ in reads)
+        while span - reads[0][0] > PERIOD_WINDOW_S:
+            span -= reads.popleft()[0]
+        if span >= PERIOD_MIN_SPAN_S:
+            self.period = min(0.1, max(1e-4, span / sum(k for _, k in reads)))
+            self._learnt = True
+
     def stamp(self, now: float, dev_times: Sequence[float | None]) -> list[float]:
         n = len(dev_times)
         if n == 0:
             return []
         if self._last_now is not None and now > self._last_now:
-            per_line = (now - self._last_now) / n
-            self.period += 0.1 * (min(0.1, max(1e-4, per_line)) - self.period)
+            self._learn_period(now - self._last_now, n)
         self._last_now = now
         last_dev = dev_times[-1]
         if last_dev is not None and all(d is not None for d in dev_times):
