@@ -36,6 +36,41 @@ if TYPE_CHECKING:
     import numpy as np
 
 WINDOW_SIZE = (1280, 720)
+# The window's screen may not be there yet: a kiosk started with the computer can come before the desktop,
+# and a display server busy starting takes a moment to answer. So many seconds are waited for it (the
+# SQUEEZE_QUEST_DISPLAY_WAIT_S setting), then the game says so and ends with EXIT_NO_DISPLAY.
+DISPLAY_WAIT_S = 20.0
+EXIT_NO_DISPLAY = 69  # EX_UNAVAILABLE: the kiosk supervisor starts it again (the desktop may come later)
+
+
+class NoDisplay(RuntimeError):
+    """The game's window could not be opened: no screen, or the desktop not started."""
+
+
+def open_display(pygame, wait_s: float | None = None) -> None:  # noqa: ANN001 - the pygame module
+    """Start pygame's display, waiting up to ``wait_s`` seconds for a display that is not there yet."""
+    if pygame.display.get_init():
+        return
+    if wait_s is None:
+        try:
+            wait_s = max(0.0, float(os.environ.get("SQUEEZE_QUEST_DISPLAY_WAIT_S", DISPLAY_WAIT_S)))
+        except ValueError:
+            wait_s = DISPLAY_WAIT_S
+    deadline = time.monotonic() + wait_s
+    told = False
+    while True:
+        try:
+            pygame.display.init()
+            return
+        except pygame.error as exc:
+            if not told and wait_s > 0:
+                told = True
+                print(_("The screen is not there yet ({error}); waiting up to {seconds:g} s for it.").format(
+                    error=exc, seconds=wait_s), file=sys.stderr, flush=True)
+            if time.monotonic() >= deadline:
+                raise NoDisplay(_("The game could not open its window ({error}). Check that the screen is on and "
+                                  "the desktop has started, then start the game again.").format(error=exc)) from exc
+            time.sleep(0.25)
 SIM_BASELINE = 60.0
 SIM_MVC = 500.0
 
@@ -197,6 +232,7 @@ class App:
         self.fixed_time = opts.headless or isinstance(clock, ManualClock)
         self.clock: Clock = clock or (HeadlessClock() if opts.headless else SystemClock())
         pygame.init()
+        open_display(pygame)  # NoDisplay: no screen came (game.cli says so)
         if pygame.display.get_driver() == "x11":
             # SDL's default X11 window framebuffer goes through OpenGL; with a software GL
             # (no GPU driver, a VM, an old clinic PC) a 1080p flip costs 10-30 ms and 100 MB.

@@ -98,7 +98,7 @@ def add_play_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def play(ns: argparse.Namespace) -> int:
-    from game.app import App, AppOptions
+    from game.app import EXIT_NO_DISPLAY, App, AppOptions, NoDisplay
     from game.context import PlaySettings
     from game.therapy.exercises import BY_ID
 
@@ -129,6 +129,10 @@ def play(ns: argparse.Namespace) -> int:
         store.close()
         print(f"main.py: {exc}", file=sys.stderr)
         return 2
+    except NoDisplay as exc:
+        store.close()
+        print(f"main.py: {exc}", file=sys.stderr)
+        return EXIT_NO_DISPLAY
     return app.run()
 
 
