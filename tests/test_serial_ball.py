@@ -343,20 +343,15 @@ def test_a_real_hole_stays_a_hole():
     assert t[10] == pytest.approx(10.4) and t[10] - t[9] == pytest.approx(0.3)
 
 
-class HeldUpAfterAnEmptyRead:
+class HeldUpAfterAnEmptyRead(WatchedLoop):
     """loop:// whose reader thread, once, is held up after a read that found nothing and before it looks at its
     clock (``mono``): 1.2 s go by, and meanwhile the ball sends ``during``."""
 
     def __init__(self, mono: list[float]) -> None:
-        self.baudrate = 115200
-        self._loop = serial.serial_for_url("loop://", timeout=0.02)
+        super().__init__()
         self.mono = mono
         self.during: bytes | None = None
         self.held = threading.Event()
-
-    @property
-    def in_waiting(self) -> int:
-        return self._loop.in_waiting
 
     def read(self, n: int) -> bytes:
         data = self._loop.read(n)
@@ -366,15 +361,6 @@ class HeldUpAfterAnEmptyRead:
             self.mono[0] += 1.2
             self.held.set()
         return data
-
-    def write(self, data: bytes) -> None:
-        self._loop.write(data)
-
-    def reset_input_buffer(self) -> None:
-        self._loop.reset_input_buffer()
-
-    def close(self) -> None:
-        self._loop.close()
 
 
 def test_a_reader_held_up_after_an_empty_read_does_not_call_a_streaming_ball_silent():
