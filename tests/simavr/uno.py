@@ -48,6 +48,22 @@ def longest_stall(timeline: np.ndarray, p0: float, p1: float) -> float:
     return float(max(0.0, still[inside].max())) if inside.any() else 0.0
 
 
+def time_lost(timeline: np.ndarray, p0: float, p1: float) -> float:
+    """The most wall time the board lost to the host over any stretch while its profile was between ``p0`` and
+    ``p1`` s: standing still (:func:`longest_stall`) or running in slow motion, a little at a time.
+
+    A board in slow motion sends its lines further apart than its own pace. A reader that gets them late, in
+    one backlog, spreads them back at the ball's pace (a real ball's is steady), so the time lost shows as a
+    hole before the backlog: about as long, however it was lost."""
+    if len(timeline) < 2:
+        return 0.0
+    rows = np.where((np.r_[timeline[1:, 1], np.inf] >= p0) & (timeline[:, 1] <= p1))[0]
+    if not len(rows):
+        return 0.0
+    lag = timeline[rows[0]:rows[-1] + 2, 0] - timeline[rows[0]:rows[-1] + 2, 1]  # grows while the board falls behind
+    return float(max(0.0, np.max(lag - np.minimum.accumulate(lag))))
+
+
 def write_profile(path: Path, t: Sequence[float], values: Sequence[float], kind: str) -> None:
     """A profile file: ``kind`` is ``volts`` (at the analog pin) or ``raw`` (ADC or HX711 counts)."""
     if kind not in ("volts", "raw"):
