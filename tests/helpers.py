@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +61,18 @@ def run_until(app: App, cond, max_seconds: float = 600.0) -> None:
         app.clock.advance(STEP)
         app.frame()
     raise AssertionError("condition not reached in time")
+
+
+def run_until_thread(app: App, cond, wall_s: float = 60.0) -> None:
+    """Frames until ``cond``, when a thread of the game's own brings it about (the records writer): each frame
+    takes a real frame's time, as the game's own do, so that thread runs however busy the machine is. Unpaced,
+    hundreds of frames pass in a moment and a thread held up that long missed a bound counted in frames."""
+    from game.loop import STEP
+
+    deadline = time.monotonic() + wall_s  # real seconds: only a broken game reaches it
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached in {wall_s:g} s")
+        time.sleep(STEP)
+        app.clock.advance(STEP)
+        app.frame()

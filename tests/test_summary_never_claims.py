@@ -20,7 +20,7 @@ from game.records.storage import Store
 from game.ui import Canvas
 from hardware.clock import ManualClock
 from hardware.scripted import ScriptedSource
-from tests.helpers import CAL, run_until
+from tests.helpers import CAL, run_until, run_until_thread
 from tests.test_faults_storage import locked_by_other_process, make_records
 from tests.test_session_scenes import PLAN, answer_rating, key, squeezing_trace, step
 
@@ -62,14 +62,15 @@ def test_the_summary_says_reps_are_kept_while_saving_is_delayed(tmp_path, monkey
     answer_rating(app, 1, 1)
     run_until(app, lambda: session.summary is not None)
     # The writer is a thread of its own: the summary shows the reps as kept from the frame
-    # after the writer's first try, which may come a frame or two after the summary.
-    run_until(app, lambda: session.unsaved >= 1, 10)
+    # after the writer's first try, which may come a frame or two after the summary (or, on a busy
+    # machine, a second or more: 600 unpaced frames once passed before it tried).
+    run_until_thread(app, lambda: session.unsaved >= 1)
     step(app)
     assert session.unsaved >= 1
     texts = drawn_texts(app, monkeypatch)
     assert any(f"{session.unsaved} kept, saving delayed" in t for t in texts), texts
     lock.close()
-    run_until(app, lambda: session.unsaved == 0, 30)
+    run_until_thread(app, lambda: session.unsaved == 0)
     texts = drawn_texts(app, monkeypatch)
     assert not any("saving delayed" in t for t in texts)
     n = store.db.execute("SELECT COUNT(*) FROM reps WHERE session_id=? AND set_number >= 1",
