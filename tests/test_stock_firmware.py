@@ -325,6 +325,7 @@ def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path):
         deadline = t_open + GAME_SHIFT_S + trace.t[-1] + 10.0
         began = pressed_start = saved = False
         problem = None
+        set_from = None  # profile time of the first frame of the set
         try:
             while app.running and time.monotonic() < deadline:
                 top = app.top
@@ -343,6 +344,8 @@ def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path):
                         break
                 elif isinstance(top, ResultsScene):
                     break
+                elif isinstance(top, PlayScene) and set_from is None:
+                    set_from = uno.profile_now()
                 app.frame()
                 time.sleep(1 / 60)
             on_screen = type(app.top).__name__
@@ -353,13 +356,22 @@ def test_game_calibrates_and_plays_a_set_through_analog_read_serial(tmp_path):
             app.shutdown()
     skip_if_host_fell_behind(uno.figures.slip_s, "the game's set")  # the calibration's prompts ran on without it
     skip_if_board_stood_still(uno.timeline, trace.reps, "the game's set", GAME_SHIFT_S)
+    first_squeeze = GAME_SHIFT_S + trace.reps[0].t_start
+    if set_from is not None and set_from > first_squeeze - 0.5:
+        # The scripted hand squeezes on the profile's timeline, whatever the screen says; a person waits for the
+        # set. Held up (long garbage collections, another program on the core), the game's calibration ended
+        # after the hand had begun the set's squeezes, and those were made before there was a set to count them.
+        pytest.skip(f"the game's set: the set began at {set_from:.1f} s of the profile, after its first squeeze "
+                    f"at {first_squeeze:.1f} s (the machine was busy with other programs); run it again on a "
+                    f"quieter machine")
     assert began, f"the ball was not found in time: {connected}"
     assert problem is None, f"calibration failed: {problem}"
     assert saved, f"calibration never reached its result (screen: {on_screen})"
     assert len(cals) == 1 and cals[0]["mvc"] > 0
     made = [(round(r.t_start + GAME_SHIFT_S, 1), round(r.peak_pct), r.kind) for r in trace.reps]
     stored = [(r["rep_number"], round(r["peak_pct"]), bool(r["success"]), r["failure"]) for r in reps]
-    assert on_screen == "ResultsScene", f"the set did not end: {on_screen}; stored {stored}; made {made}"
+    assert on_screen == "ResultsScene", f"the set did not end: {on_screen}; stored {stored}; made {made}; " \
+                                        f"the set began at {set_from} s"
     assert len(reps) == len(trace.reps), f"stored {stored}\nmade {made}"
     assert {r["exercise"] for r in reps} == {"power_grip"}
     for row, want in zip(reps, trace.reps):
