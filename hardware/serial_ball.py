@@ -89,6 +89,7 @@ class LineStamper:
     def __init__(self, period_s: float = 0.01) -> None:
         self.period = period_s
         self._reads: deque[tuple[float, int]] = deque()  # (time since the last read, lines) of recent reads
+        self._span, self._lines = 0.0, 0  # the totals of _reads
         self._holes: list[tuple[float, int]] = []  # reads after a hole, in a row
         self._learnt = False
         self._offset: float | None = None
@@ -99,6 +100,7 @@ class LineStamper:
     def reset(self) -> None:
         self._offset = None
         self._reads.clear()
+        self._span, self._lines = 0.0, 0
         self._holes.clear()
         self._learnt = False
         self._last_now = None
@@ -122,14 +124,18 @@ class LineStamper:
                 return
             reads.clear()
             reads.extend(self._holes)
+            self._span, self._lines = sum(d for d, _ in reads), sum(k for _, k in reads)
         else:
             reads.append((dt, n))
+            self._span += dt
+            self._lines += n
         self._holes.clear()
-        span = sum(d for d, _ in reads)
-        while span - reads[0][0] > PERIOD_WINDOW_S:
-            span -= reads.popleft()[0]
-        if span >= PERIOD_MIN_SPAN_S:
-            self.period = min(0.1, max(1e-4, span / sum(k for _, k in reads)))
+        while self._span - reads[0][0] > PERIOD_WINDOW_S:  # running totals: a 1 kHz ball reads 2000 times in 2 s
+            d, k = reads.popleft()
+            self._span -= d
+            self._lines -= k
+        if self._span >= PERIOD_MIN_SPAN_S:
+            self.period = min(0.1, max(1e-4, self._span / self._lines))
             self._learnt = True
 
     def stamp(self, now: float, dev_times: Sequence[float | None]) -> list[float]:

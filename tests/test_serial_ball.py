@@ -23,11 +23,12 @@ WAIT = 30.0  # real seconds a background thread may take; never reached when thi
 
 
 @contextlib.contextmanager
-def streaming_ball(port, lines: int, stop: threading.Event | None = None):
+def streaming_ball(port, lines: int, stop: threading.Event | None = None, **ball_options):
     """A ball reading `port` (a loop) on a clock at 10 s: 8 lines at boot, then `lines` more, 10 ms apart,
-    each read as it comes (forces 100.. then 200..). ``stop``: the reader's stop event, if the test's own."""
+    each read as it comes (forces 100.. then 200..). ``stop``: the reader's stop event, if the test's own;
+    ``ball_options``: more SerialBall settings."""
     clock = ManualClock(10.0)
-    ball = SerialBall(clock, "loop://", opener=lambda url, baud: port, boot_seconds=2.0)
+    ball = SerialBall(clock, "loop://", opener=lambda url, baud: port, boot_seconds=2.0, **ball_options)
     if stop is not None:
         ball._stop = stop
     ball.start()
@@ -370,22 +371,13 @@ def test_a_reader_held_up_after_an_empty_read_does_not_call_a_streaming_ball_sil
     show the ball-away screen and record a disconnection that never was)."""
     mono = [100.0]
     port = HeldUpAfterAnEmptyRead(mono)
-    ball = SerialBall(ManualClock(10.0), "loop://", opener=lambda url, baud: port, boot_seconds=2.0,
-                      silence_seconds=1.0, monotonic=lambda: mono[0])
-    ball.start()
-    try:
-        for i in range(8):
-            port.write(b"%d\n" % (100 + i))
-        assert ball.wait_for_status(SourceStatus.CONNECTED, WAIT), ball.status_message
-        assert ball.wait_for_samples(8, WAIT)
+    with streaming_ball(port, 0, silence_seconds=1.0, monotonic=lambda: mono[0]) as (_clock, ball):
         port.during = b"".join(b"%d\n" % (200 + k) for k in range(12))  # 1.2 s of a ball at 10 lines a second
         assert port.held.wait(WAIT)
         assert ball.wait_for_samples(8 + 12, WAIT)
         assert [s.force for s in ball.poll()][8:] == [200 + k for k in range(12)]
         assert [k for k, _ in ball.take_events()] == ["connected"], ball.status_message
         assert ball.status is SourceStatus.CONNECTED
-    finally:
-        ball.close()
 
 
 def test_a_reader_held_up_past_its_first_bauds_time_reads_what_came_before_changing_baud():
